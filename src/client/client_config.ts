@@ -1,0 +1,167 @@
+/**
+ * The connection settings every client shares, with the Java client's names (in
+ * camelCase) and defaults, validated at construction so a mistake names its key.
+ *
+ * @module
+ */
+import { ConfigError } from "../errors.ts";
+import type { Transport, TlsOptions } from "../net/transport.ts";
+import type { RuntimeName } from "../net/runtime_transport.ts";
+
+/** The connection settings a user may give. */
+export interface ClientConfig {
+  /** `bootstrap.servers`: "host:port", a comma-separated list, or an array of them. Required. */
+  bootstrapServers: string | readonly string[];
+  /** `client.id`, sent with every request. */
+  clientId?: string;
+  /** `request.timeout.ms`: how long to wait for a response (default 30000). */
+  requestTimeoutMs?: number;
+  /** `reconnect.backoff.ms`: first wait before reconnecting to a node (default 50). */
+  reconnectBackoffMs?: number;
+  /** `reconnect.backoff.max.ms`: the wait grows to this (default 1000). */
+  reconnectBackoffMaxMs?: number;
+  /** `socket.connection.setup.timeout.ms`: how long a connection may take to open (default 10000). */
+  socketConnectionSetupTimeoutMs?: number;
+  /** `socket.connection.setup.timeout.max.ms`: that timeout grows to this (default 30000). */
+  socketConnectionSetupTimeoutMaxMs?: number;
+  /** `max.in.flight.requests.per.connection` (default 5). */
+  maxInFlightRequestsPerConnection?: number;
+  /** `metadata.max.age.ms`: refresh metadata at least this often (default 300000). */
+  metadataMaxAgeMs?: number;
+  /** `retry.backoff.ms`: wait between retries and metadata refreshes (default 100). */
+  retryBackoffMs?: number;
+  /** `retry.backoff.max.ms` (default 1000). */
+  retryBackoffMaxMs?: number;
+  /** The largest response frame accepted (no Java name; default 100 MiB). */
+  maxResponseSize?: number;
+  /** Which sockets to use: a runtime's name or your own {@link Transport} (default: detected). */
+  transport?: RuntimeName | Transport;
+  /** TLS for every connection (`security.protocol=SSL`): `true` for defaults, or options. */
+  ssl?: boolean | TlsOptions;
+}
+
+/** {@link ClientConfig} with every default filled in and the bootstrap list parsed. */
+export interface ResolvedClientConfig {
+  bootstrap: { host: string; port: number }[];
+  clientId: string;
+  requestTimeoutMs: number;
+  reconnectBackoffMs: number;
+  reconnectBackoffMaxMs: number;
+  socketConnectionSetupTimeoutMs: number;
+  socketConnectionSetupTimeoutMaxMs: number;
+  maxInFlightRequestsPerConnection: number;
+  metadataMaxAgeMs: number;
+  retryBackoffMs: number;
+  retryBackoffMaxMs: number;
+  maxResponseSize: number;
+  transport: RuntimeName | Transport | undefined;
+  tls: TlsOptions | undefined;
+  clientSoftwareName: string;
+  clientSoftwareVersion: string;
+}
+
+/** This library's name and version, sent to brokers in ApiVersions. */
+export const CLIENT_SOFTWARE = { name: "edge-kafka", version: "0.1.0" } as const;
+
+let clientCounter = 0;
+
+/**
+ * Parses "host:port" (IPv6 hosts in brackets) into its parts.
+ *
+ * @example
+ * ```ts
+ * import { parseAddress } from "./client_config.ts";
+ * console.log(parseAddress("[::1]:9092", "bootstrapServers")); // { host: "::1", port: 9092 }
+ * ```
+ */
+export function parseAddress(address: string, key: string): { host: string; port: number } {
+  const match = /^\s*(?:\[([^\]]+)\]|([^:\s]+)):(\d+)\s*$/.exec(address);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(key, `"${address}" is not of the form host:port`);
+  }
+  return { host: match[1] ?? match[2], port };
+}
+
+/**
+ * Checks a numeric setting: absent gives the default, otherwise it must be an integer
+ * within [min, max].
+ *
+ * @example
+ * ```ts
+ * import { integerSetting } from "./client_config.ts";
+ * console.log(integerSetting({ lingerMs: 5 }, "lingerMs", 0, 0)); // 5
+ * ```
+ */
+export function integerSetting(
+  config: object,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number = Number.MAX_SAFE_INTEGER,
+): number {
+  const value = (config as Record<string, unknown>)[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Validates the connection settings and fills in the defaults.
+ *
+ * @example
+ * ```ts
+ * import { resolveClientConfig } from "./client_config.ts";
+ * const config = resolveClientConfig({ bootstrapServers: "127.0.0.1:9092,127.0.0.1:9093" });
+ * console.log(config.bootstrap.length, config.requestTimeoutMs); // 2 30000
+ * ```
+ */
+export function resolveClientConfig(config: ClientConfig): ResolvedClientConfig {
+  if (config === null || typeof config !== "object") throw new ConfigError("bootstrapServers", "a configuration object is required");
+  const servers = config.bootstrapServers;
+  const list = typeof servers === "string" ? servers.split(",") : Array.isArray(servers) ? servers.flatMap((s) => String(s).split(",")) : null;
+  const entries = list?.map((s) => s.trim()).filter((s) => s.length > 0) ?? [];
+  if (entries.length === 0) throw new ConfigError("bootstrapServers", "at least one host:port is required");
+  const bootstrap = entries.map((entry) => parseAddress(entry, "bootstrapServers"));
+
+  const clientId = config.clientId ?? `edge-kafka-${++clientCounter}`;
+  if (typeof clientId !== "string") throw new ConfigError("clientId", "must be a string");
+
+  const reconnectBackoffMs = integerSetting(config, "reconnectBackoffMs", 50, 0);
+  const socketConnectionSetupTimeoutMs = integerSetting(config, "socketConnectionSetupTimeoutMs", 10_000, 1);
+  const retryBackoffMs = integerSetting(config, "retryBackoffMs", 100, 0);
+  const transport = config.transport;
+  if (
+    transport !== undefined && transport !== "deno" && transport !== "bun" && transport !== "node" &&
+    (typeof transport !== "object" || typeof transport.connect !== "function")
+  ) {
+    throw new ConfigError("transport", `must be "deno", "bun", "node" or an object with connect(); got ${JSON.stringify(transport)}`);
+  }
+  const ssl = config.ssl;
+  if (ssl !== undefined && typeof ssl !== "boolean" && (ssl === null || typeof ssl !== "object")) {
+    throw new ConfigError("ssl", "must be true, false or an object of TLS options");
+  }
+  return {
+    bootstrap,
+    clientId,
+    requestTimeoutMs: integerSetting(config, "requestTimeoutMs", 30_000, 1, 2_147_483_647),
+    reconnectBackoffMs,
+    reconnectBackoffMaxMs: Math.max(reconnectBackoffMs, integerSetting(config, "reconnectBackoffMaxMs", 1000, 0)),
+    socketConnectionSetupTimeoutMs,
+    socketConnectionSetupTimeoutMaxMs: Math.max(
+      socketConnectionSetupTimeoutMs,
+      integerSetting(config, "socketConnectionSetupTimeoutMaxMs", 30_000, 1),
+    ),
+    maxInFlightRequestsPerConnection: integerSetting(config, "maxInFlightRequestsPerConnection", 5, 1),
+    metadataMaxAgeMs: integerSetting(config, "metadataMaxAgeMs", 300_000, 0),
+    retryBackoffMs,
+    retryBackoffMaxMs: Math.max(retryBackoffMs, integerSetting(config, "retryBackoffMaxMs", 1000, 0)),
+    maxResponseSize: integerSetting(config, "maxResponseSize", 100 * 1024 * 1024, 64, 2_147_483_647),
+    transport,
+    tls: ssl === true ? {} : ssl === false || ssl === undefined ? undefined : ssl,
+    clientSoftwareName: CLIENT_SOFTWARE.name,
+    clientSoftwareVersion: CLIENT_SOFTWARE.version,
+  };
+}

@@ -1,0 +1,470 @@
+/**
+ * The NetworkClient: connections to every broker, the ApiVersions handshake, request
+ * correlation, in-flight limits, timeouts and metadata refresh, over a
+ * {@link Selectable}. A port of the Java client's `NetworkClient` to one async loop.
+ *
+ * @module
+ */
+import { ClosedError, CorruptResponseError, KafkaError, NetworkError, TimeoutError, UnsupportedVersionError } from "../errors.ts";
+import type { ApiCodec } from "../protocol/api.ts";
+import { decodeResponse, encodeRequest, negotiateVersion, responseCorrelationId } from "../protocol/api.ts";
+import type { ApiVersionsResponse } from "../protocol/api_versions.ts";
+import { ApiVersionsApi } from "../protocol/api_versions.ts";
+import type { Clock } from "../clock.ts";
+import type { Selectable } from "../net/selector.ts";
+import type { TlsOptions } from "../net/transport.ts";
+import type { ClientRequest, ClientResponse, RequestSpec } from "./client_request.ts";
+import { ClusterConnectionStates } from "./cluster_connection_states.ts";
+import { InFlightRequests } from "./in_flight_requests.ts";
+import type { BrokerNode, Metadata } from "./metadata.ts";
+import { MetadataUpdater } from "./metadata_updater.ts";
+
+/** The settings the NetworkClient uses, already validated (see `resolveClientConfig`). */
+export interface NetworkClientConfig {
+  clientId: string;
+  requestTimeoutMs: number;
+  reconnectBackoffMs: number;
+  reconnectBackoffMaxMs: number;
+  socketConnectionSetupTimeoutMs: number;
+  socketConnectionSetupTimeoutMaxMs: number;
+  maxInFlightRequestsPerConnection: number;
+  /** Sent in ApiVersions v3+ so brokers can tell clients apart. */
+  clientSoftwareName: string;
+  clientSoftwareVersion: string;
+  /** TLS for every connection, when set. */
+  tls?: TlsOptions;
+}
+
+/** The versions of each API (by key) that one broker supports. */
+export type NodeApiVersions = ReadonlyMap<number, { minVersion: number; maxVersion: number }>;
+
+/**
+ * Talks to the brokers. Not safe to `poll` from two loops at once: one owner (the
+ * Sender, or `network_client_utils`) drives it.
+ *
+ * @example See `examples/cluster_info.ts` for a complete program.
+ * ```ts
+ * import { NetworkClient } from "./network_client.ts";
+ * import { Metadata } from "./metadata.ts";
+ * import { Selector } from "../net/selector.ts";
+ * import { runtimeTransport } from "../net/runtime_transport.ts";
+ * import { systemClock } from "../clock.ts";
+ * import { resolveClientConfig } from "./client_config.ts";
+ * const config = resolveClientConfig({ bootstrapServers: "127.0.0.1:9092" });
+ * const metadata = new Metadata(config.bootstrap, config);
+ * const client = new NetworkClient(new Selector(runtimeTransport()), metadata, config, systemClock);
+ * ```
+ */
+export class NetworkClient {
+  readonly #selector: Selectable;
+  readonly #metadata: Metadata;
+  readonly #config: NetworkClientConfig;
+  readonly #clock: Clock;
+  readonly #states: ClusterConnectionStates;
+  readonly #inFlight: InFlightRequests;
+  readonly #updater: MetadataUpdater;
+  readonly #apiVersions = new Map<number, NodeApiVersions>();
+  readonly #lastErrors = new Map<number, KafkaError>();
+  // Failures decided at send time, reported by the next poll.
+  #aborted: ClientResponse[] = [];
+  #correlation = 0;
+  #polling = false;
+  #closed = false;
+
+  /**
+   * @param selector The socket event loop.
+   * @param metadata The cluster view it keeps fresh.
+   * @param config Validated settings.
+   * @param clock The time source.
+   * @param random Jitter source for backoffs, replaceable in tests.
+   */
+  constructor(selector: Selectable, metadata: Metadata, config: NetworkClientConfig, clock: Clock, random: () => number = Math.random) {
+    this.#selector = selector;
+    this.#metadata = metadata;
+    this.#config = config;
+    this.#clock = clock;
+    this.#states = new ClusterConnectionStates(config, random);
+    this.#inFlight = new InFlightRequests(config.maxInFlightRequestsPerConnection);
+    this.#updater = new MetadataUpdater(metadata, this, config.requestTimeoutMs, config.reconnectBackoffMs);
+  }
+
+  /** The metadata this client keeps fresh. */
+  get metadata(): Metadata {
+    return this.#metadata;
+  }
+
+  /**
+   * Begins connecting to the node if needed and returns whether it can take a request
+   * now, as Java's `ready(node, now)`.
+   */
+  ready(node: BrokerNode | number, now: number): boolean {
+    const nodeId = typeof node === "number" ? node : node.id;
+    if (this.isReady(nodeId, now)) return true;
+    if (this.#states.canConnect(nodeId, now)) this.initiateConnect(nodeId, now);
+    return false;
+  }
+
+  /**
+   * Whether a request can go to the node now. A due metadata refresh comes first, so
+   * other requests wait for it, as in the Java client.
+   */
+  isReady(nodeId: number, now: number): boolean {
+    return !this.#updater.isUpdateDue(now) && this.canSendRequest(nodeId, now);
+  }
+
+  /** Whether the connection is ready and below its in-flight limit. */
+  canSendRequest(nodeId: number, _now: number): boolean {
+    return this.#states.isReady(nodeId) && this.#inFlight.canSendMore(nodeId);
+  }
+
+  /** How long until the node's connection state might allow a request (Infinity while connecting). */
+  connectionDelay(nodeId: number, now: number): number {
+    return this.#states.connectionDelay(nodeId, now);
+  }
+
+  /** Whether the node is disconnected and waiting out its reconnect backoff. */
+  connectionFailed(nodeId: number, now: number): boolean {
+    return this.#states.isBlackedOut(nodeId, now);
+  }
+
+  /** Whether a connection attempt to the node may start now. */
+  canConnect(nodeId: number, now: number): boolean {
+    return this.#states.canConnect(nodeId, now);
+  }
+
+  /** Whether a connection attempt to the node is under way. */
+  isConnecting(nodeId: number): boolean {
+    return this.#states.isConnecting(nodeId);
+  }
+
+  /** Why the node's connection last closed or failed, if it did. */
+  lastError(nodeId: number): KafkaError | undefined {
+    return this.#lastErrors.get(nodeId);
+  }
+
+  /** The API versions the node reported, once its handshake is done. */
+  nodeApiVersions(nodeId: number): NodeApiVersions | undefined {
+    return this.#apiVersions.get(nodeId);
+  }
+
+  /** The version of `api` this client would use with the node, or undefined when none is common. */
+  negotiatedVersion(nodeId: number, api: ApiCodec<unknown, unknown>): number | undefined {
+    const range = this.#apiVersions.get(nodeId)?.get(api.key);
+    if (range === undefined) return undefined;
+    return negotiateVersion(api, range.minVersion, range.maxVersion) ?? undefined;
+  }
+
+  /** Unanswered requests to a node, or to all nodes. */
+  inFlightRequestCount(nodeId?: number): number {
+    return this.#inFlight.count(nodeId);
+  }
+
+  /** Starts a connection to a known node. */
+  initiateConnect(nodeId: number, now: number): void {
+    const node = this.#metadata.cluster.node(nodeId);
+    if (node === undefined) throw new Error(`node ${nodeId} is not in the cluster metadata`);
+    this.#states.connecting(nodeId, now);
+    this.#selector.connect(nodeId, { host: node.host, port: node.port, tls: this.#config.tls });
+  }
+
+  /**
+   * Queues a request to a ready node. Its outcome arrives through its callback and the
+   * list returned by a later {@link NetworkClient.poll}.
+   */
+  send<Req, Res>(spec: RequestSpec<Req, Res>, now: number): ClientRequest<Req, Res> {
+    if (this.#closed) throw new ClosedError("the network client is closed");
+    if (!this.canSendRequest(spec.destination, now)) {
+      throw new Error(`node ${spec.destination} is not ready for a request; call ready() first`);
+    }
+    return this.sendInternal(spec, now);
+  }
+
+  /** @internal Sends without the readiness check (the handshake and metadata updater use it). */
+  sendInternal<Req, Res>(spec: RequestSpec<Req, Res>, now: number): ClientRequest<Req, Res> {
+    const request: ClientRequest<Req, Res> = {
+      destination: spec.destination,
+      api: spec.api,
+      body: spec.body,
+      expectResponse: spec.expectResponse ?? true,
+      requestTimeoutMs: spec.requestTimeoutMs ?? this.#config.requestTimeoutMs,
+      callback: spec.callback,
+      createdMs: now,
+      version: spec.version ?? -1,
+      correlationId: -1,
+      sendTimeMs: now,
+      sendCompleted: false,
+    };
+    if (request.version < 0) {
+      const version = spec.api === ApiVersionsApi ? ApiVersionsApi.maxVersion : this.negotiatedVersion(spec.destination, spec.api);
+      if (version === undefined) {
+        this.#abort(request, now, new UnsupportedVersionError(spec.api.name, `node ${spec.destination}`));
+        return request;
+      }
+      request.version = version;
+    }
+    request.correlationId = this.#nextCorrelationId();
+    let frame: Uint8Array;
+    try {
+      frame = encodeRequest(spec.api, request.version, request.correlationId, this.#config.clientId, spec.body);
+    } catch (error) {
+      this.#abort(request, now, error instanceof KafkaError ? error : new KafkaError(`could not encode ${spec.api.name}: ${error}`, { cause: error }));
+      return request;
+    }
+    this.#inFlight.add(request as ClientRequest);
+    this.#selector.send(spec.destination, frame);
+    return request;
+  }
+
+  /**
+   * Does the network work: refreshes metadata when due, writes queued requests, waits
+   * up to `timeoutMs` for something to happen, and completes what finished. Returns the
+   * responses (and failures) completed by this call; their callbacks have run.
+   */
+  async poll(timeoutMs: number, now: number): Promise<ClientResponse[]> {
+    if (this.#polling) throw new Error("NetworkClient.poll is already running; only one loop may drive it");
+    this.#polling = true;
+    try {
+      if (this.#aborted.length > 0) {
+        const aborted = this.#aborted;
+        this.#aborted = [];
+        return this.#complete(aborted);
+      }
+      const metadataTimeout = this.#closed ? Infinity : this.#updater.maybeUpdate(now);
+      const deadlineIn = this.#nextDeadline() - now;
+      await this.#selector.poll(Math.max(0, Math.min(timeoutMs, metadataTimeout, this.#config.requestTimeoutMs, deadlineIn)));
+      const updatedNow = this.#clock.now();
+      const responses: ClientResponse[] = this.#aborted;
+      this.#aborted = [];
+      this.#handleCompletedSends(responses, updatedNow);
+      this.#handleCompletedReceives(responses, updatedNow);
+      this.#handleDisconnections(responses, updatedNow);
+      this.#handleConnections(updatedNow);
+      this.#handleTimedOutConnections(responses, updatedNow);
+      this.#handleTimedOutRequests(responses, updatedNow);
+      return this.#complete(responses);
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  /** Makes a pending poll return now. */
+  wakeup(): void {
+    this.#selector.wakeup();
+  }
+
+  /** Closes the node's connection and fails its in-flight requests. */
+  disconnect(nodeId: number): void {
+    const now = this.#clock.now();
+    this.#selector.close(nodeId);
+    this.#processDisconnection(this.#aborted, nodeId, now, new NetworkError(`disconnected from node ${nodeId} on request`));
+    this.#selector.wakeup();
+  }
+
+  /**
+   * The node with the fewest in-flight requests that can take one now, preferring open
+   * connections, then nodes we may connect to (longest since the last attempt).
+   * Undefined when every node is backing off.
+   */
+  leastLoadedNode(now: number): BrokerNode | undefined {
+    const nodes = this.#metadata.cluster.nodes;
+    if (nodes.length === 0) return undefined;
+    let best: BrokerNode | undefined;
+    let bestLoad = Infinity;
+    let connectable: BrokerNode | undefined;
+    let connecting: BrokerNode | undefined;
+    const offset = Math.floor(Math.random() * nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[(offset + i) % nodes.length];
+      const load = this.#inFlight.count(node.id);
+      if (this.#states.isReady(node.id) && this.#inFlight.canSendMore(node.id)) {
+        if (load === 0) return node;
+        if (load < bestLoad) {
+          best = node;
+          bestLoad = load;
+        }
+      } else if (this.#states.isConnecting(node.id) || this.#states.state(node.id) === "checking_api_versions") {
+        connecting ??= node;
+      } else if (this.#states.canConnect(node.id, now)) {
+        if (connectable === undefined || this.#states.lastConnectAttemptMs(node.id) < this.#states.lastConnectAttemptMs(connectable.id)) {
+          connectable = node;
+        }
+      }
+    }
+    return best ?? connecting ?? connectable;
+  }
+
+  /** Closes every connection and fails everything in flight. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const now = this.#clock.now();
+    for (const nodeId of this.#states.nodeIds()) {
+      this.#selector.close(nodeId);
+      this.#processDisconnection(this.#aborted, nodeId, now, new ClosedError("the network client was closed"));
+    }
+    this.#selector.wakeup();
+  }
+
+  #nextCorrelationId(): number {
+    const id = this.#correlation;
+    this.#correlation = (this.#correlation + 1) & 0x7fffffff;
+    return id;
+  }
+
+  #abort(request: ClientRequest<unknown, unknown>, now: number, error: KafkaError): void {
+    this.#aborted.push({ request, receivedMs: now, body: undefined, error, disconnected: false });
+  }
+
+  /** The earliest request or connection-setup deadline, so poll wakes for it. */
+  #nextDeadline(): number {
+    let deadline = this.#inFlight.nextTimeoutMs();
+    for (const nodeId of this.#states.connectingNodes()) deadline = Math.min(deadline, this.#states.connectionSetupDeadline(nodeId));
+    return deadline;
+  }
+
+  #handleCompletedSends(responses: ClientResponse[], now: number): void {
+    for (const nodeId of this.#selector.completedSends) {
+      const request = this.#inFlight.markNextSent(nodeId);
+      if (request !== undefined && !request.expectResponse) {
+        this.#inFlight.remove(request);
+        responses.push({ request, receivedMs: now, body: undefined, error: undefined, disconnected: false });
+      }
+    }
+  }
+
+  #handleCompletedReceives(responses: ClientResponse[], now: number): void {
+    for (const { nodeId, payload } of this.#selector.completedReceives) {
+      // An earlier frame on this connection may already have closed it.
+      if (!this.#states.isConnected(nodeId)) continue;
+      const request = this.#inFlight.oldest(nodeId);
+      let failure: CorruptResponseError | undefined;
+      let body: unknown;
+      if (request === undefined || !request.expectResponse) {
+        failure = new CorruptResponseError(`node ${nodeId} sent a response when none was expected`);
+      } else {
+        try {
+          const correlationId = responseCorrelationId(payload);
+          if (correlationId !== request.correlationId) {
+            failure = new CorruptResponseError(
+              `node ${nodeId} answered correlation id ${correlationId}, expected ${request.correlationId} (${request.api.name})`,
+            );
+          } else {
+            body = decodeResponse(request.api, request.version, payload).body;
+          }
+        } catch (error) {
+          failure = error instanceof CorruptResponseError
+            ? error
+            : new CorruptResponseError(`could not decode ${request.api.name} v${request.version} from node ${nodeId}`, error);
+        }
+      }
+      if (failure !== undefined) {
+        this.#selector.close(nodeId);
+        this.#processDisconnection(responses, nodeId, now, failure);
+        continue;
+      }
+      this.#inFlight.completeOldest(nodeId);
+      if (request!.api === ApiVersionsApi) {
+        this.#handleApiVersionsResponse(nodeId, request!, body as ApiVersionsResponse, now, responses);
+        continue;
+      }
+      responses.push({ request: request!, receivedMs: now, body, error: undefined, disconnected: false });
+    }
+  }
+
+  #handleApiVersionsResponse(
+    nodeId: number,
+    request: ClientRequest,
+    response: ApiVersionsResponse,
+    now: number,
+    responses: ClientResponse[],
+  ): void {
+    const UNSUPPORTED_VERSION = 35;
+    if (response.errorCode === UNSUPPORTED_VERSION) {
+      // The broker answered in v0 with what it supports; ask again in its highest version.
+      const range = response.apiKeys.find((k) => k.apiKey === ApiVersionsApi.key);
+      const version = range && negotiateVersion(ApiVersionsApi, range.minVersion, range.maxVersion);
+      if (version !== null && version !== undefined && version < request.version) {
+        this.#sendApiVersions(nodeId, now, version);
+        return;
+      }
+    }
+    if (response.errorCode !== 0) {
+      this.#selector.close(nodeId);
+      this.#processDisconnection(responses, nodeId, now, new KafkaError(`node ${nodeId} refused ApiVersions with error code ${response.errorCode}`));
+      return;
+    }
+    this.#apiVersions.set(nodeId, new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }])));
+    this.#states.ready(nodeId);
+  }
+
+  #handleDisconnections(responses: ClientResponse[], now: number): void {
+    for (const { nodeId, error } of this.#selector.disconnected) {
+      this.#processDisconnection(responses, nodeId, now, error instanceof KafkaError ? error : new NetworkError(error.message, error));
+    }
+  }
+
+  #handleConnections(now: number): void {
+    for (const nodeId of this.#selector.connected) {
+      this.#states.checkingApiVersions(nodeId);
+      this.#sendApiVersions(nodeId, now, ApiVersionsApi.maxVersion);
+    }
+  }
+
+  #sendApiVersions(nodeId: number, now: number, version: number): void {
+    this.sendInternal({
+      destination: nodeId,
+      api: ApiVersionsApi,
+      version,
+      body: { clientSoftwareName: this.#config.clientSoftwareName, clientSoftwareVersion: this.#config.clientSoftwareVersion },
+    }, now);
+  }
+
+  #handleTimedOutConnections(responses: ClientResponse[], now: number): void {
+    for (const nodeId of this.#states.nodesWithConnectionSetupTimeout(now)) {
+      this.#selector.close(nodeId);
+      this.#processDisconnection(responses, nodeId, now, new TimeoutError(`connection to node ${nodeId} was not set up in time`), true);
+    }
+  }
+
+  #handleTimedOutRequests(responses: ClientResponse[], now: number): void {
+    for (const nodeId of this.#inFlight.nodesWithTimedOutRequests(now)) {
+      const oldest = this.#inFlight.oldest(nodeId);
+      const what = oldest ? `${oldest.api.name} request` : "a request";
+      this.#selector.close(nodeId);
+      this.#processDisconnection(
+        responses,
+        nodeId,
+        now,
+        new TimeoutError(`${what} to node ${nodeId} got no response within ${oldest?.requestTimeoutMs ?? this.#config.requestTimeoutMs} ms`),
+      );
+    }
+  }
+
+  /** Marks the node disconnected, fails its in-flight requests and asks for fresh metadata. */
+  #processDisconnection(responses: ClientResponse[], nodeId: number, now: number, error: KafkaError, setupTimedOut = false): void {
+    if (this.#states.state(nodeId) !== "disconnected") this.#states.disconnected(nodeId, now, setupTimedOut);
+    this.#apiVersions.delete(nodeId);
+    this.#lastErrors.set(nodeId, error);
+    for (const request of this.#inFlight.clearAll(nodeId)) {
+      // The handshake is internal; a caller never sees it.
+      if (request.api === ApiVersionsApi) continue;
+      responses.push({ request, receivedMs: now, body: undefined, error, disconnected: true });
+    }
+    this.#metadata.requestUpdate();
+  }
+
+  #complete(responses: ClientResponse[]): ClientResponse[] {
+    for (const response of responses) {
+      if (response.request.callback === undefined) continue;
+      try {
+        response.request.callback(response as never);
+      } catch (error) {
+        // A caller's callback must not break the loop for everyone else; surface it later.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+    return responses;
+  }
+}

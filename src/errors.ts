@@ -1,0 +1,145 @@
+/**
+ * Typed errors. Every failure that reaches a caller is one of these, so code can
+ * branch on `instanceof` or on `retriable` instead of parsing messages.
+ *
+ * @module
+ */
+
+/**
+ * The base of every error this library raises.
+ *
+ * @example Branch on retriability
+ * ```ts
+ * import { KafkaError } from "./errors.ts";
+ * const err: unknown = new KafkaError("boom", { retriable: true });
+ * if (err instanceof KafkaError && err.retriable) console.log("try again");
+ * ```
+ */
+export class KafkaError extends Error {
+  /** Whether repeating the same operation may succeed. */
+  readonly retriable: boolean;
+
+  /**
+   * @param message What went wrong.
+   * @param options `retriable` (default false) and an optional `cause`.
+   */
+  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/**
+ * Invalid configuration; the message names the offending key.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError } from "./errors.ts";
+ * const err = new ConfigError("requestTimeoutMs", "must be a positive integer");
+ * console.log(err.key); // "requestTimeoutMs"
+ * ```
+ */
+export class ConfigError extends KafkaError {
+  /** The configuration key that is wrong. */
+  readonly key: string;
+
+  /**
+   * @param key The configuration key that is wrong.
+   * @param problem What is wrong with it.
+   */
+  constructor(key: string, problem: string) {
+    super(`Invalid configuration ${key}: ${problem}`);
+    this.key = key;
+  }
+}
+
+/**
+ * A connection to a broker failed or was closed; requests in flight on it fail with this.
+ *
+ * @example
+ * ```ts
+ * import { NetworkError } from "./errors.ts";
+ * const err = new NetworkError("connection to node 1 (127.0.0.1:9092) closed");
+ * console.log(err.retriable); // true
+ * ```
+ */
+export class NetworkError extends KafkaError {
+  /**
+   * @param message What happened to the connection.
+   * @param cause The transport's own error, if any.
+   */
+  constructor(message: string, cause?: unknown) {
+    super(message, { retriable: true, cause });
+  }
+}
+
+/**
+ * A request got no response within `requestTimeoutMs`, or a connection could not be
+ * set up within `socketConnectionSetupTimeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "./errors.ts";
+ * console.log(new TimeoutError("request timed out").retriable); // true
+ * ```
+ */
+export class TimeoutError extends KafkaError {
+  /** @param message What timed out, and after how long. */
+  constructor(message: string) {
+    super(message, { retriable: true });
+  }
+}
+
+/**
+ * A broker sent bytes that are not a valid response: a frame over the size limit, a
+ * negative size, a correlation id that matches no request, or a body that does not
+ * decode. The connection it came from is closed.
+ *
+ * @example
+ * ```ts
+ * import { CorruptResponseError } from "./errors.ts";
+ * console.log(new CorruptResponseError("frame of 2147483647 bytes").retriable); // true
+ * ```
+ */
+export class CorruptResponseError extends KafkaError {
+  /**
+   * @param message What was wrong with the bytes.
+   * @param cause The decoder's own error, if any.
+   */
+  constructor(message: string, cause?: unknown) {
+    super(message, { retriable: true, cause });
+  }
+}
+
+/**
+ * The broker supports no version of an API that this client can speak.
+ *
+ * @example
+ * ```ts
+ * import { UnsupportedVersionError } from "./errors.ts";
+ * console.log(new UnsupportedVersionError("Produce").message);
+ * ```
+ */
+export class UnsupportedVersionError extends KafkaError {
+  /** @param apiName The API that has no common version. */
+  constructor(apiName: string, detail = "") {
+    super(`The broker supports no version of ${apiName} that this client speaks${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+/**
+ * The client was closed while the operation was pending.
+ *
+ * @example
+ * ```ts
+ * import { ClosedError } from "./errors.ts";
+ * console.log(new ClosedError("network client closed").retriable); // false
+ * ```
+ */
+export class ClosedError extends KafkaError {
+  /** @param message What was closed. */
+  constructor(message: string) {
+    super(message);
+  }
+}

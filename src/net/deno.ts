@@ -1,0 +1,128 @@
+/**
+ * The Deno transport: `Deno.connect` / `Deno.connectTls`, read into one reused buffer,
+ * and one write in flight at a time because Deno's `write` may write only part.
+ *
+ * @module
+ */
+import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "./transport.ts";
+
+// Large reads keep the per-chunk cost of Deno's op layer low.
+const READ_BUFFER_BYTES = 256 * 1024;
+
+class DenoSocket implements TransportSocket {
+  #conn: Deno.Conn | null = null;
+  #closed = false;
+  #writing = false;
+  readonly #events: TransportEvents;
+
+  constructor(address: TransportAddress, events: TransportEvents) {
+    this.#events = events;
+    this.#open(address);
+  }
+
+  async #open(address: TransportAddress): Promise<void> {
+    try {
+      const conn = address.tls ? await connectTls(address) : await Deno.connect({ hostname: address.host, port: address.port });
+      if (this.#closed) {
+        conn.close();
+        return;
+      }
+      this.#conn = conn;
+      if ("setNoDelay" in conn) conn.setNoDelay(true);
+      this.#events.onOpen();
+      await this.#readLoop(conn);
+    } catch (error) {
+      this.#finish(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  async #readLoop(conn: Deno.Conn): Promise<void> {
+    // Reused: onData's contract is that the receiver copies what it keeps.
+    const buffer = new Uint8Array(READ_BUFFER_BYTES);
+    while (!this.#closed) {
+      const n = await conn.read(buffer);
+      if (n === null) {
+        this.#finish(new Error("connection closed by the broker"));
+        return;
+      }
+      if (n > 0) this.#events.onData(buffer.subarray(0, n));
+    }
+  }
+
+  write(data: Uint8Array): number {
+    if (this.#writing || this.#closed || this.#conn === null) return 0;
+    this.#writing = true;
+    this.#writeAll(this.#conn, data);
+    return data.length;
+  }
+
+  async #writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+    try {
+      let offset = 0;
+      while (offset < data.length) offset += await conn.write(data.subarray(offset));
+    } catch (error) {
+      this.#finish(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.#writing = false;
+    if (!this.#closed) this.#events.onDrain();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeConn();
+    queueMicrotask(() => this.#events.onClose());
+  }
+
+  #finish(error: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeConn();
+    this.#events.onClose(error);
+  }
+
+  #closeConn(): void {
+    try {
+      this.#conn?.close();
+    } catch {
+      // Already closed by the runtime; nothing left to release.
+    }
+  }
+}
+
+async function connectTls(address: TransportAddress): Promise<Deno.TlsConn> {
+  const tls = address.tls!;
+  if (tls.rejectUnauthorized === false) {
+    throw new Error("Deno cannot turn off TLS certificate verification per connection; run with --unsafely-ignore-certificate-errors instead");
+  }
+  const caCerts = tls.ca === undefined ? undefined : Array.isArray(tls.ca) ? tls.ca : [tls.ca];
+  const options: Deno.ConnectTlsOptions & { cert?: string; key?: string } = {
+    hostname: address.host,
+    port: address.port,
+    caCerts,
+  };
+  if (tls.cert !== undefined && tls.key !== undefined) {
+    options.cert = tls.cert;
+    options.key = tls.key;
+  }
+  const conn = await Deno.connectTls(options);
+  // A bad certificate would otherwise only surface on the first read or write.
+  await conn.handshake();
+  return conn;
+}
+
+/**
+ * The transport for Deno.
+ *
+ * @example
+ * ```ts
+ * import { denoTransport } from "./deno.ts";
+ * import { Selector } from "./selector.ts";
+ * const selector = new Selector(denoTransport);
+ * ```
+ */
+export const denoTransport: Transport = {
+  name: "deno",
+  connect: (address, events) => new DenoSocket(address, events),
+};

@@ -1,0 +1,84 @@
+/**
+ * The Node.js transport: `node:net` and `node:tls`. Node buffers every write, so a
+ * write is always taken whole; when `write()` reports a full buffer we take no more
+ * until `drain`, which keeps the Selector's queue, not Node's, holding the backlog.
+ *
+ * @module
+ */
+import * as net from "node:net";
+import * as tls from "node:tls";
+import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "./transport.ts";
+
+class NodeSocket implements TransportSocket {
+  readonly #socket: net.Socket;
+  readonly #events: TransportEvents;
+  #closed = false;
+  #blocked = false;
+  #error: Error | undefined;
+
+  constructor(address: TransportAddress, events: TransportEvents) {
+    this.#events = events;
+    const options = address.tls;
+    this.#socket = options
+      ? tls.connect({
+        host: address.host,
+        port: address.port,
+        ca: options.ca,
+        cert: options.cert,
+        key: options.key,
+        servername: options.servername ?? (net.isIP(address.host) ? undefined : address.host),
+        rejectUnauthorized: options.rejectUnauthorized ?? true,
+      })
+      : net.connect({ host: address.host, port: address.port });
+    this.#socket.setNoDelay(true);
+    this.#socket.on(options ? "secureConnect" : "connect", () => {
+      if (!this.#closed) events.onOpen();
+    });
+    this.#socket.on("data", (chunk: Uint8Array) => {
+      if (!this.#closed) events.onData(chunk);
+    });
+    this.#socket.on("drain", () => {
+      this.#blocked = false;
+      if (!this.#closed) events.onDrain();
+    });
+    this.#socket.on("error", (error: Error) => {
+      this.#error ??= error;
+    });
+    this.#socket.on("close", () => this.#finish(this.#error ?? new Error("connection closed by the broker")));
+  }
+
+  write(data: Uint8Array): number {
+    if (this.#blocked || this.#closed) return 0;
+    if (!this.#socket.write(data)) this.#blocked = true;
+    return data.length;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.destroy();
+    queueMicrotask(() => this.#events.onClose());
+  }
+
+  #finish(error: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.destroy();
+    this.#events.onClose(error);
+  }
+}
+
+/**
+ * The transport for Node.js (and any runtime with `node:net`).
+ *
+ * @example
+ * ```ts
+ * import { nodeTransport } from "./node.ts";
+ * import { Selector } from "./selector.ts";
+ * const selector = new Selector(nodeTransport);
+ * ```
+ */
+export const nodeTransport: Transport = {
+  name: "node",
+  connect: (address, events) => new NodeSocket(address, events),
+};

@@ -1,0 +1,203 @@
+/**
+ * ApiVersions (key 18), versions 0-4: which APIs and versions a broker speaks.
+ *
+ * @module
+ */
+
+import type { ApiCodec } from "./api.ts";
+import { readArray, readString, readTagged, skipTags } from "./fields.ts";
+import type { Reader } from "./reader.ts";
+import type { Writer } from "./writer.ts";
+
+/**
+ * An ApiVersions request. The client software fields are sent from v3 on, and the
+ * broker rejects empty ones (they must match `[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?`).
+ *
+ * @example
+ * ```ts
+ * import type { ApiVersionsRequest } from "./api_versions.ts";
+ * const req: ApiVersionsRequest = { clientSoftwareName: "edge-kafka", clientSoftwareVersion: "0.1.0" };
+ * console.log(req.clientSoftwareName);
+ * ```
+ */
+export interface ApiVersionsRequest {
+  /** The name of the client (v3+). */
+  clientSoftwareName: string;
+  /** The version of the client (v3+). */
+  clientSoftwareVersion: string;
+}
+
+/**
+ * The version range a broker supports for one API.
+ *
+ * @example
+ * ```ts
+ * import type { ApiVersionsResponseKey } from "./api_versions.ts";
+ * const k: ApiVersionsResponseKey = { apiKey: 3, minVersion: 0, maxVersion: 13 };
+ * console.log(k.maxVersion);
+ * ```
+ */
+export interface ApiVersionsResponseKey {
+  /** The API key. */
+  apiKey: number;
+  /** The minimum supported version, inclusive. */
+  minVersion: number;
+  /** The maximum supported version, inclusive. */
+  maxVersion: number;
+}
+
+/**
+ * A feature the broker supports, with its version range (v3+ tagged field).
+ *
+ * @example
+ * ```ts
+ * import type { SupportedFeatureKey } from "./api_versions.ts";
+ * const f: SupportedFeatureKey = { name: "metadata.version", minVersion: 1, maxVersion: 21 };
+ * console.log(f.name);
+ * ```
+ */
+export interface SupportedFeatureKey {
+  /** The name of the feature. */
+  name: string;
+  /** The minimum supported version for the feature. */
+  minVersion: number;
+  /** The maximum supported version for the feature. */
+  maxVersion: number;
+}
+
+/**
+ * A cluster-wide finalized feature level (v3+ tagged field).
+ *
+ * @example
+ * ```ts
+ * import type { FinalizedFeatureKey } from "./api_versions.ts";
+ * const f: FinalizedFeatureKey = { name: "metadata.version", maxVersionLevel: 21, minVersionLevel: 21 };
+ * console.log(f.maxVersionLevel);
+ * ```
+ */
+export interface FinalizedFeatureKey {
+  /** The name of the feature. */
+  name: string;
+  /** The cluster-wide finalized max version level for the feature. */
+  maxVersionLevel: number;
+  /** The cluster-wide finalized min version level for the feature. */
+  minVersionLevel: number;
+}
+
+/**
+ * An ApiVersions response. Fields absent from the decoded version hold their defaults
+ * (0, -1n, empty arrays, false).
+ *
+ * @example
+ * ```ts
+ * import type { ApiVersionsResponse } from "./api_versions.ts";
+ * const res: ApiVersionsResponse = {
+ *   errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }], throttleTimeMs: 0,
+ *   supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [], zkMigrationReady: false,
+ * };
+ * console.log(res.apiKeys.length);
+ * ```
+ */
+export interface ApiVersionsResponse {
+  /** The top-level error code. 35 (UNSUPPORTED_VERSION) means the body was decoded as v0. */
+  errorCode: number;
+  /** The APIs supported by the broker. */
+  apiKeys: ApiVersionsResponseKey[];
+  /** Throttle time in milliseconds (v1+; 0 before). */
+  throttleTimeMs: number;
+  /** Features supported by the broker (v3+ tag 0). */
+  supportedFeatures: SupportedFeatureKey[];
+  /** Epoch of the finalized features, -1n if unknown (v3+ tag 1). */
+  finalizedFeaturesEpoch: bigint;
+  /** Cluster-wide finalized features (v3+ tag 2). */
+  finalizedFeatures: FinalizedFeatureKey[];
+  /** Set by a KRaft controller ready for ZK migration (v3+ tag 3). */
+  zkMigrationReady: boolean;
+}
+
+const UNSUPPORTED_VERSION = 35;
+
+function readApiKey(r: Reader, flexible: boolean): ApiVersionsResponseKey {
+  const key = { apiKey: r.int16(), minVersion: r.int16(), maxVersion: r.int16() };
+  skipTags(r, flexible);
+  return key;
+}
+
+function readSupportedFeature(r: Reader): SupportedFeatureKey {
+  const f = { name: readString(r, true, "feature name"), minVersion: r.int16(), maxVersion: r.int16() };
+  skipTags(r, true);
+  return f;
+}
+
+function readFinalizedFeature(r: Reader): FinalizedFeatureKey {
+  const f = { name: readString(r, true, "feature name"), maxVersionLevel: r.int16(), minVersionLevel: r.int16() };
+  skipTags(r, true);
+  return f;
+}
+
+/**
+ * The ApiVersions codec, versions 0-4 (flexible from 3).
+ *
+ * When the broker does not speak the requested version it answers UNSUPPORTED_VERSION
+ * (35) in a v0 body; this codec then decodes the body as v0, so the caller can retry
+ * with the highest ApiVersions version listed in `apiKeys`.
+ *
+ * @example
+ * ```ts
+ * import { encodeRequest } from "./api.ts";
+ * import { ApiVersionsApi } from "./api_versions.ts";
+ * const frame = encodeRequest(ApiVersionsApi, ApiVersionsApi.maxVersion, 1, "client", {
+ *   clientSoftwareName: "edge-kafka", clientSoftwareVersion: "0.1.0",
+ * });
+ * console.log(frame.length);
+ * ```
+ */
+export const ApiVersionsApi: ApiCodec<ApiVersionsRequest, ApiVersionsResponse> = {
+  name: "ApiVersions",
+  key: 18,
+  minVersion: 0,
+  maxVersion: 4,
+  flexibleFrom: 3,
+
+  encodeRequest(w: Writer, version: number, request: ApiVersionsRequest): void {
+    if (version < 3) return;
+    w.compactString(request.clientSoftwareName).compactString(request.clientSoftwareVersion).taggedFields();
+  },
+
+  decodeResponse(r: Reader, version: number): ApiVersionsResponse {
+    const errorCode = r.int16();
+    // A broker that rejects our version answers in v0, whatever version we sent.
+    const v = errorCode === UNSUPPORTED_VERSION ? 0 : version;
+    const flexible = v >= 3;
+    const res: ApiVersionsResponse = {
+      errorCode,
+      apiKeys: readArray(r, flexible, (x) => readApiKey(x, flexible), "api keys"),
+      throttleTimeMs: v >= 1 ? r.int32() : 0,
+      supportedFeatures: [],
+      finalizedFeaturesEpoch: -1n,
+      finalizedFeatures: [],
+      zkMigrationReady: false,
+    };
+    if (!flexible) return res;
+    for (const { tag, data } of r.taggedFields()) {
+      switch (tag) {
+        case 0:
+          res.supportedFeatures = readTagged(data, (x) => readArray(x, true, readSupportedFeature), "supported features");
+          break;
+        case 1:
+          res.finalizedFeaturesEpoch = readTagged(data, (x) => x.int64(), "finalized features epoch");
+          break;
+        case 2:
+          res.finalizedFeatures = readTagged(data, (x) => readArray(x, true, readFinalizedFeature), "finalized features");
+          break;
+        case 3:
+          res.zkMigrationReady = readTagged(data, (x) => x.bool(), "zk migration ready");
+          break;
+        default:
+          // Unknown tags come from newer brokers and are safe to ignore.
+          break;
+      }
+    }
+    return res;
+  },
+};

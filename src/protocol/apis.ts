@@ -1,0 +1,41 @@
+/**
+ * The list of every API codec this client implements.
+ *
+ * @module
+ */
+
+import type { ApiCodec } from "./api.ts";
+import { ApiVersionsApi } from "./api_versions.ts";
+import { CreateTopicsApi } from "./create_topics.ts";
+import { DeleteTopicsApi } from "./delete_topics.ts";
+import { MetadataApi } from "./metadata.ts";
+
+/**
+ * Every API codec this client implements, in api-key order. The network layer uses it
+ * to negotiate a version of each against the broker's ApiVersions answer.
+ *
+ * @example
+ * ```ts
+ * import { SUPPORTED_APIS } from "./apis.ts";
+ * console.log(SUPPORTED_APIS.map((api) => `${api.name} ${api.minVersion}..${api.maxVersion}`));
+ * ```
+ */
+export const SUPPORTED_APIS: readonly ApiCodec<unknown, unknown>[] = [
+  MetadataApi,
+  ApiVersionsApi,
+  CreateTopicsApi,
+  DeleteTopicsApi,
+];
+
+/**
+ * The codec for an api key, or undefined if this client does not implement it.
+ *
+ * @example
+ * ```ts
+ * import { apiByKey } from "./apis.ts";
+ * console.log(apiByKey(18)?.name); // "ApiVersions"
+ * ```
+ */
+export function apiByKey(key: number): ApiCodec<unknown, unknown> | undefined {
+  return SUPPORTED_APIS.find((api) => api.key === key);
+}

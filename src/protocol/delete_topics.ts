@@ -1,0 +1,161 @@
+/**
+ * DeleteTopics (key 20), versions 1-6: delete topics by name, or from v6 by id.
+ *
+ * @module
+ */
+
+import { UnsupportedVersionError } from "../errors.ts";
+import type { ApiCodec } from "./api.ts";
+import {
+  isZeroUuid,
+  readArray,
+  readNullableString,
+  readString,
+  skipTags,
+  writeArray,
+  writeNoTags,
+  writeString,
+  ZERO_UUID,
+} from "./fields.ts";
+import type { Reader } from "./reader.ts";
+import type { Writer } from "./writer.ts";
+
+/**
+ * One topic to delete, by name or by id (v6+).
+ *
+ * @example
+ * ```ts
+ * import type { DeleteTopicState } from "./delete_topics.ts";
+ * const byName: DeleteTopicState = { name: "orders" };
+ * console.log(byName.name);
+ * ```
+ */
+export interface DeleteTopicState {
+  /** The topic name, or null when deleting by id. */
+  name: string | null;
+  /** The topic id (all zeros, the default, means "by name"). */
+  topicId?: Uint8Array;
+}
+
+/**
+ * A DeleteTopics request. Give either `topics` (the v6 shape) or `topicNames` (the
+ * v0-5 shape); the codec converts between them, and refuses ids before v6.
+ *
+ * @example
+ * ```ts
+ * import type { DeleteTopicsRequest } from "./delete_topics.ts";
+ * const req: DeleteTopicsRequest = { topicNames: ["orders"], timeoutMs: 30000 };
+ * console.log(req.topicNames);
+ * ```
+ */
+export interface DeleteTopicsRequest {
+  /** The topics to delete, by name or id (v6+ wire field). */
+  topics?: DeleteTopicState[];
+  /** The names of the topics to delete (v0-5 wire field). */
+  topicNames?: string[];
+  /** How long to wait, in milliseconds, for the deletions to complete. */
+  timeoutMs: number;
+}
+
+/**
+ * The result for one topic in a DeleteTopics response.
+ *
+ * @example
+ * ```ts
+ * import type { DeletableTopicResult } from "./delete_topics.ts";
+ * const r: DeletableTopicResult = { name: "orders", topicId: new Uint8Array(16), errorCode: 0, errorMessage: null };
+ * console.log(r.errorCode);
+ * ```
+ */
+export interface DeletableTopicResult {
+  /** The topic name; null only from v6 on, for an unknown topic deleted by id. */
+  name: string | null;
+  /** The topic id (v6+; all zeros before). */
+  topicId: Uint8Array;
+  /** The deletion error, or 0. */
+  errorCode: number;
+  /** The error message (v5+; null before or if none). */
+  errorMessage: string | null;
+}
+
+/**
+ * A DeleteTopics response.
+ *
+ * @example
+ * ```ts
+ * import type { DeleteTopicsResponse } from "./delete_topics.ts";
+ * const res: DeleteTopicsResponse = { throttleTimeMs: 0, responses: [] };
+ * console.log(res.responses.length);
+ * ```
+ */
+export interface DeleteTopicsResponse {
+  /** Throttle time in milliseconds. */
+  throttleTimeMs: number;
+  /** The results for each topic. */
+  responses: DeletableTopicResult[];
+}
+
+function topicNamesOf(version: number, request: DeleteTopicsRequest): string[] {
+  if (request.topicNames) return request.topicNames;
+  return (request.topics ?? []).map((t) => {
+    if (t.name === null || (t.topicId && !isZeroUuid(t.topicId))) {
+      throw new UnsupportedVersionError("DeleteTopics", `version ${version} cannot delete topics by id`);
+    }
+    return t.name;
+  });
+}
+
+function readResult(r: Reader, version: number, flexible: boolean): DeletableTopicResult {
+  const res: DeletableTopicResult = {
+    name: version >= 6 ? readNullableString(r, flexible) : readString(r, flexible, "topic name"),
+    topicId: version >= 6 ? r.uuid() : new Uint8Array(16),
+    errorCode: r.int16(),
+    errorMessage: version >= 5 ? readNullableString(r, flexible) : null,
+  };
+  skipTags(r, flexible);
+  return res;
+}
+
+/**
+ * The DeleteTopics codec, versions 1-6 (flexible from 4). Kafka 4.0 removed version 0,
+ * and every broker from 3.x on speaks 1+.
+ *
+ * @example
+ * ```ts
+ * import { encodeRequest } from "./api.ts";
+ * import { DeleteTopicsApi } from "./delete_topics.ts";
+ * const frame = encodeRequest(DeleteTopicsApi, 6, 4, "client", { topics: [{ name: "orders" }], timeoutMs: 30000 });
+ * console.log(frame.length);
+ * ```
+ */
+export const DeleteTopicsApi: ApiCodec<DeleteTopicsRequest, DeleteTopicsResponse> = {
+  name: "DeleteTopics",
+  key: 20,
+  minVersion: 1,
+  maxVersion: 6,
+  flexibleFrom: 4,
+
+  encodeRequest(w: Writer, version: number, request: DeleteTopicsRequest): void {
+    const flexible = version >= 4;
+    if (version >= 6) {
+      const topics = request.topics ?? (request.topicNames ?? []).map((name) => ({ name }));
+      writeArray(w, true, topics, (x, t: DeleteTopicState) => {
+        x.compactString(t.name).uuid(t.topicId ?? ZERO_UUID).taggedFields();
+      });
+    } else {
+      writeArray(w, flexible, topicNamesOf(version, request), (x, name) => writeString(x, flexible, name));
+    }
+    w.int32(request.timeoutMs);
+    writeNoTags(w, flexible);
+  },
+
+  decodeResponse(r: Reader, version: number): DeleteTopicsResponse {
+    const flexible = version >= 4;
+    const res: DeleteTopicsResponse = {
+      throttleTimeMs: r.int32(),
+      responses: readArray(r, flexible, (x) => readResult(x, version, flexible), "responses"),
+    };
+    skipTags(r, flexible);
+    return res;
+  },
+};

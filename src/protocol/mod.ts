@@ -1,0 +1,63 @@
+/**
+ * The Kafka wire protocol: primitive encoding, request/response framing, the API
+ * codecs and the error-code table.
+ *
+ * @example Encode an ApiVersions request and decode a response
+ * ```ts
+ * import { ApiVersionsApi, decodeResponse, encodeRequest } from "./mod.ts";
+ * const frame = encodeRequest(ApiVersionsApi, 0, 1, "client", {
+ *   clientSoftwareName: "edge-kafka", clientSoftwareVersion: "0.1.0",
+ * });
+ * const payload = new Uint8Array([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+ * console.log(frame.length, decodeResponse(ApiVersionsApi, 0, payload).body.apiKeys); // 20 []
+ * ```
+ *
+ * @module
+ */
+
+export { Writer } from "./writer.ts";
+export type { TaggedField } from "./writer.ts";
+export { Reader } from "./reader.ts";
+export {
+  decodeResponse,
+  encodeRequest,
+  negotiateVersion,
+  requestHeaderVersion,
+  responseCorrelationId,
+  responseHeaderVersion,
+  versionsOverlap,
+} from "./api.ts";
+export type { ApiCodec } from "./api.ts";
+export { apiByKey, SUPPORTED_APIS } from "./apis.ts";
+export { ERROR_CODES, errorForCode, errorInfo, KafkaProtocolError } from "./error_codes.ts";
+export type { ErrorInfo } from "./error_codes.ts";
+export { ApiVersionsApi } from "./api_versions.ts";
+export type {
+  ApiVersionsRequest,
+  ApiVersionsResponse,
+  ApiVersionsResponseKey,
+  FinalizedFeatureKey,
+  SupportedFeatureKey,
+} from "./api_versions.ts";
+export { MetadataApi } from "./metadata.ts";
+export type {
+  MetadataRequest,
+  MetadataRequestTopic,
+  MetadataResponse,
+  MetadataResponseBroker,
+  MetadataResponsePartition,
+  MetadataResponseTopic,
+} from "./metadata.ts";
+export { CreateTopicsApi } from "./create_topics.ts";
+export type {
+  CreatableReplicaAssignment,
+  CreatableTopic,
+  CreatableTopicConfig,
+  CreatableTopicConfigs,
+  CreatableTopicResult,
+  CreateTopicsRequest,
+  CreateTopicsResponse,
+} from "./create_topics.ts";
+export { DeleteTopicsApi } from "./delete_topics.ts";
+export type { DeletableTopicResult, DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicState } from "./delete_topics.ts";
+export { isZeroUuid } from "./fields.ts";

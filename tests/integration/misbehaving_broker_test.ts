@@ -1,0 +1,177 @@
+/**
+ * Real sockets on each runtime's own transport, against a local TCP server that
+ * speaks just enough Kafka to complete the handshake and then misbehaves.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import { awaitMetadata, awaitReady, createNetworkClient, sendAndReceive } from "../../src/client/network_client_utils.ts";
+import { MetadataApi } from "../../src/protocol/metadata.ts";
+import { CorruptResponseError, NetworkError, TimeoutError } from "../../src/errors.ts";
+import { Reader } from "../../src/protocol/reader.ts";
+import { apiVersionsResponse, FAKE_BROKER_APIS, metadataResponseV12 } from "../support/responses.ts";
+import { frame } from "../support/fake_transport.ts";
+
+type Misbehaviour = (socket: net.Socket, correlationId: number, port: number) => void;
+
+/**
+ * A broker on a free port that answers ApiVersions properly, answers the first Metadata
+ * request properly, and treats every later Metadata request with `misbehave`.
+ */
+async function fakeBroker(misbehave: Misbehaviour): Promise<{ port: number; close: () => Promise<void>; connections: () => number }> {
+  let connections = 0;
+  let metadataRequests = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    let buffered = new Uint8Array(0);
+    socket.on("data", (chunk: Uint8Array) => {
+      const joined = new Uint8Array(buffered.length + chunk.length);
+      joined.set(buffered);
+      joined.set(chunk, buffered.length);
+      buffered = joined;
+      while (buffered.length >= 4) {
+        const size = new DataView(buffered.buffer, buffered.byteOffset).getInt32(0);
+        if (buffered.length < 4 + size) break;
+        const request = new Reader(buffered.subarray(4, 4 + size));
+        buffered = buffered.slice(4 + size);
+        const apiKey = request.int16();
+        const version = request.int16();
+        const correlationId = request.int32();
+        const port = (server.address() as net.AddressInfo).port;
+        if (apiKey === 18) socket.write(frame(apiVersionsResponse(correlationId, version, FAKE_BROKER_APIS)));
+        else if (apiKey === 3 && metadataRequests++ === 0) {
+          socket.write(frame(metadataResponseV12(correlationId, [{ nodeId: 1, host: "127.0.0.1", port }])));
+        } else misbehave(socket, correlationId, port);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function requestMetadataAfterBootstrap(misbehave: Misbehaviour, requestTimeoutMs = 10_000) {
+  const broker = await fakeBroker(misbehave);
+  const connected = createNetworkClient({ bootstrapServers: `127.0.0.1:${broker.port}`, requestTimeoutMs, maxResponseSize: 1024 * 1024 });
+  try {
+    await awaitMetadata(connected, 10_000);
+    await awaitReady(connected, 1, 10_000);
+    const outcome = await sendAndReceive(connected, { destination: 1, api: MetadataApi, body: { topics: [] } }, 10_000).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    return { outcome, connected, broker };
+  } catch (error) {
+    connected.client.close();
+    await broker.close();
+    throw error;
+  }
+}
+
+async function finish(t: { connected: { client: { close(): void } }; broker: { close(): Promise<void> } }) {
+  t.connected.client.close();
+  await t.broker.close();
+}
+
+test("a response with a correlation id that matches nothing fails that request and closes the connection", async () => {
+  const t = await requestMetadataAfterBootstrap((socket, correlationId, port) => {
+    socket.write(frame(metadataResponseV12(correlationId + 7, [{ nodeId: 1, host: "127.0.0.1", port }])));
+  });
+  try {
+    assert.ok(t.outcome instanceof CorruptResponseError, String(t.outcome));
+    assert.match((t.outcome as Error).message, /correlation id/);
+  } finally {
+    await finish(t);
+  }
+});
+
+test("a frame over maxResponseSize fails that request and closes the connection", async () => {
+  const t = await requestMetadataAfterBootstrap((socket) => {
+    socket.write(new Uint8Array([0x7f, 0xff, 0xff, 0xff, 1, 2, 3]));
+  });
+  try {
+    assert.ok(t.outcome instanceof CorruptResponseError, String(t.outcome));
+    assert.match((t.outcome as Error).message, /2147483647 bytes/);
+  } finally {
+    await finish(t);
+  }
+});
+
+test("a truncated frame followed by a close fails that request with NetworkError", async () => {
+  const t = await requestMetadataAfterBootstrap((socket, correlationId, port) => {
+    const whole = frame(metadataResponseV12(correlationId, [{ nodeId: 1, host: "127.0.0.1", port }]));
+    socket.end(whole.subarray(0, whole.length - 5));
+  });
+  try {
+    assert.ok(t.outcome instanceof NetworkError, String(t.outcome));
+  } finally {
+    await finish(t);
+  }
+});
+
+test("an undecodable response body fails that request with CorruptResponseError", async () => {
+  const t = await requestMetadataAfterBootstrap((socket, correlationId) => {
+    const body = new Uint8Array(40).fill(0xee);
+    new DataView(body.buffer).setInt32(0, correlationId);
+    body[4] = 0; // empty header tagged fields, then garbage
+    socket.write(frame(body));
+  });
+  try {
+    assert.ok(t.outcome instanceof CorruptResponseError, String(t.outcome));
+  } finally {
+    await finish(t);
+  }
+});
+
+test("a broker that never answers fails the request with TimeoutError after requestTimeoutMs", async () => {
+  const t = await requestMetadataAfterBootstrap(() => {}, 500);
+  try {
+    assert.ok(t.outcome instanceof TimeoutError, String(t.outcome));
+    assert.match((t.outcome as Error).message, /500 ms/);
+  } finally {
+    await finish(t);
+  }
+});
+
+test("after a bad frame the client reconnects and the next request succeeds", async () => {
+  let bad = true;
+  const t = await requestMetadataAfterBootstrap((socket, correlationId, port) => {
+    if (bad) {
+      bad = false;
+      socket.write(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
+    } else socket.write(frame(metadataResponseV12(correlationId, [{ nodeId: 1, host: "127.0.0.1", port }])));
+  });
+  try {
+    assert.ok(t.outcome instanceof CorruptResponseError);
+    const response = await sendAndReceive(t.connected, { destination: 1, api: MetadataApi, body: { topics: [] } }, 10_000);
+    assert.equal(response.brokers[0].nodeId, 1);
+    assert.ok(t.broker.connections() >= 2, "a new connection was made");
+  } finally {
+    await finish(t);
+  }
+});
+
+test("a refused connection is reported as a NetworkError on the node", async () => {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const connected = createNetworkClient({ bootstrapServers: `127.0.0.1:${port}` });
+  try {
+    await assert.rejects(awaitMetadata(connected, 1_000), TimeoutError);
+    assert.ok(connected.client.lastError(-1) instanceof NetworkError, String(connected.client.lastError(-1)));
+  } finally {
+    connected.client.close();
+  }
+});

@@ -1,0 +1,129 @@
+/**
+ * Runs the whole suite on Deno, Bun and Node against one real broker started by the
+ * harness, then prints each runtime's counts and a closing `N passed, N failed` line.
+ *
+ *   deno task test [--runtime deno|bun|node ...] [--keep-broker] [FILTER_PATH ...]
+ */
+import { spawn } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { down, up } from "./kafka.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (name: string) => join(root, "node_modules", ".bin", name);
+
+type Runtime = "deno" | "bun" | "node";
+interface Counts {
+  passed: number;
+  failed: number;
+}
+
+function findTests(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) found.push(...findTests(path));
+    else if (entry.endsWith("_test.ts")) found.push(relative(root, path));
+  }
+  return found.sort();
+}
+
+function commandFor(runtime: Runtime, files: string[]): string[] {
+  switch (runtime) {
+    case "deno":
+      return [bin("deno"), "test", "-A", "--no-check", ...files];
+    case "bun":
+      return [bin("bun"), "test", "--timeout", "180000", ...files.map((f) => `./${f}`)];
+    case "node":
+      // Not process.execPath: under `deno run` that is Deno itself.
+      return ["node", "--import", "./tools/node_ts_register.mjs", "--test", "--test-concurrency=1", ...files];
+  }
+}
+
+const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
+// Each runner closes with its own summary; these read the counts out of it.
+function parseCounts(runtime: Runtime, output: string): Counts | undefined {
+  const plain = output.replace(ANSI_COLOR, "");
+  const number = (pattern: RegExp) => {
+    const matches = [...plain.matchAll(pattern)];
+    return matches.length === 0 ? undefined : Number(matches[matches.length - 1][1]);
+  };
+  const passed = runtime === "deno" ? number(/\| (\d+) passed/g) : runtime === "bun" ? number(/^\s*(\d+) pass$/gm) : number(/^# pass (\d+)$/gm);
+  const failed = runtime === "deno" ? number(/\| (\d+) failed/g) : runtime === "bun" ? number(/^\s*(\d+) fail$/gm) : number(/^# fail (\d+)$/gm);
+  return passed === undefined || failed === undefined ? undefined : { passed, failed };
+}
+
+function run(runtime: Runtime, files: string[], env: Record<string, string>): Promise<{ code: number; output: string }> {
+  const [command, ...args] = commandFor(runtime, files);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const tee = (chunk: Uint8Array, to: NodeJS.WriteStream) => {
+      const text = new TextDecoder().decode(chunk);
+      output += text;
+      to.write(text);
+    };
+    child.stdout.on("data", (chunk) => tee(chunk, process.stdout));
+    child.stderr.on("data", (chunk) => tee(chunk, process.stderr));
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const runtimes: Runtime[] = [];
+  const filters: string[] = [];
+  let keepBroker = process.env.CI !== "true";
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--runtime") runtimes.push(args[++i] as Runtime);
+    else if (args[i] === "--keep-broker") keepBroker = true;
+    else filters.push(args[i]);
+  }
+  if (runtimes.length === 0) runtimes.push("deno", "bun", "node");
+  for (const runtime of runtimes) {
+    if (!["deno", "bun", "node"].includes(runtime)) throw new Error(`unknown runtime ${runtime}`);
+  }
+  const files = findTests(join(root, "tests")).filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)));
+
+  const env: Record<string, string> = {};
+  let startedBroker = false;
+  if (!process.env.KAFKA_BOOTSTRAP_SERVERS) {
+    const cluster = await up({ brokers: 1 });
+    env.KAFKA_BOOTSTRAP_SERVERS = cluster.bootstrapServers;
+    startedBroker = !cluster.reused;
+    console.log(`bootstrap.servers=${cluster.bootstrapServers}`);
+  }
+
+  const results = new Map<Runtime, Counts>();
+  let broken = false;
+  for (const runtime of runtimes) {
+    console.log(`\n=== ${runtime}: ${files.length} test files ===`);
+    const { code, output } = await run(runtime, files, env);
+    const counts = parseCounts(runtime, output);
+    if (counts === undefined) {
+      console.log(`${runtime}: the runner printed no summary (exit code ${code})`);
+      broken = true;
+      results.set(runtime, { passed: 0, failed: 1 });
+    } else {
+      if (code !== 0 && counts.failed === 0) broken = true;
+      results.set(runtime, counts);
+    }
+  }
+  if (startedBroker && !keepBroker) await down();
+
+  console.log("\n=== summary ===");
+  let passed = 0;
+  let failed = 0;
+  for (const [runtime, counts] of results) {
+    console.log(`${runtime}: ${counts.passed} passed, ${counts.failed} failed`);
+    passed += counts.passed;
+    failed += counts.failed;
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed > 0 || broken ? 1 : 0;
+}
+
+process.exit(await main());
