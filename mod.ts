@@ -15,7 +15,7 @@ export { describeCluster } from "./src/admin/describe_cluster.ts";
 export type { ClusterDescription, NegotiatedApi } from "./src/admin/describe_cluster.ts";
 export type { ClientConfig } from "./src/client/client_config.ts";
 export type { BrokerNode, PartitionInfo, TopicInfo } from "./src/client/metadata.ts";
-export type { Transport, TransportAddress, TransportEvents, TransportSocket, TlsOptions } from "./src/net/transport.ts";
+export type { TlsOptions, Transport, TransportAddress, TransportEvents, TransportSocket } from "./src/net/transport.ts";
 export {
   ClosedError,
   ConfigError,

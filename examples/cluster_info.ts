@@ -11,7 +11,9 @@ const bootstrapServers = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092"
 const cluster = await describeCluster({ bootstrapServers, clientId: "cluster-info" });
 
 console.log(`cluster ${cluster.clusterId}`);
-for (const broker of cluster.brokers) console.log(`node ${broker.id} ${broker.host}:${broker.port}${broker.rack ? ` rack ${broker.rack}` : ""}`);
+for (const broker of cluster.brokers) {
+  console.log(`node ${broker.id} ${broker.host}:${broker.port}${broker.rack ? ` rack ${broker.rack}` : ""}`);
+}
 console.log(`controller ${cluster.controllerId}`);
 for (const topic of cluster.topics) {
   console.log(`topic ${topic.name} partitions=${topic.partitions.length}${topic.isInternal ? " internal" : ""}`);

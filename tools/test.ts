@@ -2,7 +2,9 @@
  * Runs the whole suite on Deno, Bun and Node against one real broker started by the
  * harness, then prints each runtime's counts and a closing `N passed, N failed` line.
  *
- *   deno task test [--runtime deno|bun|node ...] [--keep-broker] [FILTER_PATH ...]
+ *   deno task test [--runtime deno|bun|node ...] [--compat 3.9.x ...] [--keep-broker] [FILTER_PATH ...]
+ *
+ * `--compat V` then runs the integration tests again against Kafka V (CI: 3.9.x).
  */
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -51,8 +53,16 @@ function parseCounts(runtime: Runtime, output: string): Counts | undefined {
     const matches = [...plain.matchAll(pattern)];
     return matches.length === 0 ? undefined : Number(matches[matches.length - 1][1]);
   };
-  const passed = runtime === "deno" ? number(/\| (\d+) passed/g) : runtime === "bun" ? number(/^\s*(\d+) pass$/gm) : number(/^# pass (\d+)$/gm);
-  const failed = runtime === "deno" ? number(/\| (\d+) failed/g) : runtime === "bun" ? number(/^\s*(\d+) fail$/gm) : number(/^# fail (\d+)$/gm);
+  const passed = runtime === "deno"
+    ? number(/\| (\d+) passed/g)
+    : runtime === "bun"
+    ? number(/^\s*(\d+) pass$/gm)
+    : number(/^# pass (\d+)$/gm);
+  const failed = runtime === "deno"
+    ? number(/\| (\d+) failed/g)
+    : runtime === "bun"
+    ? number(/^\s*(\d+) fail$/gm)
+    : number(/^# fail (\d+)$/gm);
   return passed === undefined || failed === undefined ? undefined : { passed, failed };
 }
 
@@ -72,14 +82,36 @@ function run(runtime: Runtime, files: string[], env: Record<string, string>): Pr
   });
 }
 
+/** Runs the files on each runtime, adding each runtime's counts under `label`. */
+async function runSuite(label: string, runtimes: Runtime[], files: string[], env: Record<string, string>, results: Map<string, Counts>) {
+  let broken = false;
+  for (const runtime of runtimes) {
+    const name = `${runtime}${label}`;
+    console.log(`\n=== ${name}: ${files.length} test files ===`);
+    const { code, output } = await run(runtime, files, env);
+    const counts = parseCounts(runtime, output);
+    if (counts === undefined) {
+      console.log(`${name}: the runner printed no summary (exit code ${code})`);
+      broken = true;
+      results.set(name, { passed: 0, failed: 1 });
+    } else {
+      if (code !== 0 && counts.failed === 0) broken = true;
+      results.set(name, counts);
+    }
+  }
+  return broken;
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const runtimes: Runtime[] = [];
   const filters: string[] = [];
+  const compatVersions: string[] = [];
   let keepBroker = process.env.CI !== "true";
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--runtime") runtimes.push(args[++i] as Runtime);
     else if (args[i] === "--keep-broker") keepBroker = true;
+    else if (args[i] === "--compat") compatVersions.push(args[++i]);
     else filters.push(args[i]);
   }
   if (runtimes.length === 0) runtimes.push("deno", "bun", "node");
@@ -87,38 +119,37 @@ async function main(): Promise<number> {
     if (!["deno", "bun", "node"].includes(runtime)) throw new Error(`unknown runtime ${runtime}`);
   }
   const files = findTests(join(root, "tests")).filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)));
+  const external = process.env.KAFKA_BOOTSTRAP_SERVERS;
+  if (external && compatVersions.length > 0) throw new Error("--compat starts its own brokers; unset KAFKA_BOOTSTRAP_SERVERS");
 
-  const env: Record<string, string> = {};
-  let startedBroker = false;
-  if (!process.env.KAFKA_BOOTSTRAP_SERVERS) {
-    const cluster = await up({ brokers: 1 });
-    env.KAFKA_BOOTSTRAP_SERVERS = cluster.bootstrapServers;
-    startedBroker = !cluster.reused;
-    console.log(`bootstrap.servers=${cluster.bootstrapServers}`);
-  }
-
-  const results = new Map<Runtime, Counts>();
+  const results = new Map<string, Counts>();
   let broken = false;
-  for (const runtime of runtimes) {
-    console.log(`\n=== ${runtime}: ${files.length} test files ===`);
-    const { code, output } = await run(runtime, files, env);
-    const counts = parseCounts(runtime, output);
-    if (counts === undefined) {
-      console.log(`${runtime}: the runner printed no summary (exit code ${code})`);
-      broken = true;
-      results.set(runtime, { passed: 0, failed: 1 });
-    } else {
-      if (code !== 0 && counts.failed === 0) broken = true;
-      results.set(runtime, counts);
-    }
+  let startedBroker = false;
+  const startBroker = async (version?: string) => {
+    const cluster = await up({ version, log: (message) => console.error(message) });
+    startedBroker ||= !cluster.reused;
+    console.log(`bootstrap.servers=${cluster.bootstrapServers} (Kafka ${cluster.state.version})`);
+    return { KAFKA_BOOTSTRAP_SERVERS: cluster.bootstrapServers };
+  };
+
+  const env = external ? {} : await startBroker();
+  broken ||= await runSuite("", runtimes, files, env, results);
+  // Older brokers: the protocol and client tests again, against each version asked for.
+  for (const version of compatVersions) {
+    await down();
+    const compatEnv = await startBroker(version);
+    const compatFiles = files.filter((f) => f.startsWith(join("tests", "integration")));
+    broken ||= await runSuite(`@${version}`, runtimes, compatFiles, compatEnv, results);
+    await down();
+    startedBroker = false;
   }
   if (startedBroker && !keepBroker) await down();
 
   console.log("\n=== summary ===");
   let passed = 0;
   let failed = 0;
-  for (const [runtime, counts] of results) {
-    console.log(`${runtime}: ${counts.passed} passed, ${counts.failed} failed`);
+  for (const [name, counts] of results) {
+    console.log(`${name}: ${counts.passed} passed, ${counts.failed} failed`);
     passed += counts.passed;
     failed += counts.failed;
   }

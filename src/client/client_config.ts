@@ -5,7 +5,7 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import type { Transport, TlsOptions } from "../net/transport.ts";
+import type { TlsOptions, Transport } from "../net/transport.ts";
 import type { RuntimeName } from "../net/runtime_transport.ts";
 
 /** The connection settings a user may give. */
@@ -121,7 +121,11 @@ export function integerSetting(
 export function resolveClientConfig(config: ClientConfig): ResolvedClientConfig {
   if (config === null || typeof config !== "object") throw new ConfigError("bootstrapServers", "a configuration object is required");
   const servers = config.bootstrapServers;
-  const list = typeof servers === "string" ? servers.split(",") : Array.isArray(servers) ? servers.flatMap((s) => String(s).split(",")) : null;
+  const list = typeof servers === "string"
+    ? servers.split(",")
+    : Array.isArray(servers)
+    ? servers.flatMap((s) => String(s).split(","))
+    : null;
   const entries = list?.map((s) => s.trim()).filter((s) => s.length > 0) ?? [];
   if (entries.length === 0) throw new ConfigError("bootstrapServers", "at least one host:port is required");
   const bootstrap = entries.map((entry) => parseAddress(entry, "bootstrapServers"));

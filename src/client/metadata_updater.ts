@@ -18,7 +18,12 @@ export interface MetadataUpdaterHost {
   canConnect(nodeId: number, now: number): boolean;
   initiateConnect(nodeId: number, now: number): void;
   sendInternal(
-    spec: { destination: number; api: typeof MetadataApi; body: ReturnType<Metadata["newRequest"]>; callback: (response: ClientResponse<MetadataResponse>) => void },
+    spec: {
+      destination: number;
+      api: typeof MetadataApi;
+      body: ReturnType<Metadata["newRequest"]>;
+      callback: (response: ClientResponse<MetadataResponse>) => void;
+    },
     now: number,
   ): void;
 }

@@ -207,7 +207,11 @@ export class NetworkClient {
     try {
       frame = encodeRequest(spec.api, request.version, request.correlationId, this.#config.clientId, spec.body);
     } catch (error) {
-      this.#abort(request, now, error instanceof KafkaError ? error : new KafkaError(`could not encode ${spec.api.name}: ${error}`, { cause: error }));
+      this.#abort(
+        request,
+        now,
+        error instanceof KafkaError ? error : new KafkaError(`could not encode ${spec.api.name}: ${error}`, { cause: error }),
+      );
       return request;
     }
     this.#inFlight.add(request as ClientRequest);
@@ -390,7 +394,12 @@ export class NetworkClient {
     }
     if (response.errorCode !== 0) {
       this.#selector.close(nodeId);
-      this.#processDisconnection(responses, nodeId, now, new KafkaError(`node ${nodeId} refused ApiVersions with error code ${response.errorCode}`));
+      this.#processDisconnection(
+        responses,
+        nodeId,
+        now,
+        new KafkaError(`node ${nodeId} refused ApiVersions with error code ${response.errorCode}`),
+      );
       return;
     }
     this.#apiVersions.set(nodeId, new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }])));
@@ -435,7 +444,9 @@ export class NetworkClient {
         responses,
         nodeId,
         now,
-        new TimeoutError(`${what} to node ${nodeId} got no response within ${oldest?.requestTimeoutMs ?? this.#config.requestTimeoutMs} ms`),
+        new TimeoutError(
+          `${what} to node ${nodeId} got no response within ${oldest?.requestTimeoutMs ?? this.#config.requestTimeoutMs} ms`,
+        ),
       );
     }
   }

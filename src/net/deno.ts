@@ -94,7 +94,9 @@ class DenoSocket implements TransportSocket {
 async function connectTls(address: TransportAddress): Promise<Deno.TlsConn> {
   const tls = address.tls!;
   if (tls.rejectUnauthorized === false) {
-    throw new Error("Deno cannot turn off TLS certificate verification per connection; run with --unsafely-ignore-certificate-errors instead");
+    throw new Error(
+      "Deno cannot turn off TLS certificate verification per connection; run with --unsafely-ignore-certificate-errors instead",
+    );
   }
   const caCerts = tls.ca === undefined ? undefined : Array.isArray(tls.ca) ? tls.ca : [tls.ca];
   const options: Deno.ConnectTlsOptions & { cert?: string; key?: string } = {

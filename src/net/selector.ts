@@ -233,7 +233,12 @@ export class Selector implements Selectable {
     }
     this.#news = false;
     const happened = this.#next;
-    this.#next = { connected: this.connected, disconnected: this.disconnected, completedSends: this.completedSends, completedReceives: this.completedReceives };
+    this.#next = {
+      connected: this.connected,
+      disconnected: this.disconnected,
+      completedSends: this.completedSends,
+      completedReceives: this.completedReceives,
+    };
     this.#next.connected.length = 0;
     this.#next.disconnected.length = 0;
     this.#next.completedSends.length = 0;

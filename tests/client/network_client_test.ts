@@ -57,7 +57,12 @@ async function bootstrap(t: ReturnType<typeof setup>) {
 }
 
 function metadataSpec(destination: number, outcomes: ClientResponse[]) {
-  return { destination, api: MetadataApi, body: { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, callback: (r: ClientResponse) => outcomes.push(r) };
+  return {
+    destination,
+    api: MetadataApi,
+    body: { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false },
+    callback: (r: ClientResponse) => outcomes.push(r),
+  };
 }
 
 test("NetworkClient bootstraps: connects, sends ApiVersions first, then Metadata at the negotiated version", async () => {
@@ -88,12 +93,27 @@ test("NetworkClient falls back to the broker's ApiVersions version after UNSUPPO
   const first = t.selector.lastSent(API_VERSIONS);
   assert.equal(first.version, 4);
   // An older broker answers in v0 with error 35 and its own ranges.
-  t.selector.receive(-1, apiVersionsResponse(first.correlationId, 0, [{ apiKey: 18, minVersion: 0, maxVersion: 2 }, { apiKey: 3, minVersion: 0, maxVersion: 9 }], 35));
+  t.selector.receive(
+    -1,
+    apiVersionsResponse(
+      first.correlationId,
+      0,
+      [{ apiKey: 18, minVersion: 0, maxVersion: 2 }, { apiKey: 3, minVersion: 0, maxVersion: 9 }],
+      35,
+    ),
+  );
   await t.poll();
   const second = t.selector.lastSent(API_VERSIONS);
   assert.equal(second.version, 2);
   assert.equal(t.client.isReady(-1, t.clock.now()), false);
-  t.selector.receive(-1, apiVersionsResponse(second.correlationId, 2, [{ apiKey: 18, minVersion: 0, maxVersion: 2 }, { apiKey: 3, minVersion: 0, maxVersion: 9 }]));
+  t.selector.receive(
+    -1,
+    apiVersionsResponse(second.correlationId, 2, [{ apiKey: 18, minVersion: 0, maxVersion: 2 }, {
+      apiKey: 3,
+      minVersion: 0,
+      maxVersion: 9,
+    }]),
+  );
   await t.poll();
   await t.poll();
   assert.equal(t.selector.lastSent(METADATA).version, 9);

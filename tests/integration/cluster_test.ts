@@ -117,3 +117,14 @@ test("Metadata for a topic that does not exist reports UNKNOWN_TOPIC_OR_PARTITIO
     connected.client.close();
   }
 });
+
+test("bootstrap goes on to the next address when the first refuses connections", async () => {
+  const real = await bootstrapServers();
+  const connected = createNetworkClient({ bootstrapServers: ["127.0.0.1:1", real], reconnectBackoffMs: 10 });
+  try {
+    const cluster = await awaitMetadata(connected, 30_000);
+    assert.ok(cluster.nodes.every((node) => node.id >= 0), "real brokers replaced the bootstrap addresses");
+  } finally {
+    connected.client.close();
+  }
+});
