@@ -12,28 +12,27 @@ import type { ApiVersionsResponse } from "../protocol/api_versions.ts";
 import { ApiVersionsApi } from "../protocol/api_versions.ts";
 import type { Clock } from "../clock.ts";
 import type { Selectable } from "../net/selector.ts";
-import type { TlsOptions } from "../net/transport.ts";
+import type { ResolvedClientConfig } from "./client_config.ts";
 import type { ClientRequest, ClientResponse, RequestSpec } from "./client_request.ts";
 import { ClusterConnectionStates } from "./cluster_connection_states.ts";
 import { InFlightRequests } from "./in_flight_requests.ts";
 import type { BrokerNode, Metadata } from "./metadata.ts";
 import { MetadataUpdater } from "./metadata_updater.ts";
 
-/** The settings the NetworkClient uses, already validated (see `resolveClientConfig`). */
-export interface NetworkClientConfig {
-  clientId: string;
-  requestTimeoutMs: number;
-  reconnectBackoffMs: number;
-  reconnectBackoffMaxMs: number;
-  socketConnectionSetupTimeoutMs: number;
-  socketConnectionSetupTimeoutMaxMs: number;
-  maxInFlightRequestsPerConnection: number;
-  /** Sent in ApiVersions v3+ so brokers can tell clients apart. */
-  clientSoftwareName: string;
-  clientSoftwareVersion: string;
-  /** TLS for every connection, when set. */
-  tls?: TlsOptions;
-}
+/** The settings the NetworkClient uses, already validated by `resolveClientConfig`. */
+export type NetworkClientConfig = Pick<
+  ResolvedClientConfig,
+  | "clientId"
+  | "requestTimeoutMs"
+  | "reconnectBackoffMs"
+  | "reconnectBackoffMaxMs"
+  | "socketConnectionSetupTimeoutMs"
+  | "socketConnectionSetupTimeoutMaxMs"
+  | "maxInFlightRequestsPerConnection"
+  | "clientSoftwareName"
+  | "clientSoftwareVersion"
+  | "tls"
+>;
 
 /** The versions of each API (by key) that one broker supports. */
 export type NodeApiVersions = ReadonlyMap<number, { minVersion: number; maxVersion: number }>;
