@@ -2,6 +2,14 @@
  * A Kafka client for Deno, Bun and Node, built on the Java client's architecture:
  * a runtime-agnostic core over one small socket adapter per runtime.
  *
+ * @example Send records
+ * ```ts
+ * import { KafkaProducer } from "./mod.ts";
+ * await using producer = new KafkaProducer({ bootstrapServers: "127.0.0.1:9092", clientId: "app" });
+ * const sent = [1, 2, 3].map((n) => producer.send({ topic: "orders", key: `order-${n}`, value: JSON.stringify({ n }) }));
+ * for (const metadata of await Promise.all(sent)) console.log(metadata.partition, metadata.offset);
+ * ```
+ *
  * @example Look at a cluster
  * ```ts
  * import { describeCluster } from "./mod.ts";
@@ -11,6 +19,12 @@
  *
  * @module
  */
+export { KafkaProducer } from "./src/producer/kafka_producer.ts";
+export type { ProducerConfig, Serializer } from "./src/producer/producer_config.ts";
+export type { ProducerRecord, RecordData, RecordHeaders, RecordMetadata } from "./src/producer/producer_record.ts";
+export type { Partitioner } from "./src/producer/partitioner.ts";
+export { murmur2, partitionForKey } from "./src/producer/partitioner.ts";
+export type { CompressionType } from "./src/compression/mod.ts";
 export { describeCluster } from "./src/admin/describe_cluster.ts";
 export type { ClusterDescription, NegotiatedApi } from "./src/admin/describe_cluster.ts";
 export type { ClientConfig } from "./src/client/client_config.ts";
@@ -22,6 +36,8 @@ export {
   CorruptResponseError,
   KafkaError,
   NetworkError,
+  RecordTooLargeError,
+  SerializationError,
   TimeoutError,
   UnsupportedVersionError,
 } from "./src/errors.ts";

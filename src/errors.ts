@@ -143,3 +143,35 @@ export class ClosedError extends KafkaError {
     super(message);
   }
 }
+
+/**
+ * A record is larger than `maxRequestSize` or `bufferMemory` allows; only that send fails.
+ *
+ * @example
+ * ```ts
+ * import { RecordTooLargeError } from "./errors.ts";
+ * console.log(new RecordTooLargeError("2000000 bytes is larger than maxRequestSize 1048576").retriable); // false
+ * ```
+ */
+export class RecordTooLargeError extends KafkaError {
+  /** @param message How large the record is and which limit it passes. */
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/**
+ * A key or value could not be turned into bytes.
+ *
+ * @example
+ * ```ts
+ * import { SerializationError } from "./errors.ts";
+ * console.log(new SerializationError("value of orders is a number").retriable); // false
+ * ```
+ */
+export class SerializationError extends KafkaError {
+  /** @param message What could not be serialized. */
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+  }
+}

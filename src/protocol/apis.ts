@@ -9,6 +9,7 @@ import { ApiVersionsApi } from "./api_versions.ts";
 import { CreateTopicsApi } from "./create_topics.ts";
 import { DeleteTopicsApi } from "./delete_topics.ts";
 import { MetadataApi } from "./metadata.ts";
+import { ProduceApi } from "./produce.ts";
 
 /**
  * Every API codec this client implements, in api-key order. The network layer uses it
@@ -21,6 +22,7 @@ import { MetadataApi } from "./metadata.ts";
  * ```
  */
 export const SUPPORTED_APIS: readonly ApiCodec<unknown, unknown>[] = [
+  ProduceApi,
   MetadataApi,
   ApiVersionsApi,
   CreateTopicsApi,

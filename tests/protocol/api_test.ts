@@ -162,10 +162,10 @@ test("negotiateVersion picks the highest common version", () => {
 
 test("SUPPORTED_APIS lists each codec once with a sane range", () => {
   const keys = SUPPORTED_APIS.map((api) => api.key);
-  assert.deepEqual(keys, [3, 18, 19, 20]);
+  assert.deepEqual(keys, [0, 3, 18, 19, 20]);
   for (const api of SUPPORTED_APIS) {
     assert.ok(api.minVersion <= api.maxVersion, api.name);
     assert.equal(apiByKey(api.key), api);
   }
-  assert.equal(apiByKey(0), undefined);
+  assert.equal(apiByKey(1), undefined, "Fetch is not spoken");
 });

@@ -1,0 +1,138 @@
+/**
+ * The memory that records may occupy while they wait to be sent (`bufferMemory`), as the
+ * Java client's `BufferPool`: batch buffers of exactly `batchSize` bytes are kept for
+ * reuse, other sizes come from the remaining budget, and when the budget is spent an
+ * allocation waits, first come first served, up to `maxBlockMs`.
+ *
+ * @module
+ */
+import { TimeoutError } from "../errors.ts";
+
+interface Waiter {
+  size: number;
+  resolve: (buffer: Uint8Array) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * A pool of batch buffers bounded by a total size.
+ *
+ * @example
+ * ```ts
+ * import { BufferPool } from "./buffer_pool.ts";
+ * const pool = new BufferPool(1024 * 1024, 16384);
+ * const buffer = pool.tryAllocate(16384)!;
+ * pool.deallocate(buffer);
+ * ```
+ */
+export class BufferPool {
+  readonly #totalMemory: number;
+  readonly #poolableSize: number;
+  readonly #free: Uint8Array[] = [];
+  // Memory neither handed out nor held in the free list.
+  #nonPooledAvailable: number;
+  readonly #waiters: Waiter[] = [];
+  #closed = false;
+
+  /**
+   * @param totalMemory The budget in bytes (`bufferMemory`).
+   * @param poolableSize The size of the buffers worth keeping (`batchSize`).
+   */
+  constructor(totalMemory: number, poolableSize: number) {
+    this.#totalMemory = totalMemory;
+    this.#poolableSize = poolableSize;
+    this.#nonPooledAvailable = totalMemory;
+  }
+
+  /** The budget in bytes. */
+  get totalMemory(): number {
+    return this.#totalMemory;
+  }
+
+  /** Bytes that can be allocated now without waiting. */
+  get availableMemory(): number {
+    return this.#nonPooledAvailable + this.#free.length * this.#poolableSize;
+  }
+
+  /** How many allocations are waiting for memory. */
+  get queued(): number {
+    return this.#waiters.length;
+  }
+
+  /** A buffer of `size` bytes if the budget has room now and nobody waits before us, else undefined. */
+  tryAllocate(size: number): Uint8Array | undefined {
+    if (this.#waiters.length > 0) return undefined;
+    return this.#take(size);
+  }
+
+  /**
+   * A buffer of `size` bytes, waiting up to `maxBlockMs` for memory to be freed.
+   * Rejects with TimeoutError when the wait runs out, and at once when `size` is larger
+   * than the whole budget.
+   */
+  allocate(size: number, maxBlockMs: number): Promise<Uint8Array> {
+    if (size > this.#totalMemory) {
+      return Promise.reject(new RangeError(`cannot allocate ${size} bytes from a pool of ${this.#totalMemory}`));
+    }
+    const now = this.tryAllocate(size);
+    if (now !== undefined) return Promise.resolve(now);
+    if (this.#closed) return Promise.reject(new TimeoutError("the producer is closing; no buffer memory will be freed"));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        size,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#remove(waiter);
+          reject(new TimeoutError(`Failed to allocate ${size} bytes of buffer memory within maxBlockMs (${maxBlockMs} ms)`));
+          this.#serveWaiters();
+        }, maxBlockMs),
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Returns a buffer; waiting allocations are served in order. */
+  deallocate(buffer: Uint8Array): void {
+    if (buffer.length === this.#poolableSize) this.#free.push(buffer);
+    else this.#nonPooledAvailable += buffer.length;
+    this.#serveWaiters();
+  }
+
+  /** Fails every waiting allocation, as when the producer is closed. */
+  close(error: Error): void {
+    this.#closed = true;
+    for (const waiter of this.#waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+  }
+
+  #serveWaiters(): void {
+    while (this.#waiters.length > 0) {
+      const buffer = this.#take(this.#waiters[0].size);
+      if (buffer === undefined) return;
+      const waiter = this.#waiters.shift()!;
+      clearTimeout(waiter.timer);
+      waiter.resolve(buffer);
+    }
+  }
+
+  #take(size: number): Uint8Array | undefined {
+    if (size === this.#poolableSize && this.#free.length > 0) return this.#free.pop()!;
+    if (this.availableMemory < size) return undefined;
+    // Free pooled buffers back into the general budget until the request fits.
+    while (this.#nonPooledAvailable < size) {
+      this.#free.pop();
+      this.#nonPooledAvailable += this.#poolableSize;
+    }
+    this.#nonPooledAvailable -= size;
+    return new Uint8Array(size);
+  }
+
+  #remove(waiter: Waiter): void {
+    const index = this.#waiters.indexOf(waiter);
+    if (index >= 0) this.#waiters.splice(index, 1);
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * The KafkaProducer, as in the Java client: `send()` serializes a record, picks its
+ * partition and appends it to the RecordAccumulator; the Sender's loop takes it from
+ * there. Every `send()` settles within `deliveryTimeoutMs` (plus `maxBlockMs` while it
+ * waits for metadata or memory).
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
+import type { PartitionInfo } from "../client/metadata.ts";
+import { NetworkClient } from "../client/network_client.ts";
+import { ClosedError, KafkaError, RecordTooLargeError } from "../errors.ts";
+import { Selector } from "../net/selector.ts";
+import { runtimeTransport } from "../net/runtime_transport.ts";
+import { initCrc32c } from "../protocol/crc32c.ts";
+import type { RecordHeader } from "../protocol/record_batch.ts";
+import { RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
+import type { CompressionCodec } from "../compression/mod.ts";
+import { loadCompressionCodec, loadDecompressor } from "../compression/mod.ts";
+import { partitionForKey } from "./partitioner.ts";
+import type { ProducerConfig, ResolvedProducerConfig, Serializer } from "./producer_config.ts";
+import { resolveProducerConfig, resolveSerializers } from "./producer_config.ts";
+import { ProducerMetadata } from "./producer_metadata.ts";
+import type { ProducerRecord, RecordHeaders, RecordMetadata } from "./producer_record.ts";
+import { RecordAccumulator } from "./record_accumulator.ts";
+import { Sender } from "./sender.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * Sends records to Kafka with batching, compression, retries and back pressure.
+ *
+ * @example Send, then close
+ * ```ts
+ * import { KafkaProducer } from "./kafka_producer.ts";
+ * await using producer = new KafkaProducer({ bootstrapServers: "127.0.0.1:9092", clientId: "app" });
+ * const metadata = await producer.send({ topic: "orders", key: "order-17", value: "{\"total\":3}" });
+ * console.log(metadata.partition, metadata.offset);
+ * ```
+ */
+export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Array | null> implements AsyncDisposable {
+  readonly #config: ResolvedProducerConfig;
+  readonly #serializers: { key: Serializer<K>; value: Serializer<V> };
+  readonly #clock: Clock;
+  readonly #metadata: ProducerMetadata;
+  readonly #accumulator: RecordAccumulator;
+  readonly #sender: Sender;
+  readonly #started: Promise<void>;
+  // Sends still waiting for metadata or memory, so flush and close can wait for them.
+  readonly #pendingAppends = new Set<Promise<unknown>>();
+  #closing: { forced: boolean; done: Promise<void> } | undefined;
+
+  /**
+   * Validates the configuration (a mistake throws ConfigError naming the key) and
+   * starts the Sender's loop.
+   */
+  constructor(config: ProducerConfig<K, V>, clock: Clock = systemClock) {
+    this.#config = resolveProducerConfig(config as ProducerConfig);
+    this.#serializers = resolveSerializers(config);
+    this.#clock = clock;
+    const settings = this.#config;
+    const transport = typeof settings.transport === "object" ? settings.transport : runtimeTransport(settings.transport);
+    this.#metadata = new ProducerMetadata(settings.bootstrap, { ...settings, allowAutoTopicCreation: true }, settings.metadataMaxIdleMs);
+    const client = new NetworkClient(new Selector(transport, { maxReceiveSize: settings.maxResponseSize }), this.#metadata, settings, clock);
+    let compression: CompressionCodec | null = null;
+    let decompress: (codecId: number, data: Uint8Array) => Uint8Array = () => {
+      throw new KafkaError("decompression is not ready");
+    };
+    this.#accumulator = new RecordAccumulator(settings);
+    this.#sender = new Sender(
+      client,
+      this.#metadata,
+      this.#accumulator,
+      { ...settings, guaranteeMessageOrder: settings.maxInFlightRequestsPerConnection === 1 },
+      clock,
+      (id, data) => decompress(id, data),
+    );
+    this.#accumulator.onBatchReady = () => this.#sender.wakeup();
+    // Codecs and CRC tables load asynchronously; the Sender starts once they are in.
+    this.#started = Promise.all([
+      initCrc32c(),
+      loadCompressionCodec(settings.compressionType, settings.compressionLevel).then((codec) => compression = codec),
+      loadDecompressor().then((fn) => decompress = fn),
+    ]).then(() => {
+      this.#accumulator.compression = compression;
+      this.#sender.run();
+    });
+    this.#started.catch((error) => {
+      this.#accumulator.abortIncompleteBatches(new KafkaError(`the producer could not start: ${error}`, { cause: error }));
+      // Run the loop in its closed state, so it releases the network client and `close()` returns.
+      this.#sender.forceClose();
+      this.#sender.run();
+    });
+  }
+
+  /**
+   * Sends one record. Resolves with where it was written once the broker acknowledged
+   * it (per `acks`), or rejects with a typed error; it never takes longer than
+   * `maxBlockMs` (metadata, memory) plus `deliveryTimeoutMs`.
+   */
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    if (this.#closing !== undefined) return Promise.reject(new ClosedError("Cannot send after the producer is closed."));
+    if (record === null || typeof record !== "object" || typeof record.topic !== "string" || record.topic.length === 0) {
+      return Promise.reject(new KafkaError("send() needs a record with a non-empty topic"));
+    }
+    const info = this.#metadata.usableTopic(record.topic);
+    if (info !== undefined) {
+      this.#metadata.touch(record.topic, this.#clock.now());
+      return this.#sendToKnownTopic(record, info.partitions.length);
+    }
+    const waiting = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, this.#clock.now()).then((topic) => {
+      if (this.#closing !== undefined && this.#closing.forced) throw new ClosedError("the producer was closed while the record waited for metadata");
+      return this.#sendToKnownTopic(record, topic.partitions.length);
+    });
+    return this.#trackPending(waiting);
+  }
+
+  #trackPending(appended: Promise<RecordMetadata>): Promise<RecordMetadata> {
+    const done = appended.then(() => {}, () => {});
+    this.#pendingAppends.add(done);
+    done.then(() => this.#pendingAppends.delete(done));
+    return appended;
+  }
+
+  #sendToKnownTopic(record: ProducerRecord<K, V>, partitionCount: number): Promise<RecordMetadata> {
+    let key: Uint8Array | null;
+    let value: Uint8Array | null;
+    let headers: RecordHeader[];
+    let partition: number;
+    const timestamp = record.timestamp ?? this.#clock.now();
+    try {
+      key = this.#serializers.key(record.key as K, record.topic);
+      value = this.#serializers.value(record.value as V, record.topic);
+      headers = normalizeHeaders(record.headers);
+      this.#checkSize(key, value, headers);
+      partition = this.#partition(record, key, value, partitionCount);
+      if (!Number.isInteger(timestamp) || timestamp < 0) throw new KafkaError(`invalid timestamp ${timestamp}`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      const settler = { resolve, reject };
+      const appended = this.#accumulator.append(
+        { topic: record.topic, partition, timestamp, key, value, headers, settler },
+        () => this.#metadata.cluster,
+        () => this.#clock.now(),
+      );
+      if (appended !== undefined) {
+        appended.catch(reject);
+        // Until it is in a batch, flush and close must wait for it too.
+        const done = appended.catch(() => {});
+        this.#pendingAppends.add(done);
+        done.then(() => this.#pendingAppends.delete(done));
+      }
+    });
+  }
+
+  #partition(record: ProducerRecord<K, V>, key: Uint8Array | null, value: Uint8Array | null, count: number): number {
+    if (record.partition !== undefined) {
+      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= count) {
+        throw new KafkaError(`partition ${record.partition} is not among the ${count} partitions of ${record.topic}`);
+      }
+      return record.partition;
+    }
+    const custom = this.#config.partitioner;
+    if (custom !== undefined) {
+      const chosen = custom(record.topic, key, value, this.#metadata.cluster);
+      if (!Number.isInteger(chosen) || chosen < 0 || chosen >= count) {
+        throw new KafkaError(`the partitioner chose partition ${chosen} for ${record.topic}, which has ${count}`);
+      }
+      return chosen;
+    }
+    if (key !== null && !this.#config.partitionerIgnoreKeys) return partitionForKey(key, count);
+    return -1;
+  }
+
+  #checkSize(key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeader[]): void {
+    const size = RECORD_BATCH_OVERHEAD + recordSizeUpperBound(key, value, headers);
+    if (size > this.#config.maxRequestSize) {
+      throw new RecordTooLargeError(
+        `The message is ${size} bytes when serialized which is larger than ${this.#config.maxRequestSize}, the value of maxRequestSize.`,
+      );
+    }
+    if (size > this.#config.bufferMemory) {
+      throw new RecordTooLargeError(
+        `The message is ${size} bytes when serialized which is larger than the total memory buffer (bufferMemory ${this.#config.bufferMemory}).`,
+      );
+    }
+  }
+
+  /**
+   * Makes every buffered record sendable at once (without waiting out `lingerMs`) and
+   * resolves when all records sent before the call are settled.
+   */
+  async flush(): Promise<void> {
+    await this.#awaitPendingAppends();
+    const startedAt = this.#clock.now();
+    this.#accumulator.beginFlush();
+    this.#sender.wakeup();
+    try {
+      // Batches split after a too-large rejection keep their creation time, so they are waited for too.
+      for (let pending = this.#accumulator.incompleteBatches(startedAt); pending.length > 0; pending = this.#accumulator.incompleteBatches(startedAt)) {
+        await Promise.all(pending.map((batch) => batch.settled));
+      }
+    } finally {
+      this.#accumulator.endFlush();
+    }
+  }
+
+  /** Waits until every earlier send() has its record in a batch (or has failed). */
+  async #awaitPendingAppends(): Promise<void> {
+    while (this.#pendingAppends.size > 0) await Promise.all(this.#pendingAppends);
+  }
+
+  /** The partitions of a topic, waiting up to `maxBlockMs` for its metadata. */
+  async partitionsFor(topic: string): Promise<PartitionInfo[]> {
+    if (this.#closing !== undefined) throw new ClosedError("the producer is closed");
+    const info = await this.#metadata.waitForTopic(topic, this.#config.maxBlockMs, this.#clock.now());
+    return info.partitions.map((p) => ({ ...p }));
+  }
+
+  /**
+   * Sends what is buffered and closes. Waits up to `timeoutMs` (default: as long as it
+   * takes, bounded by the delivery timeout); records still unsent then fail.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.#closing === undefined) {
+      const timeoutMs = options.timeoutMs ?? Infinity;
+      this.#closing = { forced: timeoutMs <= 0, done: this.#close(timeoutMs) };
+    }
+    return this.#closing.done;
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
+    const deadline = this.#clock.now() + timeoutMs;
+    const within = async (work: Promise<unknown>) => {
+      const left = deadline - this.#clock.now();
+      if (left === Infinity) return void await work;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([work, new Promise<void>((resolve) => timer = setTimeout(resolve, Math.max(0, left)))]);
+      clearTimeout(timer);
+    };
+    // Records sent before close() still go out, as long as the deadline allows.
+    await within(this.#awaitPendingAppends());
+    this.#metadata.failWaiters(new ClosedError("the producer was closed while the record waited for metadata"));
+    await this.#started.catch(() => {});
+    this.#sender.initiateClose();
+    await within(this.#sender.stopped);
+    this.#sender.forceClose();
+    await this.#sender.stopped;
+  }
+
+  /** Closes (see {@link close}) when used with `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Headers as the record batch writes them: UTF-8 names, byte values. */
+function normalizeHeaders(headers: RecordHeaders | undefined): RecordHeader[] {
+  if (headers === undefined || headers === null) return [];
+  const pairs = Array.isArray(headers) ? headers : Object.entries(headers);
+  return pairs.map(([key, value]) => {
+    if (typeof key !== "string") throw new KafkaError(`a header name must be a string, got ${typeof key}`);
+    return { key, value: value === null || value === undefined ? null : typeof value === "string" ? encoder.encode(value) : value };
+  });
+}

@@ -1,0 +1,173 @@
+/**
+ * One batch of records for one partition, as the Java client's `ProducerBatch`: the
+ * records encoded into a pooled buffer, the promise settlers of their `send()` calls,
+ * and the batch's life (attempts, backoff, completion).
+ *
+ * @module
+ */
+import type { KafkaError } from "../errors.ts";
+import type { RecordHeader } from "../protocol/record_batch.ts";
+import { RecordBatchBuilder } from "../protocol/record_batch.ts";
+import type { CompressionCodec } from "../compression/mod.ts";
+import type { RecordMetadata } from "./producer_record.ts";
+
+/** Resolves or rejects one `send()`. */
+export interface RecordSettler {
+  resolve(metadata: RecordMetadata): void;
+  reject(error: Error): void;
+}
+
+/** How a batch ended. */
+export type FinalState = "succeeded" | "failed" | "aborted";
+
+/**
+ * Records for one partition that travel in one produce request.
+ *
+ * @example
+ * ```ts
+ * import { ProducerBatch } from "./producer_batch.ts";
+ * const batch = new ProducerBatch("orders", 0, new Uint8Array(16384), 16384, Date.now());
+ * ```
+ */
+export class ProducerBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly createdMs: number;
+  /** The pooled buffer the records are encoded into; returned to the pool when done. */
+  readonly buffer: Uint8Array;
+  /** How many times the batch was sent. */
+  attempts = 0;
+  /** When the batch was last sent or re-enqueued. */
+  lastAttemptMs: number;
+  /** Set when a retry is scheduled; the batch waits this long after `lastAttemptMs`. */
+  retryBackoffMs = 0;
+  /** Whether `buffer` came from the pool (split batches use their own). */
+  pooled = true;
+  /** The batch's bytes once closed; they do not change across retries. */
+  bytes: Uint8Array | undefined;
+  finalState: FinalState | undefined;
+  /** Resolves when the batch is settled (succeeded, failed, or split into others). */
+  readonly settled: Promise<void>;
+  #markSettled!: () => void;
+  // Set when a record did not fit: the batch counts as full from then on, as in Java.
+  #appendsClosed = false;
+  readonly #builder: RecordBatchBuilder;
+  readonly #settlers: RecordSettler[] = [];
+  readonly #timestamps: number[] = [];
+
+  /**
+   * @param topic The topic.
+   * @param partition The partition.
+   * @param buffer A buffer from the pool, at least `writeLimit` bytes long.
+   * @param writeLimit The bytes the batch may fill (`batchSize`, or more for one large record).
+   * @param now The creation time.
+   */
+  constructor(topic: string, partition: number, buffer: Uint8Array, writeLimit: number, now: number) {
+    this.topic = topic;
+    this.partition = partition;
+    this.buffer = buffer;
+    this.createdMs = now;
+    this.lastAttemptMs = now;
+    this.#builder = new RecordBatchBuilder(buffer, writeLimit);
+    this.settled = new Promise((resolve) => this.#markSettled = resolve);
+  }
+
+  /** "topic-partition", for messages. */
+  get topicPartition(): string {
+    return `${this.topic}-${this.partition}`;
+  }
+
+  /** Records in the batch. */
+  get recordCount(): number {
+    return this.#settlers.length;
+  }
+
+  /** Bytes the batch holds (its final size once closed). */
+  get sizeInBytes(): number {
+    return this.bytes?.length ?? this.#builder.sizeInBytes;
+  }
+
+  /** Whether the batch was closed for appends (it is about to be sent, or was). */
+  get isClosed(): boolean {
+    return this.bytes !== undefined;
+  }
+
+  /** Whether the batch reached its write limit. */
+  isFull(): boolean {
+    return this.bytes !== undefined || this.#appendsClosed || !this.#builder.hasRoomFor(this.#builder.baseTimestamp, null, null, []);
+  }
+
+  /** Adds a record if it fits; returns false (and changes nothing) when it does not. */
+  tryAppend(
+    timestamp: number,
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: readonly RecordHeader[],
+    settler: RecordSettler,
+  ): boolean {
+    if (this.bytes !== undefined || this.#appendsClosed) return false;
+    if (!this.#builder.hasRoomFor(timestamp, key, value, headers)) {
+      this.#appendsClosed = true;
+      return false;
+    }
+    this.#builder.append(timestamp, key, value, headers);
+    this.#settlers.push(settler);
+    this.#timestamps.push(timestamp);
+    return true;
+  }
+
+  /** Closes the batch for appends and encodes (and compresses) it. Idempotent. */
+  close(compression: CompressionCodec | null): Uint8Array {
+    this.bytes ??= this.#builder.build({ compression });
+    return this.bytes;
+  }
+
+  /** Whether the batch has existed longer than the delivery timeout. */
+  hasReachedDeliveryTimeout(deliveryTimeoutMs: number, now: number): boolean {
+    return now - this.createdMs >= deliveryTimeoutMs;
+  }
+
+  /** Whether the batch is waiting out a retry backoff. */
+  isBackingOff(now: number): boolean {
+    return this.attempts > 0 && now - this.lastAttemptMs < this.retryBackoffMs;
+  }
+
+  /**
+   * Settles every record: offsets from `baseOffset` (-1 for acks=0), timestamps from
+   * the broker's log-append time when it sent one (not -1), else each record's own.
+   * Returns false when the batch was already settled (a late response after expiry).
+   */
+  complete(baseOffset: number, logAppendTimeMs: number): boolean {
+    if (this.finalState !== undefined) return false;
+    this.finalState = "succeeded";
+    this.#markSettled();
+    for (let i = 0; i < this.#settlers.length; i++) {
+      this.#settlers[i].resolve({
+        topic: this.topic,
+        partition: this.partition,
+        offset: baseOffset < 0 ? -1 : baseOffset + i,
+        timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : this.#timestamps[i],
+      });
+    }
+    return true;
+  }
+
+  /** Fails every record with the error. Returns false when the batch was already settled. */
+  fail(error: KafkaError | Error, state: FinalState = "failed"): boolean {
+    if (this.finalState !== undefined) return false;
+    this.finalState = state;
+    this.#markSettled();
+    for (const settler of this.#settlers) settler.reject(error);
+    return true;
+  }
+
+  /**
+   * The records' settlers, for moving them into smaller batches when the broker
+   * rejected this one as too large; the batch is then done without settling anyone.
+   */
+  takeSettlersForSplit(): { settlers: RecordSettler[]; timestamps: number[] } {
+    this.finalState = "aborted";
+    this.#markSettled();
+    return { settlers: this.#settlers.splice(0), timestamps: this.#timestamps.splice(0) };
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The Sender, as in the Java client: one loop that asks the accumulator which leaders
+ * have sendable batches, makes sure those connections are ready, drains batches into
+ * one produce request per broker, expires what waited too long, and handles the
+ * responses (complete, retry with backoff, split, or fail). It is the only writer to
+ * the network.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { NetworkClient } from "../client/network_client.ts";
+import type { ClientResponse } from "../client/client_request.ts";
+import { KafkaError, TimeoutError } from "../errors.ts";
+import { errorForCode, errorInfo } from "../protocol/error_codes.ts";
+import type { ProduceRequest, ProduceResponse } from "../protocol/produce.ts";
+import { ProduceApi } from "../protocol/produce.ts";
+import type { ProducerBatch } from "./producer_batch.ts";
+import type { ProducerMetadata } from "./producer_metadata.ts";
+import type { RecordAccumulator } from "./record_accumulator.ts";
+
+/** What the Sender uses of the NetworkClient (tests give it a fake one, as Java's SenderTest uses MockClient). */
+export type SenderClient = Pick<NetworkClient, "ready" | "connectionDelay" | "send" | "poll" | "wakeup" | "inFlightRequestCount" | "close">;
+
+/** The Sender's settings, named as the producer's configuration. */
+export interface SenderConfig {
+  acks: -1 | 0 | 1;
+  retries: number;
+  requestTimeoutMs: number;
+  deliveryTimeoutMs: number;
+  maxRequestSize: number;
+  retryBackoffMs: number;
+  /** One batch in flight per partition (maxInFlightRequestsPerConnection = 1), so retries cannot reorder. */
+  guaranteeMessageOrder: boolean;
+}
+
+const MESSAGE_TOO_LARGE = 10;
+const NETWORK_EXCEPTION = 13;
+
+/**
+ * Moves batches from the accumulator to the brokers.
+ *
+ * @example See `KafkaProducer`, which owns one.
+ * ```ts
+ * import type { Sender } from "./sender.ts";
+ * async function stop(sender: Sender) {
+ *   sender.initiateClose();
+ *   await sender.stopped;
+ * }
+ * ```
+ */
+export class Sender {
+  readonly #client: SenderClient;
+  readonly #metadata: ProducerMetadata;
+  readonly #accumulator: RecordAccumulator;
+  readonly #config: SenderConfig;
+  readonly #clock: Clock;
+  readonly #decompress: (codecId: number, data: Uint8Array) => Uint8Array;
+  // Batches sent and not yet answered, so they expire on time even in flight.
+  readonly #inFlight = new Set<ProducerBatch>();
+  // Partitions with a batch in flight, when message order is guaranteed.
+  readonly #muted = new Set<string>();
+  readonly #isMuted = (topic: string, partition: number) => this.#muted.has(`${topic}\u0000${partition}`);
+  #running = true;
+  #forceClose = false;
+  /** Resolves when the loop has ended. */
+  readonly stopped: Promise<void>;
+  #resolveStopped!: () => void;
+
+  /**
+   * @param client The network client (the Sender owns its poll loop).
+   * @param metadata The producer's metadata.
+   * @param accumulator Where the batches wait.
+   * @param config Settings.
+   * @param clock Time source.
+   * @param decompress Reads a batch back when it has to be split.
+   */
+  constructor(
+    client: SenderClient,
+    metadata: ProducerMetadata,
+    accumulator: RecordAccumulator,
+    config: SenderConfig,
+    clock: Clock,
+    decompress: (codecId: number, data: Uint8Array) => Uint8Array,
+  ) {
+    this.#client = client;
+    this.#metadata = metadata;
+    this.#accumulator = accumulator;
+    this.#config = config;
+    this.#clock = clock;
+    this.#decompress = decompress;
+    this.stopped = new Promise((resolve) => this.#resolveStopped = resolve);
+  }
+
+  /**
+   * The loop. After {@link initiateClose} it keeps going until every batch is sent and
+   * answered; after {@link forceClose} it fails what is left and stops.
+   */
+  async run(): Promise<void> {
+    try {
+      while (this.#running) await this.runOnce();
+      while (!this.#forceClose && (this.#accumulator.hasUndrained() || this.#client.inFlightRequestCount() > 0)) {
+        await this.runOnce();
+      }
+      if (this.#forceClose) this.#accumulator.abortIncompleteBatches(new KafkaError("Producer is closed forcefully."));
+    } catch (error) {
+      // A bug in the loop must not leave sends hanging: fail them all with the cause.
+      this.#accumulator.abortIncompleteBatches(new KafkaError(`the producer's sender failed: ${error}`, { cause: error }));
+    } finally {
+      this.#client.close();
+      this.#resolveStopped();
+    }
+  }
+
+  /** One turn: send what is ready, then poll the network. */
+  async runOnce(): Promise<void> {
+    const now = this.#clock.now();
+    const pollTimeout = this.sendProducerData(now);
+    await this.#client.poll(pollTimeout, now);
+  }
+
+  /** Drains ready batches into produce requests; returns how long the poll may wait. */
+  sendProducerData(now: number): number {
+    const cluster = this.#metadata.cluster;
+    const result = this.#accumulator.ready(cluster, now, this.#isMuted);
+    if (result.unknownLeaderTopics.size > 0) {
+      for (const topic of result.unknownLeaderTopics) this.#metadata.addTopic(topic);
+      this.#metadata.requestUpdate();
+    }
+    let notReadyTimeout = Infinity;
+    for (const nodeId of [...result.readyNodes]) {
+      const ready = this.#client.ready(nodeId, now);
+      this.#accumulator.updateNodeLatencyStats(nodeId, now, ready);
+      if (!ready) {
+        result.readyNodes.delete(nodeId);
+        notReadyTimeout = Math.min(notReadyTimeout, this.#client.connectionDelay(nodeId, now));
+      }
+    }
+    const batches = this.#accumulator.drain(cluster, result.readyNodes, this.#config.maxRequestSize, now, this.#isMuted);
+    if (this.#config.guaranteeMessageOrder) {
+      for (const nodeBatches of batches.values()) for (const batch of nodeBatches) this.#muted.add(`${batch.topic}\u0000${batch.partition}`);
+    }
+    this.#failExpired(now);
+
+    let pollTimeout = Math.min(result.nextReadyCheckDelayMs, notReadyTimeout, this.#nextExpiryIn(now));
+    // More may be sendable at once (another partition of a busy node): loop without waiting.
+    if (result.readyNodes.size > 0) pollTimeout = 0;
+    for (const [nodeId, nodeBatches] of batches) this.#sendProduceRequest(nodeId, nodeBatches, now);
+    return Math.max(pollTimeout, 0);
+  }
+
+  /** Stops taking new turns once everything pending is sent. */
+  initiateClose(): void {
+    this.#running = false;
+    this.#accumulator.close(new KafkaError("the producer is closing"));
+    this.wakeup();
+  }
+
+  /** Stops now, failing whatever has not been sent. */
+  forceClose(): void {
+    this.#forceClose = true;
+    this.initiateClose();
+  }
+
+  /** Wakes the loop if it waits in poll. */
+  wakeup(): void {
+    this.#client.wakeup();
+  }
+
+  #failExpired(now: number): void {
+    const expired = this.#accumulator.expiredBatches(now);
+    for (const batch of this.#inFlight) {
+      if (batch.hasReachedDeliveryTimeout(this.#config.deliveryTimeoutMs, now)) expired.push(batch);
+    }
+    for (const batch of expired) {
+      this.#inFlight.delete(batch);
+      this.#muted.delete(`${batch.topic}\u0000${batch.partition}`);
+      this.#failBatch(
+        batch,
+        new TimeoutError(
+          `Expiring ${batch.recordCount} record(s) for ${batch.topicPartition}: ${now - batch.createdMs} ms has passed since batch creation`,
+        ),
+      );
+    }
+  }
+
+  /** Time until the oldest waiting batch reaches the delivery timeout. */
+  #nextExpiryIn(now: number): number {
+    let earliest = Infinity;
+    for (const batch of this.#inFlight) earliest = Math.min(earliest, batch.createdMs + this.#config.deliveryTimeoutMs);
+    return earliest - now;
+  }
+
+  #sendProduceRequest(nodeId: number, batches: ProducerBatch[], now: number): void {
+    const byTopic = new Map<string, { index: number; records: Uint8Array }[]>();
+    for (const batch of batches) {
+      let partitions = byTopic.get(batch.topic);
+      if (partitions === undefined) byTopic.set(batch.topic, partitions = []);
+      partitions.push({ index: batch.partition, records: batch.bytes! });
+      batch.attempts++;
+      batch.lastAttemptMs = now;
+      this.#inFlight.add(batch);
+    }
+    const body: ProduceRequest = {
+      transactionalId: null,
+      acks: this.#config.acks,
+      timeoutMs: this.#config.requestTimeoutMs,
+      topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
+    };
+    this.#client.send({
+      destination: nodeId,
+      api: ProduceApi,
+      body,
+      expectResponse: this.#config.acks !== 0,
+      callback: (response) => this.#handleProduceResponse(response, batches),
+    }, now);
+  }
+
+  #handleProduceResponse(response: ClientResponse<ProduceResponse>, batches: ProducerBatch[]): void {
+    const now = response.receivedMs;
+    if (response.error !== undefined) {
+      for (const batch of batches) this.#completeBatch(batch, NETWORK_EXCEPTION, response.error, -1, -1, now);
+      return;
+    }
+    if (response.body === undefined) {
+      // acks=0: written is all we will ever know.
+      for (const batch of batches) this.#completeBatch(batch, 0, undefined, -1, -1, now);
+      return;
+    }
+    const results = new Map<string, ProduceResponse["responses"][number]["partitionResponses"][number]>();
+    for (const topic of response.body.responses) {
+      for (const partition of topic.partitionResponses) results.set(`${topic.name}\u0000${partition.index}`, partition);
+    }
+    for (const batch of batches) {
+      const result = results.get(`${batch.topic}\u0000${batch.partition}`);
+      if (result === undefined) {
+        this.#completeBatch(batch, NETWORK_EXCEPTION, new KafkaError(`the broker's produce response left out ${batch.topicPartition}`, {
+          retriable: true,
+        }), -1, -1, now);
+        continue;
+      }
+      const error = result.errorCode === 0
+        ? undefined
+        : errorForCode(result.errorCode, batch.topicPartition, result.errorMessage ?? result.recordErrors[0]?.batchIndexErrorMessage);
+      this.#completeBatch(batch, result.errorCode, error, Number(result.baseOffset), Number(result.logAppendTimeMs), now);
+    }
+  }
+
+  #completeBatch(
+    batch: ProducerBatch,
+    errorCode: number,
+    error: KafkaError | undefined,
+    baseOffset: number,
+    logAppendTimeMs: number,
+    now: number,
+  ): void {
+    if (this.#inFlight.delete(batch)) this.#muted.delete(`${batch.topic}\u0000${batch.partition}`);
+    if (batch.finalState !== undefined) return;
+    if (error === undefined) {
+      batch.complete(baseOffset, logAppendTimeMs);
+      this.#accumulator.deallocate(batch);
+      return;
+    }
+    if (errorCode === MESSAGE_TOO_LARGE && batch.recordCount > 1) {
+      this.#accumulator.splitAndReenqueue(batch, this.#decompress, now);
+      return;
+    }
+    const retriable = error.retriable || (errorCode === NETWORK_EXCEPTION);
+    if (retriable && batch.attempts <= this.#config.retries && !batch.hasReachedDeliveryTimeout(this.#config.deliveryTimeoutMs, now)) {
+      this.#accumulator.reenqueue(batch, now);
+    } else {
+      this.#failBatch(batch, error);
+    }
+    if (errorCode === NETWORK_EXCEPTION || errorInfo(errorCode)?.invalidMetadata) this.#metadata.requestUpdate();
+  }
+
+  #failBatch(batch: ProducerBatch, error: KafkaError): void {
+    batch.fail(error);
+    this.#accumulator.deallocate(batch);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * A network client the test answers by hand, in the spirit of the Java client's
+ * MockClient: it records each request and completes it with whatever response the
+ * test gives, at the next poll.
+ */
+import type { ClientRequest, ClientResponse, RequestSpec } from "../../src/client/client_request.ts";
+import type { SenderClient } from "../../src/producer/sender.ts";
+import type { KafkaError } from "../../src/errors.ts";
+
+export interface Recorded<Req = unknown, Res = unknown> {
+  request: ClientRequest<Req, Res>;
+  answered: boolean;
+}
+
+export class FakeClient implements SenderClient {
+  readonly requests: Recorded[] = [];
+  readonly readyNodes = new Set<number>([1]);
+  wakeups = 0;
+  closed = false;
+  #due: ClientResponse[] = [];
+
+  ready(nodeId: number | { id: number }): boolean {
+    return this.readyNodes.has(typeof nodeId === "number" ? nodeId : nodeId.id);
+  }
+
+  connectionDelay(): number {
+    return 0;
+  }
+
+  send<Req, Res>(spec: RequestSpec<Req, Res>, now: number): ClientRequest<Req, Res> {
+    const request: ClientRequest<Req, Res> = {
+      destination: spec.destination,
+      api: spec.api,
+      body: spec.body,
+      expectResponse: spec.expectResponse ?? true,
+      requestTimeoutMs: 30_000,
+      callback: spec.callback,
+      createdMs: now,
+      version: 9,
+      correlationId: this.requests.length,
+      sendTimeMs: now,
+      sendCompleted: true,
+    };
+    const recorded = { request: request as ClientRequest, answered: false };
+    this.requests.push(recorded);
+    if (!request.expectResponse) this.#answer(recorded, undefined, undefined, now);
+    return request;
+  }
+
+  /** Answers the index-th request (default: the oldest unanswered) with a body or an error. */
+  respond(body: unknown, error?: KafkaError, index?: number, now = 0): void {
+    const recorded = index === undefined ? this.requests.find((r) => !r.answered) : this.requests[index];
+    if (recorded === undefined) throw new Error("no request to answer");
+    this.#answer(recorded, body, error, now);
+  }
+
+  #answer(recorded: Recorded, body: unknown, error: KafkaError | undefined, now: number): void {
+    recorded.answered = true;
+    this.#due.push({ request: recorded.request, receivedMs: now, body: error ? undefined : body, error, disconnected: error !== undefined });
+  }
+
+  poll(): Promise<ClientResponse[]> {
+    const due = this.#due;
+    this.#due = [];
+    for (const response of due) response.request.callback?.(response as never);
+    return Promise.resolve(due);
+  }
+
+  wakeup(): void {
+    this.wakeups++;
+  }
+
+  inFlightRequestCount(): number {
+    return this.requests.filter((r) => !r.answered).length;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,41 @@
+/** Shared pieces for producer unit tests: a fake clock, a cluster, settlers that record outcomes. */
+import { Cluster } from "../../src/client/metadata.ts";
+import type { PartitionInfo, TopicInfo } from "../../src/client/metadata.ts";
+import type { RecordSettler } from "../../src/producer/producer_batch.ts";
+import type { RecordMetadata } from "../../src/producer/producer_record.ts";
+
+export class FakeClock {
+  constructor(public ms = 1_000_000) {}
+  now = (): number => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** A cluster of brokers 1..n with the topic's partitions led round-robin (leader -1 where listed as leaderless). */
+export function cluster(topic: string, partitions: number, brokers = 1, leaderless: number[] = []): Cluster {
+  const nodes = Array.from({ length: brokers }, (_, i) => ({ id: i + 1, host: `b${i + 1}`, port: 9092, rack: null }));
+  const infos: PartitionInfo[] = Array.from({ length: partitions }, (_, p) => {
+    const leader = leaderless.includes(p) ? -1 : (p % brokers) + 1;
+    return { topic, partition: p, leader, leaderEpoch: 0, replicas: [leader], isr: [leader], offlineReplicas: [], errorCode: 0 };
+  });
+  const info: TopicInfo = { name: topic, topicId: null, isInternal: false, errorCode: 0, partitions: infos };
+  return new Cluster(nodes, new Map([[topic, info]]), 1, "test-cluster");
+}
+
+/** A settler that records what happened to its record. */
+export class Outcome implements RecordSettler {
+  metadata: RecordMetadata | undefined;
+  error: Error | undefined;
+  resolve = (metadata: RecordMetadata): void => {
+    this.metadata = metadata;
+  };
+  reject = (error: Error): void => {
+    this.error = error;
+  };
+  get settled(): boolean {
+    return this.metadata !== undefined || this.error !== undefined;
+  }
+}
+
+export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
