@@ -68,7 +68,16 @@ export const COMPRESSION_IDS: Readonly<Record<CompressionType, number>> = Object
   zstd: 4,
 });
 
-/** The range of a codec's compression level, and the level used when none is given. */
+/**
+ * The range of a codec's compression level, and the level used when none is given.
+ *
+ * @example
+ * ```ts
+ * import type { LevelRange } from "./codec.ts";
+ * const lz4: LevelRange = { min: 1, max: 17, default: 9 };
+ * console.log(lz4.default);
+ * ```
+ */
 export interface LevelRange {
   /** The lowest accepted level. */
   readonly min: number;

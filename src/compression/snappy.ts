@@ -31,14 +31,19 @@ const XERIAL_BLOCK_SIZE = 32 * 1024;
 // by more than 64/3; a declared length beyond that is rejected before allocating.
 const MAX_SNAPPY_RATIO = 22;
 
-// One WebAssembly instance each, made once: hysnappy instantiates per call otherwise.
+// Blocks bigger than this leave a grown WebAssembly memory behind, so the instance that
+// decoded one is dropped and a fresh one made on the next call.
+const RELEASE_AFTER_BYTES = 16 * 1024 * 1024;
+
+// One WebAssembly instance each, reused: hysnappy instantiates per call otherwise.
 let compressBlockWasm: ((input: Uint8Array) => Uint8Array) | undefined;
 let uncompressBlockWasm: ((input: Uint8Array, outputLength: number) => Uint8Array) | undefined;
 
 function wasm(): { compress: (input: Uint8Array) => Uint8Array; uncompress: (input: Uint8Array, n: number) => Uint8Array } {
-  compressBlockWasm ??= snappyCompressor();
-  uncompressBlockWasm ??= snappyUncompressor();
-  return { compress: compressBlockWasm, uncompress: uncompressBlockWasm };
+  return wrapCodecErrors("snappy", "loading the WebAssembly module", () => ({
+    compress: compressBlockWasm ??= snappyCompressor(),
+    uncompress: uncompressBlockWasm ??= snappyUncompressor(),
+  }));
 }
 
 function hasXerialMagic(data: Uint8Array, at: number): boolean {
@@ -80,7 +85,10 @@ export function snappyUncompressRaw(block: Uint8Array, maxOutputBytes: number = 
   }
   checkOutputSize("snappy", length, maxOutputBytes);
   const { uncompress } = wasm();
-  return wrapCodecErrors("snappy", "decompress", () => uncompress(block, length));
+  const out = wrapCodecErrors("snappy", "decompress", () => uncompress(block, length));
+  // WebAssembly memory only grows: after a large block, let the instance be collected.
+  if (block.length + length > RELEASE_AFTER_BYTES) uncompressBlockWasm = undefined;
+  return out;
 }
 
 /**
@@ -143,7 +151,9 @@ export function snappyDecompress(data: Uint8Array, maxOutputBytes: number = DEFA
  */
 export function snappyCompressRaw(data: Uint8Array): Uint8Array {
   const { compress } = wasm();
-  return wrapCodecErrors("snappy", "compress", () => compress(data));
+  const out = wrapCodecErrors("snappy", "compress", () => compress(data));
+  if (data.length > RELEASE_AFTER_BYTES) compressBlockWasm = undefined;
+  return out;
 }
 
 /**

@@ -19,6 +19,8 @@ import { CompressionError, wrapCodecErrors } from "./compression_error.ts";
 const MAGIC = 0xfd2fb528;
 const SKIPPABLE_MAGIC = 0x184d2a50; // the low 4 bits are free
 const MAX_BLOCK_SIZE = 128 * 1024;
+// The module's memory tops out at 2 GiB and must hold input and output at once.
+const MAX_WASM_OUTPUT = 1 << 30;
 
 let ready: Promise<void> | undefined;
 
@@ -147,17 +149,18 @@ export function zstdDecompressFrames(data: Uint8Array, maxOutputBytes: number = 
     frames.push({ start: pos, ...frame });
     pos = frame.end;
   }
-  let room = maxOutputBytes;
+  const limit = Math.min(maxOutputBytes, MAX_WASM_OUTPUT);
+  let room = limit;
   const parts = frames.map(({ start, end, bound, exact }) => {
     // The package trusts a declared size, so that one must fit; otherwise it gets the
     // walked bound, cut to the room left, and a frame that needs more fails.
-    if (exact && bound > room) throw outputLimitError("zstd", maxOutputBytes);
+    if (exact && bound > room) throw outputLimitError("zstd", limit);
     const capacity = Math.min(bound, room);
     let part: Uint8Array;
     try {
       part = zstdDecompress(data.subarray(start, end), { defaultHeapSize: capacity });
     } catch (err) {
-      if (capacity < bound) throw outputLimitError("zstd", maxOutputBytes);
+      if (capacity < bound) throw outputLimitError("zstd", limit);
       throw new CompressionError("zstd", `decompress failed: ${err instanceof Error ? err.message : err}`, err);
     }
     room -= part.length;

@@ -62,7 +62,12 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const settings = this.#config;
     const transport = typeof settings.transport === "object" ? settings.transport : runtimeTransport(settings.transport);
     this.#metadata = new ProducerMetadata(settings.bootstrap, { ...settings, allowAutoTopicCreation: true }, settings.metadataMaxIdleMs);
-    const client = new NetworkClient(new Selector(transport, { maxReceiveSize: settings.maxResponseSize }), this.#metadata, settings, clock);
+    const client = new NetworkClient(
+      new Selector(transport, { maxReceiveSize: settings.maxResponseSize }),
+      this.#metadata,
+      settings,
+      clock,
+    );
     let compression: CompressionCodec | null = null;
     let decompress: (codecId: number, data: Uint8Array) => Uint8Array = () => {
       throw new KafkaError("decompression is not ready");
@@ -110,7 +115,9 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       return this.#sendToKnownTopic(record, info.partitions.length);
     }
     const waiting = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, this.#clock.now()).then((topic) => {
-      if (this.#closing !== undefined && this.#closing.forced) throw new ClosedError("the producer was closed while the record waited for metadata");
+      if (this.#closing !== undefined && this.#closing.forced) {
+        throw new ClosedError("the producer was closed while the record waited for metadata");
+      }
       return this.#sendToKnownTopic(record, topic.partitions.length);
     });
     return this.#trackPending(waiting);
@@ -200,7 +207,11 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     this.#sender.wakeup();
     try {
       // Batches split after a too-large rejection keep their creation time, so they are waited for too.
-      for (let pending = this.#accumulator.incompleteBatches(startedAt); pending.length > 0; pending = this.#accumulator.incompleteBatches(startedAt)) {
+      for (
+        let pending = this.#accumulator.incompleteBatches(startedAt);
+        pending.length > 0;
+        pending = this.#accumulator.incompleteBatches(startedAt)
+      ) {
         await Promise.all(pending.map((batch) => batch.settled));
       }
     } finally {

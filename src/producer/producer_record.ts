@@ -11,7 +11,9 @@ export type RecordData = string | Uint8Array | null;
  * Record headers: an object (one value per name) or `[name, value]` pairs, which keep
  * their order and may repeat a name.
  */
-export type RecordHeaders = Readonly<Record<string, string | Uint8Array | null>> | ReadonlyArray<readonly [string, string | Uint8Array | null]>;
+export type RecordHeaders =
+  | Readonly<Record<string, string | Uint8Array | null>>
+  | ReadonlyArray<readonly [string, string | Uint8Array | null]>;
 
 /**
  * One record to send.

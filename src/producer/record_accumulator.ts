@@ -10,7 +10,8 @@ import type { Cluster } from "../client/metadata.ts";
 import type { KafkaError } from "../errors.ts";
 import { ClosedError } from "../errors.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
-import { decodeRecordBatches, RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
+import { RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
+import { decodeRecordBatches } from "../protocol/record_batch_decoder.ts";
 import type { CompressionCodec } from "../compression/mod.ts";
 import { ExponentialBackoff } from "../client/exponential_backoff.ts";
 import { BufferPool } from "./buffer_pool.ts";
@@ -340,7 +341,10 @@ export class RecordAccumulator {
         const settler = settlers[index++];
         let last = parts[parts.length - 1];
         if (last === undefined || !last.tryAppend(record.timestamp, record.key, record.value, record.headers, settler)) {
-          const size = Math.max(this.#config.batchSize, RECORD_BATCH_OVERHEAD + recordSizeUpperBound(record.key, record.value, record.headers));
+          const size = Math.max(
+            this.#config.batchSize,
+            RECORD_BATCH_OVERHEAD + recordSizeUpperBound(record.key, record.value, record.headers),
+          );
           last = new ProducerBatch(batch.topic, batch.partition, new Uint8Array(size), size, batch.createdMs);
           // Splitting frees more than it takes, so its buffers come from outside the pool.
           last.pooled = false;

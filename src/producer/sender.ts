@@ -137,7 +137,9 @@ export class Sender {
     }
     const batches = this.#accumulator.drain(cluster, result.readyNodes, this.#config.maxRequestSize, now, this.#isMuted);
     if (this.#config.guaranteeMessageOrder) {
-      for (const nodeBatches of batches.values()) for (const batch of nodeBatches) this.#muted.add(`${batch.topic}\u0000${batch.partition}`);
+      for (const nodeBatches of batches.values()) {
+        for (const batch of nodeBatches) this.#muted.add(`${batch.topic}\u0000${batch.partition}`);
+      }
     }
     this.#failExpired(now);
 
@@ -177,7 +179,9 @@ export class Sender {
       this.#failBatch(
         batch,
         new TimeoutError(
-          `Expiring ${batch.recordCount} record(s) for ${batch.topicPartition}: ${now - batch.createdMs} ms has passed since batch creation`,
+          `Expiring ${batch.recordCount} record(s) for ${batch.topicPartition}: ${
+            now - batch.createdMs
+          } ms has passed since batch creation`,
         ),
       );
     }
@@ -233,9 +237,16 @@ export class Sender {
     for (const batch of batches) {
       const result = results.get(`${batch.topic}\u0000${batch.partition}`);
       if (result === undefined) {
-        this.#completeBatch(batch, NETWORK_EXCEPTION, new KafkaError(`the broker's produce response left out ${batch.topicPartition}`, {
-          retriable: true,
-        }), -1, -1, now);
+        this.#completeBatch(
+          batch,
+          NETWORK_EXCEPTION,
+          new KafkaError(`the broker's produce response left out ${batch.topicPartition}`, {
+            retriable: true,
+          }),
+          -1,
+          -1,
+          now,
+        );
         continue;
       }
       const error = result.errorCode === 0

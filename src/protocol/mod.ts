@@ -62,8 +62,10 @@ export { DeleteTopicsApi } from "./delete_topics.ts";
 export type { DeletableTopicResult, DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicState } from "./delete_topics.ts";
 export { isZeroUuid } from "./fields.ts";
 export { crc32c, initCrc32c } from "./crc32c.ts";
-export { decodeRecordBatches, RECORD_BATCH_OVERHEAD, RecordBatchBuilder, recordSizeUpperBound, setProducerState } from "./record_batch.ts";
-export type { DecodedRecord, DecodedRecordBatch, RecordBatchBuildOptions, RecordBatchCompression, RecordHeader } from "./record_batch.ts";
+export { RECORD_BATCH_OVERHEAD, RecordBatchBuilder, recordSizeUpperBound, setProducerState } from "./record_batch.ts";
+export type { RecordBatchBuildOptions, RecordBatchCompression, RecordHeader } from "./record_batch.ts";
+export { decodeRecordBatches } from "./record_batch_decoder.ts";
+export type { DecodedRecord, DecodedRecordBatch } from "./record_batch_decoder.ts";
 export { ProduceApi } from "./produce.ts";
 export type {
   ProduceLeaderIdAndEpoch,

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type CompressionCodec, type CompressionType, loadCompressionCodec } from "../../src/compression/mod.ts";
+import { snappyCompressRaw, snappyUncompressRaw } from "../../src/compression/snappy.ts";
 import { jsonText, randomBytes, sameBytes } from "./_data.ts";
 
 const MiB = 1 << 20;
@@ -101,4 +102,14 @@ test("zstd: negative, default and high levels round-trip", async () => {
     sizes.set(level, roundTrip(await codec("zstd", level), text.subarray(0, 300_000)).length);
   }
   assert.ok(sizes.get(19)! < sizes.get(-5)!);
+});
+
+test("snappy: raw blocks big enough to retire the WebAssembly instance still round-trip, repeatedly", () => {
+  const big = new Uint8Array(17 * MiB);
+  big.set(text, 5 * MiB);
+  for (let i = 0; i < 2; i++) {
+    const block = snappyCompressRaw(big);
+    assert.ok(sameBytes(snappyUncompressRaw(block), big));
+    assert.ok(sameBytes(snappyUncompressRaw(snappyCompressRaw(text)), text));
+  }
 });

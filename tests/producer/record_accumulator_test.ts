@@ -4,7 +4,7 @@ import { RecordAccumulator } from "../../src/producer/record_accumulator.ts";
 import { ProducerBatch } from "../../src/producer/producer_batch.ts";
 import type { AccumulatorConfig, AppendRequest } from "../../src/producer/record_accumulator.ts";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
-import { decodeRecordBatches } from "../../src/protocol/record_batch.ts";
+import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import { TimeoutError } from "../../src/errors.ts";
 import { bytes, cluster, FakeClock, Outcome } from "../support/producer_fixtures.ts";
 

@@ -5,7 +5,7 @@ import type { SenderConfig } from "../../src/producer/sender.ts";
 import { RecordAccumulator } from "../../src/producer/record_accumulator.ts";
 import { ProducerMetadata } from "../../src/producer/producer_metadata.ts";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
-import { decodeRecordBatches } from "../../src/protocol/record_batch.ts";
+import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import type { ProduceRequest, ProduceResponse } from "../../src/protocol/produce.ts";
 import type { MetadataResponse } from "../../src/protocol/metadata.ts";
 import { KafkaProtocolError } from "../../src/protocol/error_codes.ts";
@@ -44,7 +44,9 @@ function metadataResponse(partitions: number): MetadataResponse {
   };
 }
 
-function produceResponse(results: { partition: number; errorCode?: number; baseOffset?: number; logAppendTimeMs?: number }[]): ProduceResponse {
+function produceResponse(
+  results: { partition: number; errorCode?: number; baseOffset?: number; logAppendTimeMs?: number }[],
+): ProduceResponse {
   return {
     throttleTimeMs: 0,
     responses: [{
@@ -94,7 +96,11 @@ function setup(overrides: Partial<SenderConfig> = {}, partitions = 2, batchSize 
   });
   const send = (partition: number, value = "v", timestamp = 5000) => {
     const outcome = new Outcome();
-    accumulator.append({ topic: TOPIC, partition, timestamp, key: null, value: bytes(value), headers: [], settler: outcome }, () => metadata.cluster, clock.now);
+    accumulator.append(
+      { topic: TOPIC, partition, timestamp, key: null, value: bytes(value), headers: [], settler: outcome },
+      () => metadata.cluster,
+      clock.now,
+    );
     return outcome;
   };
   const lastRequest = () => client.requests[client.requests.length - 1].request.body as ProduceRequest;
@@ -113,7 +119,11 @@ test("Sender sends one produce request per broker and resolves records with base
   assert.deepEqual(decodeRecordBatches(p0.records!)[0].records.map((r) => new TextDecoder().decode(r.value!)), ["a0", "a1"]);
   t.client.respond(produceResponse([{ partition: 0, baseOffset: 40 }, { partition: 1, baseOffset: 7, logAppendTimeMs: 123456 }]));
   await t.sender.runOnce();
-  assert.deepEqual(a.map((o) => [o.metadata?.partition, o.metadata?.offset, o.metadata?.timestamp]), [[0, 40, 5000], [0, 41, 5000], [1, 7, 123456]]);
+  assert.deepEqual(a.map((o) => [o.metadata?.partition, o.metadata?.offset, o.metadata?.timestamp]), [[0, 40, 5000], [0, 41, 5000], [
+    1,
+    7,
+    123456,
+  ]]);
 });
 
 test("Sender retries a retriable error after the backoff and asks for fresh metadata", async () => {

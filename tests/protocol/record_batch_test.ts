@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CorruptResponseError, KafkaError } from "../../src/errors.ts";
 import { crc32c, initCrc32c } from "../../src/protocol/crc32c.ts";
+import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import {
-  decodeRecordBatches,
   RECORD_BATCH_OVERHEAD,
   RecordBatchBuilder,
   type RecordHeader,

@@ -56,7 +56,13 @@ export class FakeClient implements SenderClient {
 
   #answer(recorded: Recorded, body: unknown, error: KafkaError | undefined, now: number): void {
     recorded.answered = true;
-    this.#due.push({ request: recorded.request, receivedMs: now, body: error ? undefined : body, error, disconnected: error !== undefined });
+    this.#due.push({
+      request: recorded.request,
+      receivedMs: now,
+      body: error ? undefined : body,
+      error,
+      disconnected: error !== undefined,
+    });
   }
 
   poll(): Promise<ClientResponse[]> {
