@@ -12,12 +12,12 @@
  */
 
 import { COMPRESSION_LEVELS, type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES, outputLimitError } from "./codec.ts";
+import { read32, skippableFrameEnd } from "./frame_scan.ts";
 import { CompressionError } from "./compression_error.ts";
 import { compressBlockFast, compressBlockHC, decompressBlock, lz4BlockBound } from "./lz4_block.ts";
 import { xxh32 } from "./xxhash32.ts";
 
 const MAGIC = 0x184d2204;
-const SKIPPABLE_MAGIC = 0x184d2a50; // the low 4 bits are free
 const LEGACY_MAGIC = 0x184c2102;
 const BLOCK_SIZE = 64 * 1024;
 // Version 01, block independence; block max size id 4 (64 KiB).
@@ -34,10 +34,6 @@ const FLG_BLOCK_INDEPENDENCE = 0x20;
 
 function corrupt(problem: string): CompressionError {
   return new CompressionError("lz4", problem);
-}
-
-function read32(d: Uint8Array, p: number): number {
-  return (d[p] | (d[p + 1] << 8) | (d[p + 2] << 16) | (d[p + 3] << 24)) >>> 0;
 }
 
 function write32(d: Uint8Array, p: number, v: number): void {
@@ -178,14 +174,12 @@ export function lz4DecompressFrames(data: Uint8Array, maxOutputBytes: number = D
   let pos = 0;
   while (pos < data.length) {
     if (data.length - pos < 4) throw corrupt("trailing bytes after the last frame");
-    const magic = read32(data, pos);
-    if ((magic & 0xfffffff0) >>> 0 === SKIPPABLE_MAGIC) {
-      if (data.length - pos < 8) throw corrupt("truncated skippable frame");
-      const size = read32(data, pos + 4);
-      if (size > data.length - pos - 8) throw corrupt("truncated skippable frame");
-      pos += 8 + size;
+    const skippedTo = skippableFrameEnd(data, pos, "lz4");
+    if (skippedTo >= 0) {
+      pos = skippedTo;
       continue;
     }
+    const magic = read32(data, pos);
     if (magic === LEGACY_MAGIC) throw corrupt("the legacy LZ4 frame format is not supported");
     if (magic !== MAGIC) throw corrupt(`bad magic number 0x${magic.toString(16)}`);
     const { frame, next } = parseFrame(data, pos);

@@ -14,10 +14,10 @@
 
 import { compress as zstdCompress, decompress as zstdDecompress, init as initZstdWasm } from "@bokuweb/zstd-wasm";
 import { type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES, outputLimitError } from "./codec.ts";
+import { read32, skippableFrameEnd } from "./frame_scan.ts";
 import { CompressionError, wrapCodecErrors } from "./compression_error.ts";
 
 const MAGIC = 0xfd2fb528;
-const SKIPPABLE_MAGIC = 0x184d2a50; // the low 4 bits are free
 const MAX_BLOCK_SIZE = 128 * 1024;
 // The module's memory tops out at 2 GiB and must hold input and output at once.
 const MAX_WASM_OUTPUT = 1 << 30;
@@ -44,10 +44,6 @@ export function initZstd(): Promise<void> {
 
 function corrupt(problem: string): CompressionError {
   return new CompressionError("zstd", problem);
-}
-
-function read32(d: Uint8Array, p: number): number {
-  return (d[p] | (d[p + 1] << 8) | (d[p + 2] << 16) | (d[p + 3] << 24)) >>> 0;
 }
 
 function readLE(d: Uint8Array, p: number, n: number): number {
@@ -136,14 +132,12 @@ export function zstdDecompressFrames(data: Uint8Array, maxOutputBytes: number = 
   let pos = 0;
   while (pos < data.length) {
     if (data.length - pos < 4) throw corrupt("trailing bytes after the last frame");
-    const magic = read32(data, pos);
-    if ((magic & 0xfffffff0) >>> 0 === SKIPPABLE_MAGIC) {
-      if (data.length - pos < 8) throw corrupt("truncated skippable frame");
-      const size = read32(data, pos + 4);
-      if (size > data.length - pos - 8) throw corrupt("truncated skippable frame");
-      pos += 8 + size;
+    const skippedTo = skippableFrameEnd(data, pos, "zstd");
+    if (skippedTo >= 0) {
+      pos = skippedTo;
       continue;
     }
+    const magic = read32(data, pos);
     if (magic !== MAGIC) throw corrupt(`bad magic number 0x${magic.toString(16)}`);
     const frame = walkFrame(data, pos);
     frames.push({ start: pos, ...frame });

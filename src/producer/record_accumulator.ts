@@ -188,7 +188,9 @@ export class RecordAccumulator {
       return APPENDED;
     }
 
-    const needed = Math.max(this.#config.batchSize, RECORD_BATCH_OVERHEAD + recordSizeUpperBound(record.key, record.value, record.headers));
+    // A batchSize above bufferMemory would make every allocation impossible; the budget wins.
+    const batchSize = Math.min(this.#config.batchSize, this.#config.bufferMemory);
+    const needed = Math.max(batchSize, RECORD_BATCH_OVERHEAD + recordSizeUpperBound(record.key, record.value, record.headers));
     const given = buffer !== undefined && buffer.length >= needed;
     const fresh = given ? buffer : this.#pool.tryAllocate(needed);
     if (fresh === undefined) return needed;
