@@ -5,11 +5,17 @@
  */
 
 import type { ApiCodec } from "./api.ts";
+import { AddOffsetsToTxnApi } from "./add_offsets_to_txn.ts";
+import { AddPartitionsToTxnApi } from "./add_partitions_to_txn.ts";
 import { ApiVersionsApi } from "./api_versions.ts";
 import { CreateTopicsApi } from "./create_topics.ts";
 import { DeleteTopicsApi } from "./delete_topics.ts";
+import { EndTxnApi } from "./end_txn.ts";
+import { FindCoordinatorApi } from "./find_coordinator.ts";
+import { InitProducerIdApi } from "./init_producer_id.ts";
 import { MetadataApi } from "./metadata.ts";
 import { ProduceApi } from "./produce.ts";
+import { TxnOffsetCommitApi } from "./txn_offset_commit.ts";
 
 /**
  * Every API codec this client implements, in api-key order. The network layer uses it
@@ -24,9 +30,15 @@ import { ProduceApi } from "./produce.ts";
 export const SUPPORTED_APIS: readonly ApiCodec<unknown, unknown>[] = [
   ProduceApi,
   MetadataApi,
+  FindCoordinatorApi,
   ApiVersionsApi,
   CreateTopicsApi,
   DeleteTopicsApi,
+  InitProducerIdApi,
+  AddPartitionsToTxnApi,
+  AddOffsetsToTxnApi,
+  EndTxnApi,
+  TxnOffsetCommitApi,
 ];
 
 /**

@@ -78,3 +78,28 @@ export type {
   ProduceTopicData,
   ProduceTopicResponse,
 } from "./produce.ts";
+export { CoordinatorKeyType, FindCoordinatorApi } from "./find_coordinator.ts";
+export type { FindCoordinatorCoordinator, FindCoordinatorRequest, FindCoordinatorResponse } from "./find_coordinator.ts";
+export { InitProducerIdApi } from "./init_producer_id.ts";
+export type { InitProducerIdRequest, InitProducerIdResponse } from "./init_producer_id.ts";
+export { AddPartitionsToTxnApi } from "./add_partitions_to_txn.ts";
+export type {
+  AddPartitionsToTxnPartitionResult,
+  AddPartitionsToTxnRequest,
+  AddPartitionsToTxnResponse,
+  AddPartitionsToTxnTopic,
+  AddPartitionsToTxnTopicResult,
+} from "./add_partitions_to_txn.ts";
+export { AddOffsetsToTxnApi } from "./add_offsets_to_txn.ts";
+export type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from "./add_offsets_to_txn.ts";
+export { END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2, EndTxnApi } from "./end_txn.ts";
+export type { EndTxnRequest, EndTxnResponse } from "./end_txn.ts";
+export { TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2, TxnOffsetCommitApi } from "./txn_offset_commit.ts";
+export type {
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitRequestPartition,
+  TxnOffsetCommitRequestTopic,
+  TxnOffsetCommitResponse,
+  TxnOffsetCommitResponsePartition,
+  TxnOffsetCommitResponseTopic,
+} from "./txn_offset_commit.ts";

@@ -34,7 +34,20 @@ test(`examples/cluster_info.ts prints brokers, controller, topics and negotiated
   for (const line of nodeLines) assert.match(line, /^node \d+ 127\.0\.0\.1:\d+$/);
   assert.match(output, /^controller \d+$/m);
   assert.match(output, /^cluster [A-Za-z0-9_-]{22}$/m);
-  for (const api of ["Produce", "ApiVersions", "Metadata", "CreateTopics", "DeleteTopics"]) {
+  const apis = [
+    "Produce",
+    "Metadata",
+    "FindCoordinator",
+    "ApiVersions",
+    "CreateTopics",
+    "DeleteTopics",
+    "InitProducerId",
+    "AddPartitionsToTxn",
+    "AddOffsetsToTxn",
+    "EndTxn",
+    "TxnOffsetCommit",
+  ];
+  for (const api of apis) {
     assert.match(output, new RegExp(`^api node \\d+ ${api} v\\d+ \\(broker \\d+\\.\\.\\d+\\)$`, "m"));
   }
 });

@@ -221,6 +221,7 @@ async function mvnCopy(work: string, name: string, pomText: string, libDir: stri
   );
   if (res.code !== 0) {
     // Keep Maven's real complaint, not its colour codes and help boilerplate.
+    // deno-lint-ignore no-control-regex -- strips the colour codes mvn prints
     const text = `${res.stdout}\n${res.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
     const out = text.split("\n")
       .filter((l) => /^\[ERROR\] \S/.test(l) && !/^\[ERROR\] (To see|Re-run|For more|\[Help)/.test(l))

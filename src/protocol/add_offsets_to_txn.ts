@@ -1,0 +1,86 @@
+/**
+ * AddOffsetsToTxn (key 25), versions 0-4: add a consumer group's offsets partition to a
+ * transaction, before committing offsets with TxnOffsetCommit.
+ *
+ * @module
+ */
+
+import type { ApiCodec } from "./api.ts";
+import { skipTags, writeNoTags, writeString } from "./fields.ts";
+import type { Reader } from "./reader.ts";
+import type { Writer } from "./writer.ts";
+
+/**
+ * An AddOffsetsToTxn request.
+ *
+ * @example
+ * ```ts
+ * import type { AddOffsetsToTxnRequest } from "./add_offsets_to_txn.ts";
+ * const req: AddOffsetsToTxnRequest = { transactionalId: "tx-1", producerId: 4000n, producerEpoch: 0, groupId: "g" };
+ * console.log(req.groupId);
+ * ```
+ */
+export interface AddOffsetsToTxnRequest {
+  /** The transactional id. */
+  transactionalId: string;
+  /** The producer id in use by the transactional id. */
+  producerId: bigint;
+  /** The producer epoch. */
+  producerEpoch: number;
+  /** The consumer group whose offsets the transaction will commit. */
+  groupId: string;
+}
+
+/**
+ * An AddOffsetsToTxn response.
+ *
+ * @example
+ * ```ts
+ * import type { AddOffsetsToTxnResponse } from "./add_offsets_to_txn.ts";
+ * const res: AddOffsetsToTxnResponse = { throttleTimeMs: 0, errorCode: 0 };
+ * console.log(res.errorCode);
+ * ```
+ */
+export interface AddOffsetsToTxnResponse {
+  /** Throttle time in milliseconds. */
+  throttleTimeMs: number;
+  /** The error code, or 0. */
+  errorCode: number;
+}
+
+/**
+ * The AddOffsetsToTxn codec, versions 0-4 (flexible from 3). With transaction protocol
+ * v2 (KIP-890) clients skip it: TxnOffsetCommit v5 adds the offsets partition itself.
+ *
+ * @example
+ * ```ts
+ * import { encodeRequest } from "./api.ts";
+ * import { AddOffsetsToTxnApi } from "./add_offsets_to_txn.ts";
+ * const frame = encodeRequest(AddOffsetsToTxnApi, 4, 1, "client", {
+ *   transactionalId: "tx-1", producerId: 4000n, producerEpoch: 0, groupId: "g",
+ * });
+ * console.log(frame.length);
+ * ```
+ */
+export const AddOffsetsToTxnApi: ApiCodec<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> = {
+  name: "AddOffsetsToTxn",
+  key: 25,
+  minVersion: 0,
+  maxVersion: 4,
+  flexibleFrom: 3,
+
+  encodeRequest(w: Writer, version: number, request: AddOffsetsToTxnRequest): void {
+    const flexible = version >= 3;
+    writeString(w, flexible, request.transactionalId);
+    w.int64(request.producerId).int16(request.producerEpoch);
+    writeString(w, flexible, request.groupId);
+    writeNoTags(w, flexible);
+  },
+
+  decodeResponse(r: Reader, version: number): AddOffsetsToTxnResponse {
+    const flexible = version >= 3;
+    const res: AddOffsetsToTxnResponse = { throttleTimeMs: r.int32(), errorCode: r.int16() };
+    skipTags(r, flexible);
+    return res;
+  },
+};

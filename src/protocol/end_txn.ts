@@ -1,0 +1,112 @@
+/**
+ * EndTxn (key 26), versions 0-5: commit or abort a transaction.
+ *
+ * @module
+ */
+
+import type { ApiCodec } from "./api.ts";
+import { skipTags, writeNoTags, writeString } from "./fields.ts";
+import type { Reader } from "./reader.ts";
+import type { Writer } from "./writer.ts";
+
+/**
+ * The highest EndTxn version of transaction protocol v1. The coordinator treats v5+ as
+ * a transaction protocol v2 (KIP-890) client and bumps the epoch on every commit or
+ * abort, so a producer must stay at or below this unless the cluster's finalized
+ * `transaction.version` feature is 2 or more.
+ *
+ * @example
+ * ```ts
+ * import { negotiateVersion } from "./api.ts";
+ * import { END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2, EndTxnApi } from "./end_txn.ts";
+ * const transactionV2 = false;
+ * const best = negotiateVersion(EndTxnApi, 0, 5) ?? 0;
+ * console.log(transactionV2 ? best : Math.min(best, END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2)); // 4
+ * ```
+ */
+export const END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2: number = 4;
+
+/**
+ * An EndTxn request.
+ *
+ * @example
+ * ```ts
+ * import type { EndTxnRequest } from "./end_txn.ts";
+ * const req: EndTxnRequest = { transactionalId: "tx-1", producerId: 4000n, producerEpoch: 0, committed: true };
+ * console.log(req.committed);
+ * ```
+ */
+export interface EndTxnRequest {
+  /** The transactional id. */
+  transactionalId: string;
+  /** The producer id. */
+  producerId: bigint;
+  /** The producer epoch. */
+  producerEpoch: number;
+  /** True to commit, false to abort. */
+  committed: boolean;
+}
+
+/**
+ * An EndTxn response. Fields absent from the decoded version hold their spec defaults.
+ *
+ * @example
+ * ```ts
+ * import type { EndTxnResponse } from "./end_txn.ts";
+ * const res: EndTxnResponse = { throttleTimeMs: 0, errorCode: 0, producerId: 4000n, producerEpoch: 1 };
+ * console.log(res.producerEpoch);
+ * ```
+ */
+export interface EndTxnResponse {
+  /** Throttle time in milliseconds. */
+  throttleTimeMs: number;
+  /** The error code, or 0. */
+  errorCode: number;
+  /** The producer id to use from now on (v5+; -1 before, meaning unchanged). */
+  producerId: bigint;
+  /** The bumped producer epoch to use from now on (v5+; -1 before, meaning unchanged). */
+  producerEpoch: number;
+}
+
+/**
+ * The EndTxn codec, versions 0-5 (flexible from 3). Version 5 is transaction protocol
+ * v2 (see {@linkcode END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2}): its response returns
+ * the producer id and the epoch the coordinator bumped to (a new id with epoch 0 if the
+ * epoch overflowed).
+ *
+ * @example
+ * ```ts
+ * import { encodeRequest } from "./api.ts";
+ * import { EndTxnApi } from "./end_txn.ts";
+ * const frame = encodeRequest(EndTxnApi, 5, 1, "client", {
+ *   transactionalId: "tx-1", producerId: 4000n, producerEpoch: 0, committed: true,
+ * });
+ * console.log(frame.length);
+ * ```
+ */
+export const EndTxnApi: ApiCodec<EndTxnRequest, EndTxnResponse> = {
+  name: "EndTxn",
+  key: 26,
+  minVersion: 0,
+  maxVersion: 5,
+  flexibleFrom: 3,
+
+  encodeRequest(w: Writer, version: number, request: EndTxnRequest): void {
+    const flexible = version >= 3;
+    writeString(w, flexible, request.transactionalId);
+    w.int64(request.producerId).int16(request.producerEpoch).bool(request.committed);
+    writeNoTags(w, flexible);
+  },
+
+  decodeResponse(r: Reader, version: number): EndTxnResponse {
+    const flexible = version >= 3;
+    const res: EndTxnResponse = {
+      throttleTimeMs: r.int32(),
+      errorCode: r.int16(),
+      producerId: version >= 5 ? r.int64() : -1n,
+      producerEpoch: version >= 5 ? r.int16() : -1,
+    };
+    skipTags(r, flexible);
+    return res;
+  },
+};

@@ -1,0 +1,231 @@
+/**
+ * TxnOffsetCommit (key 28), versions 0-5: commit consumer offsets as part of a
+ * transaction (sent to the group coordinator).
+ *
+ * @module
+ */
+
+import { UnsupportedVersionError } from "../errors.ts";
+import type { ApiCodec } from "./api.ts";
+import { readArray, readString, skipTags, writeArray, writeNoTags, writeString } from "./fields.ts";
+import type { Reader } from "./reader.ts";
+import type { Writer } from "./writer.ts";
+
+/**
+ * The highest TxnOffsetCommit version of transaction protocol v1. Version 5 also does
+ * AddOffsetsToTxn's job (KIP-890), so the spec forbids it inside a transaction unless
+ * the cluster's finalized `transaction.version` feature is 2 or more.
+ *
+ * @example
+ * ```ts
+ * import { TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2 } from "./txn_offset_commit.ts";
+ * console.log(TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2); // 4
+ * ```
+ */
+export const TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2: number = 4;
+
+/**
+ * One partition's offset to commit.
+ *
+ * @example
+ * ```ts
+ * import type { TxnOffsetCommitRequestPartition } from "./txn_offset_commit.ts";
+ * const p: TxnOffsetCommitRequestPartition = { partitionIndex: 0, committedOffset: 42n, committedMetadata: "" };
+ * console.log(p.committedOffset);
+ * ```
+ */
+export interface TxnOffsetCommitRequestPartition {
+  /** The partition index. */
+  partitionIndex: number;
+  /** The offset to commit: the next record the group should consume. */
+  committedOffset: bigint;
+  /** The leader epoch of the last consumed record (v2+; default -1). Older versions drop it, as the spec marks it ignorable. */
+  committedLeaderEpoch?: number;
+  /** Metadata to store with the offset, or null. */
+  committedMetadata: string | null;
+}
+
+/**
+ * The offsets to commit for one topic.
+ *
+ * @example
+ * ```ts
+ * import type { TxnOffsetCommitRequestTopic } from "./txn_offset_commit.ts";
+ * const t: TxnOffsetCommitRequestTopic = { name: "orders", partitions: [] };
+ * console.log(t.name);
+ * ```
+ */
+export interface TxnOffsetCommitRequestTopic {
+  /** The topic name. */
+  name: string;
+  /** The partitions to commit offsets for. */
+  partitions: TxnOffsetCommitRequestPartition[];
+}
+
+/**
+ * A TxnOffsetCommit request.
+ *
+ * @example
+ * ```ts
+ * import type { TxnOffsetCommitRequest } from "./txn_offset_commit.ts";
+ * const req: TxnOffsetCommitRequest = {
+ *   transactionalId: "tx-1", groupId: "g", producerId: 4000n, producerEpoch: 0,
+ *   topics: [{ name: "orders", partitions: [{ partitionIndex: 0, committedOffset: 42n, committedMetadata: null }] }],
+ * };
+ * console.log(req.groupId);
+ * ```
+ */
+export interface TxnOffsetCommitRequest {
+  /** The transactional id. */
+  transactionalId: string;
+  /** The consumer group id. */
+  groupId: string;
+  /** The producer id in use by the transactional id. */
+  producerId: bigint;
+  /** The producer epoch. */
+  producerEpoch: number;
+  /** The group generation, or the member epoch for the consumer protocol (v3+; default -1). */
+  generationId?: number;
+  /** The member id assigned by the group coordinator (v3+; default ""). */
+  memberId?: string;
+  /** The static member's instance id, or null (v3+; default null). */
+  groupInstanceId?: string | null;
+  /** The offsets to commit, by topic. */
+  topics: TxnOffsetCommitRequestTopic[];
+}
+
+/**
+ * The result for one partition.
+ *
+ * @example
+ * ```ts
+ * import type { TxnOffsetCommitResponsePartition } from "./txn_offset_commit.ts";
+ * const p: TxnOffsetCommitResponsePartition = { partitionIndex: 0, errorCode: 0 };
+ * console.log(p.errorCode);
+ * ```
+ */
+export interface TxnOffsetCommitResponsePartition {
+  /** The partition index. */
+  partitionIndex: number;
+  /** The error code, or 0. */
+  errorCode: number;
+}
+
+/**
+ * The results for one topic.
+ *
+ * @example
+ * ```ts
+ * import type { TxnOffsetCommitResponseTopic } from "./txn_offset_commit.ts";
+ * const t: TxnOffsetCommitResponseTopic = { name: "orders", partitions: [{ partitionIndex: 0, errorCode: 0 }] };
+ * console.log(t.partitions.length);
+ * ```
+ */
+export interface TxnOffsetCommitResponseTopic {
+  /** The topic name. */
+  name: string;
+  /** One result per partition. */
+  partitions: TxnOffsetCommitResponsePartition[];
+}
+
+/**
+ * A TxnOffsetCommit response.
+ *
+ * @example
+ * ```ts
+ * import type { TxnOffsetCommitResponse } from "./txn_offset_commit.ts";
+ * const res: TxnOffsetCommitResponse = { throttleTimeMs: 0, topics: [] };
+ * console.log(res.topics.length);
+ * ```
+ */
+export interface TxnOffsetCommitResponse {
+  /** Throttle time in milliseconds. */
+  throttleTimeMs: number;
+  /** One result per topic. */
+  topics: TxnOffsetCommitResponseTopic[];
+}
+
+function encodePartition(w: Writer, version: number, flexible: boolean, p: TxnOffsetCommitRequestPartition): void {
+  w.int32(p.partitionIndex).int64(p.committedOffset);
+  if (version >= 2) w.int32(p.committedLeaderEpoch ?? -1);
+  writeString(w, flexible, p.committedMetadata);
+  writeNoTags(w, flexible);
+}
+
+function encodeTopic(w: Writer, version: number, flexible: boolean, t: TxnOffsetCommitRequestTopic): void {
+  writeString(w, flexible, t.name);
+  writeArray(w, flexible, t.partitions, (x, p) => encodePartition(x, version, flexible, p));
+  writeNoTags(w, flexible);
+}
+
+function readPartition(r: Reader, flexible: boolean): TxnOffsetCommitResponsePartition {
+  const p: TxnOffsetCommitResponsePartition = { partitionIndex: r.int32(), errorCode: r.int16() };
+  skipTags(r, flexible);
+  return p;
+}
+
+function readTopic(r: Reader, flexible: boolean): TxnOffsetCommitResponseTopic {
+  const t: TxnOffsetCommitResponseTopic = {
+    name: readString(r, flexible, "topic name"),
+    partitions: readArray(r, flexible, (x) => readPartition(x, flexible), "partitions"),
+  };
+  skipTags(r, flexible);
+  return t;
+}
+
+/**
+ * The TxnOffsetCommit codec, versions 0-5 (flexible from 3). Version 6 (Kafka 4.4+)
+ * names topics by id instead of by name and is not implemented. Version 5 is only for
+ * transaction protocol v2 (see {@linkcode TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2}).
+ *
+ * Group metadata (`generationId`, `memberId`, `groupInstanceId` other than their
+ * defaults) needs v3+; older versions throw {@linkcode UnsupportedVersionError}.
+ *
+ * @example
+ * ```ts
+ * import { encodeRequest } from "./api.ts";
+ * import { TxnOffsetCommitApi } from "./txn_offset_commit.ts";
+ * const frame = encodeRequest(TxnOffsetCommitApi, 4, 1, "client", {
+ *   transactionalId: "tx-1", groupId: "g", producerId: 4000n, producerEpoch: 0,
+ *   generationId: 3, memberId: "member-1",
+ *   topics: [{ name: "orders", partitions: [{ partitionIndex: 0, committedOffset: 42n, committedMetadata: "" }] }],
+ * });
+ * console.log(frame.length);
+ * ```
+ */
+export const TxnOffsetCommitApi: ApiCodec<TxnOffsetCommitRequest, TxnOffsetCommitResponse> = {
+  name: "TxnOffsetCommit",
+  key: 28,
+  minVersion: 0,
+  maxVersion: 5,
+  flexibleFrom: 3,
+
+  encodeRequest(w: Writer, version: number, request: TxnOffsetCommitRequest): void {
+    const flexible = version >= 3;
+    writeString(w, flexible, request.transactionalId);
+    writeString(w, flexible, request.groupId);
+    w.int64(request.producerId).int16(request.producerEpoch);
+    const generationId = request.generationId ?? -1;
+    const memberId = request.memberId ?? "";
+    const groupInstanceId = request.groupInstanceId ?? null;
+    if (version >= 3) {
+      w.int32(generationId);
+      writeString(w, flexible, memberId);
+      writeString(w, flexible, groupInstanceId);
+    } else if (generationId !== -1 || memberId !== "" || groupInstanceId !== null) {
+      throw new UnsupportedVersionError("TxnOffsetCommit", `version ${version} cannot carry group metadata (needs v3+)`);
+    }
+    writeArray(w, flexible, request.topics, (x, t) => encodeTopic(x, version, flexible, t));
+    writeNoTags(w, flexible);
+  },
+
+  decodeResponse(r: Reader, version: number): TxnOffsetCommitResponse {
+    const flexible = version >= 3;
+    const res: TxnOffsetCommitResponse = {
+      throttleTimeMs: r.int32(),
+      topics: readArray(r, flexible, (x) => readTopic(x, flexible), "topics"),
+    };
+    skipTags(r, flexible);
+    return res;
+  },
+};
