@@ -25,6 +25,7 @@ import { ProducerMetadata } from "./producer_metadata.ts";
 import type { ProducerRecord, RecordHeaders, RecordMetadata } from "./producer_record.ts";
 import { RecordAccumulator } from "./record_accumulator.ts";
 import { Sender } from "./sender.ts";
+import { TransactionManager } from "./transaction_manager.ts";
 
 const encoder = new TextEncoder();
 
@@ -80,6 +81,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       { ...settings, guaranteeMessageOrder: settings.maxInFlightRequestsPerConnection === 1 },
       clock,
       (id, data) => decompress(id, data),
+      settings.enableIdempotence ? new TransactionManager() : undefined,
     );
     this.#accumulator.onBatchReady = () => this.#sender.wakeup();
     // Codecs and CRC tables load asynchronously; the Sender starts once they are in.
@@ -106,6 +108,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     if (this.#closing !== undefined) return Promise.reject(new ClosedError("Cannot send after the producer is closed."));
+    const fatal = this.#sender.fatalError;
+    if (fatal !== undefined) return Promise.reject(fatal);
     if (record === null || typeof record !== "object" || typeof record.topic !== "string" || record.topic.length === 0) {
       return Promise.reject(new KafkaError("send() needs a record with a non-empty topic"));
     }

@@ -41,6 +41,10 @@ export class ProducerBatch {
   lastAttemptMs: number;
   /** Set when a retry is scheduled; the batch waits this long after `lastAttemptMs`. */
   retryBackoffMs = 0;
+  /** The producer id, epoch and first sequence stamped on the batch (idempotence); -1 when none. */
+  producerId = -1n;
+  producerEpoch = -1;
+  baseSequence = -1;
   /** Whether `buffer` came from the pool (split batches use their own). */
   pooled = true;
   /** The batch's bytes once closed; they do not change across retries. */

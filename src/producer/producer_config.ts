@@ -50,6 +50,13 @@ export interface ProducerConfig<K = unknown, V = unknown> extends ClientConfig {
   partitionerAdaptivePartitioningEnable?: boolean;
   /** `partitioner.availability.timeout.ms`: avoid partitions whose leader was not ready this long (default 0 = off). */
   partitionerAvailabilityTimeoutMs?: number;
+  /**
+   * `enable.idempotence`: stamp batches with a producer id and sequence numbers so that
+   * retries never duplicate or reorder records (default true). Needs `acks: "all"`,
+   * `retries` > 0 and `maxInFlightRequestsPerConnection` <= 5; when one of those is set
+   * otherwise and this key is not given, idempotence is turned off, as in Java.
+   */
+  enableIdempotence?: boolean;
   /** `key.serializer`: turns keys into bytes (default: strings as UTF-8, bytes as they are). */
   keySerializer?: Serializer<K>;
   /** `value.serializer`: turns values into bytes (default: strings as UTF-8, bytes as they are). */
@@ -73,6 +80,7 @@ export interface ResolvedProducerConfig extends ResolvedClientConfig {
   partitionerIgnoreKeys: boolean;
   partitionerAdaptivePartitioningEnable: boolean;
   partitionerAvailabilityTimeoutMs: number;
+  enableIdempotence: boolean;
 }
 
 const INT_MAX = 2_147_483_647;
@@ -113,6 +121,20 @@ function resolveCompression(config: ProducerConfig): { type: CompressionType; le
   return { type, level };
 }
 
+/** Java's rules: idempotence needs acks=all, retries and at most 5 requests in flight. */
+function resolveIdempotence(config: ProducerConfig, acks: number, retries: number, maxInFlight: number): boolean {
+  const explicit = booleanSetting(config, "enableIdempotence", true);
+  const conflicts: string[] = [];
+  if (acks !== -1) conflicts.push(`acks must be "all" (is ${acks})`);
+  if (retries === 0) conflicts.push("retries must be above 0");
+  if (maxInFlight > 5) conflicts.push(`maxInFlightRequestsPerConnection must be at most 5 (is ${maxInFlight})`);
+  if (conflicts.length === 0) return explicit;
+  if (config.enableIdempotence === true) {
+    throw new ConfigError("enableIdempotence", `is true, but ${conflicts.join("; ")}`);
+  }
+  return false;
+}
+
 /**
  * Validates the producer's settings and fills in the Java defaults.
  *
@@ -145,9 +167,12 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
     deliveryTimeoutMs = minimumDelivery;
   }
   const compression = resolveCompression(config);
+  const acks = resolveAcks(config.acks);
+  const retries = integerSetting(config, "retries", INT_MAX, 0, INT_MAX);
   return {
     ...client,
-    acks: resolveAcks(config.acks),
+    acks,
+    enableIdempotence: resolveIdempotence(config, acks, retries, client.maxInFlightRequestsPerConnection),
     lingerMs,
     batchSize,
     bufferMemory,
@@ -155,7 +180,7 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
     compressionType: compression.type,
     compressionLevel: compression.level,
     deliveryTimeoutMs,
-    retries: integerSetting(config, "retries", INT_MAX, 0, INT_MAX),
+    retries,
     maxRequestSize,
     metadataMaxIdleMs: integerSetting(config, "metadataMaxIdleMs", 300_000, 5_000, INT_MAX),
     partitioner: functionSetting<Partitioner>(config, "partitioner"),

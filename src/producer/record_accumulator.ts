@@ -42,6 +42,16 @@ export interface ReadyCheckResult {
   unknownLeaderTopics: Set<string>;
 }
 
+/** Which first batches may be drained now, and what to do with each one drained. */
+export interface DrainPolicy {
+  /** Whether the partition's first batch may go now (not muted, in sequence order, ...). */
+  canDrain(batch: ProducerBatch, now: number): boolean;
+  /** Called for each batch taken, after it was closed (its bytes exist). */
+  prepare(batch: ProducerBatch): void;
+}
+
+const DRAIN_ANYTHING: DrainPolicy = { canDrain: () => true, prepare: () => {} };
+
 /** One record to append: the partition is -1 for the built-in sticky partitioner to choose. */
 export interface AppendRequest {
   topic: string;
@@ -51,6 +61,13 @@ export interface AppendRequest {
   value: Uint8Array | null;
   headers: readonly RecordHeader[];
   settler: RecordSettler;
+}
+
+/** Whether `a` was stamped under an older epoch, or earlier in the same epoch, than `b`. */
+function isStampedBefore(a: ProducerBatch, b: ProducerBatch): boolean {
+  if (b.baseSequence < 0) return true;
+  if (a.producerId !== b.producerId) return false;
+  return a.producerEpoch < b.producerEpoch || (a.producerEpoch === b.producerEpoch && a.baseSequence < b.baseSequence);
 }
 
 // Results of #appendNow besides "this many bytes of buffer are needed".
@@ -270,7 +287,7 @@ export class RecordAccumulator {
     nodes: Iterable<number>,
     maxRequestSize: number,
     now: number,
-    isMuted: (topic: string, partition: number) => boolean = () => false,
+    policy: DrainPolicy = DRAIN_ANYTHING,
   ): Map<number, ProducerBatch[]> {
     const drained = new Map<number, ProducerBatch[]>();
     for (const nodeId of nodes) {
@@ -281,15 +298,16 @@ export class RecordAccumulator {
       const start = (this.#drainIndex.get(nodeId) ?? 0) % partitions.length;
       for (let i = 0; i < partitions.length; i++) {
         const index = (start + i) % partitions.length;
-        const [topic, partition, deque] = partitions[index];
+        const deque = partitions[index];
         const first = deque[0];
-        if (first === undefined || first.isBackingOff(now) || isMuted(topic, partition)) continue;
+        if (first === undefined || first.isBackingOff(now) || !policy.canDrain(first, now)) continue;
         const bytes = first.close(this.compression);
         if (batches.length > 0 && size + bytes.length > maxRequestSize) {
           this.#drainIndex.set(nodeId, index);
           break;
         }
         deque.shift();
+        policy.prepare(first);
         batches.push(first);
         size += bytes.length;
         this.#drainIndex.set(nodeId, index + 1);
@@ -299,11 +317,11 @@ export class RecordAccumulator {
     return drained;
   }
 
-  #partitionsLedBy(cluster: Cluster, nodeId: number): [string, number, ProducerBatch[]][] {
-    const led: [string, number, ProducerBatch[]][] = [];
+  #partitionsLedBy(cluster: Cluster, nodeId: number): ProducerBatch[][] {
+    const led: ProducerBatch[][] = [];
     for (const [topicName, topic] of this.#topics) {
       for (const [partition, deque] of topic.partitions) {
-        if (deque.length > 0 && cluster.leaderFor(topicName, partition)?.id === nodeId) led.push([topicName, partition, deque]);
+        if (deque.length > 0 && cluster.leaderFor(topicName, partition)?.id === nodeId) led.push(deque);
       }
     }
     return led;
@@ -326,7 +344,11 @@ export class RecordAccumulator {
   reenqueue(batch: ProducerBatch, now: number): void {
     batch.lastAttemptMs = now;
     batch.retryBackoffMs = this.#retryBackoff.backoff(Math.max(0, batch.attempts - 1));
-    this.#deque(batch.topic, batch.partition).unshift(batch);
+    // Ahead of new batches, behind retried ones stamped earlier: sequences must go out in order.
+    const deque = this.#deque(batch.topic, batch.partition);
+    let at = 0;
+    while (at < deque.length && deque[at].baseSequence >= 0 && isStampedBefore(deque[at], batch)) at++;
+    deque.splice(at, 0, batch);
   }
 
   /**

@@ -16,10 +16,15 @@ import type { ProduceRequest, ProduceResponse } from "../protocol/produce.ts";
 import { ProduceApi } from "../protocol/produce.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 import type { ProducerMetadata } from "./producer_metadata.ts";
-import type { RecordAccumulator } from "./record_accumulator.ts";
+import type { DrainPolicy, RecordAccumulator } from "./record_accumulator.ts";
+import type { TransactionManager } from "./transaction_manager.ts";
+import { InitProducerIdApi } from "../protocol/init_producer_id.ts";
 
 /** What the Sender uses of the NetworkClient (tests give it a fake one, as Java's SenderTest uses MockClient). */
-export type SenderClient = Pick<NetworkClient, "ready" | "connectionDelay" | "send" | "poll" | "wakeup" | "inFlightRequestCount" | "close">;
+export type SenderClient = Pick<
+  NetworkClient,
+  "ready" | "connectionDelay" | "send" | "poll" | "wakeup" | "inFlightRequestCount" | "close" | "leastLoadedNode"
+>;
 
 /** The Sender's settings, named as the producer's configuration. */
 export interface SenderConfig {
@@ -35,6 +40,7 @@ export interface SenderConfig {
 
 const MESSAGE_TOO_LARGE = 10;
 const NETWORK_EXCEPTION = 13;
+const DUPLICATE_SEQUENCE_NUMBER = 46;
 
 /**
  * Moves batches from the accumulator to the brokers.
@@ -60,6 +66,12 @@ export class Sender {
   // Partitions with a batch in flight, when message order is guaranteed.
   readonly #muted = new Set<string>();
   readonly #isMuted = (topic: string, partition: number) => this.#muted.has(`${topic}\u0000${partition}`);
+  // Sequence numbers and the producer id, when idempotence is on.
+  readonly #transactions: TransactionManager | undefined;
+  readonly #drainPolicy: DrainPolicy;
+  #initProducerIdInFlight = false;
+  #nextInitProducerIdMs = 0;
+  #fatalError: KafkaError | undefined;
   #running = true;
   #forceClose = false;
   /** Resolves when the loop has ended. */
@@ -73,6 +85,7 @@ export class Sender {
    * @param config Settings.
    * @param clock Time source.
    * @param decompress Reads a batch back when it has to be split.
+   * @param transactions The sequence keeper, when idempotence is on.
    */
   constructor(
     client: SenderClient,
@@ -81,6 +94,7 @@ export class Sender {
     config: SenderConfig,
     clock: Clock,
     decompress: (codecId: number, data: Uint8Array) => Uint8Array,
+    transactions?: TransactionManager,
   ) {
     this.#client = client;
     this.#metadata = metadata;
@@ -88,6 +102,16 @@ export class Sender {
     this.#config = config;
     this.#clock = clock;
     this.#decompress = decompress;
+    this.#transactions = transactions;
+    const awaitingResponse = (batch: ProducerBatch) => this.#inFlight.has(batch);
+    this.#drainPolicy = {
+      canDrain: (batch) =>
+        !this.#isMuted(batch.topic, batch.partition) && (transactions === undefined || transactions.canDrain(batch, awaitingResponse)),
+      prepare: (batch) => {
+        if (config.guaranteeMessageOrder) this.#muted.add(`${batch.topic}\u0000${batch.partition}`);
+        transactions?.stamp(batch, false);
+      },
+    };
     this.stopped = new Promise((resolve) => this.#resolveStopped = resolve);
   }
 
@@ -114,8 +138,55 @@ export class Sender {
   /** One turn: send what is ready, then poll the network. */
   async runOnce(): Promise<void> {
     const now = this.#clock.now();
+    const transactions = this.#transactions;
+    if (this.#fatalError !== undefined) {
+      this.#accumulator.abortIncompleteBatches(this.#fatalError);
+      await this.#client.poll(this.#config.retryBackoffMs, now);
+      return;
+    }
+    if (transactions !== undefined) {
+      if (transactions.epochBumpRequired) transactions.bumpEpoch();
+      if (!transactions.hasProducerId()) {
+        // Nothing is sent before the broker gave a producer id; expiry still runs.
+        this.#failExpired(now);
+        await this.#client.poll(this.#maybeInitProducerId(now), now);
+        return;
+      }
+    }
     const pollTimeout = this.sendProducerData(now);
     await this.#client.poll(pollTimeout, now);
+  }
+
+  /** The error that stopped the producer for good (e.g. not authorized to be idempotent), if any. */
+  get fatalError(): KafkaError | undefined {
+    return this.#fatalError;
+  }
+
+  /** Asks the least loaded broker for a producer id; returns how long to poll meanwhile. */
+  #maybeInitProducerId(now: number): number {
+    if (this.#initProducerIdInFlight) return this.#config.requestTimeoutMs;
+    if (now < this.#nextInitProducerIdMs) return this.#nextInitProducerIdMs - now;
+    const node = this.#client.leastLoadedNode(now);
+    if (node === undefined || !this.#client.ready(node.id, now)) return this.#config.retryBackoffMs;
+    this.#initProducerIdInFlight = true;
+    this.#client.send({
+      destination: node.id,
+      api: InitProducerIdApi,
+      body: { transactionalId: null, transactionTimeoutMs: 60_000 },
+      callback: (response) => {
+        this.#initProducerIdInFlight = false;
+        const body = response.body;
+        const error = response.error ?? (body && body.errorCode !== 0 ? errorForCode(body.errorCode, "InitProducerId") : undefined);
+        if (error === undefined && body !== undefined) {
+          this.#transactions!.setProducerIdAndEpoch({ producerId: body.producerId, epoch: body.producerEpoch });
+        } else if (error?.retriable) {
+          this.#nextInitProducerIdMs = response.receivedMs + this.#config.retryBackoffMs;
+        } else {
+          this.#fatalError = error ?? new KafkaError("InitProducerId failed");
+        }
+      },
+    }, now);
+    return this.#config.requestTimeoutMs;
   }
 
   /** Drains ready batches into produce requests; returns how long the poll may wait. */
@@ -135,12 +206,7 @@ export class Sender {
         notReadyTimeout = Math.min(notReadyTimeout, this.#client.connectionDelay(nodeId, now));
       }
     }
-    const batches = this.#accumulator.drain(cluster, result.readyNodes, this.#config.maxRequestSize, now, this.#isMuted);
-    if (this.#config.guaranteeMessageOrder) {
-      for (const nodeBatches of batches.values()) {
-        for (const batch of nodeBatches) this.#muted.add(`${batch.topic}\u0000${batch.partition}`);
-      }
-    }
+    const batches = this.#accumulator.drain(cluster, result.readyNodes, this.#config.maxRequestSize, now, this.#drainPolicy);
     this.#failExpired(now);
 
     let pollTimeout = Math.min(result.nextReadyCheckDelayMs, notReadyTimeout, this.#nextExpiryIn(now));
@@ -176,6 +242,7 @@ export class Sender {
     for (const batch of expired) {
       this.#inFlight.delete(batch);
       this.#muted.delete(`${batch.topic}\u0000${batch.partition}`);
+      this.#transactions?.handleFailed(batch);
       this.#failBatch(
         batch,
         new TimeoutError(
@@ -266,19 +333,25 @@ export class Sender {
   ): void {
     if (this.#inFlight.delete(batch)) this.#muted.delete(`${batch.topic}\u0000${batch.partition}`);
     if (batch.finalState !== undefined) return;
-    if (error === undefined) {
+    // The broker already has these sequences: the batch was written by an earlier attempt.
+    if (error === undefined || (errorCode === DUPLICATE_SEQUENCE_NUMBER && this.#transactions !== undefined)) {
+      this.#transactions?.handleCompleted(batch);
       batch.complete(baseOffset, logAppendTimeMs);
       this.#accumulator.deallocate(batch);
       return;
     }
     if (errorCode === MESSAGE_TOO_LARGE && batch.recordCount > 1) {
+      // The pieces get fresh sequences; the gap this leaves is mended by an epoch bump.
+      this.#transactions?.handleFailed(batch);
       this.#accumulator.splitAndReenqueue(batch, this.#decompress, now);
       return;
     }
-    const retriable = error.retriable || (errorCode === NETWORK_EXCEPTION);
+    const sequenceVerdict = this.#transactions?.retryForSequenceError(batch, errorCode);
+    const retriable = sequenceVerdict ?? (error.retriable || errorCode === NETWORK_EXCEPTION);
     if (retriable && batch.attempts <= this.#config.retries && !batch.hasReachedDeliveryTimeout(this.#config.deliveryTimeoutMs, now)) {
       this.#accumulator.reenqueue(batch, now);
     } else {
+      this.#transactions?.handleFailed(batch);
       this.#failBatch(batch, error);
     }
     if (errorCode === NETWORK_EXCEPTION || errorInfo(errorCode)?.invalidMetadata) this.#metadata.requestUpdate();

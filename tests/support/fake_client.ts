@@ -23,6 +23,11 @@ export class FakeClient implements SenderClient {
     return this.readyNodes.has(typeof nodeId === "number" ? nodeId : nodeId.id);
   }
 
+  leastLoadedNode(): { id: number; host: string; port: number; rack: null } | undefined {
+    const [id] = this.readyNodes;
+    return id === undefined ? undefined : { id, host: "fake", port: 9092, rack: null };
+  }
+
   connectionDelay(): number {
     return 0;
   }

@@ -32,6 +32,10 @@ export interface StoredBatch {
   /** The codec id from the batch attributes: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
   codec: number;
   records: number;
+  /** The producer id, epoch and base sequence stamped by an idempotent producer (-1 without). */
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
 }
 
 /**
@@ -62,6 +66,9 @@ export function storedBatches(topic: string): StoredBatch[] {
             baseOffset: Number(view.getBigInt64(at)),
             codec: view.getInt16(at + 21) & 7,
             records: view.getInt32(at + 57),
+            producerId: view.getBigInt64(at + 43),
+            producerEpoch: view.getInt16(at + 51),
+            baseSequence: view.getInt32(at + 53),
           });
           at += 12 + length;
         }

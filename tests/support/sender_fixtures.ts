@@ -1,0 +1,102 @@
+/** A Sender wired to a fake network client, a real accumulator and metadata, for unit tests. */
+import { Sender } from "../../src/producer/sender.ts";
+import type { SenderConfig } from "../../src/producer/sender.ts";
+import { RecordAccumulator } from "../../src/producer/record_accumulator.ts";
+import { ProducerMetadata } from "../../src/producer/producer_metadata.ts";
+import type { ProduceRequest, ProduceResponse } from "../../src/protocol/produce.ts";
+import type { MetadataResponse } from "../../src/protocol/metadata.ts";
+import type { TransactionManager } from "../../src/producer/transaction_manager.ts";
+import { FakeClient } from "./fake_client.ts";
+import { bytes, FakeClock, Outcome } from "./producer_fixtures.ts";
+
+export const TOPIC = "t";
+
+export function metadataResponse(partitions: number): MetadataResponse {
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId: 1, host: "b1", port: 9092, rack: null }],
+    clusterId: "c",
+    controllerId: 1,
+    topics: [{
+      errorCode: 0,
+      name: TOPIC,
+      topicId: new Uint8Array(16),
+      isInternal: false,
+      partitions: Array.from({ length: partitions }, (_, p) => ({
+        errorCode: 0,
+        partitionIndex: p,
+        leaderId: 1,
+        leaderEpoch: 0,
+        replicaNodes: [1],
+        isrNodes: [1],
+        offlineReplicas: [],
+      })),
+      topicAuthorizedOperations: 0,
+    }],
+    clusterAuthorizedOperations: 0,
+    errorCode: 0,
+  };
+}
+
+export function produceResponse(
+  results: { partition: number; errorCode?: number; baseOffset?: number; logAppendTimeMs?: number }[],
+): ProduceResponse {
+  return {
+    throttleTimeMs: 0,
+    responses: [{
+      name: TOPIC,
+      partitionResponses: results.map((r) => ({
+        index: r.partition,
+        errorCode: r.errorCode ?? 0,
+        baseOffset: BigInt(r.baseOffset ?? 0),
+        logAppendTimeMs: BigInt(r.logAppendTimeMs ?? -1),
+        logStartOffset: 0n,
+        recordErrors: [],
+        errorMessage: null,
+      })),
+    }],
+  };
+}
+
+export function setup(overrides: Partial<SenderConfig> = {}, partitions = 2, batchSize = 1024, transactions?: TransactionManager) {
+  const clock = new FakeClock();
+  const client = new FakeClient();
+  const metadata = new ProducerMetadata([{ host: "b1", port: 9092 }], { metadataMaxAgeMs: 300_000, retryBackoffMs: 100 }, 300_000);
+  metadata.touch(TOPIC, clock.now());
+  metadata.update(metadataResponse(partitions), clock.now());
+  const config: SenderConfig = {
+    acks: -1,
+    retries: 2_147_483_647,
+    requestTimeoutMs: 30_000,
+    deliveryTimeoutMs: 120_000,
+    maxRequestSize: 1_048_576,
+    retryBackoffMs: 100,
+    guaranteeMessageOrder: false,
+    ...overrides,
+  };
+  const accumulator = new RecordAccumulator({
+    batchSize,
+    lingerMs: 0,
+    bufferMemory: 1024 * 1024,
+    maxBlockMs: 1000,
+    deliveryTimeoutMs: config.deliveryTimeoutMs,
+    retryBackoffMs: 100,
+    retryBackoffMaxMs: 100,
+    partitionerAdaptivePartitioningEnable: false,
+    partitionerAvailabilityTimeoutMs: 0,
+  });
+  const sender = new Sender(client, metadata, accumulator, config, clock, () => {
+    throw new Error("not compressed");
+  }, transactions);
+  const send = (partition: number, value = "v", timestamp = 5000) => {
+    const outcome = new Outcome();
+    accumulator.append(
+      { topic: TOPIC, partition, timestamp, key: null, value: bytes(value), headers: [], settler: outcome },
+      () => metadata.cluster,
+      clock.now,
+    );
+    return outcome;
+  };
+  const lastRequest = () => client.requests[client.requests.length - 1].request.body as ProduceRequest;
+  return { clock, client, metadata, accumulator, sender, send, lastRequest };
+}
