@@ -175,3 +175,63 @@ export class SerializationError extends KafkaError {
     super(message, { cause });
   }
 }
+
+/**
+ * Another producer with the same `transactionalId` took over (or the coordinator no
+ * longer accepts this producer's epoch). Fatal: close this producer.
+ *
+ * @example
+ * ```ts
+ * import { ProducerFencedError } from "./errors.ts";
+ * console.log(new ProducerFencedError("fenced by a newer producer").fatal); // true
+ * ```
+ */
+export class ProducerFencedError extends KafkaError {
+  /** Always true: the producer cannot go on. */
+  readonly fatal = true;
+  /** @param message Who fenced whom. */
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+  }
+}
+
+/**
+ * A transactional call was made in a state that does not allow it; the message names
+ * the state (for example `send()` before `initTransactions()`).
+ *
+ * @example
+ * ```ts
+ * import { TransactionStateError } from "./errors.ts";
+ * console.log(new TransactionStateError("READY", "commitTransaction").message);
+ * ```
+ */
+export class TransactionStateError extends KafkaError {
+  /** The state the transaction manager was in. */
+  readonly state: string;
+  /**
+   * @param state The current state.
+   * @param action What was attempted.
+   * @param detail Why it is not allowed, when more is to be said.
+   */
+  constructor(state: string, action: string, detail = "") {
+    super(`Cannot ${action} in transaction state ${state}${detail ? `: ${detail}` : ""}`);
+    this.state = state;
+  }
+}
+
+/**
+ * A record's transaction was aborted before the record was sent, or the transaction hit
+ * an error that requires `abortTransaction()` (the cause says which).
+ *
+ * @example
+ * ```ts
+ * import { TransactionAbortedError } from "./errors.ts";
+ * console.log(new TransactionAbortedError("aborted by the application").retriable); // false
+ * ```
+ */
+export class TransactionAbortedError extends KafkaError {
+  /** @param message Why the transaction cannot commit. */
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+  }
+}

@@ -21,6 +21,8 @@ export interface RequestSpec<Req, Res> {
   requestTimeoutMs?: number;
   /** Pins the API version instead of the highest both sides support. */
   version?: number;
+  /** Caps the negotiated version (e.g. Produce v11 for transaction protocol v1). */
+  maxVersion?: number;
   /** Called once with the outcome. */
   callback?(response: ClientResponse<Res>): void;
 }

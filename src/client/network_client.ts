@@ -64,6 +64,8 @@ export class NetworkClient {
   readonly #updater: MetadataUpdater;
   readonly #apiVersions = new Map<number, NodeApiVersions>();
   readonly #lastErrors = new Map<number, KafkaError>();
+  // The newest cluster-wide finalized feature levels any broker reported (e.g. transaction.version).
+  #finalizedFeatures: { epoch: bigint; levels: Map<string, number> } = { epoch: -1n, levels: new Map() };
   // Failures decided at send time, reported by the next poll.
   #aborted: ClientResponse[] = [];
   #correlation = 0;
@@ -141,6 +143,11 @@ export class NetworkClient {
     return this.#lastErrors.get(nodeId);
   }
 
+  /** A cluster-wide finalized feature level (such as "transaction.version"), 0 when none was reported. */
+  finalizedFeatureLevel(name: string): number {
+    return this.#finalizedFeatures.levels.get(name) ?? 0;
+  }
+
   /** The API versions the node reported, once its handshake is done. */
   nodeApiVersions(nodeId: number): NodeApiVersions | undefined {
     return this.#apiVersions.get(nodeId);
@@ -194,8 +201,9 @@ export class NetworkClient {
       sendCompleted: false,
     };
     if (request.version < 0) {
-      const version = spec.api === ApiVersionsApi ? ApiVersionsApi.maxVersion : this.negotiatedVersion(spec.destination, spec.api);
-      if (version === undefined) {
+      const negotiated = spec.api === ApiVersionsApi ? ApiVersionsApi.maxVersion : this.negotiatedVersion(spec.destination, spec.api);
+      const version = negotiated === undefined || spec.maxVersion === undefined ? negotiated : Math.min(negotiated, spec.maxVersion);
+      if (version === undefined || version < spec.api.minVersion) {
         this.#abort(request, now, new UnsupportedVersionError(spec.api.name, `node ${spec.destination}`));
         return request;
       }
@@ -402,6 +410,12 @@ export class NetworkClient {
       return;
     }
     this.#apiVersions.set(nodeId, new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }])));
+    if (response.finalizedFeaturesEpoch > this.#finalizedFeatures.epoch) {
+      this.#finalizedFeatures = {
+        epoch: response.finalizedFeaturesEpoch,
+        levels: new Map(response.finalizedFeatures.map((f) => [f.name, f.maxVersionLevel])),
+      };
+    }
     this.#states.ready(nodeId);
   }
 

@@ -10,7 +10,7 @@ import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
 import { NetworkClient } from "../client/network_client.ts";
-import { ClosedError, KafkaError, RecordTooLargeError } from "../errors.ts";
+import { ClosedError, KafkaError, RecordTooLargeError, TransactionStateError } from "../errors.ts";
 import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import { initCrc32c } from "../protocol/crc32c.ts";
@@ -25,7 +25,9 @@ import { ProducerMetadata } from "./producer_metadata.ts";
 import type { ProducerRecord, RecordHeaders, RecordMetadata } from "./producer_record.ts";
 import { RecordAccumulator } from "./record_accumulator.ts";
 import { Sender } from "./sender.ts";
-import { TransactionManager } from "./transaction_manager.ts";
+import { SequenceTracker } from "./sequence_tracker.ts";
+import type { GroupMetadata, TransactionOffset } from "./transaction_manager.ts";
+import { TransactionManager, withinMaxBlock } from "./transaction_manager.ts";
 
 const encoder = new TextEncoder();
 
@@ -47,6 +49,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   readonly #metadata: ProducerMetadata;
   readonly #accumulator: RecordAccumulator;
   readonly #sender: Sender;
+  readonly #client: NetworkClient;
+  readonly #transactions: TransactionManager | undefined;
   readonly #started: Promise<void>;
   // Sends still waiting for metadata or memory, so flush and close can wait for them.
   readonly #pendingAppends = new Set<Promise<unknown>>();
@@ -63,7 +67,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const settings = this.#config;
     const transport = typeof settings.transport === "object" ? settings.transport : runtimeTransport(settings.transport);
     this.#metadata = new ProducerMetadata(settings.bootstrap, { ...settings, allowAutoTopicCreation: true }, settings.metadataMaxIdleMs);
-    const client = new NetworkClient(
+    const client = this.#client = new NetworkClient(
       new Selector(transport, { maxReceiveSize: settings.maxResponseSize }),
       this.#metadata,
       settings,
@@ -74,6 +78,10 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       throw new KafkaError("decompression is not ready");
     };
     this.#accumulator = new RecordAccumulator(settings);
+    const sequences = settings.enableIdempotence ? new SequenceTracker() : undefined;
+    this.#transactions = settings.transactionalId === undefined
+      ? undefined
+      : new TransactionManager(settings.transactionalId, settings.transactionTimeoutMs, settings.retryBackoffMs, sequences!);
     this.#sender = new Sender(
       client,
       this.#metadata,
@@ -81,7 +89,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       { ...settings, guaranteeMessageOrder: settings.maxInFlightRequestsPerConnection === 1 },
       clock,
       (id, data) => decompress(id, data),
-      settings.enableIdempotence ? new TransactionManager() : undefined,
+      sequences,
+      this.#transactions,
     );
     this.#accumulator.onBatchReady = () => this.#sender.wakeup();
     // Codecs and CRC tables load asynchronously; the Sender starts once they are in.
@@ -118,7 +127,10 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       this.#metadata.touch(record.topic, this.#clock.now());
       return this.#sendToKnownTopic(record, info.partitions.length);
     }
-    const waiting = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, this.#clock.now()).then((topic) => {
+    const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, this.#clock.now());
+    // The Sender may be idle in a long poll: the metadata request must go now.
+    this.#sender.wakeup();
+    const waiting = topicKnown.then((topic) => {
       if (this.#closing !== undefined && this.#closing.forced) {
         throw new ClosedError("the producer was closed while the record waited for metadata");
       }
@@ -141,6 +153,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     let partition: number;
     const timestamp = record.timestamp ?? this.#clock.now();
     try {
+      this.#transactions?.ensureSendAllowed();
       key = this.#serializers.key(record.key as K, record.topic);
       value = this.#serializers.value(record.value as V, record.topic);
       headers = normalizeHeaders(record.headers);
@@ -152,11 +165,11 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     }
     return new Promise<RecordMetadata>((resolve, reject) => {
       const settler = { resolve, reject };
-      const appended = this.#accumulator.append(
-        { topic: record.topic, partition, timestamp, key, value, headers, settler },
-        () => this.#metadata.cluster,
-        () => this.#clock.now(),
-      );
+      const request = { topic: record.topic, partition, timestamp, key, value, headers, settler };
+      const appended = this.#accumulator.append(request, () => this.#metadata.cluster, () => this.#clock.now());
+      // The partition is known once the record is in a batch (the sticky partitioner chooses there).
+      if (appended === undefined) this.#transactions?.addPartition(record.topic, request.partition);
+      else appended.then(() => this.#transactions?.addPartition(record.topic, request.partition), () => {});
       if (appended !== undefined) {
         appended.catch(reject);
         // Until it is in a batch, flush and close must wait for it too.
@@ -228,10 +241,77 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     while (this.#pendingAppends.size > 0) await Promise.all(this.#pendingAppends);
   }
 
+  /**
+   * Registers this transactional producer with its coordinator, fencing any older
+   * producer with the same `transactionalId`, and finishes or aborts what it left open.
+   * Bounded by `maxBlockMs`; calling again after a timeout resumes.
+   */
+  async initTransactions(): Promise<void> {
+    const transactions = this.#requireTransactional("initTransactions");
+    const done = transactions.initTransactions();
+    this.#sender.wakeup();
+    await withinMaxBlock(done, this.#config.maxBlockMs, "initTransactions");
+  }
+
+  /** Starts a transaction: the records sent until commit or abort are written atomically. */
+  beginTransaction(): void {
+    const transactions = this.#requireTransactional("beginTransaction");
+    // KIP-890's protocol v2 when the cluster finalized it and the broker speaks EndTxn v5.
+    const v2 = this.#client.finalizedFeatureLevel("transaction.version") >= 2;
+    transactions.beginTransaction(v2);
+  }
+
+  /**
+   * Commits consumer offsets with the transaction, so consuming and producing happen
+   * exactly once together (consume-transform-produce).
+   */
+  async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: GroupMetadata | string): Promise<void> {
+    const transactions = this.#requireTransactional("sendOffsetsToTransaction");
+    const done = transactions.sendOffsetsToTransaction(offsets, typeof group === "string" ? { groupId: group } : group);
+    this.#sender.wakeup();
+    await withinMaxBlock(done, this.#config.maxBlockMs, "sendOffsetsToTransaction");
+  }
+
+  /**
+   * Sends every buffered record of the transaction, then commits it. If a record failed,
+   * this rejects with TransactionAbortedError: call abortTransaction() and go on.
+   */
+  async commitTransaction(): Promise<void> {
+    const transactions = this.#requireTransactional("commitTransaction");
+    await withinMaxBlock(
+      (async () => {
+        await this.flush();
+        const done = transactions.beginCommit();
+        this.#sender.wakeup();
+        await done;
+      })(),
+      this.#config.maxBlockMs,
+      "commitTransaction",
+    );
+  }
+
+  /** Aborts the transaction: unsent records fail, sent ones are never visible to read_committed readers. */
+  async abortTransaction(): Promise<void> {
+    const transactions = this.#requireTransactional("abortTransaction");
+    const done = transactions.beginAbort();
+    this.#sender.wakeup();
+    await withinMaxBlock(done, this.#config.maxBlockMs, "abortTransaction");
+  }
+
+  #requireTransactional(action: string): TransactionManager {
+    if (this.#closing !== undefined) throw new ClosedError(`Cannot ${action} after the producer is closed.`);
+    if (this.#transactions === undefined) {
+      throw new TransactionStateError("NOT_TRANSACTIONAL", action, "set transactionalId in the producer's configuration");
+    }
+    return this.#transactions;
+  }
+
   /** The partitions of a topic, waiting up to `maxBlockMs` for its metadata. */
   async partitionsFor(topic: string): Promise<PartitionInfo[]> {
     if (this.#closing !== undefined) throw new ClosedError("the producer is closed");
-    const info = await this.#metadata.waitForTopic(topic, this.#config.maxBlockMs, this.#clock.now());
+    const known = this.#metadata.waitForTopic(topic, this.#config.maxBlockMs, this.#clock.now());
+    this.#sender.wakeup();
+    const info = await known;
     return info.partitions.map((p) => ({ ...p }));
   }
 
@@ -259,6 +339,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     // Records sent before close() still go out, as long as the deadline allows.
     await within(this.#awaitPendingAppends());
     this.#metadata.failWaiters(new ClosedError("the producer was closed while the record waited for metadata"));
+    this.#transactions?.close(new ClosedError("the producer was closed"));
     await this.#started.catch(() => {});
     this.#sender.initiateClose();
     await within(this.#sender.stopped);

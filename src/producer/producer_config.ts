@@ -57,6 +57,10 @@ export interface ProducerConfig<K = unknown, V = unknown> extends ClientConfig {
    * otherwise and this key is not given, idempotence is turned off, as in Java.
    */
   enableIdempotence?: boolean;
+  /** `transactional.id`: makes the producer transactional (idempotence is then required). */
+  transactionalId?: string;
+  /** `transaction.timeout.ms`: the coordinator aborts a transaction open longer than this (default 60000). */
+  transactionTimeoutMs?: number;
   /** `key.serializer`: turns keys into bytes (default: strings as UTF-8, bytes as they are). */
   keySerializer?: Serializer<K>;
   /** `value.serializer`: turns values into bytes (default: strings as UTF-8, bytes as they are). */
@@ -81,6 +85,8 @@ export interface ResolvedProducerConfig extends ResolvedClientConfig {
   partitionerAdaptivePartitioningEnable: boolean;
   partitionerAvailabilityTimeoutMs: number;
   enableIdempotence: boolean;
+  transactionalId: string | undefined;
+  transactionTimeoutMs: number;
 }
 
 const INT_MAX = 2_147_483_647;
@@ -122,13 +128,15 @@ function resolveCompression(config: ProducerConfig): { type: CompressionType; le
 }
 
 /** Java's rules: idempotence needs acks=all, retries and at most 5 requests in flight. */
-function resolveIdempotence(config: ProducerConfig, acks: number, retries: number, maxInFlight: number): boolean {
+function resolveIdempotence(config: ProducerConfig, acks: number, retries: number, maxInFlight: number, transactional: boolean): boolean {
   const explicit = booleanSetting(config, "enableIdempotence", true);
+  if (transactional && !explicit) throw new ConfigError("enableIdempotence", "must be true when transactionalId is set");
   const conflicts: string[] = [];
   if (acks !== -1) conflicts.push(`acks must be "all" (is ${acks})`);
   if (retries === 0) conflicts.push("retries must be above 0");
   if (maxInFlight > 5) conflicts.push(`maxInFlightRequestsPerConnection must be at most 5 (is ${maxInFlight})`);
   if (conflicts.length === 0) return explicit;
+  if (transactional) throw new ConfigError("transactionalId", `needs idempotence, but ${conflicts.join("; ")}`);
   if (config.enableIdempotence === true) {
     throw new ConfigError("enableIdempotence", `is true, but ${conflicts.join("; ")}`);
   }
@@ -169,10 +177,23 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
   const compression = resolveCompression(config);
   const acks = resolveAcks(config.acks);
   const retries = integerSetting(config, "retries", INT_MAX, 0, INT_MAX);
+  const transactionalId = config.transactionalId;
+  if (transactionalId !== undefined && (typeof transactionalId !== "string" || transactionalId.length === 0)) {
+    throw new ConfigError("transactionalId", "must be a non-empty string");
+  }
+  const enableIdempotence = resolveIdempotence(
+    config,
+    acks,
+    retries,
+    client.maxInFlightRequestsPerConnection,
+    transactionalId !== undefined,
+  );
   return {
     ...client,
     acks,
-    enableIdempotence: resolveIdempotence(config, acks, retries, client.maxInFlightRequestsPerConnection),
+    enableIdempotence,
+    transactionalId,
+    transactionTimeoutMs: integerSetting(config, "transactionTimeoutMs", 60_000, 1, INT_MAX),
     lingerMs,
     batchSize,
     bufferMemory,

@@ -197,6 +197,8 @@ export class RecordAccumulator {
       deque = this.#deque(record.topic, partition);
     }
 
+    // The caller learns the partition the sticky partitioner chose (a transaction must add it).
+    record.partition = partition;
     const last = deque.length > 0 ? deque[deque.length - 1] : undefined;
     const sizeBefore = last?.sizeInBytes ?? 0;
     if (last !== undefined && last.tryAppend(record.timestamp, record.key, record.value, record.headers, record.settler)) {
@@ -431,6 +433,18 @@ export class RecordAccumulator {
   close(error: Error): void {
     this.#closed = true;
     this.#pool.close(error);
+  }
+
+  /** Fails the batches still queued (not those in flight), as when a transaction aborts. */
+  abortUndrainedBatches(error: KafkaError | Error): void {
+    for (const topic of this.#topics.values()) {
+      for (const deque of topic.partitions.values()) {
+        for (const batch of deque.splice(0)) {
+          batch.fail(error, "aborted");
+          this.deallocate(batch);
+        }
+      }
+    }
   }
 
   /** Fails every batch not settled yet, queued or in flight, as on a forced close. */

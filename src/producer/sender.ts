@@ -10,13 +10,14 @@
 import type { Clock } from "../clock.ts";
 import type { NetworkClient } from "../client/network_client.ts";
 import type { ClientResponse } from "../client/client_request.ts";
-import { KafkaError, TimeoutError } from "../errors.ts";
+import { KafkaError, TimeoutError, TransactionAbortedError } from "../errors.ts";
 import { errorForCode, errorInfo } from "../protocol/error_codes.ts";
 import type { ProduceRequest, ProduceResponse } from "../protocol/produce.ts";
 import { ProduceApi } from "../protocol/produce.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 import type { ProducerMetadata } from "./producer_metadata.ts";
 import type { DrainPolicy, RecordAccumulator } from "./record_accumulator.ts";
+import type { SequenceTracker } from "./sequence_tracker.ts";
 import type { TransactionManager } from "./transaction_manager.ts";
 import { InitProducerIdApi } from "../protocol/init_producer_id.ts";
 
@@ -67,6 +68,8 @@ export class Sender {
   readonly #muted = new Set<string>();
   readonly #isMuted = (topic: string, partition: number) => this.#muted.has(`${topic}\u0000${partition}`);
   // Sequence numbers and the producer id, when idempotence is on.
+  readonly #sequences: SequenceTracker | undefined;
+  // The transactional state machine, when a transactionalId is set.
   readonly #transactions: TransactionManager | undefined;
   readonly #drainPolicy: DrainPolicy;
   #initProducerIdInFlight = false;
@@ -85,7 +88,8 @@ export class Sender {
    * @param config Settings.
    * @param clock Time source.
    * @param decompress Reads a batch back when it has to be split.
-   * @param transactions The sequence keeper, when idempotence is on.
+   * @param sequences The sequence keeper, when idempotence is on.
+   * @param transactions The transaction manager, for a transactional producer.
    */
   constructor(
     client: SenderClient,
@@ -94,6 +98,7 @@ export class Sender {
     config: SenderConfig,
     clock: Clock,
     decompress: (codecId: number, data: Uint8Array) => Uint8Array,
+    sequences?: SequenceTracker,
     transactions?: TransactionManager,
   ) {
     this.#client = client;
@@ -102,14 +107,17 @@ export class Sender {
     this.#config = config;
     this.#clock = clock;
     this.#decompress = decompress;
+    this.#sequences = sequences;
     this.#transactions = transactions;
     const awaitingResponse = (batch: ProducerBatch) => this.#inFlight.has(batch);
     this.#drainPolicy = {
       canDrain: (batch) =>
-        !this.#isMuted(batch.topic, batch.partition) && (transactions === undefined || transactions.canDrain(batch, awaitingResponse)),
+        !this.#isMuted(batch.topic, batch.partition) &&
+        (transactions === undefined || transactions.isSendToPartitionAllowed(batch.topic, batch.partition)) &&
+        (sequences === undefined || sequences.canDrain(batch, awaitingResponse)),
       prepare: (batch) => {
         if (config.guaranteeMessageOrder) this.#muted.add(`${batch.topic}\u0000${batch.partition}`);
-        transactions?.stamp(batch, false);
+        sequences?.stamp(batch, transactions !== undefined);
       },
     };
     this.stopped = new Promise((resolve) => this.#resolveStopped = resolve);
@@ -138,23 +146,58 @@ export class Sender {
   /** One turn: send what is ready, then poll the network. */
   async runOnce(): Promise<void> {
     const now = this.#clock.now();
-    const transactions = this.#transactions;
+    const sequences = this.#sequences;
     if (this.#fatalError !== undefined) {
       this.#accumulator.abortIncompleteBatches(this.#fatalError);
       await this.#client.poll(this.#config.retryBackoffMs, now);
       return;
     }
+    const transactions = this.#transactions;
     if (transactions !== undefined) {
-      if (transactions.epochBumpRequired) transactions.bumpEpoch();
-      if (!transactions.hasProducerId()) {
-        // Nothing is sent before the broker gave a producer id; expiry still runs.
-        this.#failExpired(now);
-        await this.#client.poll(this.#maybeInitProducerId(now), now);
+      if (transactions.hasFatalError) {
+        this.#accumulator.abortIncompleteBatches(transactions.lastError!);
+        await this.#client.poll(this.#config.retryBackoffMs, now);
+        return;
+      }
+      if (transactions.isAborting) this.#accumulator.abortUndrainedBatches(new TransactionAbortedError("the transaction was aborted"));
+      else if (transactions.state === "ABORTABLE_ERROR") this.#accumulator.abortUndrainedBatches(transactions.lastError!);
+      // Transactional requests go one at a time, before produce data.
+      if (transactions.hasInFlightRequest || this.#maybeSendTransactionalRequest(transactions, now)) {
+        await this.#client.poll(this.#config.requestTimeoutMs, now);
         return;
       }
     }
-    const pollTimeout = this.sendProducerData(now);
+    if (sequences !== undefined) {
+      if (sequences.epochBumpRequired && transactions === undefined) sequences.bumpEpoch();
+      if (!sequences.hasProducerId()) {
+        // Nothing is sent before the broker gave a producer id; expiry still runs.
+        this.#failExpired(now);
+        await this.#client.poll(transactions === undefined ? this.#maybeInitProducerId(now) : this.#config.retryBackoffMs, now);
+        return;
+      }
+    }
+    const pollTimeout = Math.min(this.sendProducerData(now), transactions?.timeToNextRequest(now) ?? Infinity);
     await this.#client.poll(pollTimeout, now);
+  }
+
+  /** Sends the transaction manager's next request, if one is due and its broker is ready. */
+  #maybeSendTransactionalRequest(transactions: TransactionManager, now: number): boolean {
+    const request = transactions.nextRequest(now, this.#accumulator.hasIncomplete());
+    if (request === undefined) return false;
+    const nodeId = request.target === "any" ? this.#client.leastLoadedNode(now)?.id : transactions.coordinatorFor(request.target);
+    if (nodeId === undefined || !this.#client.ready(nodeId, now)) {
+      // Not connected yet (ready() started connecting): hand it back for a later turn.
+      transactions.putBack(request, now, Math.min(this.#config.retryBackoffMs, 10));
+      return false;
+    }
+    this.#client.send({
+      destination: nodeId,
+      api: request.api,
+      body: request.body(),
+      maxVersion: request.maxVersion,
+      callback: (response) => request.handle(response.body, response.error, response.receivedMs),
+    }, now);
+    return true;
   }
 
   /** The error that stopped the producer for good (e.g. not authorized to be idempotent), if any. */
@@ -178,7 +221,7 @@ export class Sender {
         const body = response.body;
         const error = response.error ?? (body && body.errorCode !== 0 ? errorForCode(body.errorCode, "InitProducerId") : undefined);
         if (error === undefined && body !== undefined) {
-          this.#transactions!.setProducerIdAndEpoch({ producerId: body.producerId, epoch: body.producerEpoch });
+          this.#sequences!.setProducerIdAndEpoch({ producerId: body.producerId, epoch: body.producerEpoch });
         } else if (error?.retriable) {
           this.#nextInitProducerIdMs = response.receivedMs + this.#config.retryBackoffMs;
         } else {
@@ -242,7 +285,7 @@ export class Sender {
     for (const batch of expired) {
       this.#inFlight.delete(batch);
       this.#muted.delete(`${batch.topic}\u0000${batch.partition}`);
-      this.#transactions?.handleFailed(batch);
+      this.#sequences?.handleFailed(batch);
       this.#failBatch(
         batch,
         new TimeoutError(
@@ -272,7 +315,7 @@ export class Sender {
       this.#inFlight.add(batch);
     }
     const body: ProduceRequest = {
-      transactionalId: null,
+      transactionalId: this.#transactions?.transactionalId ?? null,
       acks: this.#config.acks,
       timeoutMs: this.#config.requestTimeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
@@ -282,6 +325,8 @@ export class Sender {
       api: ProduceApi,
       body,
       expectResponse: this.#config.acks !== 0,
+      // Transaction protocol v1 must not use Produce v12, which adds partitions implicitly.
+      maxVersion: this.#transactions !== undefined && !this.#transactions.transactionV2 ? 11 : undefined,
       callback: (response) => this.#handleProduceResponse(response, batches),
     }, now);
   }
@@ -316,9 +361,10 @@ export class Sender {
         );
         continue;
       }
-      const error = result.errorCode === 0
+      const brokerError = result.errorCode === 0
         ? undefined
         : errorForCode(result.errorCode, batch.topicPartition, result.errorMessage ?? result.recordErrors[0]?.batchIndexErrorMessage);
+      const error = brokerError && this.#transactions ? this.#transactions.produceError(result.errorCode, brokerError) : brokerError;
       this.#completeBatch(batch, result.errorCode, error, Number(result.baseOffset), Number(result.logAppendTimeMs), now);
     }
   }
@@ -334,30 +380,31 @@ export class Sender {
     if (this.#inFlight.delete(batch)) this.#muted.delete(`${batch.topic}\u0000${batch.partition}`);
     if (batch.finalState !== undefined) return;
     // The broker already has these sequences: the batch was written by an earlier attempt.
-    if (error === undefined || (errorCode === DUPLICATE_SEQUENCE_NUMBER && this.#transactions !== undefined)) {
-      this.#transactions?.handleCompleted(batch);
+    if (error === undefined || (errorCode === DUPLICATE_SEQUENCE_NUMBER && this.#sequences !== undefined)) {
+      this.#sequences?.handleCompleted(batch);
       batch.complete(baseOffset, logAppendTimeMs);
       this.#accumulator.deallocate(batch);
       return;
     }
     if (errorCode === MESSAGE_TOO_LARGE && batch.recordCount > 1) {
       // The pieces get fresh sequences; the gap this leaves is mended by an epoch bump.
-      this.#transactions?.handleFailed(batch);
+      this.#sequences?.handleFailed(batch);
       this.#accumulator.splitAndReenqueue(batch, this.#decompress, now);
       return;
     }
-    const sequenceVerdict = this.#transactions?.retryForSequenceError(batch, errorCode);
+    const sequenceVerdict = this.#sequences?.retryForSequenceError(batch, errorCode);
     const retriable = sequenceVerdict ?? (error.retriable || errorCode === NETWORK_EXCEPTION);
     if (retriable && batch.attempts <= this.#config.retries && !batch.hasReachedDeliveryTimeout(this.#config.deliveryTimeoutMs, now)) {
       this.#accumulator.reenqueue(batch, now);
     } else {
-      this.#transactions?.handleFailed(batch);
+      this.#sequences?.handleFailed(batch);
       this.#failBatch(batch, error);
     }
     if (errorCode === NETWORK_EXCEPTION || errorInfo(errorCode)?.invalidMetadata) this.#metadata.requestUpdate();
   }
 
   #failBatch(batch: ProducerBatch, error: KafkaError): void {
+    this.#transactions?.handleBatchFailure(error);
     batch.fail(error);
     this.#accumulator.deallocate(batch);
   }

@@ -1,207 +1,572 @@
 /**
- * The TransactionManager's idempotence half, as in the Java client: the producer id and
- * epoch, a sequence number per partition stamped on each batch at drain time, the
- * batches in flight per partition in sequence order, and the epoch bump (KIP-360) that
- * restarts sequences when the broker and the producer no longer agree on them.
+ * The TransactionManager, as in the Java client: the transactional producer's state
+ * machine, and the requests that move it (FindCoordinator, InitProducerId,
+ * AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, EndTxn), which the Sender sends
+ * one at a time before produce data. It speaks the transaction protocol v2 (KIP-890)
+ * when the cluster finalized `transaction.version` >= 2, and v1 otherwise.
  *
  * @module
  */
-import { setProducerState } from "../protocol/record_batch.ts";
-import type { ProducerBatch } from "./producer_batch.ts";
+import type { KafkaError } from "../errors.ts";
+import { ProducerFencedError, TimeoutError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
+import type { ApiCodec } from "../protocol/api.ts";
+import { errorForCode, errorInfo } from "../protocol/error_codes.ts";
+import { AddOffsetsToTxnApi } from "../protocol/add_offsets_to_txn.ts";
+import { AddPartitionsToTxnApi } from "../protocol/add_partitions_to_txn.ts";
+import { END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2, EndTxnApi } from "../protocol/end_txn.ts";
+import { CoordinatorKeyType, FindCoordinatorApi } from "../protocol/find_coordinator.ts";
+import { InitProducerIdApi } from "../protocol/init_producer_id.ts";
+import { TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2, TxnOffsetCommitApi } from "../protocol/txn_offset_commit.ts";
+import type { SequenceTracker } from "./sequence_tracker.ts";
 
-/** A producer id with its epoch; -1n / -1 until the broker gave one. */
-export interface ProducerIdAndEpoch {
-  producerId: bigint;
-  epoch: number;
+/** Where a transaction is in its life (Java's `TransactionManager.State`). */
+export type TransactionState =
+  | "UNINITIALIZED"
+  | "INITIALIZING"
+  | "READY"
+  | "IN_TRANSACTION"
+  | "COMMITTING_TRANSACTION"
+  | "ABORTING_TRANSACTION"
+  | "ABORTABLE_ERROR"
+  | "FATAL_ERROR";
+
+const LEGAL_SOURCES: Record<TransactionState, readonly TransactionState[]> = {
+  UNINITIALIZED: [],
+  INITIALIZING: ["UNINITIALIZED", "INITIALIZING"],
+  READY: ["INITIALIZING", "COMMITTING_TRANSACTION", "ABORTING_TRANSACTION"],
+  IN_TRANSACTION: ["READY"],
+  COMMITTING_TRANSACTION: ["IN_TRANSACTION"],
+  ABORTING_TRANSACTION: ["IN_TRANSACTION", "ABORTABLE_ERROR"],
+  ABORTABLE_ERROR: ["IN_TRANSACTION", "COMMITTING_TRANSACTION", "ABORTABLE_ERROR"],
+  FATAL_ERROR: [
+    "UNINITIALIZED",
+    "INITIALIZING",
+    "READY",
+    "IN_TRANSACTION",
+    "COMMITTING_TRANSACTION",
+    "ABORTING_TRANSACTION",
+    "ABORTABLE_ERROR",
+    "FATAL_ERROR",
+  ],
+};
+
+/** The consumer position to commit with a transaction. */
+export interface TransactionOffset {
+  topic: string;
+  partition: number;
+  /** The offset of the next record to consume. */
+  offset: number;
+  metadata?: string | null;
+  leaderEpoch?: number;
 }
 
-const NO_PRODUCER_ID: ProducerIdAndEpoch = { producerId: -1n, epoch: -1 };
-const MAX_EPOCH = 32_767;
-const MAX_SEQUENCE = 2_147_483_647;
-
-/** Per-partition sequence state. */
-interface PartitionState {
-  /** The sequence the next new batch gets. */
-  nextSequence: number;
-  /** The last sequence the broker acknowledged under the current epoch, -1 for none. */
-  lastAckedSequence: number;
-  /** Batches holding sequences of the current epoch and not settled, lowest sequence first. */
-  inFlight: ProducerBatch[];
-  /** Batches stamped under an older producer id or epoch and not settled. */
-  stale: Set<ProducerBatch>;
+/** The consumer group the offsets belong to (Java's `ConsumerGroupMetadata`). */
+export interface GroupMetadata {
+  groupId: string;
+  generationId?: number;
+  memberId?: string;
+  groupInstanceId?: string | null;
 }
+
+/** A request the Sender sends for the transaction manager. */
+export interface TransactionalRequest {
+  readonly api: ApiCodec<unknown, unknown>;
+  /** "any" broker, or the coordinator of a transactional id or group. */
+  readonly target: "any" | { keyType: number; key: string };
+  readonly maxVersion?: number;
+  /** Builds the body now, so it carries the current producer id and epoch. */
+  body(): unknown;
+  /** Takes the outcome: the body, or the transport's error. */
+  handle(body: unknown, error: KafkaError | undefined, now: number): void;
+}
+
+interface Pending {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+function pending(): Pending {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+const COORDINATOR_LOAD_IN_PROGRESS = 14;
+const COORDINATOR_NOT_AVAILABLE = 15;
+const NOT_COORDINATOR = 16;
+const INVALID_PRODUCER_EPOCH = 47;
+const CONCURRENT_TRANSACTIONS = 51;
+const PRODUCER_FENCED = 90;
 
 /**
- * Keeps an idempotent producer's sequence numbers consistent with the broker's.
+ * The transactional producer's state machine.
  *
  * @example
  * ```ts
  * import { TransactionManager } from "./transaction_manager.ts";
- * const manager = new TransactionManager();
- * manager.setProducerIdAndEpoch({ producerId: 4000n, epoch: 0 });
- * console.log(manager.hasProducerId()); // true
+ * import { SequenceTracker } from "./sequence_tracker.ts";
+ * const manager = new TransactionManager("orders-app", 60000, 100, new SequenceTracker());
+ * const ready = manager.initTransactions(); // the Sender sends the requests
+ * console.log(manager.state); // "INITIALIZING"
  * ```
  */
 export class TransactionManager {
-  #producerIdAndEpoch: ProducerIdAndEpoch = NO_PRODUCER_ID;
-  readonly #partitions = new Map<string, PartitionState>();
-  #epochBumpRequired = false;
-
-  /** The current producer id and epoch. */
-  get producerIdAndEpoch(): ProducerIdAndEpoch {
-    return this.#producerIdAndEpoch;
-  }
-
-  /** Whether the broker has given a producer id. */
-  hasProducerId(): boolean {
-    return this.#producerIdAndEpoch.producerId >= 0n;
-  }
-
-  /** Takes the id and epoch from an InitProducerId response; every sequence starts again at 0. */
-  setProducerIdAndEpoch(value: ProducerIdAndEpoch): void {
-    this.#producerIdAndEpoch = value;
-    this.#epochBumpRequired = false;
-    this.#restartSequences();
-  }
-
-  /** Whether an epoch bump was asked for and is due. */
-  get epochBumpRequired(): boolean {
-    return this.#epochBumpRequired;
-  }
-
-  /** Asks for a new epoch before more batches are stamped, because sequences went out of step. */
-  requestEpochBump(): void {
-    this.#epochBumpRequired = true;
-  }
+  readonly transactionalId: string;
+  readonly #transactionTimeoutMs: number;
+  readonly #retryBackoffMs: number;
+  readonly #sequences: SequenceTracker;
+  #state: TransactionState = "UNINITIALIZED";
+  #lastError: KafkaError | undefined;
+  readonly #queue: TransactionalRequest[] = [];
+  #inFlight: TransactionalRequest | undefined;
+  #notBeforeMs = 0;
+  readonly #coordinators = new Map<string, number>();
+  #transactionV2 = false;
+  readonly #partitionsInTransaction = new Set<string>();
+  readonly #newPartitions = new Map<string, Set<number>>();
+  #initResult: Pending | undefined;
+  #endResult: Pending | undefined;
+  readonly #offsetResults: Pending[] = [];
 
   /**
-   * Bumps the epoch locally (an idempotent producer may), restarting every partition's
-   * sequences; when the epoch is exhausted, forgets the id so a new one is fetched.
+   * @param transactionalId The `transactionalId`.
+   * @param transactionTimeoutMs The coordinator aborts a transaction open longer than this.
+   * @param retryBackoffMs The wait before a retried request.
+   * @param sequences The producer id and sequence numbers this manager keeps in step.
    */
-  bumpEpoch(): void {
-    const { producerId, epoch } = this.#producerIdAndEpoch;
-    this.#producerIdAndEpoch = epoch >= MAX_EPOCH ? NO_PRODUCER_ID : { producerId, epoch: epoch + 1 };
-    this.#epochBumpRequired = false;
-    this.#restartSequences();
+  constructor(transactionalId: string, transactionTimeoutMs: number, retryBackoffMs: number, sequences: SequenceTracker) {
+    this.transactionalId = transactionalId;
+    this.#transactionTimeoutMs = transactionTimeoutMs;
+    this.#retryBackoffMs = retryBackoffMs;
+    this.#sequences = sequences;
   }
 
-  #restartSequences(): void {
-    for (const state of this.#partitions.values()) {
-      for (const batch of state.inFlight) state.stale.add(batch);
-      state.inFlight = [];
-      state.nextSequence = 0;
-      state.lastAckedSequence = -1;
+  /** The current state. */
+  get state(): TransactionState {
+    return this.#state;
+  }
+
+  /** The error that put the manager into ABORTABLE_ERROR or FATAL_ERROR. */
+  get lastError(): KafkaError | undefined {
+    return this.#lastError;
+  }
+
+  /** Whether the current transaction uses protocol v2 (partitions added by Produce v12+, epoch bumped by EndTxn). */
+  get transactionV2(): boolean {
+    return this.#transactionV2;
+  }
+
+  /** Whether the producer must be closed. */
+  get hasFatalError(): boolean {
+    return this.#state === "FATAL_ERROR";
+  }
+
+  /** Whether a transaction is being aborted, so unsent batches are dropped. */
+  get isAborting(): boolean {
+    return this.#state === "ABORTING_TRANSACTION";
+  }
+
+  #transition(target: TransactionState, action: string, error?: KafkaError): void {
+    if (!LEGAL_SOURCES[target].includes(this.#state)) {
+      throw new TransactionStateError(this.#state, action, `TransactionalId ${this.transactionalId}: invalid transition to ${target}`);
+    }
+    if (error !== undefined) this.#lastError = error;
+    else if (target !== "ABORTABLE_ERROR" && target !== "FATAL_ERROR") this.#lastError = undefined;
+    this.#state = target;
+  }
+
+  #requireNotFatal(action: string): void {
+    if (this.#state === "FATAL_ERROR" && this.#lastError instanceof ProducerFencedError) throw this.#lastError;
+    if (this.#state === "FATAL_ERROR") {
+      throw new TransactionStateError(
+        this.#state,
+        action,
+        `the producer hit a fatal error and must be closed (${this.#lastError?.message})`,
+      );
     }
   }
 
-  #state(batch: ProducerBatch): PartitionState {
-    const key = batch.topicPartition;
-    let state = this.#partitions.get(key);
-    if (state === undefined) {
-      state = { nextSequence: 0, lastAckedSequence: -1, inFlight: [], stale: new Set() };
-      this.#partitions.set(key, state);
+  /**
+   * Registers the producer with its transaction coordinator (fencing older producers with
+   * the same id). A call after an earlier one timed out resumes the same attempt.
+   */
+  initTransactions(): Promise<void> {
+    this.#requireNotFatal("initTransactions");
+    if (this.#state === "INITIALIZING" && this.#initResult !== undefined) return this.#initResult.promise;
+    this.#transition("INITIALIZING", "initTransactions");
+    this.#initResult = pending();
+    this.#enqueue(this.#initProducerIdRequest());
+    return this.#initResult.promise;
+  }
+
+  /** Starts a transaction; `transactionV2` says whether the cluster speaks KIP-890. */
+  beginTransaction(transactionV2: boolean): void {
+    this.#requireNotFatal("beginTransaction");
+    if (this.#state === "UNINITIALIZED") {
+      throw new TransactionStateError(this.#state, "beginTransaction", "call initTransactions() first");
     }
-    return state;
+    this.#transition("IN_TRANSACTION", "beginTransaction");
+    this.#transactionV2 = transactionV2;
   }
 
-  /**
-   * Whether the queue's first batch may be sent now:
-   * - a batch with a current sequence only when it is the lowest still in flight, so
-   *   retries go out in sequence order;
-   * - a new batch only when no stale batch of an older epoch is still in flight there
-   *   (sequence 0 of the new epoch must not overtake them) and no gap is unresolved.
-   */
-  canDrain(batch: ProducerBatch, awaitingResponse: (batch: ProducerBatch) => boolean): boolean {
-    if (!this.hasProducerId() || this.#epochBumpRequired) return false;
-    const state = this.#state(batch);
-    if (this.#isCurrent(batch)) return state.inFlight[0] === batch;
-    for (const stale of state.stale) if (stale !== batch && awaitingResponse(stale)) return false;
-    return true;
+  /** Throws unless a record may be sent now: a transaction must be open and healthy. */
+  ensureSendAllowed(): void {
+    if (this.#state === "FATAL_ERROR") throw this.#lastError!;
+    if (this.#state === "UNINITIALIZED") {
+      throw new TransactionStateError(this.#state, "send", "a transactional producer needs initTransactions() first");
+    }
+    if (this.#state === "ABORTABLE_ERROR") {
+      throw new TransactionAbortedError(`the transaction hit an error and must be aborted: ${this.#lastError?.message}`, this.#lastError);
+    }
+    if (this.#state !== "IN_TRANSACTION") throw new TransactionStateError(this.#state, "send", "call beginTransaction() first");
   }
 
-  /**
-   * Stamps a batch about to be sent with the producer id, epoch and its partition's next
-   * sequence (a retried batch keeps the sequence it has under the current epoch).
-   */
-  stamp(batch: ProducerBatch, isTransactional: boolean): void {
-    if (this.#isCurrent(batch)) return;
-    const state = this.#state(batch);
-    state.stale.delete(batch);
-    const { producerId, epoch } = this.#producerIdAndEpoch;
-    batch.producerId = producerId;
-    batch.producerEpoch = epoch;
-    batch.baseSequence = state.nextSequence;
-    setProducerState(batch.bytes!, producerId, epoch, state.nextSequence, isTransactional);
-    state.nextSequence = (state.nextSequence + batch.recordCount) % (MAX_SEQUENCE + 1);
-    state.inFlight.push(batch);
-  }
-
-  #isCurrent(batch: ProducerBatch): boolean {
-    return batch.baseSequence >= 0 && batch.producerId === this.#producerIdAndEpoch.producerId &&
-      batch.producerEpoch === this.#producerIdAndEpoch.epoch;
-  }
-
-  /** The broker wrote the batch: its sequences are acknowledged. */
-  handleCompleted(batch: ProducerBatch): void {
-    const state = this.#state(batch);
-    if (!this.#isCurrent(batch)) {
-      state.stale.delete(batch);
+  /** Notes a partition written in this transaction (protocol v1 adds it with AddPartitionsToTxn before its records go). */
+  addPartition(topic: string, partition: number): void {
+    const key = `${topic}\u0000${partition}`;
+    if (this.#partitionsInTransaction.has(key)) return;
+    if (this.#transactionV2) {
+      this.#partitionsInTransaction.add(key);
       return;
     }
-    this.#remove(state, batch);
-    const last = batch.baseSequence + batch.recordCount - 1;
-    if (last > state.lastAckedSequence) state.lastAckedSequence = last;
-    this.#checkForGap(state);
+    let partitions = this.#newPartitions.get(topic);
+    if (partitions === undefined) this.#newPartitions.set(topic, partitions = new Set());
+    partitions.add(partition);
+  }
+
+  /** Whether batches of this partition may be produced (v1: only once AddPartitionsToTxn succeeded). */
+  isSendToPartitionAllowed(topic: string, partition: number): boolean {
+    return this.#partitionsInTransaction.has(`${topic}\u0000${partition}`);
+  }
+
+  /** Commits consumer offsets as part of the transaction. */
+  sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: GroupMetadata): Promise<void> {
+    this.#requireNotFatal("sendOffsetsToTransaction");
+    if (this.#state !== "IN_TRANSACTION") {
+      throw new TransactionStateError(this.#state, "sendOffsetsToTransaction", "call beginTransaction() first");
+    }
+    const result = pending();
+    this.#offsetResults.push(result);
+    const commit = this.#txnOffsetCommitRequest(offsets, group, result);
+    this.#enqueue(this.#transactionV2 ? commit : this.#addOffsetsRequest(group.groupId, commit, result));
+    return result.promise;
+  }
+
+  /** Ends the transaction with EndTxn(commit) once every batch is settled. */
+  beginCommit(): Promise<void> {
+    this.#requireNotFatal("commitTransaction");
+    if (this.#state === "ABORTABLE_ERROR") {
+      throw new TransactionAbortedError(`cannot commit: the transaction must be aborted (${this.#lastError?.message})`, this.#lastError);
+    }
+    if (this.#state === "COMMITTING_TRANSACTION" && this.#endResult !== undefined) return this.#endResult.promise;
+    this.#transition("COMMITTING_TRANSACTION", "commitTransaction");
+    return this.#beginEnd(true);
+  }
+
+  /** Ends the transaction with EndTxn(abort); unsent batches are dropped. */
+  beginAbort(): Promise<void> {
+    this.#requireNotFatal("abortTransaction");
+    if (this.#state === "ABORTING_TRANSACTION" && this.#endResult !== undefined) return this.#endResult.promise;
+    this.#transition("ABORTING_TRANSACTION", "abortTransaction");
+    this.#newPartitions.clear();
+    return this.#beginEnd(false);
+  }
+
+  #beginEnd(committed: boolean): Promise<void> {
+    const result = this.#endResult = pending();
+    // A transaction that touched nothing needs no EndTxn (Java skips it too).
+    if (this.#partitionsInTransaction.size === 0 && this.#offsetResults.length === 0 && this.#newPartitions.size === 0) {
+      this.#completeTransaction();
+    } else {
+      this.#enqueue(this.#endTxnRequest(committed));
+    }
+    return result.promise;
+  }
+
+  /** A produce batch of this transaction failed: the transaction must abort (or, if fenced, the producer close). */
+  handleBatchFailure(error: KafkaError): void {
+    if (error instanceof ProducerFencedError) this.#fail(error);
+    else if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING_TRANSACTION") {
+      this.#transition("ABORTABLE_ERROR", "handle a failed batch", error);
+    }
+  }
+
+  /** Turns a produce error code into the error a batch fails with (fencing becomes ProducerFencedError). */
+  produceError(errorCode: number, error: KafkaError): KafkaError {
+    return errorCode === PRODUCER_FENCED || errorCode === INVALID_PRODUCER_EPOCH ? this.#fenced(error) : error;
+  }
+
+  /** Whether a transactional request is waiting for its response. */
+  get hasInFlightRequest(): boolean {
+    return this.#inFlight !== undefined;
   }
 
   /**
-   * The batch failed for good (an error that is not retried, or expiry). Its sequences
-   * may or may not be on the broker; once the partition has nothing in flight, a gap
-   * between the acknowledged and the next sequence calls for an epoch bump.
+   * The next request to send, if any is due: the coordinator lookup a request needs
+   * comes first; AddPartitionsToTxn for new partitions; EndTxn only once no batch is
+   * incomplete.
    */
-  handleFailed(batch: ProducerBatch): void {
-    const state = this.#state(batch);
-    state.stale.delete(batch);
-    if (!this.#isCurrent(batch)) return;
-    this.#remove(state, batch);
-    this.#checkForGap(state);
+  nextRequest(now: number, hasIncompleteBatches: boolean): TransactionalRequest | undefined {
+    if (this.#inFlight !== undefined || now < this.#notBeforeMs || this.#state === "FATAL_ERROR") return undefined;
+    if (this.#newPartitions.size > 0 && this.#state === "IN_TRANSACTION") this.#enqueue(this.#addPartitionsRequest());
+    const next = this.#queue[0];
+    if (next === undefined) return undefined;
+    if (next.api === EndTxnApi && hasIncompleteBatches) return undefined;
+    if (next.target !== "any" && !this.#coordinators.has(coordinatorKey(next.target))) {
+      return this.#inFlight = this.#findCoordinatorRequest(next.target);
+    }
+    this.#queue.shift();
+    return this.#inFlight = next;
+  }
+
+  /** How long until {@link nextRequest} may have something (Infinity when nothing waits). */
+  timeToNextRequest(now: number): number {
+    if (this.#inFlight !== undefined || this.#state === "FATAL_ERROR") return Infinity;
+    if (this.#queue.length === 0 && this.#newPartitions.size === 0) return Infinity;
+    return Math.max(0, this.#notBeforeMs - now);
+  }
+
+  /** Takes back a request the Sender could not send yet (its broker is still connecting). */
+  putBack(request: TransactionalRequest, now: number, waitMs: number): void {
+    this.#inFlight = undefined;
+    // A coordinator lookup is made afresh each time; the request that needed it is still queued.
+    if (request.api !== FindCoordinatorApi) this.#queue.unshift(request);
+    this.#notBeforeMs = now + waitMs;
+  }
+
+  /** The node id of the coordinator a request goes to. */
+  coordinatorFor(target: { keyType: number; key: string }): number | undefined {
+    return this.#coordinators.get(coordinatorKey(target));
+  }
+
+  /** Fails pending calls when the producer closes. */
+  close(error: KafkaError): void {
+    for (const result of [this.#initResult, this.#endResult, ...this.#offsetResults]) result?.reject(error);
+  }
+
+  #enqueue(request: TransactionalRequest): void {
+    this.#queue.push(request);
+  }
+
+  /** Puts an answered request back at the head, to be sent again after the backoff. */
+  #retry(request: TransactionalRequest, now: number, forgetCoordinator = false, backoffMs = this.#retryBackoffMs): void {
+    if (forgetCoordinator && request.target !== "any") this.#coordinators.delete(coordinatorKey(request.target));
+    this.#queue.unshift(request);
+    this.#notBeforeMs = now + backoffMs;
+  }
+
+  #fenced(error: KafkaError): ProducerFencedError {
+    return error instanceof ProducerFencedError ? error : new ProducerFencedError(
+      `TransactionalId ${this.transactionalId}: the producer was fenced by a newer one with the same transactional id (${error.message})`,
+      error,
+    );
+  }
+
+  #fail(error: KafkaError): void {
+    this.#state = "FATAL_ERROR";
+    this.#lastError = error;
+    this.#queue.length = 0;
+    this.close(error);
   }
 
   /**
-   * Whether a produce error is worth retrying as far as sequences go, asking for an epoch
-   * bump where the broker lost track (Java's `canRetry` for the idempotent producer):
-   * UNKNOWN_PRODUCER_ID always; OUT_OF_ORDER_SEQUENCE_NUMBER when the batch is the very
-   * next one expected, so the gap is real. Returns undefined for other errors.
+   * Handles an answer: done, retried (coordinator moved, busy, transport failure), or a
+   * fenced/fatal error. `onSuccess` runs for error code 0.
    */
-  retryForSequenceError(batch: ProducerBatch, errorCode: number): boolean | undefined {
-    const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
-    const UNKNOWN_PRODUCER_ID = 59;
-    if (errorCode === UNKNOWN_PRODUCER_ID) {
-      if (this.#isCurrent(batch)) this.requestEpochBump();
-      return true;
+  #answer(request: TransactionalRequest, error: KafkaError | undefined, errorCode: number, now: number, onSuccess: () => void): void {
+    this.#inFlight = undefined;
+    if (this.#state === "FATAL_ERROR") return;
+    if (error !== undefined) return this.#retry(request, now, true);
+    if (errorCode === 0) return onSuccess();
+    const failure = errorForCode(errorCode, `TransactionalId ${this.transactionalId} (${request.api.name})`);
+    if (errorCode === NOT_COORDINATOR || errorCode === COORDINATOR_NOT_AVAILABLE) return this.#retry(request, now, true);
+    if (errorCode === COORDINATOR_LOAD_IN_PROGRESS) return this.#retry(request, now);
+    // The coordinator is still finishing the previous transaction: try again soon.
+    if (errorCode === CONCURRENT_TRANSACTIONS) return this.#retry(request, now, false, Math.min(20, this.#retryBackoffMs));
+    if (errorCode === PRODUCER_FENCED || errorCode === INVALID_PRODUCER_EPOCH) return this.#fail(this.#fenced(failure));
+    if (errorInfo(errorCode)?.retriable) return this.#retry(request, now);
+    if (request.api === AddPartitionsToTxnApi || request.api === AddOffsetsToTxnApi || request.api === TxnOffsetCommitApi) {
+      this.#offsetResults.splice(0).forEach((result) => result.reject(failure));
+      if (this.#state === "IN_TRANSACTION") this.#transition("ABORTABLE_ERROR", "handle an error", failure);
+      return;
     }
-    if (errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER) {
-      const state = this.#state(batch);
-      if (this.#isCurrent(batch) && batch.baseSequence === state.lastAckedSequence + 1) this.requestEpochBump();
-      return true;
-    }
-    return undefined;
+    this.#fail(failure);
   }
 
-  /** Batches in flight (stamped, not settled) for the batch's partition, current and stale. */
-  inFlightCount(batch: ProducerBatch): number {
-    const state = this.#state(batch);
-    return state.inFlight.length + state.stale.size;
+  #findCoordinatorRequest(target: { keyType: number; key: string }): TransactionalRequest {
+    const request: TransactionalRequest = {
+      api: FindCoordinatorApi as ApiCodec<unknown, unknown>,
+      target: "any",
+      body: () => ({ keyType: target.keyType, keys: [target.key] }),
+      handle: (body, error, now) => {
+        const coordinator = (body as { coordinators: { nodeId: number; errorCode: number }[] } | undefined)?.coordinators[0];
+        this.#answer(request, error, coordinator?.errorCode ?? 0, now, () => {
+          if (coordinator === undefined || coordinator.nodeId < 0) return this.#retry(request, now);
+          this.#coordinators.set(coordinatorKey(target), coordinator.nodeId);
+        });
+        // A retried lookup is not the request that was waiting: drop it from the head.
+        if (this.#queue[0] === request) this.#queue.shift();
+      },
+    };
+    return request;
   }
 
-  #remove(state: PartitionState, batch: ProducerBatch): void {
-    const index = state.inFlight.indexOf(batch);
-    if (index >= 0) state.inFlight.splice(index, 1);
+  #initProducerIdRequest(): TransactionalRequest {
+    const request: TransactionalRequest = {
+      api: InitProducerIdApi as ApiCodec<unknown, unknown>,
+      target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
+      body: () => ({ transactionalId: this.transactionalId, transactionTimeoutMs: this.#transactionTimeoutMs }),
+      handle: (body, error, now) => {
+        const response = body as { errorCode: number; producerId: bigint; producerEpoch: number } | undefined;
+        this.#answer(request, error, response?.errorCode ?? 0, now, () => {
+          this.#sequences.setProducerIdAndEpoch({ producerId: response!.producerId, epoch: response!.producerEpoch });
+          this.#transition("READY", "complete initTransactions");
+          this.#initResult?.resolve();
+          this.#initResult = undefined;
+        });
+      },
+    };
+    return request;
   }
 
-  #checkForGap(state: PartitionState): void {
-    if (state.inFlight.length === 0 && state.lastAckedSequence + 1 !== state.nextSequence && state.nextSequence !== 0) {
-      this.requestEpochBump();
-    }
+  #addPartitionsRequest(): TransactionalRequest {
+    const topics = [...this.#newPartitions].map(([name, partitions]) => ({ name, partitions: [...partitions] }));
+    this.#newPartitions.clear();
+    const request: TransactionalRequest = {
+      api: AddPartitionsToTxnApi as ApiCodec<unknown, unknown>,
+      target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
+      body: () => ({ transactionalId: this.transactionalId, ...this.#producerFields(), topics }),
+      handle: (body, error, now) => {
+        const results = (body as
+          | { resultsByTopic: { name: string; resultsByPartition: { partitionIndex: number; partitionErrorCode: number }[] }[] }
+          | undefined)
+          ?.resultsByTopic ?? [];
+        const firstError = results.flatMap((t) => t.resultsByPartition).find((p) => p.partitionErrorCode !== 0)?.partitionErrorCode ?? 0;
+        this.#answer(request, error, firstError, now, () => {
+          for (const topic of topics) for (const p of topic.partitions) this.#partitionsInTransaction.add(`${topic.name}\u0000${p}`);
+        });
+      },
+    };
+    return request;
+  }
+
+  #addOffsetsRequest(groupId: string, then: TransactionalRequest, result: Pending): TransactionalRequest {
+    const request: TransactionalRequest = {
+      api: AddOffsetsToTxnApi as ApiCodec<unknown, unknown>,
+      target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
+      body: () => ({ transactionalId: this.transactionalId, ...this.#producerFields(), groupId }),
+      handle: (body, error, now) => {
+        this.#answer(request, error, (body as { errorCode: number } | undefined)?.errorCode ?? 0, now, () => {
+          // The offsets themselves go to the group coordinator next.
+          this.#queue.unshift(then);
+        });
+        if (this.#state === "ABORTABLE_ERROR" || this.#state === "FATAL_ERROR") result.reject(this.#lastError!);
+      },
+    };
+    return request;
+  }
+
+  #txnOffsetCommitRequest(offsets: readonly TransactionOffset[], group: GroupMetadata, result: Pending): TransactionalRequest {
+    const byTopic = new Map<string, TransactionOffset[]>();
+    for (const offset of offsets) byTopic.set(offset.topic, [...(byTopic.get(offset.topic) ?? []), offset]);
+    const request: TransactionalRequest = {
+      api: TxnOffsetCommitApi as ApiCodec<unknown, unknown>,
+      target: { keyType: CoordinatorKeyType.GROUP, key: group.groupId },
+      maxVersion: this.#transactionV2 ? undefined : TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2,
+      body: () => ({
+        transactionalId: this.transactionalId,
+        groupId: group.groupId,
+        ...this.#producerFields(),
+        generationId: group.generationId ?? -1,
+        memberId: group.memberId ?? "",
+        groupInstanceId: group.groupInstanceId ?? null,
+        topics: [...byTopic].map(([name, list]) => ({
+          name,
+          partitions: list.map((o) => ({
+            partitionIndex: o.partition,
+            committedOffset: BigInt(o.offset),
+            committedLeaderEpoch: o.leaderEpoch ?? -1,
+            committedMetadata: o.metadata ?? null,
+          })),
+        })),
+      }),
+      handle: (body, error, now) => {
+        const topics = (body as { topics: { partitions: { errorCode: number }[] }[] } | undefined)?.topics ?? [];
+        const firstError = topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== 0)?.errorCode ?? 0;
+        this.#answer(request, error, firstError, now, () => {
+          this.#offsetResults.splice(this.#offsetResults.indexOf(result), 1);
+          result.resolve();
+        });
+      },
+    };
+    return request;
+  }
+
+  #endTxnRequest(committed: boolean): TransactionalRequest {
+    const request: TransactionalRequest = {
+      api: EndTxnApi as ApiCodec<unknown, unknown>,
+      target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
+      maxVersion: this.#transactionV2 ? undefined : END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2,
+      body: () => ({ transactionalId: this.transactionalId, ...this.#producerFields(), committed }),
+      handle: (body, error, now) => {
+        const response = body as { errorCode: number; producerId: bigint; producerEpoch: number } | undefined;
+        this.#answer(request, error, response?.errorCode ?? 0, now, () => {
+          // Protocol v2: every EndTxn bumps the epoch, and the sequences start again.
+          if (response!.producerId >= 0n) {
+            this.#sequences.setProducerIdAndEpoch({ producerId: response!.producerId, epoch: response!.producerEpoch });
+          }
+          this.#completeTransaction();
+        });
+      },
+    };
+    return request;
+  }
+
+  #completeTransaction(): void {
+    this.#partitionsInTransaction.clear();
+    this.#newPartitions.clear();
+    this.#offsetResults.length = 0;
+    this.#transition("READY", "complete the transaction");
+    this.#endResult?.resolve();
+    this.#endResult = undefined;
+  }
+
+  #producerFields(): { producerId: bigint; producerEpoch: number } {
+    const { producerId, epoch } = this.#sequences.producerIdAndEpoch;
+    return { producerId, producerEpoch: epoch };
+  }
+}
+
+function coordinatorKey(target: { keyType: number; key: string }): string {
+  return `${target.keyType}:${target.key}`;
+}
+
+/**
+ * Races a transactional call against `maxBlockMs`, as every Java transactional method is
+ * bounded; the work goes on, and calling again waits for the same result.
+ *
+ * @example
+ * ```ts
+ * import { withinMaxBlock } from "./transaction_manager.ts";
+ * await withinMaxBlock(Promise.resolve(), 1000, "commitTransaction");
+ * ```
+ */
+export async function withinMaxBlock(work: Promise<void>, maxBlockMs: number, what: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TimeoutError(`${what} did not complete within maxBlockMs (${maxBlockMs} ms)`)), maxBlockMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

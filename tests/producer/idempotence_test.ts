@@ -4,7 +4,7 @@ import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import type { ProduceRequest } from "../../src/protocol/produce.ts";
 import type { InitProducerIdResponse } from "../../src/protocol/init_producer_id.ts";
-import { TransactionManager } from "../../src/producer/transaction_manager.ts";
+import { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
 import { resolveProducerConfig } from "../../src/producer/producer_config.ts";
 import { KafkaProtocolError } from "../../src/protocol/error_codes.ts";
 import { ConfigError, TimeoutError } from "../../src/errors.ts";
@@ -15,7 +15,7 @@ await initCrc32c();
 const INIT_PRODUCER_ID = 22;
 
 function idempotent(overrides = {}, partitions = 2, batchSize = 1024) {
-  const transactions = new TransactionManager();
+  const transactions = new SequenceTracker();
   const t = setup({ guaranteeMessageOrder: false, ...overrides }, partitions, batchSize, transactions);
   /** Answers the pending InitProducerId. */
   const grantId = (producerId = 4000n, producerEpoch = 0, errorCode = 0) => {

@@ -5,7 +5,7 @@ import { RecordAccumulator } from "../../src/producer/record_accumulator.ts";
 import { ProducerMetadata } from "../../src/producer/producer_metadata.ts";
 import type { ProduceRequest, ProduceResponse } from "../../src/protocol/produce.ts";
 import type { MetadataResponse } from "../../src/protocol/metadata.ts";
-import type { TransactionManager } from "../../src/producer/transaction_manager.ts";
+import type { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
 import { FakeClient } from "./fake_client.ts";
 import { bytes, FakeClock, Outcome } from "./producer_fixtures.ts";
 
@@ -58,7 +58,7 @@ export function produceResponse(
   };
 }
 
-export function setup(overrides: Partial<SenderConfig> = {}, partitions = 2, batchSize = 1024, transactions?: TransactionManager) {
+export function setup(overrides: Partial<SenderConfig> = {}, partitions = 2, batchSize = 1024, transactions?: SequenceTracker) {
   const clock = new FakeClock();
   const client = new FakeClient();
   const metadata = new ProducerMetadata([{ host: "b1", port: 9092 }], { metadataMaxAgeMs: 300_000, retryBackoffMs: 100 }, 300_000);
