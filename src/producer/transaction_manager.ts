@@ -129,6 +129,8 @@ export class TransactionManager {
   readonly #coordinators = new Map<string, number>();
   #transactionV2 = false;
   readonly #partitionsInTransaction = new Set<string>();
+  // Whether the coordinator knows of this transaction (a partition or offsets were added), so it needs an EndTxn.
+  #transactionStarted = false;
   readonly #newPartitions = new Map<string, Set<number>>();
   #initResult: Pending | undefined;
   #endResult: Pending | undefined;
@@ -232,7 +234,9 @@ export class TransactionManager {
     const key = `${topic}\u0000${partition}`;
     if (this.#partitionsInTransaction.has(key)) return;
     if (this.#transactionV2) {
+      // Produce v12 adds the partition on the broker.
       this.#partitionsInTransaction.add(key);
+      this.#transactionStarted = true;
       return;
     }
     let partitions = this.#newPartitions.get(topic);
@@ -281,7 +285,7 @@ export class TransactionManager {
   #beginEnd(committed: boolean): Promise<void> {
     const result = this.#endResult = pending();
     // A transaction that touched nothing needs no EndTxn (Java skips it too).
-    if (this.#partitionsInTransaction.size === 0 && this.#offsetResults.length === 0 && this.#newPartitions.size === 0) {
+    if (!this.#transactionStarted) {
       this.#completeTransaction();
     } else {
       this.#enqueue(this.#endTxnRequest(committed));
@@ -450,6 +454,7 @@ export class TransactionManager {
         const firstError = results.flatMap((t) => t.resultsByPartition).find((p) => p.partitionErrorCode !== 0)?.partitionErrorCode ?? 0;
         this.#answer(request, error, firstError, now, () => {
           for (const topic of topics) for (const p of topic.partitions) this.#partitionsInTransaction.add(`${topic.name}\u0000${p}`);
+          this.#transactionStarted = true;
         });
       },
     };
@@ -464,6 +469,7 @@ export class TransactionManager {
       handle: (body, error, now) => {
         this.#answer(request, error, (body as { errorCode: number } | undefined)?.errorCode ?? 0, now, () => {
           // The offsets themselves go to the group coordinator next.
+          this.#transactionStarted = true;
           this.#queue.unshift(then);
         });
         if (this.#state === "ABORTABLE_ERROR" || this.#state === "FATAL_ERROR") result.reject(this.#lastError!);
@@ -500,6 +506,7 @@ export class TransactionManager {
         const topics = (body as { topics: { partitions: { errorCode: number }[] }[] } | undefined)?.topics ?? [];
         const firstError = topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== 0)?.errorCode ?? 0;
         this.#answer(request, error, firstError, now, () => {
+          this.#transactionStarted = true;
           this.#offsetResults.splice(this.#offsetResults.indexOf(result), 1);
           result.resolve();
         });
@@ -529,6 +536,7 @@ export class TransactionManager {
   }
 
   #completeTransaction(): void {
+    this.#transactionStarted = false;
     this.#partitionsInTransaction.clear();
     this.#newPartitions.clear();
     this.#offsetResults.length = 0;

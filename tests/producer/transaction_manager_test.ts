@@ -1,0 +1,269 @@
+/** The transactional state machine alone, driven request by request as the Sender would (after Java's TransactionManagerTest). */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { TransactionManager } from "../../src/producer/transaction_manager.ts";
+import type { TransactionalRequest } from "../../src/producer/transaction_manager.ts";
+import { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
+import { NetworkError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../../src/errors.ts";
+
+const ID = "txn-1";
+
+function setup() {
+  const sequences = new SequenceTracker();
+  const manager = new TransactionManager(ID, 60_000, 100, sequences);
+  let now = 1_000;
+  const next = (incomplete = false) => manager.nextRequest(now, incomplete);
+  const expect = (api: string, incomplete = false): TransactionalRequest => {
+    const request = next(incomplete);
+    assert.equal(request?.api.name, api);
+    return request!;
+  };
+  const answer = (request: TransactionalRequest, body: unknown, error?: NetworkError) => request.handle(body, error, now);
+  const coordinator = (request: TransactionalRequest, nodeId = 1, errorCode = 0) =>
+    answer(request, { throttleTimeMs: 0, coordinators: [{ key: ID, nodeId, host: "b", port: 1, errorCode, errorMessage: null }] });
+  const advance = (ms: number) => now += ms;
+  /** initTransactions through FindCoordinator and InitProducerId. */
+  const init = async (producerId = 77n, epoch = 0) => {
+    const done = manager.initTransactions();
+    coordinator(expect("FindCoordinator"));
+    answer(expect("InitProducerId"), { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: epoch });
+    await done;
+  };
+  return { manager, sequences, next, expect, answer, coordinator, advance, init };
+}
+
+function rejectsWithState(action: () => unknown, state: string) {
+  assert.throws(action, (e: unknown) => e instanceof TransactionStateError && e.state === state && e.message.includes(state));
+}
+
+test("TransactionManager: initTransactions finds the coordinator, gets a producer id and becomes READY", async () => {
+  const t = setup();
+  assert.equal(t.manager.state, "UNINITIALIZED");
+  const done = t.manager.initTransactions();
+  assert.equal(t.manager.state, "INITIALIZING");
+  const find = t.expect("FindCoordinator");
+  assert.equal(find.target, "any");
+  assert.deepEqual(find.body(), { keyType: 1, keys: [ID] });
+  assert.equal(t.next(), undefined, "one request at a time");
+  t.coordinator(find, 3);
+  const init = t.expect("InitProducerId");
+  assert.deepEqual(init.body(), { transactionalId: ID, transactionTimeoutMs: 60_000 });
+  assert.equal(t.manager.coordinatorFor(init.target as { keyType: number; key: string }), 3);
+  t.answer(init, { throttleTimeMs: 0, errorCode: 0, producerId: 77n, producerEpoch: 4 });
+  await done;
+  assert.equal(t.manager.state, "READY");
+  assert.deepEqual(t.sequences.producerIdAndEpoch, { producerId: 77n, epoch: 4 });
+});
+
+test("TransactionManager protocol v1: a new partition is added with AddPartitionsToTxn before its records may go", async () => {
+  const t = setup();
+  await t.init();
+  t.manager.beginTransaction(false);
+  t.manager.ensureSendAllowed();
+  t.manager.addPartition("orders", 2);
+  t.manager.addPartition("orders", 2);
+  t.manager.addPartition("audit", 0);
+  assert.equal(t.manager.isSendToPartitionAllowed("orders", 2), false);
+  const add = t.expect("AddPartitionsToTxn");
+  assert.deepEqual(add.body(), {
+    transactionalId: ID,
+    producerId: 77n,
+    producerEpoch: 0,
+    topics: [{ name: "orders", partitions: [2] }, { name: "audit", partitions: [0] }],
+  });
+  t.answer(add, {
+    throttleTimeMs: 0,
+    resultsByTopic: [{ name: "orders", resultsByPartition: [{ partitionIndex: 2, partitionErrorCode: 0 }] }],
+  });
+  assert.equal(t.manager.isSendToPartitionAllowed("orders", 2), true);
+  assert.equal(t.manager.isSendToPartitionAllowed("audit", 0), true);
+  assert.equal(t.next(), undefined, "a partition is added once per transaction");
+});
+
+test("TransactionManager protocol v2: partitions need no AddPartitionsToTxn, and EndTxn's new epoch restarts the sequences", async () => {
+  const t = setup();
+  await t.init(77n, 0);
+  t.manager.beginTransaction(true);
+  t.manager.addPartition("orders", 0);
+  assert.equal(t.manager.isSendToPartitionAllowed("orders", 0), true);
+  const committing = t.manager.beginCommit();
+  assert.equal(t.next(true), undefined, "EndTxn waits for the transaction's batches");
+  const end = t.expect("EndTxn");
+  assert.equal(end.maxVersion, undefined, "v5 allowed");
+  assert.deepEqual(end.body(), { transactionalId: ID, producerId: 77n, producerEpoch: 0, committed: true });
+  t.answer(end, { throttleTimeMs: 0, errorCode: 0, producerId: 77n, producerEpoch: 1 });
+  await committing;
+  assert.equal(t.manager.state, "READY");
+  assert.deepEqual(t.sequences.producerIdAndEpoch, { producerId: 77n, epoch: 1 });
+});
+
+test("TransactionManager protocol v1 caps EndTxn and TxnOffsetCommit at v4 and sends AddOffsetsToTxn first", async () => {
+  const t = setup();
+  await t.init();
+  t.manager.beginTransaction(false);
+  const offsets = t.manager.sendOffsetsToTransaction([{ topic: "in", partition: 0, offset: 42 }], { groupId: "g" });
+  const addOffsets = t.expect("AddOffsetsToTxn");
+  assert.deepEqual(addOffsets.body(), { transactionalId: ID, producerId: 77n, producerEpoch: 0, groupId: "g" });
+  t.answer(addOffsets, { throttleTimeMs: 0, errorCode: 0 });
+  const findGroup = t.expect("FindCoordinator");
+  assert.deepEqual(findGroup.body(), { keyType: 0, keys: ["g"] });
+  t.coordinator(findGroup, 2);
+  const commit = t.expect("TxnOffsetCommit");
+  assert.equal(commit.maxVersion, 4);
+  const body = commit.body() as { topics: { partitions: { committedOffset: bigint }[] }[] };
+  assert.equal(body.topics[0].partitions[0].committedOffset, 42n);
+  t.answer(commit, { throttleTimeMs: 0, topics: [{ name: "in", partitions: [{ partitionIndex: 0, errorCode: 0 }] }] });
+  await offsets;
+  const ending = t.manager.beginCommit();
+  const end = t.expect("EndTxn");
+  assert.equal(end.maxVersion, 4);
+  t.answer(end, { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
+  await ending;
+  assert.deepEqual(t.sequences.producerIdAndEpoch, { producerId: 77n, epoch: 0 }, "v1 keeps the epoch");
+});
+
+test("TransactionManager protocol v2 commits offsets without AddOffsetsToTxn", async () => {
+  const t = setup();
+  await t.init();
+  t.manager.beginTransaction(true);
+  const offsets = t.manager.sendOffsetsToTransaction([{ topic: "in", partition: 1, offset: 7 }], {
+    groupId: "g",
+    generationId: 3,
+    memberId: "m",
+  });
+  t.coordinator(t.expect("FindCoordinator"), 2);
+  const commit = t.expect("TxnOffsetCommit");
+  assert.equal(commit.maxVersion, undefined);
+  assert.equal((commit.body() as { generationId: number }).generationId, 3);
+  t.answer(commit, { throttleTimeMs: 0, topics: [{ name: "in", partitions: [{ partitionIndex: 1, errorCode: 0 }] }] });
+  await offsets;
+});
+
+test("TransactionManager retries: a moved coordinator is found again, a loading one is asked again, a busy one soon", async () => {
+  const t = setup();
+  const done = t.manager.initTransactions();
+  t.coordinator(t.expect("FindCoordinator"), 1);
+  t.answer(t.expect("InitProducerId"), { throttleTimeMs: 0, errorCode: 16, producerId: -1n, producerEpoch: -1 });
+  assert.equal(t.next(), undefined, "backing off");
+  t.advance(100);
+  t.coordinator(t.expect("FindCoordinator"), 2);
+  t.answer(t.expect("InitProducerId"), { throttleTimeMs: 0, errorCode: 14, producerId: -1n, producerEpoch: -1 });
+  t.advance(100);
+  t.answer(t.expect("InitProducerId"), undefined, new NetworkError("connection reset"));
+  t.advance(100);
+  t.coordinator(t.expect("FindCoordinator"), 2);
+  t.answer(t.expect("InitProducerId"), { throttleTimeMs: 0, errorCode: 0, producerId: 5n, producerEpoch: 0 });
+  await done;
+  t.manager.beginTransaction(true);
+  t.manager.addPartition("t", 0);
+  const ending = t.manager.beginCommit();
+  t.answer(t.expect("EndTxn"), { throttleTimeMs: 0, errorCode: 51, producerId: -1n, producerEpoch: -1 });
+  assert.equal(t.next(), undefined);
+  t.advance(20);
+  t.answer(t.expect("EndTxn"), { throttleTimeMs: 0, errorCode: 0, producerId: 5n, producerEpoch: 1 });
+  await ending;
+});
+
+test("TransactionManager: fencing on InitProducerId or EndTxn is fatal, with ProducerFencedError from then on", async () => {
+  const t = setup();
+  const init = t.manager.initTransactions();
+  t.coordinator(t.expect("FindCoordinator"));
+  t.answer(t.expect("InitProducerId"), { throttleTimeMs: 0, errorCode: 90, producerId: -1n, producerEpoch: -1 });
+  await assert.rejects(init, ProducerFencedError);
+  assert.equal(t.manager.state, "FATAL_ERROR");
+  assert.throws(() => t.manager.ensureSendAllowed(), ProducerFencedError);
+  assert.throws(() => t.manager.beginTransaction(true), ProducerFencedError);
+
+  const u = setup();
+  await u.init();
+  u.manager.beginTransaction(false);
+  u.manager.addPartition("t", 0);
+  u.answer(u.expect("AddPartitionsToTxn"), {
+    throttleTimeMs: 0,
+    resultsByTopic: [{ name: "t", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
+  });
+  const commit = u.manager.beginCommit();
+  u.answer(u.expect("EndTxn"), { throttleTimeMs: 0, errorCode: 47, producerId: -1n, producerEpoch: -1 });
+  await assert.rejects(commit, ProducerFencedError);
+  assert.equal(u.next(), undefined, "nothing more is sent");
+});
+
+test("TransactionManager: an abortable error blocks sends and commit until abortTransaction, which then works", async () => {
+  const t = setup();
+  await t.init();
+  t.manager.beginTransaction(false);
+  t.manager.addPartition("orders", 0);
+  t.answer(t.expect("AddPartitionsToTxn"), {
+    throttleTimeMs: 0,
+    resultsByTopic: [{ name: "orders", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
+  });
+  t.manager.addPartition("secret", 0);
+  t.answer(t.expect("AddPartitionsToTxn"), {
+    throttleTimeMs: 0,
+    resultsByTopic: [{ name: "secret", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 29 }] }],
+  });
+  assert.equal(t.manager.state, "ABORTABLE_ERROR");
+  assert.match(String(t.manager.lastError), /TOPIC_AUTHORIZATION_FAILED/);
+  assert.throws(() => t.manager.ensureSendAllowed(), TransactionAbortedError);
+  assert.throws(() => t.manager.beginCommit(), TransactionAbortedError);
+  const aborting = t.manager.beginAbort();
+  assert.equal(t.manager.isAborting, true);
+  assert.equal(t.manager.beginAbort(), aborting, "calling again waits for the same abort");
+  const end = t.expect("EndTxn");
+  assert.equal((end.body() as { committed: boolean }).committed, false);
+  t.answer(end, { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
+  await aborting;
+  assert.equal(t.manager.state, "READY");
+  t.manager.beginTransaction(false);
+  assert.equal(t.manager.state, "IN_TRANSACTION");
+});
+
+test("TransactionManager: when no partition was ever added, an abort needs no EndTxn", async () => {
+  const t = setup();
+  await t.init();
+  t.manager.beginTransaction(false);
+  t.manager.addPartition("secret", 0);
+  t.answer(t.expect("AddPartitionsToTxn"), {
+    throttleTimeMs: 0,
+    resultsByTopic: [{ name: "secret", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 29 }] }],
+  });
+  await t.manager.beginAbort();
+  assert.equal(t.manager.state, "READY");
+  assert.equal(t.next(), undefined);
+});
+
+test("TransactionManager: a failed batch makes the transaction abortable; a transaction that wrote nothing ends without EndTxn", async () => {
+  const t = setup();
+  await t.init();
+  t.manager.beginTransaction(true);
+  t.manager.handleBatchFailure(new TransactionAbortedError("record too large"));
+  assert.equal(t.manager.state, "ABORTABLE_ERROR");
+  await t.manager.beginAbort();
+  assert.equal(t.manager.state, "READY", "nothing was written: no EndTxn needed");
+  t.manager.beginTransaction(true);
+  await t.manager.beginCommit();
+  assert.equal(t.next(), undefined);
+});
+
+test("TransactionManager rejects every call that its state does not allow, naming the state", async () => {
+  const t = setup();
+  rejectsWithState(() => t.manager.beginTransaction(true), "UNINITIALIZED");
+  rejectsWithState(() => t.manager.beginCommit(), "UNINITIALIZED");
+  rejectsWithState(() => t.manager.beginAbort(), "UNINITIALIZED");
+  rejectsWithState(() => t.manager.sendOffsetsToTransaction([], { groupId: "g" }), "UNINITIALIZED");
+  rejectsWithState(() => t.manager.ensureSendAllowed(), "UNINITIALIZED");
+  await t.init();
+  rejectsWithState(() => t.manager.initTransactions(), "READY");
+  rejectsWithState(() => t.manager.beginCommit(), "READY");
+  rejectsWithState(() => t.manager.beginAbort(), "READY");
+  rejectsWithState(() => t.manager.sendOffsetsToTransaction([], { groupId: "g" }), "READY");
+  rejectsWithState(() => t.manager.ensureSendAllowed(), "READY");
+  t.manager.beginTransaction(true);
+  rejectsWithState(() => t.manager.beginTransaction(true), "IN_TRANSACTION");
+  rejectsWithState(() => t.manager.initTransactions(), "IN_TRANSACTION");
+  t.manager.addPartition("t", 0);
+  void t.manager.beginCommit();
+  rejectsWithState(() => t.manager.beginAbort(), "COMMITTING_TRANSACTION");
+  rejectsWithState(() => t.manager.beginTransaction(true), "COMMITTING_TRANSACTION");
+  rejectsWithState(() => t.manager.ensureSendAllowed(), "COMMITTING_TRANSACTION");
+});
