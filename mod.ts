@@ -23,7 +23,7 @@ export { KafkaProducer } from "./src/producer/kafka_producer.ts";
 export type { ProducerConfig, Serializer } from "./src/producer/producer_config.ts";
 export type { ProducerRecord, RecordData, RecordHeaders, RecordMetadata } from "./src/producer/producer_record.ts";
 export type { Partitioner } from "./src/producer/partitioner.ts";
-export type { GroupMetadata, TransactionOffset } from "./src/producer/transaction_manager.ts";
+export type { GroupMetadata, TransactionOffset } from "./src/producer/transaction_types.ts";
 export { murmur2, partitionForKey } from "./src/producer/partitioner.ts";
 export type { CompressionType } from "./src/compression/mod.ts";
 export { describeCluster } from "./src/admin/describe_cluster.ts";

@@ -26,8 +26,9 @@ import type { ProducerRecord, RecordHeaders, RecordMetadata } from "./producer_r
 import { RecordAccumulator } from "./record_accumulator.ts";
 import { Sender } from "./sender.ts";
 import { SequenceTracker } from "./sequence_tracker.ts";
-import type { GroupMetadata, TransactionOffset } from "./transaction_manager.ts";
-import { TransactionManager, withinMaxBlock } from "./transaction_manager.ts";
+import type { GroupMetadata, TransactionOffset } from "./transaction_types.ts";
+import { TransactionManager } from "./transaction_manager.ts";
+import { withinMaxBlock } from "./transaction_types.ts";
 
 const encoder = new TextEncoder();
 

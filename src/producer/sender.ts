@@ -159,6 +159,12 @@ export class Sender {
         await this.#client.poll(this.#config.retryBackoffMs, now);
         return;
       }
+      // Sequences out of step inside a transaction: the transaction cannot commit (Java makes it abortable too).
+      if (sequences?.epochBumpRequired && (transactions.state === "IN_TRANSACTION" || transactions.state === "COMMITTING_TRANSACTION")) {
+        transactions.handleBatchFailure(
+          new TransactionAbortedError("the broker and the producer disagree on sequence numbers; abort the transaction"),
+        );
+      }
       if (transactions.isAborting) this.#accumulator.abortUndrainedBatches(new TransactionAbortedError("the transaction was aborted"));
       else if (transactions.state === "ABORTABLE_ERROR") this.#accumulator.abortUndrainedBatches(transactions.lastError!);
       // Transactional requests go one at a time, before produce data.

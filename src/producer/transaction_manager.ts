@@ -7,8 +7,7 @@
  *
  * @module
  */
-import type { KafkaError } from "../errors.ts";
-import { ProducerFencedError, TimeoutError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
+import { KafkaError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
 import type { ApiCodec } from "../protocol/api.ts";
 import { errorForCode, errorInfo } from "../protocol/error_codes.ts";
 import { AddOffsetsToTxnApi } from "../protocol/add_offsets_to_txn.ts";
@@ -18,84 +17,8 @@ import { CoordinatorKeyType, FindCoordinatorApi } from "../protocol/find_coordin
 import { InitProducerIdApi } from "../protocol/init_producer_id.ts";
 import { TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2, TxnOffsetCommitApi } from "../protocol/txn_offset_commit.ts";
 import type { SequenceTracker } from "./sequence_tracker.ts";
-
-/** Where a transaction is in its life (Java's `TransactionManager.State`). */
-export type TransactionState =
-  | "UNINITIALIZED"
-  | "INITIALIZING"
-  | "READY"
-  | "IN_TRANSACTION"
-  | "COMMITTING_TRANSACTION"
-  | "ABORTING_TRANSACTION"
-  | "ABORTABLE_ERROR"
-  | "FATAL_ERROR";
-
-const LEGAL_SOURCES: Record<TransactionState, readonly TransactionState[]> = {
-  UNINITIALIZED: [],
-  INITIALIZING: ["UNINITIALIZED", "INITIALIZING"],
-  READY: ["INITIALIZING", "COMMITTING_TRANSACTION", "ABORTING_TRANSACTION"],
-  IN_TRANSACTION: ["READY"],
-  COMMITTING_TRANSACTION: ["IN_TRANSACTION"],
-  ABORTING_TRANSACTION: ["IN_TRANSACTION", "ABORTABLE_ERROR"],
-  ABORTABLE_ERROR: ["IN_TRANSACTION", "COMMITTING_TRANSACTION", "ABORTABLE_ERROR"],
-  FATAL_ERROR: [
-    "UNINITIALIZED",
-    "INITIALIZING",
-    "READY",
-    "IN_TRANSACTION",
-    "COMMITTING_TRANSACTION",
-    "ABORTING_TRANSACTION",
-    "ABORTABLE_ERROR",
-    "FATAL_ERROR",
-  ],
-};
-
-/** The consumer position to commit with a transaction. */
-export interface TransactionOffset {
-  topic: string;
-  partition: number;
-  /** The offset of the next record to consume. */
-  offset: number;
-  metadata?: string | null;
-  leaderEpoch?: number;
-}
-
-/** The consumer group the offsets belong to (Java's `ConsumerGroupMetadata`). */
-export interface GroupMetadata {
-  groupId: string;
-  generationId?: number;
-  memberId?: string;
-  groupInstanceId?: string | null;
-}
-
-/** A request the Sender sends for the transaction manager. */
-export interface TransactionalRequest {
-  readonly api: ApiCodec<unknown, unknown>;
-  /** "any" broker, or the coordinator of a transactional id or group. */
-  readonly target: "any" | { keyType: number; key: string };
-  readonly maxVersion?: number;
-  /** Builds the body now, so it carries the current producer id and epoch. */
-  body(): unknown;
-  /** Takes the outcome: the body, or the transport's error. */
-  handle(body: unknown, error: KafkaError | undefined, now: number): void;
-}
-
-interface Pending {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(error: Error): void;
-}
-
-function pending(): Pending {
-  let resolve!: () => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => {});
-  return { promise, resolve, reject };
-}
+import type { GroupMetadata, Pending, TransactionalRequest, TransactionOffset, TransactionState } from "./transaction_types.ts";
+import { LEGAL_SOURCES, pending } from "./transaction_types.ts";
 
 const COORDINATOR_LOAD_IN_PROGRESS = 14;
 const COORDINATOR_NOT_AVAILABLE = 15;
@@ -536,6 +459,16 @@ export class TransactionManager {
   }
 
   #completeTransaction(): void {
+    if (this.#sequences.epochBumpRequired) {
+      // Protocol v2's EndTxn bumped the epoch already (and cleared this); v1 would need KIP-360's
+      // InitProducerId epoch bump, which this client does not send yet: stop rather than reuse sequences.
+      this.#fail(
+        new KafkaError(
+          `TransactionalId ${this.transactionalId}: sequence numbers are out of step and the epoch cannot be bumped on this cluster; close the producer`,
+        ),
+      );
+      return;
+    }
     this.#transactionStarted = false;
     this.#partitionsInTransaction.clear();
     this.#newPartitions.clear();
@@ -553,28 +486,4 @@ export class TransactionManager {
 
 function coordinatorKey(target: { keyType: number; key: string }): string {
   return `${target.keyType}:${target.key}`;
-}
-
-/**
- * Races a transactional call against `maxBlockMs`, as every Java transactional method is
- * bounded; the work goes on, and calling again waits for the same result.
- *
- * @example
- * ```ts
- * import { withinMaxBlock } from "./transaction_manager.ts";
- * await withinMaxBlock(Promise.resolve(), 1000, "commitTransaction");
- * ```
- */
-export async function withinMaxBlock(work: Promise<void>, maxBlockMs: number, what: string): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TimeoutError(`${what} did not complete within maxBlockMs (${maxBlockMs} ms)`)), maxBlockMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

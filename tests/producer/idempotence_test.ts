@@ -87,7 +87,7 @@ test("idempotence: a retried batch keeps its sequence and goes out before the ba
   t.clock.advance(200);
   await t.sender.runOnce();
   await t.sender.runOnce();
-  const retried = t.client.requests.slice(4).map((r, i) => t.stamps(i + 4)[0].sequence);
+  const retried = t.client.requests.slice(4).map((_, i) => t.stamps(i + 4)[0].sequence);
   assert.deepEqual(retried, [1], "only the lowest sequence goes out until it is acknowledged");
   t.client.respond(produceResponse([{ partition: 0, baseOffset: 1 }]));
   await t.sender.runOnce();

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TransactionManager } from "../../src/producer/transaction_manager.ts";
-import type { TransactionalRequest } from "../../src/producer/transaction_manager.ts";
+import type { TransactionalRequest } from "../../src/producer/transaction_types.ts";
 import { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
 import { NetworkError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../../src/errors.ts";
 

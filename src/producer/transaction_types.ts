@@ -1,0 +1,115 @@
+/**
+ * The vocabulary of transactions: states and their legal transitions, what a caller
+ * passes to sendOffsetsToTransaction, the request shape the Sender sends for the
+ * TransactionManager, and the `maxBlockMs` bound on every transactional call.
+ *
+ * @module
+ */
+import type { KafkaError } from "../errors.ts";
+import { TimeoutError } from "../errors.ts";
+import type { ApiCodec } from "../protocol/api.ts";
+
+/** Where a transaction is in its life (Java's `TransactionManager.State`). */
+export type TransactionState =
+  | "UNINITIALIZED"
+  | "INITIALIZING"
+  | "READY"
+  | "IN_TRANSACTION"
+  | "COMMITTING_TRANSACTION"
+  | "ABORTING_TRANSACTION"
+  | "ABORTABLE_ERROR"
+  | "FATAL_ERROR";
+
+/** For each state, the states it may be entered from. */
+export const LEGAL_SOURCES: Record<TransactionState, readonly TransactionState[]> = {
+  UNINITIALIZED: [],
+  INITIALIZING: ["UNINITIALIZED", "INITIALIZING"],
+  READY: ["INITIALIZING", "COMMITTING_TRANSACTION", "ABORTING_TRANSACTION"],
+  IN_TRANSACTION: ["READY"],
+  COMMITTING_TRANSACTION: ["IN_TRANSACTION"],
+  ABORTING_TRANSACTION: ["IN_TRANSACTION", "ABORTABLE_ERROR"],
+  ABORTABLE_ERROR: ["IN_TRANSACTION", "COMMITTING_TRANSACTION", "ABORTABLE_ERROR"],
+  FATAL_ERROR: [
+    "UNINITIALIZED",
+    "INITIALIZING",
+    "READY",
+    "IN_TRANSACTION",
+    "COMMITTING_TRANSACTION",
+    "ABORTING_TRANSACTION",
+    "ABORTABLE_ERROR",
+    "FATAL_ERROR",
+  ],
+};
+
+/** The consumer position to commit with a transaction. */
+export interface TransactionOffset {
+  topic: string;
+  partition: number;
+  /** The offset of the next record to consume. */
+  offset: number;
+  metadata?: string | null;
+  leaderEpoch?: number;
+}
+
+/** The consumer group the offsets belong to (Java's `ConsumerGroupMetadata`). */
+export interface GroupMetadata {
+  groupId: string;
+  generationId?: number;
+  memberId?: string;
+  groupInstanceId?: string | null;
+}
+
+/** A request the Sender sends for the transaction manager. */
+export interface TransactionalRequest {
+  readonly api: ApiCodec<unknown, unknown>;
+  /** "any" broker, or the coordinator of a transactional id or group. */
+  readonly target: "any" | { keyType: number; key: string };
+  readonly maxVersion?: number;
+  /** Builds the body now, so it carries the current producer id and epoch. */
+  body(): unknown;
+  /** Takes the outcome: the body, or the transport's error. */
+  handle(body: unknown, error: KafkaError | undefined, now: number): void;
+}
+
+/** A result a transactional call waits for. */
+export interface Pending {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** A fresh pending result (its rejection is handled, so an unwatched one never goes unhandled). */
+export function pending(): Pending {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/**
+ * Races a transactional call against `maxBlockMs`, as every Java transactional method is
+ * bounded; the work goes on, and calling again waits for the same result.
+ *
+ * @example
+ * ```ts
+ * import { withinMaxBlock } from "./transaction_manager.ts";
+ * await withinMaxBlock(Promise.resolve(), 1000, "commitTransaction");
+ * ```
+ */
+export async function withinMaxBlock(work: Promise<void>, maxBlockMs: number, what: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TimeoutError(`${what} did not complete within maxBlockMs (${maxBlockMs} ms)`)), maxBlockMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
