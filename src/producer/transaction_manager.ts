@@ -344,18 +344,24 @@ export class TransactionManager {
     return request;
   }
 
-  #initProducerIdRequest(): TransactionalRequest {
+  /** InitProducerId: the first, or (with `bump`) KIP-360's epoch bump of the current id after sequences went out of step. */
+  #initProducerIdRequest(bump = false): TransactionalRequest {
     const request: TransactionalRequest = {
       api: InitProducerIdApi as ApiCodec<unknown, unknown>,
       target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
-      body: () => ({ transactionalId: this.transactionalId, transactionTimeoutMs: this.#transactionTimeoutMs }),
+      body: () => ({
+        transactionalId: this.transactionalId,
+        transactionTimeoutMs: this.#transactionTimeoutMs,
+        ...(bump ? this.#producerFields() : {}),
+      }),
       handle: (body, error, now) => {
         const response = body as { errorCode: number; producerId: bigint; producerEpoch: number } | undefined;
         this.#answer(request, error, response?.errorCode ?? 0, now, () => {
           this.#sequences.setProducerIdAndEpoch({ producerId: response!.producerId, epoch: response!.producerEpoch });
           this.#transition("READY", "complete initTransactions");
-          this.#initResult?.resolve();
+          for (const result of [this.#initResult, this.#endResult]) result?.resolve();
           this.#initResult = undefined;
+          this.#endResult = undefined;
         });
       },
     };
@@ -459,14 +465,13 @@ export class TransactionManager {
   }
 
   #completeTransaction(): void {
-    if (this.#sequences.epochBumpRequired) {
-      // Protocol v2's EndTxn bumped the epoch already (and cleared this); v1 would need KIP-360's
-      // InitProducerId epoch bump, which this client does not send yet: stop rather than reuse sequences.
-      this.#fail(
-        new KafkaError(
-          `TransactionalId ${this.transactionalId}: sequence numbers are out of step and the epoch cannot be bumped on this cluster; close the producer`,
-        ),
-      );
+    if (this.#sequences.epochBumpRequired && this.#state === "ABORTING_TRANSACTION") {
+      // Protocol v1 keeps the epoch across EndTxn: ask the coordinator for a bumped one (KIP-360)
+      // before the next transaction reuses sequences. The abort completes when it arrives.
+      this.#partitionsInTransaction.clear();
+      this.#transactionStarted = false;
+      this.#transition("INITIALIZING", "bump the producer epoch");
+      this.#queue.unshift(this.#initProducerIdRequest(true));
       return;
     }
     this.#transactionStarted = false;

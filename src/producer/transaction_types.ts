@@ -23,7 +23,7 @@ export type TransactionState =
 /** For each state, the states it may be entered from. */
 export const LEGAL_SOURCES: Record<TransactionState, readonly TransactionState[]> = {
   UNINITIALIZED: [],
-  INITIALIZING: ["UNINITIALIZED", "INITIALIZING"],
+  INITIALIZING: ["UNINITIALIZED", "INITIALIZING", "ABORTING_TRANSACTION"],
   READY: ["INITIALIZING", "COMMITTING_TRANSACTION", "ABORTING_TRANSACTION"],
   IN_TRANSACTION: ["READY"],
   COMMITTING_TRANSACTION: ["IN_TRANSACTION"],

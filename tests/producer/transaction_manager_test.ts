@@ -267,3 +267,58 @@ test("TransactionManager rejects every call that its state does not allow, namin
   rejectsWithState(() => t.manager.beginTransaction(true), "COMMITTING_TRANSACTION");
   rejectsWithState(() => t.manager.ensureSendAllowed(), "COMMITTING_TRANSACTION");
 });
+
+test("TransactionManager protocol v1: after sequences went out of step, the abort bumps the epoch with InitProducerId (KIP-360)", async () => {
+  const t = setup();
+  await t.init(77n, 0);
+  t.manager.beginTransaction(false);
+  t.manager.addPartition("t", 0);
+  t.answer(t.expect("AddPartitionsToTxn"), {
+    throttleTimeMs: 0,
+    resultsByTopic: [{ name: "t", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
+  });
+  t.sequences.requestEpochBump();
+  t.manager.handleBatchFailure(new TransactionAbortedError("out of order"));
+  const aborting = t.manager.beginAbort();
+  t.answer(t.expect("EndTxn"), { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
+  assert.equal(t.manager.state, "INITIALIZING");
+  const bump = t.expect("InitProducerId");
+  assert.deepEqual(bump.body(), { transactionalId: ID, transactionTimeoutMs: 60_000, producerId: 77n, producerEpoch: 0 });
+  t.answer(bump, { throttleTimeMs: 0, errorCode: 0, producerId: 77n, producerEpoch: 1 });
+  await aborting;
+  assert.equal(t.manager.state, "READY");
+  assert.deepEqual(t.sequences.producerIdAndEpoch, { producerId: 77n, epoch: 1 });
+  assert.equal(t.sequences.epochBumpRequired, false);
+});
+
+test("TransactionManager retries AddPartitionsToTxn, AddOffsetsToTxn and TxnOffsetCommit on retriable and coordinator errors", async () => {
+  const t = setup();
+  await t.init();
+  t.manager.beginTransaction(false);
+  t.manager.addPartition("t", 0);
+  t.answer(t.expect("AddPartitionsToTxn"), {
+    throttleTimeMs: 0,
+    resultsByTopic: [{ name: "t", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 51 }] }],
+  });
+  t.advance(20);
+  t.answer(t.expect("AddPartitionsToTxn"), {
+    throttleTimeMs: 0,
+    resultsByTopic: [{ name: "t", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
+  });
+  assert.equal(t.manager.isSendToPartitionAllowed("t", 0), true);
+  const offsets = t.manager.sendOffsetsToTransaction([{ topic: "in", partition: 0, offset: 1 }], { groupId: "g" });
+  t.answer(t.expect("AddOffsetsToTxn"), { throttleTimeMs: 0, errorCode: 14 });
+  t.advance(100);
+  t.answer(t.expect("AddOffsetsToTxn"), { throttleTimeMs: 0, errorCode: 0 });
+  t.coordinator(t.expect("FindCoordinator"), 2);
+  t.answer(t.expect("TxnOffsetCommit"), {
+    throttleTimeMs: 0,
+    topics: [{ name: "in", partitions: [{ partitionIndex: 0, errorCode: 16 }] }],
+  });
+  t.advance(100);
+  const again = t.expect("FindCoordinator");
+  assert.deepEqual(again.body(), { keyType: 0, keys: ["g"] }, "the group coordinator is looked up again");
+  t.coordinator(again, 3);
+  t.answer(t.expect("TxnOffsetCommit"), { throttleTimeMs: 0, topics: [{ name: "in", partitions: [{ partitionIndex: 0, errorCode: 0 }] }] });
+  await offsets;
+});
