@@ -25,7 +25,7 @@ const MAX_WASM_OUTPUT = 1 << 30;
 let ready: Promise<void> | undefined;
 
 /**
- * Compiles and instantiates the zstd WebAssembly module, once per process.
+ * Compiles and instantiates the zstd WebAssembly module, once per program (the module is shared).
  *
  * @example
  * ```ts
