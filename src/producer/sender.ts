@@ -297,7 +297,8 @@ export class Sender {
         new TimeoutError(
           `Expiring ${batch.recordCount} record(s) for ${batch.topicPartition}: ${
             now - batch.createdMs
-          } ms has passed since batch creation`,
+          } ms has passed since batch creation` +
+            ` (sent ${batch.attempts} time(s)${this.#sequences ? `; ${this.#sequences.describe(batch)}` : ""})`,
         ),
       );
     }

@@ -170,9 +170,10 @@ export class SequenceTracker {
 
   /**
    * Whether a produce error is worth retrying as far as sequences go, asking for an epoch
-   * bump where the broker lost track (Java's `canRetry` for the idempotent producer):
-   * UNKNOWN_PRODUCER_ID always; OUT_OF_ORDER_SEQUENCE_NUMBER when the batch is the very
-   * next one expected, so the gap is real. Returns undefined for other errors.
+   * bump where the broker lost track (after Java's `canRetry` for the idempotent producer):
+   * UNKNOWN_PRODUCER_ID always; OUT_OF_ORDER_SEQUENCE_NUMBER when the batch is the lowest
+   * sequence not yet acknowledged, so waiting cannot close the gap. Returns undefined for
+   * other errors.
    */
   retryForSequenceError(batch: ProducerBatch, errorCode: number): boolean | undefined {
     const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
@@ -182,8 +183,12 @@ export class SequenceTracker {
       return true;
     }
     if (errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER) {
+      // Bump when nothing before this batch can still fill the gap: it is the lowest
+      // sequence not acknowledged. That covers a real gap (it is the next expected one) and
+      // a broker that moved past it (a broker takes any first sequence from a producer new
+      // to the partition, so a later batch can overtake a first batch that failed).
       const state = this.#state(batch);
-      if (this.#isCurrent(batch) && batch.baseSequence === state.lastAckedSequence + 1) this.requestEpochBump();
+      if (this.#isCurrent(batch) && state.inFlight[0] === batch) this.requestEpochBump();
       return true;
     }
     return undefined;
@@ -193,6 +198,15 @@ export class SequenceTracker {
   inFlightCount(batch: ProducerBatch): number {
     const state = this.#state(batch);
     return state.inFlight.length + state.stale.size;
+  }
+
+  /** The partition's sequence state in words, for error messages about a stuck batch. */
+  describe(batch: ProducerBatch): string {
+    const state = this.#state(batch);
+    const { producerId, epoch } = this.#producerIdAndEpoch;
+    return `producer ${producerId} epoch ${epoch}, batch sequence ${batch.baseSequence}, next ${state.nextSequence}, ` +
+      `acked ${state.lastAckedSequence}, in flight [${state.inFlight.map((b) => b.baseSequence).join(",")}], ` +
+      `stale ${state.stale.size}${this.#epochBumpRequired ? ", epoch bump due" : ""}`;
   }
 
   #remove(state: PartitionState, batch: ProducerBatch): void {

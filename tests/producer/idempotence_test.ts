@@ -188,3 +188,30 @@ test("idempotence is on by default, off silently when a conflicting setting was 
     return true;
   });
 });
+
+test("idempotence: when a later batch overtook a failed first batch, the retried one bumps the epoch instead of retrying forever", async () => {
+  const t = idempotent({}, 1, 100);
+  const first = t.send(0, "x".repeat(60));
+  const second = t.send(0, "y".repeat(60));
+  await t.start();
+  await t.sender.runOnce();
+  await t.sender.runOnce();
+  assert.deepEqual(t.client.requests.slice(1).map((_, i) => t.stamps(i + 1)[0].sequence), [0, 1]);
+  // The first batch met a partition not ready yet; the broker took the second as this producer's first write.
+  t.client.respond(produceResponse([{ partition: 0, errorCode: 6 }]), undefined, undefined, t.clock.now());
+  t.client.respond(produceResponse([{ partition: 0, baseOffset: 0 }]), undefined, undefined, t.clock.now());
+  await t.sender.runOnce();
+  assert.equal(second.metadata?.offset, 0);
+  t.clock.advance(200);
+  await t.sender.runOnce();
+  await t.sender.runOnce();
+  t.client.respond(produceResponse([{ partition: 0, errorCode: 45 }]), undefined, undefined, t.clock.now());
+  await t.sender.runOnce();
+  t.clock.advance(200);
+  await t.sender.runOnce();
+  await t.sender.runOnce();
+  assert.deepEqual(t.stamps().map((s) => [s.epoch, s.sequence]), [[1, 0]], "re-sent under a new epoch");
+  t.client.respond(produceResponse([{ partition: 0, baseOffset: 1 }]));
+  await t.sender.runOnce();
+  assert.equal(first.metadata?.offset, 1, "written (after the record that overtook it), not lost");
+});
