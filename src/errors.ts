@@ -235,3 +235,24 @@ export class TransactionAbortedError extends KafkaError {
     super(message, { cause });
   }
 }
+
+/**
+ * SASL authentication failed: the broker rejected the credentials or the mechanism,
+ * or the broker could not prove it knows the password (a bad SCRAM server signature).
+ * Not retriable: the same credentials will fail again.
+ *
+ * @example
+ * ```ts
+ * import { AuthenticationError } from "./errors.ts";
+ * console.log(new AuthenticationError("SCRAM server signature does not match").retriable); // false
+ * ```
+ */
+export class AuthenticationError extends KafkaError {
+  /**
+   * @param message What failed; never contains the password or token.
+   * @param cause The underlying error, if any.
+   */
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+  }
+}

@@ -4,7 +4,7 @@
  *
  * As a CLI, under any runtime:
  * ```sh
- * deno run -A tools/kafka.ts up [--brokers 1|3] [--version 4.x|3.9.x|4.1.0]
+ * deno run -A tools/kafka.ts up [--brokers 1|3] [--version 4.x|3.9.x|4.1.0] [--security sasl_ssl]
  * bun tools/kafka.ts status
  * node --import ./tools/node_ts_register.mjs tools/kafka.ts down
  * ```
@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import * as path from "node:path";
 import { down, pauseNode, resumeNode, startNode, status, stopNode, up } from "./kafka/cluster.ts";
 import { createTopic, deleteTopic, listTopics } from "./kafka/topics.ts";
+import { parseSecurity } from "./kafka/security.ts";
 
 export {
   type ClusterStatus,
@@ -42,13 +43,20 @@ export {
 export { createTopic, type CreateTopicOptions, deleteTopic, describeTopic, listTopics, type TopicDescription } from "./kafka/topics.ts";
 export { type ClusterState, type NodeState, stateDir } from "./kafka/config.ts";
 export { cacheRoot, type KafkaDist, resolveKafka } from "./kafka/maven.ts";
+export { SASL_MECHANISMS, SASL_USERS, SECURITY_MODES, type SecurityMode, type TlsFiles } from "./kafka/security.ts";
 
 const USAGE = `usage: tools/kafka.ts <command> [options]
 
   up [--brokers N] [--version V] [--auto-create-topics] [--timeout SECONDS]
+     [--security plaintext|ssl|sasl_plaintext|sasl_ssl]
         start a KRaft cluster on 127.0.0.1 (or reuse the running one) and print
         bootstrap.servers=...; N is 1 (default) or 3; V is 4.x (default: newest
-        4.x release), 3.9.x, 3.9, or exact like 4.1.0
+        4.x release), 3.9.x, 3.9, or exact like 4.1.0. A secured mode prints the
+        client settings (librdkafka names) after it, e.g. security.protocol=SSL
+        and ssl.ca.location=<.kafka/security/ca.pem>; SASL users: PLAIN
+        admin/admin-secret and alice/alice-secret, SCRAM-SHA-256/512
+        alice/alice-secret, OAUTHBEARER unsecured JWT. The CA also signed
+        .kafka/security/client.pem + client-key.pem for mTLS.
   down                         stop the cluster and delete its data
   status                       print bootstrap line and nodes; exit 1 if not running
   stop-node ID [--kill]        SIGTERM node ID and wait (--kill: SIGKILL)
@@ -96,6 +104,14 @@ function intArg(value: string | boolean | string[] | undefined, what: string): n
   return Number(value);
 }
 
+function securityArg(value: string) {
+  try {
+    return parseSecurity(value);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 function nodeIdArg(positional: string[]): number {
   if (positional.length !== 1) throw new UsageError("expected exactly one node ID");
   return intArg(positional[0], "node ID")!;
@@ -109,7 +125,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "up": {
-        const { flags, positional } = parseArgs(rest, ["brokers", "version", "timeout"], ["auto-create-topics"]);
+        const { flags, positional } = parseArgs(rest, ["brokers", "version", "timeout", "security"], [
+          "auto-create-topics",
+        ]);
         if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`);
         const timeout = intArg(flags.get("timeout"), "--timeout");
         const res = await up({
@@ -117,12 +135,14 @@ export async function main(argv: string[]): Promise<number> {
           version: flags.get("version") as string | undefined,
           autoCreateTopics: flags.has("auto-create-topics") ? true : undefined,
           timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+          security: flags.has("security") ? securityArg(flags.get("security") as string) : undefined,
           log: progress,
         });
         if (res.reused) {
           progress(`reusing the running cluster (Kafka ${res.state.version}, ${res.state.brokers} node(s))`);
         }
         console.log(`bootstrap.servers=${res.bootstrapServers}`);
+        for (const [k, v] of Object.entries(res.clientSettings)) console.log(`${k}=${v}`);
         return 0;
       }
       case "down": {
@@ -140,12 +160,13 @@ export async function main(argv: string[]): Promise<number> {
         }
         console.log(`bootstrap.servers=${s.bootstrapServers}`);
         console.log(`version=${s.version}`);
+        if (s.security !== "plaintext") console.log(`security=${s.security}`);
         for (const n of s.nodes) {
           const rss = n.rssBytes === null ? "" : ` rss=${Math.round(n.rssBytes / 1048576)}MiB`;
           console.log(
-            `node ${n.id}: pid=${
-              n.pid ?? "-"
-            } port=${n.port} controller=${n.controllerPort} process=${n.process} answering=${n.answering}${rss}`,
+            `node ${n.id}: pid=${n.pid ?? "-"} port=${n.port}${
+              n.internalPort === null ? "" : ` internal=${n.internalPort}`
+            } controller=${n.controllerPort} process=${n.process} answering=${n.answering}${rss}`,
           );
         }
         return s.running ? 0 : 1;

@@ -15,6 +15,8 @@ import { FindCoordinatorApi } from "./find_coordinator.ts";
 import { InitProducerIdApi } from "./init_producer_id.ts";
 import { MetadataApi } from "./metadata.ts";
 import { ProduceApi } from "./produce.ts";
+import { SaslAuthenticateApi } from "./sasl_authenticate.ts";
+import { SaslHandshakeApi } from "./sasl_handshake.ts";
 import { TxnOffsetCommitApi } from "./txn_offset_commit.ts";
 
 /**
@@ -31,6 +33,7 @@ export const SUPPORTED_APIS: readonly ApiCodec<unknown, unknown>[] = [
   ProduceApi,
   MetadataApi,
   FindCoordinatorApi,
+  SaslHandshakeApi,
   ApiVersionsApi,
   CreateTopicsApi,
   DeleteTopicsApi,
@@ -39,6 +42,7 @@ export const SUPPORTED_APIS: readonly ApiCodec<unknown, unknown>[] = [
   AddOffsetsToTxnApi,
   EndTxnApi,
   TxnOffsetCommitApi,
+  SaslAuthenticateApi,
 ];
 
 /**

@@ -103,3 +103,7 @@ export type {
   TxnOffsetCommitResponsePartition,
   TxnOffsetCommitResponseTopic,
 } from "./txn_offset_commit.ts";
+export { SaslHandshakeApi } from "./sasl_handshake.ts";
+export type { SaslHandshakeRequest, SaslHandshakeResponse } from "./sasl_handshake.ts";
+export { SaslAuthenticateApi } from "./sasl_authenticate.ts";
+export type { SaslAuthenticateRequest, SaslAuthenticateResponse } from "./sasl_authenticate.ts";

@@ -38,6 +38,7 @@ test(`examples/cluster_info.ts prints brokers, controller, topics and negotiated
     "Produce",
     "Metadata",
     "FindCoordinator",
+    "SaslHandshake",
     "ApiVersions",
     "CreateTopics",
     "DeleteTopics",
@@ -46,6 +47,7 @@ test(`examples/cluster_info.ts prints brokers, controller, topics and negotiated
     "AddOffsetsToTxn",
     "EndTxn",
     "TxnOffsetCommit",
+    "SaslAuthenticate",
   ];
   for (const api of apis) {
     assert.match(output, new RegExp(`^api node \\d+ ${api} v\\d+ \\(broker \\d+\\.\\.\\d+\\)$`, "m"));

@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
+  adminPort,
   bootstrapOf,
   type ClusterState,
   marksOf,
@@ -17,6 +18,7 @@ import {
   type NodeState,
   readState,
   removeState,
+  securityOf,
   stateDir,
   withLock,
   writeLoggingConfig,
@@ -24,8 +26,9 @@ import {
   writeState,
 } from "./config.ts";
 import { DEFAULT_VERSION_SPEC, resolveKafka, versionMatches } from "./maven.ts";
-import { freePorts, launchDetached, rssBytes, run, signal, sleep, tail, waitGone } from "./procs.ts";
+import { freePorts, launchDetached, portAccepts, rssBytes, run, signal, sleep, tail, waitGone } from "./procs.ts";
 import { withConnection } from "./wire.ts";
+import { clientSettings, ensureCertificates, formatArgs, type SecurityMode, type TlsFiles, tlsFiles, usesTls } from "./security.ts";
 
 /** Options of {@link up}. */
 export interface UpOptions {
@@ -35,6 +38,12 @@ export interface UpOptions {
   version?: string;
   /** Turn on `auto.create.topics.enable` (default off). */
   autoCreateTopics?: boolean;
+  /**
+   * Security protocol of the client listener (default `plaintext`; a running
+   * cluster in another mode is an error, not reused). Secured modes keep a
+   * PLAINTEXT `INTERNAL` listener for inter-broker traffic and the harness.
+   */
+  security?: SecurityMode;
   /** How long to wait for the nodes to serve, in ms (default 90 000). */
   timeoutMs?: number;
   /** Progress messages (default: none). */
@@ -49,6 +58,20 @@ export interface UpResult {
   reused: boolean;
   /** The cluster's state as recorded in state.json. */
   state: ClusterState;
+  /** Security protocol of the client listener. */
+  security: SecurityMode;
+  /**
+   * What a client needs beyond `bootstrap.servers`, as librdkafka properties
+   * (`security.protocol`, `ssl.ca.location`, `sasl.mechanism`, `sasl.username`,
+   * `sasl.password`); empty for plaintext. SASL modes name SCRAM-SHA-512 as
+   * alice; PLAIN (admin/admin-secret, alice/alice-secret), SCRAM-SHA-256
+   * (alice/alice-secret) and OAUTHBEARER (unsecured JWT) work too.
+   */
+  clientSettings: Record<string, string>;
+  /** CA and client certificate/key PEM paths (ssl and sasl_ssl only). */
+  tls: TlsFiles | null;
+  /** PLAINTEXT bootstrap servers of the INTERNAL listener (secured modes), else the same as bootstrapServers. */
+  internalBootstrapServers: string;
 }
 
 /** One node as seen by {@link status}. */
@@ -59,6 +82,8 @@ export interface NodeStatus {
   pid: number | null;
   /** Client port. */
   port: number;
+  /** PLAINTEXT INTERNAL port (secured modes), else null. */
+  internalPort: number | null;
   /** Controller port. */
   controllerPort: number;
   /** `running`, `paused` (SIGSTOP) or `gone`. */
@@ -79,11 +104,26 @@ export interface ClusterStatus {
   bootstrapServers: string | null;
   /** Exact Kafka version, or null. */
   version: string | null;
+  /** Security protocol of the client listener (plaintext with no cluster). */
+  security: SecurityMode;
   /** Per-node details. */
   nodes: NodeStatus[];
 }
 
 const noLog = () => {};
+
+function upResult(state: ClusterState, reused: boolean): UpResult {
+  const security = securityOf(state);
+  return {
+    bootstrapServers: bootstrapOf(state),
+    reused,
+    state,
+    security,
+    clientSettings: clientSettings(security, stateDir()),
+    tls: usesTls(security) ? tlsFiles(stateDir()) : null,
+    internalBootstrapServers: state.nodes.map((n) => `127.0.0.1:${adminPort(n)}`).join(","),
+  };
+}
 
 /**
  * Starts a local KRaft cluster (or reuses the running one) and returns its
@@ -93,6 +133,7 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
   return withLock(async () => {
     const log = opts.log ?? noLog;
     const timeoutMs = opts.timeoutMs ?? 90_000;
+    const security = opts.security ?? "plaintext";
     const existing = readState();
     if (existing) {
       const procs = existing.nodes.map(nodeProc);
@@ -107,6 +148,7 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
           opts.autoCreateTopics !== undefined && opts.autoCreateTopics !== existing.autoCreateTopics
             ? `auto.create.topics.enable=${opts.autoCreateTopics} requested, ${existing.autoCreateTopics} running`
             : "",
+          security !== securityOf(existing) ? `security ${security} requested, ${securityOf(existing)} running` : "",
         ].filter(Boolean);
         if (mismatch.length) {
           throw new Error(`a different cluster is running (${mismatch.join("; ")}); run \`down\` first`);
@@ -118,7 +160,7 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
         }
         writeState(existing);
         await waitServing(existing, existing.nodes, existing.brokers, timeoutMs);
-        return { bootstrapServers: bootstrapOf(existing), reused: true, state: existing };
+        return upResult(existing, true);
       }
       log("previous cluster is no longer running; starting a new one");
       await stopAll(existing, log);
@@ -129,7 +171,9 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
       throw new Error(`--brokers must be 1..9, got ${brokers}`);
     }
     const dist = await resolveKafka(opts.version ?? DEFAULT_VERSION_SPEC, log);
-    const ports = await freePorts(brokers * 2);
+    const secured = security !== "plaintext";
+    const perNode = secured ? 3 : 2;
+    const ports = await freePorts(brokers * perNode);
     const dir = stateDir();
     // Wipe every node folder, including ones a bigger previous cluster left.
     for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
@@ -140,8 +184,9 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
       const nodeDir = path.join(dir, `node-${i + 1}`);
       nodes.push({
         id: i + 1,
-        port: ports[2 * i],
-        controllerPort: ports[2 * i + 1],
+        port: ports[perNode * i],
+        controllerPort: ports[perNode * i + 1],
+        ...(secured ? { internalPort: ports[perNode * i + 2] } : {}),
         dir: nodeDir,
         configPath: path.join(nodeDir, "server.properties"),
         pid: null,
@@ -151,6 +196,7 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
       version: dist.version,
       brokers,
       clusterId: newClusterId(),
+      ...(secured ? { security } : {}),
       autoCreateTopics: opts.autoCreateTopics ?? false,
       libDir: dist.libDir,
       logging: dist.logging,
@@ -158,6 +204,7 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
       nodes,
       startedAt: new Date().toISOString(),
     };
+    if (usesTls(security)) await ensureCertificates(dir, log);
     const loggingFlag = writeLoggingConfig(state.logging);
     log(`formatting ${brokers} node(s) for Kafka ${state.version} (cluster id ${state.clusterId})`);
     await Promise.all(nodes.map((node) => formatNode(state, node, loggingFlag)));
@@ -170,8 +217,8 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
       await stopAll(state, log);
       throw err;
     }
-    log(`Kafka ${state.version} is up with ${brokers} node(s)`);
-    return { bootstrapServers: bootstrapOf(state), reused: false, state };
+    log(`Kafka ${state.version} is up with ${brokers} node(s)${secured ? `, clients on ${security}` : ""}`);
+    return upResult(state, false);
   });
 }
 
@@ -190,14 +237,15 @@ export function down(opts: { graceMs?: number; log?: (message: string) => void }
 /** Reports the cluster recorded in state.json and probes each node. */
 export async function status(): Promise<ClusterStatus> {
   const state = readState();
-  if (!state) return { running: false, bootstrapServers: null, version: null, nodes: [] };
+  if (!state) return { running: false, bootstrapServers: null, version: null, security: "plaintext", nodes: [] };
   const nodes = await Promise.all(state.nodes.map(async (n): Promise<NodeStatus> => {
     const proc = nodeProc(n);
-    const answering = proc === "running" && (await answers(n.port, 1500));
+    const answering = proc === "running" && (await answers(adminPort(n), 1500));
     return {
       id: n.id,
       pid: proc === "gone" ? null : n.pid,
       port: n.port,
+      internalPort: n.internalPort ?? null,
       controllerPort: n.controllerPort,
       process: proc,
       answering,
@@ -209,6 +257,7 @@ export async function status(): Promise<ClusterStatus> {
     running: nodes.some((n) => n.process !== "gone"),
     bootstrapServers: bootstrapOf(state),
     version: state.version,
+    security: securityOf(state),
     nodes,
   };
 }
@@ -302,7 +351,7 @@ async function formatNode(state: ClusterState, node: NodeState, loggingFlag: str
   writeServerProperties(state, node);
   const [java, ...jvm] = nodeCommand(state, node, loggingFlag);
   const args = [...jvm.slice(0, jvm.indexOf("kafka.Kafka")), "kafka.tools.StorageTool", "format"];
-  args.push("-t", state.clusterId, "-c", node.configPath, "--ignore-formatted");
+  args.push("-t", state.clusterId, "-c", node.configPath, "--ignore-formatted", ...formatArgs(securityOf(state)));
   const res = await run(java, args, { timeoutMs: 120_000 });
   fs.writeFileSync(path.join(node.dir, "format.log"), `${res.stdout}${res.stderr}`);
   if (res.code !== 0) {
@@ -320,7 +369,8 @@ async function launchNode(state: ClusterState, node: NodeState, log: (m: string)
     path.join(node.dir, "pid"),
   );
   node.pid = pid;
-  log(`node ${node.id}: pid ${pid}, 127.0.0.1:${node.port} (controller ${node.controllerPort})`);
+  const internal = node.internalPort === undefined ? "" : `, internal ${node.internalPort}`;
+  log(`node ${node.id}: pid ${pid}, 127.0.0.1:${node.port} (controller ${node.controllerPort}${internal})`);
 }
 
 /** Returns whether the broker on `port` answers ApiVersions. */
@@ -352,11 +402,15 @@ async function waitServing(
     for (const node of [...pending]) {
       if (nodeProc(node) === "gone") throw new Error(`node ${node.id} exited during startup${logTails(node)}`);
       try {
-        const md = await withConnection("127.0.0.1", node.port, (c) => c.metadata([]), 3000);
+        const md = await withConnection("127.0.0.1", adminPort(node), (c) => c.metadata([]), 3000);
         const ids = md.brokers.map((b) => b.nodeId);
-        const ok = mustList !== undefined ? ids.includes(mustList) : ids.length >= expectBrokers;
+        let ok = mustList !== undefined ? ids.includes(mustList) : ids.length >= expectBrokers;
+        // Secured: the harness speaks only to INTERNAL; at least check CLIENT listens.
+        if (ok && node.internalPort !== undefined && !(await portAccepts(node.port, 1000))) {
+          ok = false;
+          last.set(node, `client port ${node.port} not accepting connections`);
+        } else if (!ok) last.set(node, `it lists brokers [${ids.join(",")}]`);
         if (ok) pending.delete(node);
-        else last.set(node, `it lists brokers [${ids.join(",")}]`);
       } catch (err) {
         last.set(node, (err as Error).message);
       }

@@ -10,13 +10,19 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoggingKind } from "./maven.ts";
 import { procState, readOr, sleep } from "./procs.ts";
+import { protocolName, type SecurityMode, securityProperties } from "./security.ts";
 
 /** One node of the cluster (combined broker + controller). */
 export interface NodeState {
   /** `node.id`, 1-based. */
   id: number;
-  /** Client (PLAINTEXT) port on 127.0.0.1. */
+  /** Client port on 127.0.0.1 (PLAINTEXT, or the cluster's secured protocol). */
   port: number;
+  /**
+   * In secured modes only: the PLAINTEXT `INTERNAL` listener's port on
+   * 127.0.0.1 (inter-broker traffic and the harness's own admin requests).
+   */
+  internalPort?: number;
   /** Controller (KRaft quorum) port on 127.0.0.1. */
   controllerPort: number;
   /** The node's directory (config, logs, data). */
@@ -35,6 +41,8 @@ export interface ClusterState {
   brokers: number;
   /** KRaft cluster id. */
   clusterId: string;
+  /** Security protocol of the client listener; absent (older state files) = plaintext. */
+  security?: SecurityMode;
   /** Whether `auto.create.topics.enable` is on. */
   autoCreateTopics: boolean;
   /** Directory of the broker's jars. */
@@ -89,6 +97,16 @@ export function removeState(): void {
 /** The `bootstrap.servers` value of a cluster. */
 export function bootstrapOf(state: ClusterState): string {
   return state.nodes.map((n) => `127.0.0.1:${n.port}`).join(",");
+}
+
+/** The security mode of a cluster (plaintext when not recorded). */
+export function securityOf(state: ClusterState): SecurityMode {
+  return state.security ?? "plaintext";
+}
+
+/** The PLAINTEXT port the harness itself talks to: the client port, or INTERNAL in secured modes. */
+export function adminPort(node: NodeState): number {
+  return node.internalPort ?? node.port;
 }
 
 /** The strings that must appear in a JVM's command line for it to count as this node's. */
@@ -160,11 +178,8 @@ export function writeServerProperties(state: ClusterState, node: NodeState): voi
     // A static voter set works on 3.9 and 4.x alike (4.x's dynamic quorum
     // would need --standalone / --initial-controllers at format time).
     "controller.quorum.voters": voters,
-    "listeners": `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-    "advertised.listeners": `PLAINTEXT://127.0.0.1:${node.port}`,
-    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    ...listenerProperties(state, node),
     "controller.listener.names": "CONTROLLER",
-    "inter.broker.listener.name": "PLAINTEXT",
     "log.dirs": path.join(node.dir, "data"),
     "num.partitions": 1,
     "auto.create.topics.enable": state.autoCreateTopics,
@@ -185,6 +200,35 @@ export function writeServerProperties(state: ClusterState, node: NodeState): voi
   const text = Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n");
   fs.mkdirSync(node.dir, { recursive: true });
   fs.writeFileSync(node.configPath, `# Written by tools/kafka.ts; regenerated on every fresh up.\n${text}\n`);
+}
+
+/**
+ * Listener layout. Plaintext: `PLAINTEXT` (clients, inter-broker) and
+ * `CONTROLLER`. Secured: `CLIENT` with the chosen protocol, plus a PLAINTEXT
+ * `INTERNAL` listener for inter-broker traffic and the harness, and
+ * `CONTROLLER`; all on 127.0.0.1.
+ */
+function listenerProperties(state: ClusterState, node: NodeState): Record<string, string> {
+  const security = securityOf(state);
+  const controller = `CONTROLLER://127.0.0.1:${node.controllerPort}`;
+  if (security === "plaintext") {
+    return {
+      "listeners": `PLAINTEXT://127.0.0.1:${node.port},${controller}`,
+      "advertised.listeners": `PLAINTEXT://127.0.0.1:${node.port}`,
+      "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      "inter.broker.listener.name": "PLAINTEXT",
+    };
+  }
+  if (node.internalPort === undefined) throw new Error(`node ${node.id} has no INTERNAL port recorded`);
+  const client = `CLIENT://127.0.0.1:${node.port}`;
+  const internal = `INTERNAL://127.0.0.1:${node.internalPort}`;
+  return {
+    "listeners": `${client},${internal},${controller}`,
+    "advertised.listeners": `${client},${internal}`,
+    "listener.security.protocol.map": `CLIENT:${protocolName(security)},INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT`,
+    "inter.broker.listener.name": "INTERNAL",
+    ...securityProperties(security, stateDir()),
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 
 import { requireRunning } from "./cluster.ts";
-import { type ClusterState, nodeProc } from "./config.ts";
+import { adminPort, type ClusterState, nodeProc } from "./config.ts";
 import { sleep } from "./procs.ts";
 import { ErrorCode, errorName, KafkaWireError, type TopicInfo, withConnection } from "./wire.ts";
 
@@ -170,7 +170,7 @@ async function onAnyNode<T>(state: ClusterState, deadline: number, fn: (c: Conn)
   do {
     for (const node of liveNodes(state)) {
       try {
-        return await withConnection("127.0.0.1", node.port, fn, 35_000);
+        return await withConnection("127.0.0.1", adminPort(node), fn, 35_000);
       } catch (err) {
         lastErr = err;
       }
@@ -189,7 +189,7 @@ async function eachLiveNode<T>(state: ClusterState, deadline: number, fn: (c: Co
     liveNodes(state).map(async (node) => {
       for (;;) {
         try {
-          return await withConnection("127.0.0.1", node.port, fn, 10_000);
+          return await withConnection("127.0.0.1", adminPort(node), fn, 10_000);
         } catch (err) {
           if (Date.now() > deadline) throw err;
           await sleep(250);

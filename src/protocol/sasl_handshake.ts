@@ -1,0 +1,76 @@
+/**
+ * SaslHandshake (key 17), versions 0-1: pick a SASL mechanism before authenticating.
+ *
+ * Version 0 is followed by raw SASL tokens on the socket (no Kafka framing); version 1
+ * (KIP-152) is followed by SaslAuthenticate requests, which is what this client uses.
+ *
+ * @module
+ */
+
+import type { ApiCodec } from "./api.ts";
+import { readArray, readString, writeString } from "./fields.ts";
+import type { Reader } from "./reader.ts";
+import type { Writer } from "./writer.ts";
+
+/**
+ * A SaslHandshake request.
+ *
+ * @example
+ * ```ts
+ * import type { SaslHandshakeRequest } from "./sasl_handshake.ts";
+ * const req: SaslHandshakeRequest = { mechanism: "SCRAM-SHA-512" };
+ * console.log(req.mechanism);
+ * ```
+ */
+export interface SaslHandshakeRequest {
+  /** The SASL mechanism chosen by the client, e.g. "PLAIN". */
+  mechanism: string;
+}
+
+/**
+ * A SaslHandshake response.
+ *
+ * @example
+ * ```ts
+ * import type { SaslHandshakeResponse } from "./sasl_handshake.ts";
+ * const res: SaslHandshakeResponse = { errorCode: 33, mechanisms: ["PLAIN"] };
+ * console.log(res.mechanisms.includes("PLAIN"));
+ * ```
+ */
+export interface SaslHandshakeResponse {
+  /** The error code, or 0 (33 is UNSUPPORTED_SASL_MECHANISM). */
+  errorCode: number;
+  /** The mechanisms enabled on the broker's listener. */
+  mechanisms: string[];
+}
+
+/**
+ * The SaslHandshake codec, versions 0-1 (never flexible: KAFKA-9577 keeps it from
+ * being bumped). Both versions have the same body.
+ *
+ * @example
+ * ```ts
+ * import { encodeRequest } from "./api.ts";
+ * import { SaslHandshakeApi } from "./sasl_handshake.ts";
+ * const frame = encodeRequest(SaslHandshakeApi, 1, 1, "client", { mechanism: "PLAIN" });
+ * console.log(frame.length); // 27
+ * ```
+ */
+export const SaslHandshakeApi: ApiCodec<SaslHandshakeRequest, SaslHandshakeResponse> = {
+  name: "SaslHandshake",
+  key: 17,
+  minVersion: 0,
+  maxVersion: 1,
+  flexibleFrom: Infinity,
+
+  encodeRequest(w: Writer, _version: number, request: SaslHandshakeRequest): void {
+    writeString(w, false, request.mechanism);
+  },
+
+  decodeResponse(r: Reader, _version: number): SaslHandshakeResponse {
+    return {
+      errorCode: r.int16(),
+      mechanisms: readArray(r, false, (x) => readString(x, false, "mechanism"), "mechanisms"),
+    };
+  },
+};
