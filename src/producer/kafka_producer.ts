@@ -140,11 +140,12 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     return this.#trackPending(waiting);
   }
 
-  #trackPending(appended: Promise<RecordMetadata>): Promise<RecordMetadata> {
-    const done = appended.then(() => {}, () => {});
+  /** Lets flush and close wait for `work` too, whatever its outcome; returns it unchanged. */
+  #trackPending<T>(work: Promise<T>): Promise<T> {
+    const done = work.then(() => {}, () => {});
     this.#pendingAppends.add(done);
     done.then(() => this.#pendingAppends.delete(done));
-    return appended;
+    return work;
   }
 
   #sendToKnownTopic(record: ProducerRecord<K, V>, partitionCount: number): Promise<RecordMetadata> {
@@ -174,9 +175,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       if (appended !== undefined) {
         appended.catch(reject);
         // Until it is in a batch, flush and close must wait for it too.
-        const done = appended.catch(() => {});
-        this.#pendingAppends.add(done);
-        done.then(() => this.#pendingAppends.delete(done));
+        this.#trackPending(appended);
       }
     });
   }

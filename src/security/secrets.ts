@@ -4,13 +4,14 @@
  *
  * @module
  */
+import { DENO_INSPECT, NODE_INSPECT } from "../runtimes/inspect.ts";
 
 const HIDDEN = "[hidden]";
 
 /**
  * A secret string (a password or token). The value sits in a private field and every
  * way of printing the object — `JSON.stringify`, `String()`, template literals,
- * `console.log`, Node's `util.inspect`, `Deno.inspect`, Bun's inspector — shows
+ * `console.log`, Node's `util.inspect`, Deno's and Bun's inspectors — shows
  * `[hidden]`. Only {@linkcode Secret.reveal} returns the value.
  *
  * @example
@@ -75,12 +76,12 @@ export class Secret {
   }
 
   /** `[hidden]`, for Node's `util.inspect` and `console.log` (Bun honours it too). */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
+  [NODE_INSPECT](): string {
     return HIDDEN;
   }
 
-  /** `[hidden]`, for `Deno.inspect` and Deno's `console.log`. */
-  [Symbol.for("Deno.customInspect")](): string {
+  /** `[hidden]`, for Deno's inspector and `console.log`. */
+  [DENO_INSPECT](): string {
     return HIDDEN;
   }
 }
