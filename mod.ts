@@ -29,9 +29,15 @@ export type { CompressionType } from "./src/compression/mod.ts";
 export { describeCluster } from "./src/admin/describe_cluster.ts";
 export type { ClusterDescription, NegotiatedApi } from "./src/admin/describe_cluster.ts";
 export type { ClientConfig } from "./src/client/client_config.ts";
+export type { Pem, SaslMechanismSetting, SaslOptions, SslOptions } from "./src/client/security_config.ts";
+export type { OAuthBearerToken, OAuthBearerTokenProvider } from "./src/security/sasl_oauthbearer.ts";
+export { Secret } from "./src/security/secrets.ts";
+export { consoleLogger, silentLogger } from "./src/logger.ts";
+export type { Logger, LogLevel } from "./src/logger.ts";
 export type { BrokerNode, PartitionInfo, TopicInfo } from "./src/client/metadata.ts";
 export type { TlsOptions, Transport, TransportAddress, TransportEvents, TransportSocket } from "./src/net/transport.ts";
 export {
+  AuthenticationError,
   ClosedError,
   ConfigError,
   CorruptResponseError,
@@ -40,6 +46,7 @@ export {
   ProducerFencedError,
   RecordTooLargeError,
   SerializationError,
+  SslAuthenticationError,
   TimeoutError,
   TransactionAbortedError,
   TransactionStateError,

@@ -256,3 +256,25 @@ export class AuthenticationError extends KafkaError {
     super(message, { cause });
   }
 }
+
+/**
+ * The TLS handshake failed: the broker's certificate did not verify (unknown issuer,
+ * expired, wrong host name), or the broker refused ours. As in the Java client, this
+ * is an authentication failure: retrying with the same settings fails again.
+ *
+ * @example
+ * ```ts
+ * import { AuthenticationError, SslAuthenticationError } from "./errors.ts";
+ * const err = new SslAuthenticationError("TLS handshake with 127.0.0.1:9093 failed: unknown issuer");
+ * console.log(err instanceof AuthenticationError, err.retriable); // true false
+ * ```
+ */
+export class SslAuthenticationError extends AuthenticationError {
+  /**
+   * @param message What failed, naming the broker address.
+   * @param cause The runtime's TLS error.
+   */
+  constructor(message: string, cause?: unknown) {
+    super(message, cause);
+  }
+}

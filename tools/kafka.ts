@@ -43,12 +43,21 @@ export {
 export { createTopic, type CreateTopicOptions, deleteTopic, describeTopic, listTopics, type TopicDescription } from "./kafka/topics.ts";
 export { type ClusterState, type NodeState, stateDir } from "./kafka/config.ts";
 export { cacheRoot, type KafkaDist, resolveKafka } from "./kafka/maven.ts";
-export { SASL_MECHANISMS, SASL_USERS, SECURITY_MODES, type SecurityMode, type TlsFiles } from "./kafka/security.ts";
+export {
+  REAUTH_TEST_MS,
+  SASL_MECHANISMS,
+  SASL_USERS,
+  SECURED_LISTENERS,
+  type SecuredListener,
+  SECURITY_MODES,
+  type SecurityMode,
+  type TlsFiles,
+} from "./kafka/security.ts";
 
 const USAGE = `usage: tools/kafka.ts <command> [options]
 
   up [--brokers N] [--version V] [--auto-create-topics] [--timeout SECONDS]
-     [--security plaintext|ssl|sasl_plaintext|sasl_ssl]
+     [--security plaintext|ssl|sasl_plaintext|sasl_ssl|all]
         start a KRaft cluster on 127.0.0.1 (or reuse the running one) and print
         bootstrap.servers=...; N is 1 (default) or 3; V is 4.x (default: newest
         4.x release), 3.9.x, 3.9, or exact like 4.1.0. A secured mode prints the
@@ -56,7 +65,10 @@ const USAGE = `usage: tools/kafka.ts <command> [options]
         and ssl.ca.location=<.kafka/security/ca.pem>; SASL users: PLAIN
         admin/admin-secret and alice/alice-secret, SCRAM-SHA-256/512
         alice/alice-secret, OAUTHBEARER unsecured JWT. The CA also signed
-        .kafka/security/client.pem + client-key.pem for mTLS.
+        .kafka/security/client.pem + client-key.pem for mTLS. "all" keeps a
+        PLAINTEXT client listener and adds ssl, sasl_plaintext (sessions of
+        10 s, so clients re-authenticate), sasl_ssl and mtls (client
+        certificate required) listeners, printed as listener.<name>=...
   down                         stop the cluster and delete its data
   status                       print bootstrap line and nodes; exit 1 if not running
   stop-node ID [--kill]        SIGTERM node ID and wait (--kill: SIGKILL)
@@ -143,6 +155,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         console.log(`bootstrap.servers=${res.bootstrapServers}`);
         for (const [k, v] of Object.entries(res.clientSettings)) console.log(`${k}=${v}`);
+        for (const [k, v] of Object.entries(res.securedListeners ?? {})) console.log(`listener.${k}=${v}`);
+        if (res.securedListeners && res.tls) console.log(`ssl.ca.location=${res.tls.caPath}`);
         return 0;
       }
       case "down": {

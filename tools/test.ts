@@ -5,13 +5,15 @@
  *   deno task test [--runtime deno|bun|node ...] [--compat 3.9.x ...] [--keep-broker] [FILTER_PATH ...]
  *
  * `--compat V` then runs the integration tests again against Kafka V (CI: 3.9.x).
+ * The broker runs the harness's `--security all` layout, so the TLS and SASL tests
+ * find their listeners in KAFKA_SECURED_LISTENERS.
  */
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { down, up } from "./kafka.ts";
+import { down, up, type UpResult } from "./kafka.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
@@ -102,6 +104,12 @@ async function runSuite(label: string, runtimes: Runtime[], files: string[], env
   return broken;
 }
 
+/** The secured listeners and PEM paths, as the JSON `tests/support/broker.ts` reads. */
+function securedListenersEnv(cluster: UpResult): string {
+  if (cluster.securedListeners === null || cluster.tls === null) throw new Error("the harness started no secured listeners");
+  return JSON.stringify({ ...cluster.securedListeners, ...cluster.tls });
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const runtimes: Runtime[] = [];
@@ -126,10 +134,11 @@ async function main(): Promise<number> {
   let broken = false;
   let startedBroker = false;
   const startBroker = async (version?: string) => {
-    const cluster = await up({ version, log: (message) => console.error(message) });
+    // "all": a PLAINTEXT client listener plus SSL, SASL and mTLS listeners for the security tests.
+    const cluster = await up({ version, security: "all", log: (message) => console.error(message) });
     startedBroker ||= !cluster.reused;
     console.log(`bootstrap.servers=${cluster.bootstrapServers} (Kafka ${cluster.state.version})`);
-    return { KAFKA_BOOTSTRAP_SERVERS: cluster.bootstrapServers };
+    return { KAFKA_BOOTSTRAP_SERVERS: cluster.bootstrapServers, KAFKA_SECURED_LISTENERS: securedListenersEnv(cluster) };
   };
 
   const env = external ? {} : await startBroker();

@@ -5,8 +5,13 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import type { TlsOptions, Transport } from "../net/transport.ts";
+import type { Transport } from "../net/transport.ts";
 import type { RuntimeName } from "../net/runtime_transport.ts";
+import type { SaslConfig } from "../security/mod.ts";
+import type { Logger } from "../logger.ts";
+import { silentLogger } from "../logger.ts";
+import type { ResolvedTls, SaslOptions, SslOptions } from "./security_config.ts";
+import { resolveSasl, resolveTls } from "./security_config.ts";
 
 /** The connection settings a user may give. */
 export interface ClientConfig {
@@ -36,8 +41,12 @@ export interface ClientConfig {
   maxResponseSize?: number;
   /** Which sockets to use: a runtime's name or your own {@link Transport} (default: detected). */
   transport?: RuntimeName | Transport;
-  /** TLS for every connection (`security.protocol=SSL`): `true` for defaults, or options. */
-  ssl?: boolean | TlsOptions;
+  /** TLS for every connection (`security.protocol=SSL`/`SASL_SSL`): `true` for the runtime's CAs, or options. */
+  ssl?: boolean | SslOptions;
+  /** SASL authentication after connecting (`security.protocol=SASL_*`, `sasl.mechanism`, `sasl.jaas.config`). */
+  sasl?: SaslOptions;
+  /** Where log lines go (default: nowhere). */
+  logger?: Logger;
 }
 
 /** {@link ClientConfig} with every default filled in and the bootstrap list parsed. */
@@ -55,7 +64,9 @@ export interface ResolvedClientConfig {
   retryBackoffMaxMs: number;
   maxResponseSize: number;
   transport: RuntimeName | Transport | undefined;
-  tls: TlsOptions | undefined;
+  tls: ResolvedTls | undefined;
+  sasl: SaslConfig | undefined;
+  logger: Logger;
   clientSoftwareName: string;
   clientSoftwareVersion: string;
 }
@@ -143,9 +154,11 @@ export function resolveClientConfig(config: ClientConfig): ResolvedClientConfig 
   ) {
     throw new ConfigError("transport", `must be "deno", "bun", "node" or an object with connect(); got ${JSON.stringify(transport)}`);
   }
-  const ssl = config.ssl;
-  if (ssl !== undefined && typeof ssl !== "boolean" && (ssl === null || typeof ssl !== "object")) {
-    throw new ConfigError("ssl", "must be true, false or an object of TLS options");
+  const logger = config.logger ?? silentLogger;
+  for (const level of ["debug", "info", "warn", "error"] as const) {
+    if (typeof logger?.[level] !== "function") {
+      throw new ConfigError("logger", `must have debug, info, warn and error methods; ${level} is missing`);
+    }
   }
   return {
     bootstrap,
@@ -164,7 +177,9 @@ export function resolveClientConfig(config: ClientConfig): ResolvedClientConfig 
     retryBackoffMaxMs: Math.max(retryBackoffMs, integerSetting(config, "retryBackoffMaxMs", 1000, 0)),
     maxResponseSize: integerSetting(config, "maxResponseSize", 100 * 1024 * 1024, 64, 2_147_483_647),
     transport,
-    tls: ssl === true ? {} : ssl === false || ssl === undefined ? undefined : ssl,
+    tls: resolveTls(config.ssl),
+    sasl: resolveSasl(config.sasl),
+    logger,
     clientSoftwareName: CLIENT_SOFTWARE.name,
     clientSoftwareVersion: CLIENT_SOFTWARE.version,
   };

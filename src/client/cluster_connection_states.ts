@@ -8,7 +8,7 @@
 import { ExponentialBackoff } from "./exponential_backoff.ts";
 
 /** Where a node's connection is in its life. */
-export type ConnectionState = "disconnected" | "connecting" | "checking_api_versions" | "ready";
+export type ConnectionState = "disconnected" | "connecting" | "checking_api_versions" | "authenticating" | "ready";
 
 interface NodeState {
   state: ConnectionState;
@@ -113,6 +113,11 @@ export class ClusterConnectionStates {
     this.#require(nodeId).state = "checking_api_versions";
   }
 
+  /** SASL authentication (or re-authentication) runs; the connection takes no other requests. */
+  authenticating(nodeId: number): void {
+    this.#require(nodeId).state = "authenticating";
+  }
+
   /** The node is ready for requests; failures are forgiven. */
   ready(nodeId: number): void {
     const node = this.#require(nodeId);
@@ -148,10 +153,10 @@ export class ClusterConnectionStates {
     return this.#nodes.get(nodeId)?.state === "connecting";
   }
 
-  /** Whether the socket is open (ready or still checking API versions). */
+  /** Whether the socket is open (ready, or still checking API versions or authenticating). */
   isConnected(nodeId: number): boolean {
     const state = this.#nodes.get(nodeId)?.state;
-    return state === "ready" || state === "checking_api_versions";
+    return state === "ready" || state === "checking_api_versions" || state === "authenticating";
   }
 
   /** When the node's current connection attempt times out, or Infinity when none is under way. */

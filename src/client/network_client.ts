@@ -5,10 +5,17 @@
  *
  * @module
  */
-import { ClosedError, CorruptResponseError, KafkaError, NetworkError, TimeoutError, UnsupportedVersionError } from "../errors.ts";
+import {
+  AuthenticationError,
+  ClosedError,
+  CorruptResponseError,
+  KafkaError,
+  NetworkError,
+  TimeoutError,
+  UnsupportedVersionError,
+} from "../errors.ts";
 import type { ApiCodec } from "../protocol/api.ts";
-import { decodeResponse, encodeRequest, negotiateVersion, responseCorrelationId } from "../protocol/api.ts";
-import type { ApiVersionsResponse } from "../protocol/api_versions.ts";
+import { decodeResponse, encodeRequest, responseCorrelationId } from "../protocol/api.ts";
 import { ApiVersionsApi } from "../protocol/api_versions.ts";
 import type { Clock } from "../clock.ts";
 import type { Selectable } from "../net/selector.ts";
@@ -18,6 +25,8 @@ import { ClusterConnectionStates } from "./cluster_connection_states.ts";
 import { InFlightRequests } from "./in_flight_requests.ts";
 import type { BrokerNode, Metadata } from "./metadata.ts";
 import { MetadataUpdater } from "./metadata_updater.ts";
+import { ConnectionSetup, type NodeApiVersions } from "./connection_setup.ts";
+import { transportTlsOptions } from "./security_config.ts";
 
 /** The settings the NetworkClient uses, already validated by `resolveClientConfig`. */
 export type NetworkClientConfig = Pick<
@@ -32,10 +41,11 @@ export type NetworkClientConfig = Pick<
   | "clientSoftwareName"
   | "clientSoftwareVersion"
   | "tls"
+  | "sasl"
+  | "logger"
 >;
 
-/** The versions of each API (by key) that one broker supports. */
-export type NodeApiVersions = ReadonlyMap<number, { minVersion: number; maxVersion: number }>;
+export type { NodeApiVersions } from "./connection_setup.ts";
 
 /**
  * Talks to the brokers. Not safe to `poll` from two loops at once: one owner (the
@@ -62,12 +72,13 @@ export class NetworkClient {
   readonly #states: ClusterConnectionStates;
   readonly #inFlight: InFlightRequests;
   readonly #updater: MetadataUpdater;
-  readonly #apiVersions = new Map<number, NodeApiVersions>();
   readonly #lastErrors = new Map<number, KafkaError>();
-  // The newest cluster-wide finalized feature levels any broker reported (e.g. transaction.version).
-  #finalizedFeatures: { epoch: bigint; levels: Map<string, number> } = { epoch: -1n, levels: new Map() };
+  // ApiVersions, SASL and what the brokers reported on connecting.
+  readonly #setup: ConnectionSetup;
   // Failures decided at send time, reported by the next poll.
   #aborted: ClientResponse[] = [];
+  // The latest refused authentication not yet taken by the owner (see takeAuthenticationFailure).
+  #authenticationFailure: AuthenticationError | undefined;
   #correlation = 0;
   #polling = false;
   #closed = false;
@@ -87,6 +98,14 @@ export class NetworkClient {
     this.#states = new ClusterConnectionStates(config, random);
     this.#inFlight = new InFlightRequests(config.maxInFlightRequestsPerConnection);
     this.#updater = new MetadataUpdater(metadata, this, config.requestTimeoutMs, config.reconnectBackoffMs);
+    this.#setup = new ConnectionSetup(config, {
+      states: this.#states,
+      sendInternal: (spec, now) => this.sendInternal(spec, now),
+      inFlightRequestCount: (nodeId) => this.#inFlight.count(nodeId),
+      failConnection: (nodeId, error) => this.#failConnection(nodeId, error),
+      wakeup: () => this.#selector.wakeup(),
+      now: () => clock.now(),
+    }, random);
   }
 
   /** The metadata this client keeps fresh. */
@@ -143,21 +162,30 @@ export class NetworkClient {
     return this.#lastErrors.get(nodeId);
   }
 
+  /**
+   * The latest authentication failure (SASL or TLS) since the last call, then forgets
+   * it. The producer fails what waits on the cluster with it instead of retrying
+   * until its timeouts, since the same credentials will fail again.
+   */
+  takeAuthenticationFailure(): AuthenticationError | undefined {
+    const failure = this.#authenticationFailure;
+    this.#authenticationFailure = undefined;
+    return failure;
+  }
+
   /** A cluster-wide finalized feature level (such as "transaction.version"), 0 when none was reported. */
   finalizedFeatureLevel(name: string): number {
-    return this.#finalizedFeatures.levels.get(name) ?? 0;
+    return this.#setup.finalizedFeatureLevel(name);
   }
 
   /** The API versions the node reported, once its handshake is done. */
   nodeApiVersions(nodeId: number): NodeApiVersions | undefined {
-    return this.#apiVersions.get(nodeId);
+    return this.#setup.nodeApiVersions(nodeId);
   }
 
   /** The version of `api` this client would use with the node, or undefined when none is common. */
   negotiatedVersion(nodeId: number, api: ApiCodec<unknown, unknown>): number | undefined {
-    const range = this.#apiVersions.get(nodeId)?.get(api.key);
-    if (range === undefined) return undefined;
-    return negotiateVersion(api, range.minVersion, range.maxVersion) ?? undefined;
+    return this.#setup.negotiatedVersion(nodeId, api);
   }
 
   /** Unanswered requests to a node, or to all nodes. */
@@ -170,7 +198,9 @@ export class NetworkClient {
     const node = this.#metadata.cluster.node(nodeId);
     if (node === undefined) throw new Error(`node ${nodeId} is not in the cluster metadata`);
     this.#states.connecting(nodeId, now);
-    this.#selector.connect(nodeId, { host: node.host, port: node.port, tls: this.#config.tls });
+    const tls = this.#config.tls;
+    this.#config.logger.debug(`connecting to node ${nodeId} at ${node.host}:${node.port}${tls ? " over TLS" : ""}`);
+    this.#selector.connect(nodeId, { host: node.host, port: node.port, tls: tls && transportTlsOptions(tls) });
   }
 
   /**
@@ -241,6 +271,7 @@ export class NetworkClient {
         return this.#complete(aborted);
       }
       const metadataTimeout = this.#closed ? Infinity : this.#updater.maybeUpdate(now);
+      this.#setup.maybeReauthenticate(now);
       const deadlineIn = this.#nextDeadline() - now;
       await this.#selector.poll(Math.max(0, Math.min(timeoutMs, metadataTimeout, this.#config.requestTimeoutMs, deadlineIn)));
       const updatedNow = this.#clock.now();
@@ -251,6 +282,8 @@ export class NetworkClient {
       this.#handleDisconnections(responses, updatedNow);
       this.#handleConnections(updatedNow);
       this.#handleTimedOutConnections(responses, updatedNow);
+      this.#handleTimedOutAuthentications(responses, updatedNow);
+      this.#setup.maybeReauthenticate(updatedNow);
       this.#handleTimedOutRequests(responses, updatedNow);
       return this.#complete(responses);
     } finally {
@@ -265,10 +298,7 @@ export class NetworkClient {
 
   /** Closes the node's connection and fails its in-flight requests. */
   disconnect(nodeId: number): void {
-    const now = this.#clock.now();
-    this.#selector.close(nodeId);
-    this.#processDisconnection(this.#aborted, nodeId, now, new NetworkError(`disconnected from node ${nodeId} on request`));
-    this.#selector.wakeup();
+    this.#failConnection(nodeId, new NetworkError(`disconnected from node ${nodeId} on request`));
   }
 
   /**
@@ -293,7 +323,7 @@ export class NetworkClient {
           best = node;
           bestLoad = load;
         }
-      } else if (this.#states.isConnecting(node.id) || this.#states.state(node.id) === "checking_api_versions") {
+      } else if (this.#states.isConnecting(node.id) || this.#states.isConnected(node.id)) {
         connecting ??= node;
       } else if (this.#states.canConnect(node.id, now)) {
         if (connectable === undefined || this.#states.lastConnectAttemptMs(node.id) < this.#states.lastConnectAttemptMs(connectable.id)) {
@@ -328,7 +358,7 @@ export class NetworkClient {
 
   /** The earliest request or connection-setup deadline, so poll wakes for it. */
   #nextDeadline(): number {
-    let deadline = this.#inFlight.nextTimeoutMs();
+    let deadline = Math.min(this.#inFlight.nextTimeoutMs(), this.#setup.nextDeadline());
     for (const nodeId of this.#states.connectingNodes()) deadline = Math.min(deadline, this.#states.connectionSetupDeadline(nodeId));
     return deadline;
   }
@@ -374,49 +404,32 @@ export class NetworkClient {
         continue;
       }
       this.#inFlight.completeOldest(nodeId);
-      if (request!.api === ApiVersionsApi) {
-        this.#handleApiVersionsResponse(nodeId, request!, body as ApiVersionsResponse, now, responses);
-        continue;
-      }
       responses.push({ request: request!, receivedMs: now, body, error: undefined, disconnected: false });
     }
   }
 
-  #handleApiVersionsResponse(
-    nodeId: number,
-    request: ClientRequest,
-    response: ApiVersionsResponse,
-    now: number,
-    responses: ClientResponse[],
-  ): void {
-    const UNSUPPORTED_VERSION = 35;
-    if (response.errorCode === UNSUPPORTED_VERSION) {
-      // The broker answered in v0 with what it supports; ask again in its highest version.
-      const range = response.apiKeys.find((k) => k.apiKey === ApiVersionsApi.key);
-      const version = range && negotiateVersion(ApiVersionsApi, range.minVersion, range.maxVersion);
-      if (version !== null && version !== undefined && version < request.version) {
-        this.#sendApiVersions(nodeId, now, version);
-        return;
-      }
+  /** Closes the node's connection with `error`, or only records it when the connection has already gone. */
+  #failConnection(nodeId: number, error: KafkaError): void {
+    if (this.#states.isConnected(nodeId)) {
+      this.#selector.close(nodeId);
+      this.#processDisconnection(this.#aborted, nodeId, this.#clock.now(), error);
+    } else {
+      this.#lastErrors.set(nodeId, error);
+      if (error instanceof AuthenticationError) this.#authenticationFailure = error;
     }
-    if (response.errorCode !== 0) {
+    this.#selector.wakeup();
+  }
+
+  #handleTimedOutAuthentications(responses: ClientResponse[], now: number): void {
+    for (const nodeId of this.#setup.timedOutAuthentications(now)) {
       this.#selector.close(nodeId);
       this.#processDisconnection(
         responses,
         nodeId,
         now,
-        new KafkaError(`node ${nodeId} refused ApiVersions with error code ${response.errorCode}`),
+        new TimeoutError(`SASL authentication with node ${nodeId} did not finish in time`),
       );
-      return;
     }
-    this.#apiVersions.set(nodeId, new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }])));
-    if (response.finalizedFeaturesEpoch > this.#finalizedFeatures.epoch) {
-      this.#finalizedFeatures = {
-        epoch: response.finalizedFeaturesEpoch,
-        levels: new Map(response.finalizedFeatures.map((f) => [f.name, f.maxVersionLevel])),
-      };
-    }
-    this.#states.ready(nodeId);
   }
 
   #handleDisconnections(responses: ClientResponse[], now: number): void {
@@ -426,19 +439,7 @@ export class NetworkClient {
   }
 
   #handleConnections(now: number): void {
-    for (const nodeId of this.#selector.connected) {
-      this.#states.checkingApiVersions(nodeId);
-      this.#sendApiVersions(nodeId, now, ApiVersionsApi.maxVersion);
-    }
-  }
-
-  #sendApiVersions(nodeId: number, now: number, version: number): void {
-    this.sendInternal({
-      destination: nodeId,
-      api: ApiVersionsApi,
-      version,
-      body: { clientSoftwareName: this.#config.clientSoftwareName, clientSoftwareVersion: this.#config.clientSoftwareVersion },
-    }, now);
+    for (const nodeId of this.#selector.connected) this.#setup.connected(nodeId, now);
   }
 
   #handleTimedOutConnections(responses: ClientResponse[], now: number): void {
@@ -467,8 +468,10 @@ export class NetworkClient {
   /** Marks the node disconnected, fails its in-flight requests and asks for fresh metadata. */
   #processDisconnection(responses: ClientResponse[], nodeId: number, now: number, error: KafkaError, setupTimedOut = false): void {
     if (this.#states.state(nodeId) !== "disconnected") this.#states.disconnected(nodeId, now, setupTimedOut);
-    this.#apiVersions.delete(nodeId);
+    this.#setup.forget(nodeId);
     this.#lastErrors.set(nodeId, error);
+    if (error instanceof AuthenticationError) this.#authenticationFailure = error;
+    this.#config.logger.debug(`disconnected from node ${nodeId}: ${error.message}`);
     for (const request of this.#inFlight.clearAll(nodeId)) {
       // The handshake is internal; a caller never sees it.
       if (request.api === ApiVersionsApi) continue;

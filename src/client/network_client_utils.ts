@@ -66,6 +66,9 @@ export async function awaitMetadata(connected: ConnectedClient, timeoutMs: numbe
     const now = clock.now();
     if (now >= deadline) throw new TimeoutError(`no metadata within ${timeoutMs} ms${lastErrorText(connected)}`);
     await client.poll(deadline - now, now);
+    // Refused credentials do not get better by waiting.
+    const refused = client.takeAuthenticationFailure();
+    if (refused !== undefined) throw refused;
   }
   return metadata.cluster;
 }
@@ -91,6 +94,8 @@ export async function awaitReady(connected: ConnectedClient, nodeId: number, tim
       throw new TimeoutError(`node ${nodeId} was not ready within ${timeoutMs} ms${cause ? `: ${cause.message}` : ""}`);
     }
     await client.poll(Math.min(deadline - now, client.connectionDelay(nodeId, now)), now);
+    const refused = client.takeAuthenticationFailure();
+    if (refused !== undefined) throw refused;
   }
 }
 

@@ -4,7 +4,9 @@
  *
  * @module
  */
+import { rootCertificates } from "node:tls";
 import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "./transport.ts";
+import { isTlsErrorCode, tlsFailure } from "./transport.ts";
 
 // The few members of Bun's socket API used here, so the file type-checks anywhere.
 interface BunSocket {
@@ -14,6 +16,7 @@ interface BunSocket {
 }
 interface BunSocketHandler {
   open(socket: BunSocket): void;
+  handshake?(socket: BunSocket, success: boolean, authorizationError: (Error & { code?: string }) | null): void;
   data(socket: BunSocket, chunk: Uint8Array): void;
   drain(socket: BunSocket): void;
   close(socket: BunSocket, error?: Error): void;
@@ -41,25 +44,35 @@ class BunConnection implements TransportSocket {
   constructor(address: TransportAddress, events: TransportEvents) {
     this.#events = events;
     const tls = address.tls;
+    const verify = tls !== undefined && (tls.rejectUnauthorized ?? true);
+    const ready = (socket: BunSocket) => {
+      if (this.#closed) {
+        socket.end();
+        return;
+      }
+      this.#socket = socket;
+      socket.setNoDelay?.(true);
+      events.onOpen();
+    };
     Bun.connect({
       hostname: address.host,
       port: address.port,
       tls: tls && {
-        ca: tls.ca,
+        // Bun trusts only `ca` when given; keep the default roots too, as Deno does.
+        ca: tls.ca === undefined ? undefined : [...rootCertificates, ...[tls.ca].flat()],
         cert: tls.cert,
         key: tls.key,
         serverName: tls.servername ?? address.host,
-        rejectUnauthorized: tls.rejectUnauthorized ?? true,
+        rejectUnauthorized: verify,
       },
       socket: {
+        // With TLS, `open` comes before the handshake; bytes may flow only after it.
         open: (socket) => {
-          if (this.#closed) {
-            socket.end();
-            return;
-          }
-          this.#socket = socket;
-          socket.setNoDelay?.(true);
-          events.onOpen();
+          if (tls === undefined) ready(socket);
+        },
+        handshake: (socket, success, authorizationError) => {
+          if (success && (authorizationError === null || !verify)) ready(socket);
+          else this.#error ??= tlsFailure(address, authorizationError ?? new Error("the TLS handshake did not complete"));
         },
         data: (_socket, chunk) => {
           if (!this.#closed) events.onData(chunk);
@@ -67,13 +80,13 @@ class BunConnection implements TransportSocket {
         drain: () => {
           if (!this.#closed) events.onDrain();
         },
-        error: (_socket, error) => {
-          this.#error ??= error;
+        error: (_socket, error: Error & { code?: string }) => {
+          this.#error ??= tls !== undefined && isTlsErrorCode(error.code) ? tlsFailure(address, error) : error;
         },
         connectError: (_socket, error) => this.#finish(error),
         // The broker half-closed; end ours too so `close` follows.
         end: (socket) => socket.end(),
-        close: (_socket, error) => this.#finish(error ?? this.#error ?? new Error("connection closed by the broker")),
+        close: (_socket, error) => this.#finish(this.#error ?? error ?? new Error("connection closed by the broker")),
       },
     }).catch((error: unknown) => this.#finish(error instanceof Error ? error : new Error(String(error))));
   }

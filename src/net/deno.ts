@@ -2,9 +2,15 @@
  * The Deno transport: `Deno.connect` / `Deno.connectTls`, read into one reused buffer,
  * and one write in flight at a time because Deno's `write` may write only part.
  *
+ * Two TLS options are beyond `Deno.connectTls`: turning certificate verification off
+ * (Deno allows that only process-wide, by a flag) and a server name other than the
+ * host connected to. For those, this adapter hands the connection to the `node:tls`
+ * adapter, which Deno implements with per-connection options.
+ *
  * @module
  */
 import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "./transport.ts";
+import { lazyTransport, tlsFailure } from "./transport.ts";
 
 // Large reads keep the per-chunk cost of Deno's op layer low.
 const READ_BUFFER_BYTES = 256 * 1024;
@@ -21,8 +27,14 @@ class DenoSocket implements TransportSocket {
   }
 
   async #open(address: TransportAddress): Promise<void> {
+    let conn: Deno.TcpConn | Deno.TlsConn;
     try {
-      const conn = address.tls ? await connectTls(address) : await Deno.connect({ hostname: address.host, port: address.port });
+      conn = address.tls ? await connectTls(address) : await Deno.connect({ hostname: address.host, port: address.port });
+    } catch (error) {
+      this.#finish(this.#describe(address, error));
+      return;
+    }
+    try {
       if (this.#closed) {
         conn.close();
         return;
@@ -32,8 +44,14 @@ class DenoSocket implements TransportSocket {
       this.#events.onOpen();
       await this.#readLoop(conn);
     } catch (error) {
-      this.#finish(error instanceof Error ? error : new Error(String(error)));
+      this.#finish(this.#describe(address, error));
     }
+  }
+
+  /** Deno reports TLS failures (a bad certificate, a fatal alert) as InvalidData. */
+  #describe(address: TransportAddress, error: unknown): Error {
+    if (address.tls && error instanceof Deno.errors.InvalidData) return tlsFailure(address, error);
+    return error instanceof Error ? error : new Error(String(error));
   }
 
   async #readLoop(conn: Deno.Conn): Promise<void> {
@@ -93,11 +111,6 @@ class DenoSocket implements TransportSocket {
 
 async function connectTls(address: TransportAddress): Promise<Deno.TlsConn> {
   const tls = address.tls!;
-  if (tls.rejectUnauthorized === false) {
-    throw new Error(
-      "Deno cannot turn off TLS certificate verification per connection; run with --unsafely-ignore-certificate-errors instead",
-    );
-  }
   const caCerts = tls.ca === undefined ? undefined : Array.isArray(tls.ca) ? tls.ca : [tls.ca];
   const options: Deno.ConnectTlsOptions & { cert?: string; key?: string } = {
     hostname: address.host,
@@ -114,6 +127,15 @@ async function connectTls(address: TransportAddress): Promise<Deno.TlsConn> {
   return conn;
 }
 
+/** Whether the TLS options need more than `Deno.connectTls` offers (see the module doc). */
+function needsNodeTls(address: TransportAddress): boolean {
+  const tls = address.tls;
+  return tls !== undefined && (tls.rejectUnauthorized === false || (tls.servername !== undefined && tls.servername !== address.host));
+}
+
+// Loaded only when some connection needs it.
+const nodeTlsTransport = lazyTransport("node", async () => (await import("./node.ts")).nodeTransport);
+
 /**
  * The transport for Deno.
  *
@@ -126,5 +148,5 @@ async function connectTls(address: TransportAddress): Promise<Deno.TlsConn> {
  */
 export const denoTransport: Transport = {
   name: "deno",
-  connect: (address, events) => new DenoSocket(address, events),
+  connect: (address, events) => needsNodeTls(address) ? nodeTlsTransport.connect(address, events) : new DenoSocket(address, events),
 };

@@ -8,6 +8,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "./transport.ts";
+import { isTlsErrorCode, tlsFailure } from "./transport.ts";
 
 class NodeSocket implements TransportSocket {
   readonly #socket: net.Socket;
@@ -23,7 +24,8 @@ class NodeSocket implements TransportSocket {
       ? tls.connect({
         host: address.host,
         port: address.port,
-        ca: options.ca,
+        // Node trusts only `ca` when given; keep the default roots too, as Deno does.
+        ca: options.ca === undefined ? undefined : [...tls.rootCertificates, ...[options.ca].flat()],
         cert: options.cert,
         key: options.key,
         servername: options.servername ?? (net.isIP(address.host) ? undefined : address.host),
@@ -41,8 +43,9 @@ class NodeSocket implements TransportSocket {
       this.#blocked = false;
       if (!this.#closed) events.onDrain();
     });
-    this.#socket.on("error", (error: Error) => {
-      this.#error ??= error;
+    this.#socket.on("error", (error: Error & { code?: string }) => {
+      // A certificate the peer refused or we could not verify: say so, not just "closed".
+      this.#error ??= options && isTlsErrorCode(error.code) ? tlsFailure(address, error) : error;
     });
     this.#socket.on("close", () => this.#finish(this.#error ?? new Error("connection closed by the broker")));
   }

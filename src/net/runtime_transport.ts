@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { Transport, TransportSocket } from "./transport.ts";
+import type { Transport } from "./transport.ts";
+import { lazyTransport } from "./transport.ts";
 
 /** The runtimes with a transport of their own. */
 export type RuntimeName = "deno" | "bun" | "node";
@@ -43,32 +44,5 @@ const loaders: Record<RuntimeName, () => Promise<Transport>> = {
  * ```
  */
 export function runtimeTransport(runtime: RuntimeName = detectRuntime()): Transport {
-  let loaded: Transport | undefined;
-  let loading: Promise<Transport> | undefined;
-  return {
-    name: runtime,
-    connect(address, events): TransportSocket {
-      if (loaded) return loaded.connect(address, events);
-      let inner: TransportSocket | undefined;
-      let closed = false;
-      (loading ??= loaders[runtime]()).then(
-        (transport) => {
-          loaded = transport;
-          if (!closed) inner = transport.connect(address, events);
-        },
-        (error) => {
-          if (!closed) events.onClose(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-      return {
-        write: (data) => inner?.write(data) ?? 0,
-        close() {
-          if (closed) return;
-          closed = true;
-          if (inner) inner.close();
-          else queueMicrotask(() => events.onClose());
-        },
-      };
-    },
-  };
+  return lazyTransport(runtime, loaders[runtime]);
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CorruptResponseError, NetworkError } from "../errors.ts";
+import { CorruptResponseError, KafkaError, NetworkError } from "../errors.ts";
 import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "./transport.ts";
 
 /** A complete response frame (without its size prefix) received from a node. */
@@ -327,7 +327,8 @@ export class Selector implements Selectable {
     if (this.#channels.get(channel.nodeId) !== channel) return;
     this.#forget(channel);
     channel.socket.close();
-    const reason = error instanceof CorruptResponseError || error instanceof NetworkError
+    // Typed errors from the adapters (a TLS failure is an SslAuthenticationError) keep their type.
+    const reason = error instanceof KafkaError
       ? error
       : new NetworkError(`connection to node ${channel.nodeId} failed: ${error.message}`, error);
     this.#next.disconnected.push({ nodeId: channel.nodeId, error: reason });

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { SslAuthenticationError } from "../errors.ts";
 
 /** Where to connect, and whether to speak TLS. */
 export interface TransportAddress {
@@ -27,6 +28,41 @@ export interface TlsOptions {
   servername?: string;
   /** Verify the broker's certificate and host name (default true). */
   rejectUnauthorized?: boolean;
+}
+
+/**
+ * The error an adapter reports when TLS fails (certificate verification, a refused
+ * client certificate, a peer that does not speak TLS), naming the address.
+ *
+ * @example
+ * ```ts
+ * import { tlsFailure } from "./transport.ts";
+ * const err = tlsFailure({ host: "127.0.0.1", port: 9093 }, new Error("invalid peer certificate: UnknownIssuer"));
+ * console.log(err.message); // TLS handshake with 127.0.0.1:9093 failed: invalid peer certificate: UnknownIssuer
+ * ```
+ */
+export function tlsFailure(address: { host: string; port: number }, error: unknown): SslAuthenticationError {
+  const code = (error as { code?: unknown })?.code;
+  const detail = error instanceof Error ? error.message : String(error);
+  const withCode = typeof code === "string" && !detail.includes(code) ? `${code}: ${detail}` : detail;
+  return new SslAuthenticationError(`TLS handshake with ${address.host}:${address.port} failed: ${withCode}`, error);
+}
+
+/**
+ * Whether a Node- or Bun-style error code names a TLS failure (an OpenSSL verification
+ * code such as SELF_SIGNED_CERT_IN_CHAIN, ERR_TLS_* / ERR_SSL_*, or EPROTO) rather
+ * than a socket error such as ECONNRESET. Only asked about errors on TLS sockets.
+ *
+ * @example
+ * ```ts
+ * import { isTlsErrorCode } from "./transport.ts";
+ * console.log(isTlsErrorCode("ERR_TLS_CERT_ALTNAME_INVALID"), isTlsErrorCode("ECONNRESET")); // true false
+ * ```
+ */
+export function isTlsErrorCode(code: unknown): boolean {
+  if (typeof code !== "string") return false;
+  // EPROTO: a TLS alert from the peer, as Bun reports a refused client certificate.
+  return code === "EPROTO" || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_") || !/^E[A-Z]/.test(code);
 }
 
 /**
@@ -79,4 +115,46 @@ export interface Transport {
    * Nothing is written before `onOpen`.
    */
   connect(address: TransportAddress, events: TransportEvents): TransportSocket;
+}
+
+/**
+ * A transport whose implementation is imported on the first `connect`, so a program
+ * loads only the adapter it uses. Sockets asked for before the import finishes
+ * connect once it has.
+ *
+ * @example
+ * ```ts
+ * import { lazyTransport } from "./transport.ts";
+ * const node = lazyTransport("node", async () => (await import("./node.ts")).nodeTransport);
+ * ```
+ */
+export function lazyTransport(name: string, load: () => Promise<Transport>): Transport {
+  let loaded: Transport | undefined;
+  let loading: Promise<Transport> | undefined;
+  return {
+    name,
+    connect(address, events): TransportSocket {
+      if (loaded) return loaded.connect(address, events);
+      let inner: TransportSocket | undefined;
+      let closed = false;
+      (loading ??= load()).then(
+        (transport) => {
+          loaded = transport;
+          if (!closed) inner = transport.connect(address, events);
+        },
+        (error) => {
+          if (!closed) events.onClose(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+      return {
+        write: (data) => inner?.write(data) ?? 0,
+        close() {
+          if (closed) return;
+          closed = true;
+          if (inner) inner.close();
+          else queueMicrotask(() => events.onClose());
+        },
+      };
+    },
+  };
 }

@@ -66,6 +66,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     this.#serializers = resolveSerializers(config);
     this.#clock = clock;
     const settings = this.#config;
+    // As the Java client's "ProducerConfig values", with secrets shown as [hidden].
+    settings.logger.debug(`producer config: ${JSON.stringify(settings)}`);
     const transport = typeof settings.transport === "object" ? settings.transport : runtimeTransport(settings.transport);
     this.#metadata = new ProducerMetadata(settings.bootstrap, { ...settings, allowAutoTopicCreation: true }, settings.metadataMaxIdleMs);
     const client = this.#client = new NetworkClient(

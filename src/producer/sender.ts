@@ -24,7 +24,15 @@ import { InitProducerIdApi } from "../protocol/init_producer_id.ts";
 /** What the Sender uses of the NetworkClient (tests give it a fake one, as Java's SenderTest uses MockClient). */
 export type SenderClient = Pick<
   NetworkClient,
-  "ready" | "connectionDelay" | "send" | "poll" | "wakeup" | "inFlightRequestCount" | "close" | "leastLoadedNode"
+  | "ready"
+  | "connectionDelay"
+  | "send"
+  | "poll"
+  | "wakeup"
+  | "inFlightRequestCount"
+  | "close"
+  | "leastLoadedNode"
+  | "takeAuthenticationFailure"
 >;
 
 /** The Sender's settings, named as the producer's configuration. */
@@ -147,6 +155,13 @@ export class Sender {
   async runOnce(): Promise<void> {
     const now = this.#clock.now();
     const sequences = this.#sequences;
+    const authenticationFailure = this.#client.takeAuthenticationFailure();
+    if (authenticationFailure !== undefined) {
+      // The same credentials fail again: what waits for the cluster fails now, not at its timeout.
+      this.#accumulator.abortUndrainedBatches(authenticationFailure);
+      this.#metadata.failWaiters(authenticationFailure);
+      this.#transactions?.authenticationFailed(authenticationFailure);
+    }
     if (this.#fatalError !== undefined) {
       this.#accumulator.abortIncompleteBatches(this.#fatalError);
       await this.#client.poll(this.#config.retryBackoffMs, now);

@@ -272,6 +272,17 @@ export class TransactionManager {
     return this.#coordinators.get(coordinatorKey(target));
   }
 
+  /**
+   * The brokers refused our credentials: fail the waiting calls now rather than at
+   * their timeouts. Their requests stay queued, so calling the same method again
+   * (after fixing the credentials on the broker) resumes, as in the Java client.
+   */
+  authenticationFailed(error: KafkaError): void {
+    for (const result of [this.#initResult, this.#endResult, ...this.#offsetResults.splice(0)]) result?.reject(error);
+    if (this.#initResult !== undefined) this.#initResult = pending();
+    if (this.#endResult !== undefined) this.#endResult = pending();
+  }
+
   /** Fails pending calls when the producer closes. */
   close(error: KafkaError): void {
     for (const result of [this.#initResult, this.#endResult, ...this.#offsetResults]) result?.reject(error);

@@ -318,3 +318,17 @@ test("NetworkClient.close fails everything in flight and closes every connection
   assert.match(String(outcomes[0].error), /closed/);
   assert.ok(t.selector.closed.includes(1));
 });
+
+test("an ApiVersions answer that arrives with the connection's close does not mark the dead connection ready", async () => {
+  const t = setup();
+  t.client.ready(-1, t.clock.now());
+  t.selector.openConnection(-1);
+  await t.poll();
+  const request = t.selector.lastSent(API_VERSIONS);
+  t.selector.receive(-1, apiVersionsResponse(request.correlationId, request.version, FAKE_BROKER_APIS));
+  t.selector.failConnection(-1);
+  await t.poll();
+  assert.equal(t.client.isReady(-1, t.clock.now()), false);
+  assert.equal(t.client.nodeApiVersions(-1), undefined);
+  assert.ok(t.client.lastError(-1) instanceof NetworkError);
+});

@@ -4,7 +4,7 @@ import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import type { ProduceRequest } from "../../src/protocol/produce.ts";
 import { KafkaProtocolError } from "../../src/protocol/error_codes.ts";
-import { NetworkError, TimeoutError } from "../../src/errors.ts";
+import { AuthenticationError, NetworkError, TimeoutError } from "../../src/errors.ts";
 import { produceResponse, setup } from "../support/sender_fixtures.ts";
 
 await initCrc32c();
@@ -161,4 +161,23 @@ test("Sender.forceClose fails what is left and closes the client", async () => {
   await t.sender.run();
   assert.match(String(outcome.error), /forcefully/);
   assert.equal(t.client.closed, true);
+});
+
+test("Sender fails queued batches and metadata waits at once when the brokers refuse our credentials", async () => {
+  const t = setup();
+  t.client.readyNodes.clear(); // nothing can be sent: the connection never authenticates
+  const queued = [t.send(0), t.send(1)];
+  const waiting = t.metadata.waitForTopic("unknown-topic", 60_000, t.clock.now());
+  const refused = new AuthenticationError("node 1: SCRAM-SHA-512 authentication failed: invalid credentials");
+  t.client.authenticationFailure = refused;
+  await t.sender.runOnce();
+  assert.deepEqual(queued.map((o) => o.error), [refused, refused]);
+  await assert.rejects(waiting, (error) => error === refused);
+  // Later sends try again: the credentials may have been fixed on the broker.
+  t.client.readyNodes.add(1);
+  const later = t.send(0);
+  await t.sender.runOnce();
+  t.client.respond(produceResponse([{ partition: 0, baseOffset: 9 }]));
+  await t.sender.runOnce();
+  assert.equal(later.metadata?.offset, 9);
 });

@@ -5,7 +5,7 @@
  */
 import type { ClientRequest, ClientResponse, RequestSpec } from "../../src/client/client_request.ts";
 import type { SenderClient } from "../../src/producer/sender.ts";
-import type { KafkaError } from "../../src/errors.ts";
+import type { AuthenticationError, KafkaError } from "../../src/errors.ts";
 
 export interface Recorded<Req = unknown, Res = unknown> {
   request: ClientRequest<Req, Res>;
@@ -17,6 +17,8 @@ export class FakeClient implements SenderClient {
   readonly readyNodes = new Set<number>([1]);
   wakeups = 0;
   closed = false;
+  /** Set by a test: the next turn of the Sender takes it, as from a refused SASL login. */
+  authenticationFailure: AuthenticationError | undefined;
   #due: ClientResponse[] = [];
 
   ready(nodeId: number | { id: number }): boolean {
@@ -87,5 +89,11 @@ export class FakeClient implements SenderClient {
 
   close(): void {
     this.closed = true;
+  }
+
+  takeAuthenticationFailure(): AuthenticationError | undefined {
+    const failure = this.authenticationFailure;
+    this.authenticationFailure = undefined;
+    return failure;
   }
 }

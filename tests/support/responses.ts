@@ -67,3 +67,21 @@ export function metadataResponseV12(
   w.taggedFields();
   return w.finish().slice();
 }
+
+/** A SaslHandshake v1 response payload (header v0 + body). */
+export function saslHandshakeResponse(correlationId: number, errorCode: number, mechanisms: string[]): Uint8Array {
+  return new Writer().int32(correlationId).int16(errorCode).array(mechanisms, (w, m) => w.string(m)).finish().slice();
+}
+
+/** A SaslAuthenticate v2 response payload (header v1 + flexible body). */
+export function saslAuthenticateResponse(
+  correlationId: number,
+  errorCode: number,
+  errorMessage: string | null,
+  authBytes: Uint8Array,
+  sessionLifetimeMs: number,
+): Uint8Array {
+  return new Writer().int32(correlationId).taggedFields()
+    .int16(errorCode).compactString(errorMessage).compactBytes(authBytes).int64(BigInt(sessionLifetimeMs)).taggedFields()
+    .finish().slice();
+}

@@ -28,7 +28,17 @@ import {
 import { DEFAULT_VERSION_SPEC, resolveKafka, versionMatches } from "./maven.ts";
 import { freePorts, launchDetached, portAccepts, rssBytes, run, signal, sleep, tail, waitGone } from "./procs.ts";
 import { withConnection } from "./wire.ts";
-import { clientSettings, ensureCertificates, formatArgs, type SecurityMode, type TlsFiles, tlsFiles, usesTls } from "./security.ts";
+import {
+  clientSettings,
+  ensureCertificates,
+  formatArgs,
+  SECURED_LISTENERS,
+  type SecuredListener,
+  type SecurityMode,
+  type TlsFiles,
+  tlsFiles,
+  usesTls,
+} from "./security.ts";
 
 /** Options of {@link up}. */
 export interface UpOptions {
@@ -72,6 +82,8 @@ export interface UpResult {
   tls: TlsFiles | null;
   /** PLAINTEXT bootstrap servers of the INTERNAL listener (secured modes), else the same as bootstrapServers. */
   internalBootstrapServers: string;
+  /** In the `all` mode: the bootstrap servers of each extra secured listener; otherwise null. */
+  securedListeners: Record<SecuredListener, string> | null;
 }
 
 /** One node as seen by {@link status}. */
@@ -122,6 +134,11 @@ function upResult(state: ClusterState, reused: boolean): UpResult {
     clientSettings: clientSettings(security, stateDir()),
     tls: usesTls(security) ? tlsFiles(stateDir()) : null,
     internalBootstrapServers: state.nodes.map((n) => `127.0.0.1:${adminPort(n)}`).join(","),
+    securedListeners: security === "all"
+      ? Object.fromEntries(
+        SECURED_LISTENERS.map((l) => [l, state.nodes.map((n) => `127.0.0.1:${n.securedPorts?.[l]}`).join(",")]),
+      ) as Record<SecuredListener, string>
+      : null,
   };
 }
 
@@ -148,7 +165,10 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
           opts.autoCreateTopics !== undefined && opts.autoCreateTopics !== existing.autoCreateTopics
             ? `auto.create.topics.enable=${opts.autoCreateTopics} requested, ${existing.autoCreateTopics} running`
             : "",
-          security !== securityOf(existing) ? `security ${security} requested, ${securityOf(existing)} running` : "",
+          // The "all" cluster's client listener is PLAINTEXT, so it serves a plaintext request too.
+          security !== securityOf(existing) && !(security === "plaintext" && securityOf(existing) === "all")
+            ? `security ${security} requested, ${securityOf(existing)} running`
+            : "",
         ].filter(Boolean);
         if (mismatch.length) {
           throw new Error(`a different cluster is running (${mismatch.join("; ")}); run \`down\` first`);
@@ -172,7 +192,8 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
     }
     const dist = await resolveKafka(opts.version ?? DEFAULT_VERSION_SPEC, log);
     const secured = security !== "plaintext";
-    const perNode = secured ? 3 : 2;
+    // client + controller, then INTERNAL (one secured client listener) or the four extra listeners (all).
+    const perNode = security === "all" ? 6 : secured ? 3 : 2;
     const ports = await freePorts(brokers * perNode);
     const dir = stateDir();
     // Wipe every node folder, including ones a bigger previous cluster left.
@@ -186,7 +207,16 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
         id: i + 1,
         port: ports[perNode * i],
         controllerPort: ports[perNode * i + 1],
-        ...(secured ? { internalPort: ports[perNode * i + 2] } : {}),
+        ...(security === "all"
+          ? {
+            securedPorts: Object.fromEntries(SECURED_LISTENERS.map((l, k) => [l, ports[perNode * i + 2 + k]])) as Record<
+              SecuredListener,
+              number
+            >,
+          }
+          : secured
+          ? { internalPort: ports[perNode * i + 2] }
+          : {}),
         dir: nodeDir,
         configPath: path.join(nodeDir, "server.properties"),
         pid: null,

@@ -10,7 +10,14 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoggingKind } from "./maven.ts";
 import { procState, readOr, sleep } from "./procs.ts";
-import { protocolName, type SecurityMode, securityProperties } from "./security.ts";
+import {
+  protocolName,
+  SECURED_LISTENERS,
+  type SecuredListener,
+  securedListenerProtocols,
+  type SecurityMode,
+  securityProperties,
+} from "./security.ts";
 
 /** One node of the cluster (combined broker + controller). */
 export interface NodeState {
@@ -23,6 +30,8 @@ export interface NodeState {
    * 127.0.0.1 (inter-broker traffic and the harness's own admin requests).
    */
   internalPort?: number;
+  /** In the `all` mode only: the port of each extra secured listener. */
+  securedPorts?: Record<SecuredListener, number>;
   /** Controller (KRaft quorum) port on 127.0.0.1. */
   controllerPort: number;
   /** The node's directory (config, logs, data). */
@@ -211,6 +220,18 @@ export function writeServerProperties(state: ClusterState, node: NodeState): voi
 function listenerProperties(state: ClusterState, node: NodeState): Record<string, string> {
   const security = securityOf(state);
   const controller = `CONTROLLER://127.0.0.1:${node.controllerPort}`;
+  if (security === "all") {
+    if (node.securedPorts === undefined) throw new Error(`node ${node.id} has no secured listener ports recorded`);
+    const secured = SECURED_LISTENERS.map((l) => `${l.toUpperCase()}://127.0.0.1:${node.securedPorts![l]}`);
+    const client = [`PLAINTEXT://127.0.0.1:${node.port}`, ...secured].join(",");
+    return {
+      "listeners": `${client},${controller}`,
+      "advertised.listeners": client,
+      "listener.security.protocol.map": ["PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT", ...securedListenerProtocols()].join(","),
+      "inter.broker.listener.name": "PLAINTEXT",
+      ...securityProperties(security, stateDir()),
+    };
+  }
   if (security === "plaintext") {
     return {
       "listeners": `PLAINTEXT://127.0.0.1:${node.port},${controller}`,

@@ -15,11 +15,30 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { run } from "./procs.ts";
 
-/** Security protocol of the client listener. */
-export type SecurityMode = "plaintext" | "ssl" | "sasl_plaintext" | "sasl_ssl";
+/**
+ * Security protocol of the client listener. `all` keeps a PLAINTEXT client
+ * listener and adds one listener per {@link SecuredListener}, for test suites
+ * that cover every protocol against one cluster.
+ */
+export type SecurityMode = "plaintext" | "ssl" | "sasl_plaintext" | "sasl_ssl" | "all";
 
 /** Every {@link SecurityMode}, in CLI spelling. */
-export const SECURITY_MODES: readonly SecurityMode[] = ["plaintext", "ssl", "sasl_plaintext", "sasl_ssl"];
+export const SECURITY_MODES: readonly SecurityMode[] = ["plaintext", "ssl", "sasl_plaintext", "sasl_ssl", "all"];
+
+/**
+ * The extra listeners of the `all` mode: each security protocol, and `mtls`
+ * (SSL that requires a client certificate).
+ */
+export type SecuredListener = "ssl" | "sasl_plaintext" | "sasl_ssl" | "mtls";
+
+/** Every {@link SecuredListener}, in port order. */
+export const SECURED_LISTENERS: readonly SecuredListener[] = ["ssl", "sasl_plaintext", "sasl_ssl", "mtls"];
+
+/**
+ * The session lifetime (`connections.max.reauth.ms`) of the `all` mode's
+ * SASL_PLAINTEXT listener, short so tests see clients re-authenticate (KIP-368).
+ */
+export const REAUTH_TEST_MS = 10_000;
 
 /** SASL mechanisms enabled on the client listener in the sasl_* modes. */
 export const SASL_MECHANISMS = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] as const;
@@ -47,14 +66,19 @@ export function parseSecurity(value: string): SecurityMode {
   return v;
 }
 
-/** Whether the mode uses TLS on the client listener. */
+/** Whether the mode needs certificates (TLS on some client listener). */
 export function usesTls(mode: SecurityMode): boolean {
-  return mode === "ssl" || mode === "sasl_ssl";
+  return mode === "ssl" || mode === "sasl_ssl" || mode === "all";
 }
 
-/** Whether the mode uses SASL on the client listener. */
+/** Whether the mode uses SASL on some client listener (and so needs SCRAM users). */
 export function usesSasl(mode: SecurityMode): boolean {
-  return mode === "sasl_plaintext" || mode === "sasl_ssl";
+  return mode === "sasl_plaintext" || mode === "sasl_ssl" || mode === "all";
+}
+
+/** The Kafka security protocol of a secured listener. */
+function listenerProtocol(listener: SecuredListener): string {
+  return listener === "mtls" ? "SSL" : listener.toUpperCase();
 }
 
 /** The folder holding the CA, certificates and keystores. */
@@ -158,37 +182,76 @@ export async function ensureCertificates(stateDir: string, log: (m: string) => v
   return files;
 }
 
-/** Broker properties for the secured client listener named `CLIENT` (none for plaintext). */
+/**
+ * Broker properties for the secured client listener named `CLIENT` (none for
+ * plaintext), or in the `all` mode for each {@link SecuredListener}.
+ */
 export function securityProperties(mode: SecurityMode, stateDir: string): Record<string, string> {
+  if (mode === "plaintext") return {};
+  if (mode !== "all") return listenerProperties("client", mode, stateDir, "requested", 0);
   const props: Record<string, string> = {};
-  const dir = securityDir(stateDir);
-  if (usesTls(mode)) {
-    Object.assign(props, {
-      "listener.name.client.ssl.keystore.type": "PKCS12",
-      "listener.name.client.ssl.keystore.location": path.join(dir, "broker.p12"),
-      "listener.name.client.ssl.keystore.password": KEYSTORE_PASSWORD,
-      "listener.name.client.ssl.key.password": KEYSTORE_PASSWORD,
-      "listener.name.client.ssl.truststore.type": "PEM",
-      "listener.name.client.ssl.truststore.location": path.join(dir, "ca.pem"),
-      // Client certificates are verified when sent, but not required.
-      "listener.name.client.ssl.client.auth": "requested",
-    });
-  }
-  if (usesSasl(mode)) {
-    const plainUsers = Object.entries(SASL_USERS.plain).map(([u, pw]) => `user_${u}="${pw}"`).join(" ");
-    Object.assign(props, {
-      "listener.name.client.sasl.enabled.mechanisms": SASL_MECHANISMS.join(","),
-      "listener.name.client.plain.sasl.jaas.config":
-        `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" ${plainUsers};`,
-      "listener.name.client.scram-sha-256.sasl.jaas.config": "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-      "listener.name.client.scram-sha-512.sasl.jaas.config": "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-      // Unsecured JWTs (alg "none"): the broker's default OAUTHBEARER validator
-      // accepts any well-formed token; for tests only.
-      "listener.name.client.oauthbearer.sasl.jaas.config":
-        `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";`,
-    });
+  for (const listener of SECURED_LISTENERS) {
+    const protocol = listener === "mtls" ? "ssl" : listener;
+    Object.assign(
+      props,
+      listenerProperties(
+        listener,
+        protocol,
+        stateDir,
+        listener === "mtls" ? "required" : "requested",
+        listener === "sasl_plaintext" ? REAUTH_TEST_MS : 0,
+      ),
+    );
   }
   return props;
+}
+
+/** The TLS and SASL properties of one listener (`listener.name.<name>.…`). */
+function listenerProperties(
+  name: string,
+  protocol: Exclude<SecurityMode, "plaintext" | "all">,
+  stateDir: string,
+  clientAuth: "requested" | "required",
+  reauthMs: number,
+): Record<string, string> {
+  const props: Record<string, string> = {};
+  const dir = securityDir(stateDir);
+  const prefix = `listener.name.${name}.`;
+  if (protocol === "ssl" || protocol === "sasl_ssl") {
+    Object.assign(props, {
+      [`${prefix}ssl.keystore.type`]: "PKCS12",
+      [`${prefix}ssl.keystore.location`]: path.join(dir, "broker.p12"),
+      [`${prefix}ssl.keystore.password`]: KEYSTORE_PASSWORD,
+      [`${prefix}ssl.key.password`]: KEYSTORE_PASSWORD,
+      [`${prefix}ssl.truststore.type`]: "PEM",
+      [`${prefix}ssl.truststore.location`]: path.join(dir, "ca.pem"),
+      // "requested": a certificate is verified when sent; "required" (mtls) refuses clients without one.
+      [`${prefix}ssl.client.auth`]: clientAuth,
+    });
+  }
+  if (protocol === "sasl_plaintext" || protocol === "sasl_ssl") {
+    const plainUsers = Object.entries(SASL_USERS.plain).map(([u, pw]) => `user_${u}="${pw}"`).join(" ");
+    Object.assign(props, {
+      [`${prefix}sasl.enabled.mechanisms`]: SASL_MECHANISMS.join(","),
+      [`${prefix}plain.sasl.jaas.config`]:
+        `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" ${plainUsers};`,
+      [`${prefix}scram-sha-256.sasl.jaas.config`]: "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+      [`${prefix}scram-sha-512.sasl.jaas.config`]: "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+      // Unsecured JWTs (alg "none"): the broker's default OAUTHBEARER validator
+      // accepts any well-formed token; for tests only.
+      [`${prefix}oauthbearer.sasl.jaas.config`]:
+        `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";`,
+    });
+    if (reauthMs > 0) {
+      for (const mechanism of SASL_MECHANISMS) props[`${prefix}${mechanism.toLowerCase()}.connections.max.reauth.ms`] = String(reauthMs);
+    }
+  }
+  return props;
+}
+
+/** The `listener.security.protocol.map` entries of the `all` mode's secured listeners. */
+export function securedListenerProtocols(): string[] {
+  return SECURED_LISTENERS.map((l) => `${l.toUpperCase()}:${listenerProtocol(l)}`);
 }
 
 /** Extra `StorageTool format` arguments: SCRAM credentials for alice in the sasl_* modes. */
@@ -213,7 +276,7 @@ export function protocolName(mode: SecurityMode): string {
  * for plaintext. SASL modes default to SCRAM-SHA-512 as alice.
  */
 export function clientSettings(mode: SecurityMode, stateDir: string): Record<string, string> {
-  if (mode === "plaintext") return {};
+  if (mode === "plaintext" || mode === "all") return {};
   const settings: Record<string, string> = { "security.protocol": protocolName(mode) };
   if (usesTls(mode)) settings["ssl.ca.location"] = tlsFiles(stateDir).caPath;
   if (usesSasl(mode)) {

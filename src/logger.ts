@@ -1,0 +1,69 @@
+/**
+ * The logging seam: the client reports what it does to a {@link Logger} the user
+ * supplies, and stays silent without one. Messages never contain secrets.
+ *
+ * @module
+ */
+
+/** The four levels, least severe first. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/**
+ * Where log lines go. Each method takes a message and optional structured fields.
+ *
+ * @example Forward to your own logger
+ * ```ts
+ * import type { Logger } from "./logger.ts";
+ * const lines: string[] = [];
+ * const logger: Logger = {
+ *   debug: (message) => lines.push(`DEBUG ${message}`),
+ *   info: (message) => lines.push(`INFO ${message}`),
+ *   warn: (message) => lines.push(`WARN ${message}`),
+ *   error: (message) => lines.push(`ERROR ${message}`),
+ * };
+ * ```
+ */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+const nothing = () => {};
+
+/**
+ * The default logger: drops everything.
+ *
+ * @example
+ * ```ts
+ * import { silentLogger } from "./logger.ts";
+ * silentLogger.error("never printed");
+ * ```
+ */
+export const silentLogger: Logger = Object.freeze({ debug: nothing, info: nothing, warn: nothing, error: nothing });
+
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/**
+ * A logger that writes lines at `level` and above to the console, prefixed with the
+ * level and a timestamp.
+ *
+ * @example
+ * ```ts
+ * import { consoleLogger } from "./logger.ts";
+ * const logger = consoleLogger("warn");
+ * logger.info("not printed");
+ * logger.warn("printed");
+ * ```
+ */
+export function consoleLogger(level: LogLevel = "info"): Logger {
+  const write = (at: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
+    if (RANK[at] < RANK[level]) return;
+    const line = `${new Date().toISOString()} ${at.toUpperCase()} [edge-kafka] ${message}`;
+    const sink = at === "error" ? console.error : at === "warn" ? console.warn : console.log;
+    if (fields === undefined) sink(line);
+    else sink(line, JSON.stringify(fields));
+  };
+  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
+}
