@@ -289,3 +289,31 @@ async function download(version: string, log: (m: string) => void): Promise<Kafk
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * The jars of Maven artifacts (`group:artifact:version`) and their runtime
+ * dependencies, downloaded once into `<cache>/<name>/lib`; returns that folder.
+ * Used for the Java peers of the benchmark (kafka-tools' ProducerPerformance).
+ */
+export async function resolveJars(name: string, coordinates: string[], log: (m: string) => void = () => {}): Promise<string> {
+  const final = path.join(cacheRoot(), name);
+  const marker = path.join(final, "jars.json");
+  if (fs.existsSync(marker)) return path.join(final, "lib");
+  const work = path.join(cacheRoot(), `.partial-${name}-${process.pid}`);
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(path.join(work, "lib"), { recursive: true });
+  try {
+    log(`downloading ${coordinates.join(", ")} with mvn into ${final} ...`);
+    const deps = coordinates.map((c) => c.split(":") as [string, string, string]);
+    await mvnCopy(work, name, pom(name, deps), path.join(work, "lib"));
+    fs.writeFileSync(
+      path.join(work, "jars.json"),
+      JSON.stringify({ coordinates, jars: fs.readdirSync(path.join(work, "lib")).sort() }, null, 2),
+    );
+    fs.rmSync(final, { recursive: true, force: true });
+    fs.renameSync(work, final);
+    return path.join(final, "lib");
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}

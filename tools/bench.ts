@@ -1,0 +1,171 @@
+/**
+ * `deno task bench`: this producer's equivalent of Apache Kafka's
+ * `kafka-producer-perf-test` (org.apache.kafka.tools.ProducerPerformance), with its flags
+ * and its exact output lines. Runs the same on Deno, Bun and Node:
+ *
+ *   deno run -A tools/bench.ts --topic t --num-records 1000000 --record-size 100 --throughput -1 \
+ *     --producer-props bootstrap.servers=127.0.0.1:9092 acks=all linger.ms=5 batch.size=65536
+ *   bun tools/bench.ts ...      node --import ./tools/node_ts_register.mjs tools/bench.ts ...
+ *
+ * As in the Java tool, records have no key and a payload of random upper-case letters,
+ * and `send()` is not awaited one by one. Java's `send()` blocks when `buffer.memory` is
+ * full; here the loop waits instead when the records not yet acknowledged would fill
+ * `bufferMemory`, so memory stays bounded the same way. A final line `BENCH_JSON {...}`
+ * carries the figures for `bench:compare`.
+ *
+ * @module
+ */
+import process from "node:process";
+import { KafkaProducer } from "../mod.ts";
+import type { ProducerConfig } from "../mod.ts";
+import { javaPropsToConfig } from "./perf/java_props.ts";
+import { PerfStats } from "./perf/perf_stats.ts";
+import { ThroughputThrottler } from "./perf/throughput_throttler.ts";
+
+const USAGE = `usage: bench.ts --topic TOPIC --num-records N (--record-size BYTES) --throughput RECORDS_PER_SEC
+                --producer-props k=v [k=v ...] [--warmup-records N] [--transactional-id ID]
+
+  --throughput -1 sends as fast as possible. --producer-props takes Java names
+  (bootstrap.servers, acks, linger.ms, batch.size, compression.type, enable.idempotence, ...).`;
+
+interface Args {
+  topic: string;
+  numRecords: number;
+  recordSize: number;
+  throughput: number;
+  warmupRecords: number;
+  props: Record<string, string>;
+}
+
+function parseArgs(argv: string[]): Args {
+  const values = new Map<string, string[]>();
+  let current: string | undefined;
+  for (const arg of argv) {
+    if (arg.startsWith("--")) {
+      current = arg.slice(2);
+      values.set(current, []);
+    } else if (current === undefined) {
+      throw new Error(`unexpected argument ${arg}\n${USAGE}`);
+    } else {
+      values.get(current)!.push(arg);
+    }
+  }
+  const one = (name: string, fallback?: string): string => {
+    const v = values.get(name);
+    if (v === undefined || v.length === 0) {
+      if (fallback !== undefined) return fallback;
+      throw new Error(`--${name} is required\n${USAGE}`);
+    }
+    return v[0];
+  };
+  const integer = (name: string, fallback?: string) => {
+    const text = one(name, fallback);
+    if (!/^-?\d+$/.test(text)) throw new Error(`--${name} must be an integer, got ${text}`);
+    return Number(text);
+  };
+  const props: Record<string, string> = {};
+  for (const pair of values.get("producer-props") ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new Error(`--producer-props takes k=v, got ${pair}`);
+    props[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  if (values.has("transactional-id")) props["transactional.id"] = one("transactional-id");
+  if (props["bootstrap.servers"] === undefined) {
+    if (process.env.KAFKA_BOOTSTRAP_SERVERS) props["bootstrap.servers"] = process.env.KAFKA_BOOTSTRAP_SERVERS;
+    else throw new Error(`--producer-props bootstrap.servers=... (or KAFKA_BOOTSTRAP_SERVERS) is required\n${USAGE}`);
+  }
+  const args = {
+    topic: one("topic"),
+    numRecords: integer("num-records"),
+    recordSize: integer("record-size"),
+    throughput: integer("throughput"),
+    warmupRecords: integer("warmup-records", "0"),
+    props,
+  };
+  if (args.numRecords <= 0) throw new Error("--num-records must be positive");
+  if (args.recordSize <= 0) throw new Error("--record-size must be positive");
+  if (args.warmupRecords < 0 || args.warmupRecords >= args.numRecords) throw new Error("--warmup-records must be in [0, num-records)");
+  return args;
+}
+
+/** The payload of every record: random upper-case letters, as the Java tool makes it. */
+function payload(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = 65 + Math.floor(Math.random() * 26);
+  return bytes;
+}
+
+async function main(): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  const config = javaPropsToConfig(args.props) as unknown as ProducerConfig<null, Uint8Array>;
+  const producer = new KafkaProducer<null, Uint8Array>(config);
+  const transactional = config.transactionalId !== undefined;
+  if (transactional) {
+    await producer.initTransactions();
+    producer.beginTransaction();
+  }
+  const value = payload(args.recordSize);
+  const record = { topic: args.topic, value };
+  // After warm-up, Java keeps two Stats: the whole run (silenced) and the steady state.
+  const stats = new PerfStats(args.numRecords);
+  let steady: PerfStats | undefined;
+  const throttler = new ThroughputThrottler(args.throughput, Date.now());
+  const bufferMemory = (config.bufferMemory as number | undefined) ?? 32 * 1024 * 1024;
+  // Roughly what the unacknowledged records take in the accumulator (value + record overhead).
+  const maxOutstanding = Number(process.env.BENCH_MAX_OUTSTANDING) || Math.max(1000, Math.floor(bufferMemory / (args.recordSize + 24)));
+  let outstanding = 0;
+  let resumeSending: (() => void) | null = null;
+  let failed = 0;
+  let firstError: unknown;
+  const settle = () => {
+    outstanding--;
+    if (resumeSending !== null && outstanding <= maxOutstanding / 2) {
+      const resume = resumeSending;
+      resumeSending = null;
+      resume();
+    }
+  };
+  for (let i = 0; i < args.numRecords; i++) {
+    if (i === args.warmupRecords && args.warmupRecords > 0) {
+      stats.suppressPrinting();
+      steady = new PerfStats(args.numRecords - args.warmupRecords, { steadyState: true });
+    }
+    const sendStart = Date.now();
+    const into = steady;
+    outstanding++;
+    producer.send(record).then(
+      () => {
+        stats.completed(sendStart, args.recordSize);
+        into?.completed(sendStart, args.recordSize);
+        settle();
+      },
+      (error) => {
+        failed++;
+        firstError ??= error;
+        settle();
+      },
+    );
+    if (outstanding >= maxOutstanding) await new Promise<void>((resolve) => resumeSending = resolve);
+    if (throttler.shouldThrottle(i, sendStart)) await throttler.throttle();
+  }
+  if (transactional) await producer.commitTransaction();
+  await producer.flush();
+  await producer.close();
+  stats.printTotal();
+  if (steady !== undefined) steady.printTotal();
+  const summary = (steady ?? stats).summary();
+  console.log(`BENCH_JSON ${JSON.stringify({ ...summary, failed })}`);
+  if (failed > 0) {
+    console.error(`${failed} sends failed; the first: ${firstError}`);
+    return 1;
+  }
+  return 0;
+}
+
+process.exit(await main());

@@ -1,0 +1,279 @@
+/**
+ * `deno task bench:compare`: one broker from the harness, then each client in turn on
+ * the same scenarios (the Java producer, librdkafka, KafkaJS, @platformatic/kafka, and
+ * ours on Deno, Bun and Node). Prints a table with ratios against Java, writes the run
+ * as JSON under `bench/results/`, and regenerates `docs/benchmarks.md` with an SVG chart.
+ *
+ *   deno task bench:compare [--smoke] [--scenarios S1,S3] [--peers java,bun] [--no-docs]
+ *
+ * `--smoke` (CI) runs S1 with 10,000 records and one cold start per client, and writes
+ * no docs. Scenarios: S1 1,000,000 × 100 B unthrottled; S2 200,000 × 1 KiB with gzip,
+ * lz4 and zstd; S3 20,000 records/s for 30 s; S4 cold start, median of 10; S5 peak RSS
+ * during S1 (a column of S1).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import * as esbuild from "esbuild";
+import { createTopic, deleteTopic, up } from "./kafka.ts";
+import { resolveJars } from "./kafka/maven.ts";
+import { type Peer, type PeerEnvironment, PEERS, type Scenario } from "./perf/peers.ts";
+import { type BenchRun, markdown, type Measurement, scenarioTable, throughputSvg } from "./perf/report.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const KAFKA_TOOLS = "4.3.1";
+const CONFLUENT_KAFKA = "2.16.1";
+
+function scenarios(smoke: boolean): Scenario[] {
+  if (smoke) {
+    return [
+      { id: "S1", title: "10,000 × 100 B (smoke)", numRecords: 10_000, recordSize: 100, throughput: -1, compression: "none" },
+      { id: "S4", title: "cold start (smoke: one run)", numRecords: 1, recordSize: 100, throughput: -1, compression: "none" },
+    ];
+  }
+  return [
+    {
+      id: "S1",
+      title: "1,000,000 × 100 B, acks=all, idempotent, linger 5 ms, batch 64 KiB, unthrottled",
+      numRecords: 1_000_000,
+      recordSize: 100,
+      throughput: -1,
+      compression: "none",
+    },
+    { id: "S2-gzip", title: "200,000 × 1 KiB, gzip", numRecords: 200_000, recordSize: 1024, throughput: -1, compression: "gzip" },
+    { id: "S2-lz4", title: "200,000 × 1 KiB, lz4", numRecords: 200_000, recordSize: 1024, throughput: -1, compression: "lz4" },
+    { id: "S2-zstd", title: "200,000 × 1 KiB, zstd", numRecords: 200_000, recordSize: 1024, throughput: -1, compression: "zstd" },
+    {
+      id: "S3",
+      title: "20,000 records/s for 30 s (600,000 × 100 B)",
+      numRecords: 600_000,
+      recordSize: 100,
+      throughput: 20_000,
+      compression: "none",
+    },
+    {
+      id: "S4",
+      title: "cold start: a fresh process connects, sends one record with acks=all, exits",
+      numRecords: 1,
+      recordSize: 100,
+      throughput: -1,
+      compression: "none",
+    },
+  ];
+}
+
+/** Runs a command under the rusage wrapper; returns its output and resource use. */
+function measure(command: string, args: string[], cwd: string, timeoutMs: number) {
+  const usageFile = join(root, "bench", ".build", `rusage-${process.pid}.json`);
+  rmSync(usageFile, { force: true });
+  return new Promise<{ output: string; code: number; usage?: { userS: number; sysS: number; maxRssKb: number; wallMs: number } }>(
+    (resolve) => {
+      const child = spawn("python3", [join(root, "tools", "perf", "rusage.py"), usageFile, command, ...args], {
+        cwd,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout.on("data", (chunk) => output += chunk);
+      child.stderr.on("data", (chunk) => output += chunk);
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        const usage = existsSync(usageFile) ? JSON.parse(readFileSync(usageFile, "utf8")) : undefined;
+        resolve({ output, code: code ?? 1, usage });
+      });
+    },
+  );
+}
+
+const JAVA_TOTAL =
+  /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th\./;
+
+/** The figures a peer printed: a BENCH_JSON line, or the Java tool's final line. */
+function parseFigures(
+  output: string,
+): { recordsPerSec: number; mbPerSec: number; p50Ms: number; p99Ms: number; p999Ms: number } | undefined {
+  const json = output.split("\n").find((l) => l.startsWith("BENCH_JSON "));
+  if (json) return JSON.parse(json.slice("BENCH_JSON ".length));
+  const m = JAVA_TOTAL.exec(output);
+  if (!m) return undefined;
+  return { recordsPerSec: Number(m[2]), mbPerSec: Number(m[3]), p50Ms: Number(m[6]), p99Ms: Number(m[8]), p999Ms: Number(m[9]) };
+}
+
+async function runPeer(env: PeerEnvironment, peer: Peer, scenario: Scenario, log: (m: string) => void): Promise<Measurement> {
+  const base = { scenario: scenario.id, peer: peer.name, runtime: peer.runtime };
+  const unsupported = peer.unsupported(scenario);
+  if (unsupported !== undefined) return { ...base, note: `n/a: ${unsupported}` };
+  const topic = `bench-${scenario.id.toLowerCase()}-${Date.now().toString(36)}`;
+  await createTopic(topic, { partitions: 6 });
+  try {
+    if (scenario.id === "S4") return { ...base, coldStartMs: await coldStart(env, peer, scenario, topic) };
+    const { command, args, cwd } = peer.command(env, scenario, topic);
+    const { output, code, usage } = await measure(command, args, cwd, 15 * 60_000);
+    const figures = peer.reportsLatency ? parseFigures(output) : undefined;
+    if (code !== 0 || usage === undefined || (peer.reportsLatency && figures === undefined)) {
+      log(output.trim().split("\n").slice(-5).join("\n"));
+      return { ...base, note: `failed (exit ${code})` };
+    }
+    const cpuS = usage.userS + usage.sysS;
+    // kcat reports nothing: its rate is the records over its whole run.
+    const recordsPerSec = figures?.recordsPerSec ?? (1000 * scenario.numRecords) / usage.wallMs;
+    return {
+      ...base,
+      recordsPerSec,
+      mbPerSec: figures?.mbPerSec ?? (recordsPerSec * scenario.recordSize) / 1024 / 1024,
+      p50Ms: figures?.p50Ms,
+      p99Ms: figures?.p99Ms,
+      p999Ms: figures?.p999Ms,
+      cpuS,
+      cpuUsPerRecord: (cpuS * 1e6) / scenario.numRecords,
+      peakRssMb: usage.maxRssKb / 1024,
+    };
+  } finally {
+    await deleteTopic(topic, { ifExists: true }).catch(() => {});
+  }
+}
+
+let coldRuns = 10;
+
+/** Median wall time of fresh processes that each send one record. */
+async function coldStart(env: PeerEnvironment, peer: Peer, scenario: Scenario, topic: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < coldRuns; i++) {
+    const { command, args, cwd } = peer.command(env, scenario, topic);
+    const { code, usage, output } = await measure(command, args, cwd, 120_000);
+    if (code !== 0 || usage === undefined) throw new Error(`${peer.name} cold start failed:\n${output.slice(-800)}`);
+    times.push(usage.wallMs);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+async function emptyRss(): Promise<Record<string, number>> {
+  const bin = (name: string) => join(root, "node_modules", ".bin", name);
+  const probes: Record<string, [string, string[]]> = {
+    deno: [join(root, "node_modules", "deno", "deno"), ["eval", "0"]],
+    bun: [bin("bun"), ["-e", "0"]],
+    node: ["node", ["-e", "0"]],
+  };
+  const result: Record<string, number> = {};
+  for (const [runtime, [command, args]] of Object.entries(probes)) {
+    const { usage } = await measure(command, args, root, 60_000);
+    if (usage) result[runtime] = usage.maxRssKb / 1024;
+  }
+  return result;
+}
+
+/** kafka-tools from Maven Central, confluent-kafka from PyPI, the JS peers from npm, and our bundle. */
+async function prepare(bootstrap: string, log: (m: string) => void): Promise<PeerEnvironment> {
+  const build = join(root, "bench", ".build");
+  mkdirSync(build, { recursive: true });
+  const javaLib = await resolveJars(`bench-java-${KAFKA_TOOLS}-slf4j1`, [
+    `org.apache.kafka:kafka-tools:${KAFKA_TOOLS}`,
+    "org.slf4j:slf4j-nop:1.7.36",
+  ], log);
+  const cache = dirname(javaLib).replace(/\/[^/]+$/, "");
+  const venv = join(cache, "bench-venv");
+  const python = join(venv, "bin", "python");
+  if (!existsSync(python)) await mustRun("python3", ["-m", "venv", venv], root);
+  await mustRun(python, ["-m", "pip", "install", "-q", `confluent-kafka==${CONFLUENT_KAFKA}`], root);
+  if (!existsSync(join(root, "bench", "peers", "node_modules", "kafkajs"))) {
+    await mustRun("npm", ["install", "--no-audit", "--no-fund"], join(root, "bench", "peers"));
+  }
+  // Users of the npm package run JavaScript; Node would otherwise pay for the TypeScript loader in every cold start.
+  const oursBundle = join(build, "bench.mjs");
+  await esbuild.build({
+    entryPoints: [join(root, "tools", "bench.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    packages: "external",
+    external: ["node:*"],
+    outfile: oursBundle,
+    logLevel: "warning",
+  });
+  await esbuild.stop();
+  const kcatFiles = new Map<string, string>();
+  return {
+    root,
+    bootstrap,
+    javaLib,
+    python,
+    oursBundle,
+    kcatInput: (scenario) => {
+      const key = `${scenario.numRecords}x${scenario.recordSize}`;
+      if (!kcatFiles.has(key)) {
+        const path = join(build, `kcat-${key}.txt`);
+        const line = "A".repeat(scenario.recordSize - 1).replace(/A/g, () => String.fromCharCode(65 + Math.floor(Math.random() * 26))) +
+          "\n";
+        writeFileSync(path, line.repeat(scenario.numRecords));
+        kcatFiles.set(key, path);
+      }
+      return kcatFiles.get(key)!;
+    },
+  };
+}
+
+function mustRun(command: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "inherit", "inherit"] });
+    child.on("close", (code) => code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)));
+  });
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const smoke = argv.includes("--smoke");
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1]?.split(",") : undefined;
+  };
+  const onlyScenarios = value("--scenarios");
+  const onlyPeers = value("--peers");
+  const writeDocs = !smoke && !argv.includes("--no-docs");
+  if (smoke) coldRuns = 1;
+  const log = (m: string) => console.error(m);
+
+  const cluster = await up({ log });
+  const env = await prepare(cluster.bootstrapServers, log);
+  const run: BenchRun = {
+    startedAt: new Date().toISOString(),
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+    kafkaVersion: cluster.state.version,
+    scenarios: [],
+    emptyRssMb: await emptyRss(),
+    results: [],
+  };
+  const peers = PEERS.filter((p) => !onlyPeers || onlyPeers.some((f) => p.name.toLowerCase().includes(f.toLowerCase())));
+  for (const scenario of scenarios(smoke).filter((s) => !onlyScenarios || onlyScenarios.some((id) => s.id.startsWith(id)))) {
+    run.scenarios.push({ id: scenario.id, title: scenario.title });
+    console.log(`\n=== ${scenario.id}: ${scenario.title} ===`);
+    for (const peer of peers) {
+      const result = await runPeer(env, peer, scenario, log);
+      run.results.push(result);
+      console.log(`${peer.name} (${peer.runtime}): ${result.note ?? JSON.stringify(result)}`);
+    }
+    console.log(scenarioTable(run, scenario.id).join("\n"));
+  }
+  const resultsDir = join(root, "bench", "results");
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${run.startedAt.replace(/[:.]/g, "-")}${smoke ? "-smoke" : ""}.json`);
+  writeFileSync(file, JSON.stringify(run, null, 2) + "\n");
+  console.log(`\nwrote ${file}`);
+  if (writeDocs) {
+    mkdirSync(join(root, "docs"), { recursive: true });
+    writeFileSync(join(root, "docs", "benchmarks-s1.svg"), throughputSvg(run));
+    writeFileSync(
+      join(root, "docs", "benchmarks.md"),
+      markdown(run, `deno task bench:compare ${argv.join(" ")}`.trim(), "benchmarks-s1.svg"),
+    );
+    console.log("regenerated docs/benchmarks.md and docs/benchmarks-s1.svg");
+  }
+  const failed = run.results.filter((r) => r.note?.startsWith("failed"));
+  for (const f of failed) console.error(`${f.peer} failed on ${f.scenario}`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+process.exit(await main());

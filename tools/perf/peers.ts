@@ -1,0 +1,211 @@
+/**
+ * The clients `bench:compare` runs side by side, and the command line each needs for a
+ * scenario. Every peer gets the same settings: acks=all, idempotence where the client
+ * has it, linger 5 ms, batch 64 KiB, no key, a payload of random upper-case letters.
+ *
+ * @module
+ */
+import { join } from "node:path";
+
+/** One workload. */
+export interface Scenario {
+  id: string;
+  title: string;
+  numRecords: number;
+  recordSize: number;
+  /** Records per second, -1 for unthrottled. */
+  throughput: number;
+  compression: "none" | "gzip" | "lz4" | "zstd";
+}
+
+/** How to run one peer on one scenario. */
+export interface PeerCommand {
+  command: string;
+  args: string[];
+  /** Where to run it (bench/peers for the JS and Python peers, for their node_modules). */
+  cwd: string;
+}
+
+/** Paths the peers need, prepared by `bench_compare.ts`. */
+export interface PeerEnvironment {
+  root: string;
+  bootstrap: string;
+  /** kafka-tools and its dependencies. */
+  javaLib: string;
+  /** The Python with confluent-kafka installed. */
+  python: string;
+  /** Our bench bundled to plain JavaScript, as users of the npm package would run it. */
+  oursBundle: string;
+  /** A file of `numRecords` payload lines for kcat, made per scenario. */
+  kcatInput: (scenario: Scenario) => string;
+}
+
+/** A client under test. */
+export interface Peer {
+  name: string;
+  /** The runtime or language it runs on, for the report. */
+  runtime: string;
+  /** Why it cannot run the scenario, or undefined when it can. */
+  unsupported(scenario: Scenario): string | undefined;
+  command(env: PeerEnvironment, scenario: Scenario, topic: string): PeerCommand;
+  /** Whether it reports latency (kcat does not). */
+  reportsLatency: boolean;
+}
+
+const COMMON = { acks: "all", idempotence: "true", lingerMs: "5", batchSize: "65536" };
+
+function javaProps(env: PeerEnvironment, scenario: Scenario): string[] {
+  return [
+    `bootstrap.servers=${env.bootstrap}`,
+    `acks=${COMMON.acks}`,
+    `enable.idempotence=${COMMON.idempotence}`,
+    `linger.ms=${COMMON.lingerMs}`,
+    `batch.size=${COMMON.batchSize}`,
+    `compression.type=${scenario.compression}`,
+  ];
+}
+
+function perfArgs(scenario: Scenario, topic: string): string[] {
+  return [
+    "--topic",
+    topic,
+    "--num-records",
+    String(scenario.numRecords),
+    "--record-size",
+    String(scenario.recordSize),
+    "--throughput",
+    String(scenario.throughput),
+  ];
+}
+
+const java: Peer = {
+  name: "Java (kafka-clients)",
+  runtime: "JVM 17",
+  reportsLatency: true,
+  unsupported: () => undefined,
+  command: (env, scenario, topic) => ({
+    command: "java",
+    args: [
+      "-cp",
+      `${env.javaLib}/*`,
+      "org.apache.kafka.tools.ProducerPerformance",
+      ...perfArgs(scenario, topic),
+      "--producer-props",
+      ...javaProps(env, scenario),
+    ],
+    cwd: env.root,
+  }),
+};
+
+function ours(runtime: "deno" | "bun" | "node"): Peer {
+  return {
+    name: `edge-kafka on ${runtime === "deno" ? "Deno" : runtime === "bun" ? "Bun" : "Node"}`,
+    runtime,
+    reportsLatency: true,
+    unsupported: () => undefined,
+    command: (env, scenario, topic) => {
+      const bench = [env.oursBundle, ...perfArgs(scenario, topic), "--producer-props", ...javaProps(env, scenario)];
+      const bin = (name: string) => join(env.root, "node_modules", ".bin", name);
+      if (runtime === "deno") {
+        return { command: join(env.root, "node_modules", "deno", "deno"), args: ["run", "-A", ...bench], cwd: env.root };
+      }
+      if (runtime === "bun") return { command: bin("bun"), args: bench, cwd: env.root };
+      return { command: "node", args: bench, cwd: env.root };
+    },
+  };
+}
+
+const librdkafka: Peer = {
+  name: "librdkafka (confluent-kafka-python)",
+  runtime: "Python",
+  reportsLatency: true,
+  unsupported: () => undefined,
+  command: (env, scenario, topic) => ({
+    command: env.python,
+    args: [
+      "librdkafka_peer.py",
+      "--bootstrap",
+      env.bootstrap,
+      ...perfArgs(scenario, topic),
+      "--compression",
+      scenario.compression,
+      "--linger-ms",
+      COMMON.lingerMs,
+      "--batch-size",
+      COMMON.batchSize,
+    ],
+    cwd: join(env.root, "bench", "peers"),
+  }),
+};
+
+const kcat: Peer = {
+  name: "librdkafka (kcat -P)",
+  runtime: "C",
+  reportsLatency: false,
+  unsupported: (scenario) => scenario.throughput > 0 ? "kcat cannot pace its sends" : undefined,
+  command: (env, scenario, topic) => ({
+    command: "kcat",
+    args: [
+      "-P",
+      "-b",
+      env.bootstrap,
+      "-t",
+      topic,
+      "-X",
+      "acks=all",
+      "-X",
+      "enable.idempotence=true",
+      "-X",
+      `linger.ms=${COMMON.lingerMs}`,
+      "-X",
+      `batch.size=${COMMON.batchSize}`,
+      "-X",
+      `compression.codec=${scenario.compression}`,
+      "-l",
+      env.kcatInput(scenario),
+    ],
+    cwd: env.root,
+  }),
+};
+
+function jsPeer(client: "kafkajs" | "platformatic", runtime: "node" | "bun"): Peer {
+  return {
+    name: client === "kafkajs" ? "KafkaJS 2.2.4" : "@platformatic/kafka 2.12",
+    runtime,
+    reportsLatency: true,
+    unsupported: (scenario) =>
+      client === "kafkajs" && (scenario.compression === "lz4" || scenario.compression === "zstd")
+        ? `KafkaJS needs a third-party codec package for ${scenario.compression}`
+        : undefined,
+    command: (env, scenario, topic) => {
+      const script = [
+        "js_peer.ts",
+        "--client",
+        client,
+        "--bootstrap",
+        env.bootstrap,
+        ...perfArgs(scenario, topic),
+        "--compression",
+        scenario.compression,
+      ];
+      const cwd = join(env.root, "bench", "peers");
+      if (runtime === "bun") return { command: join(env.root, "node_modules", ".bin", "bun"), args: script, cwd };
+      return { command: "node", args: ["--import", "../../tools/node_ts_register.mjs", ...script], cwd };
+    },
+  };
+}
+
+/**
+ * Every peer, Java first (the reference of the ratios). @platformatic/kafka runs on
+ * Bun: it needs Node 22 (Promise.withResolvers), and this machine has Node 20.
+ */
+export const PEERS: readonly Peer[] = [
+  java,
+  librdkafka,
+  kcat,
+  jsPeer("kafkajs", "node"),
+  jsPeer("platformatic", "bun"),
+  ours("deno"),
+  ours("bun"),
+  ours("node"),
+];
