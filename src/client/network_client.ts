@@ -17,6 +17,7 @@ import {
 import type { ApiCodec } from "../protocol/api.ts";
 import { decodeResponse, encodeRequest, responseCorrelationId } from "../protocol/api.ts";
 import { ApiVersionsApi } from "../protocol/api_versions.ts";
+import { Writer } from "../protocol/writer.ts";
 import type { Clock } from "../clock.ts";
 import type { Selectable } from "../net/selector.ts";
 import type { ResolvedClientConfig } from "./client_config.ts";
@@ -79,6 +80,8 @@ export class NetworkClient {
   #aborted: ClientResponse[] = [];
   // The latest refused authentication not yet taken by the owner (see takeAuthenticationFailure).
   #authenticationFailure: AuthenticationError | undefined;
+  // Reused for every request: it grows to the largest frame once, and each frame is one exact-size copy.
+  readonly #writer = new Writer();
   #correlation = 0;
   #polling = false;
   #closed = false;
@@ -242,7 +245,7 @@ export class NetworkClient {
     request.correlationId = this.#nextCorrelationId();
     let frame: Uint8Array;
     try {
-      frame = encodeRequest(spec.api, request.version, request.correlationId, this.#config.clientId, spec.body);
+      frame = encodeRequest(spec.api, request.version, request.correlationId, this.#config.clientId, spec.body, this.#writer);
     } catch (error) {
       this.#abort(
         request,

@@ -54,7 +54,12 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   readonly #transactions: TransactionManager | undefined;
   readonly #started: Promise<void>;
   // Sends still waiting for metadata or memory, so flush and close can wait for them.
-  readonly #pendingAppends = new Set<Promise<unknown>>();
+  // send() calls whose record is not in a batch yet (waiting for metadata or memory).
+  #pendingAppends = 0;
+  #appendsDrained: (() => void)[] = [];
+  // Handed to the accumulator on every append; made once, not per record.
+  readonly #cluster = () => this.#metadata.cluster;
+  readonly #now = () => this.#clock.now();
   #closing: { forced: boolean; done: Promise<void> } | undefined;
 
   /**
@@ -144,16 +149,22 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
 
   /** Lets flush and close wait for `work` too, whatever its outcome; returns it unchanged. */
   #trackPending<T>(work: Promise<T>): Promise<T> {
-    const done = work.then(() => {}, () => {});
-    this.#pendingAppends.add(done);
-    done.then(() => this.#pendingAppends.delete(done));
+    this.#pendingAppends++;
+    work.then(this.#appendSettled, this.#appendSettled);
     return work;
   }
+
+  readonly #appendSettled = () => {
+    if (--this.#pendingAppends > 0) return;
+    const waiting = this.#appendsDrained;
+    this.#appendsDrained = [];
+    for (const resolve of waiting) resolve();
+  };
 
   #sendToKnownTopic(record: ProducerRecord<K, V>, partitionCount: number): Promise<RecordMetadata> {
     let key: Uint8Array | null;
     let value: Uint8Array | null;
-    let headers: RecordHeader[];
+    let headers: readonly RecordHeader[];
     let partition: number;
     const timestamp = record.timestamp ?? this.#clock.now();
     try {
@@ -170,7 +181,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     return new Promise<RecordMetadata>((resolve, reject) => {
       const settler = { resolve, reject };
       const request = { topic: record.topic, partition, timestamp, key, value, headers, settler };
-      const appended = this.#accumulator.append(request, () => this.#metadata.cluster, () => this.#clock.now());
+      const appended = this.#accumulator.append(request, this.#cluster, this.#now);
       // The partition is known once the record is in a batch (the sticky partitioner chooses there).
       if (appended === undefined) this.#transactions?.addPartition(record.topic, request.partition);
       else appended.then(() => this.#transactions?.addPartition(record.topic, request.partition), () => {});
@@ -201,7 +212,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     return -1;
   }
 
-  #checkSize(key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeader[]): void {
+  #checkSize(key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[]): void {
     const size = RECORD_BATCH_OVERHEAD + recordSizeUpperBound(key, value, headers);
     if (size > this.#config.maxRequestSize) {
       throw new RecordTooLargeError(
@@ -240,7 +251,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
 
   /** Waits until every earlier send() has its record in a batch (or has failed). */
   async #awaitPendingAppends(): Promise<void> {
-    while (this.#pendingAppends.size > 0) await Promise.all(this.#pendingAppends);
+    while (this.#pendingAppends > 0) await new Promise<void>((resolve) => this.#appendsDrained.push(resolve));
   }
 
   /**
@@ -355,9 +366,11 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   }
 }
 
+const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+
 /** Headers as the record batch writes them: UTF-8 names, byte values. */
-function normalizeHeaders(headers: RecordHeaders | undefined): RecordHeader[] {
-  if (headers === undefined || headers === null) return [];
+function normalizeHeaders(headers: RecordHeaders | undefined): readonly RecordHeader[] {
+  if (headers === undefined || headers === null) return NO_HEADERS;
   const pairs = Array.isArray(headers) ? headers : Object.entries(headers);
   return pairs.map(([key, value]) => {
     if (typeof key !== "string") throw new KafkaError(`a header name must be a string, got ${typeof key}`);

@@ -13,10 +13,19 @@ import { TimeoutError } from "../errors.ts";
 import { errorForCode, errorInfo } from "../protocol/error_codes.ts";
 
 interface TopicWaiter {
-  topic: string;
   resolve: (topic: TopicInfo) => void;
   reject: (error: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
+  deadline: number;
+  maxBlockMs: number;
+}
+
+/**
+ * The sends waiting for one topic, oldest first. One timer per topic, not per send: a
+ * burst of sends before the first metadata answer must not cost a timer each.
+ */
+interface TopicWait {
+  waiters: TopicWaiter[];
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
@@ -34,7 +43,7 @@ interface TopicWaiter {
 export class ProducerMetadata extends Metadata {
   readonly #maxIdleMs: number;
   readonly #lastUsed = new Map<string, number>();
-  readonly #waiters = new Set<TopicWaiter>();
+  readonly #waits = new Map<string, TopicWait>();
 
   /**
    * @param bootstrap The addresses to start from.
@@ -69,22 +78,32 @@ export class ProducerMetadata extends Metadata {
     if (known !== undefined) return Promise.resolve(known);
     this.requestUpdate();
     return new Promise((resolve, reject) => {
-      const waiter: TopicWaiter = {
-        topic,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.#waiters.delete(waiter);
-          reject(new TimeoutError(`Topic ${topic} not present in metadata after ${maxBlockMs} ms.`));
-        }, maxBlockMs),
-      };
-      this.#waiters.add(waiter);
+      let wait = this.#waits.get(topic);
+      if (wait === undefined) this.#waits.set(topic, wait = { waiters: [], timer: undefined });
+      // Deadlines only grow, so the waiters stay sorted by deadline.
+      wait.waiters.push({ resolve, reject, deadline: now + maxBlockMs, maxBlockMs });
+      if (wait.timer === undefined) this.#armTimer(topic, wait, now);
     });
+  }
+
+  /** Fails the waiters whose `maxBlockMs` has passed, then waits for the next deadline. */
+  #armTimer(topic: string, wait: TopicWait, now: number): void {
+    const first = wait.waiters[0];
+    wait.timer = setTimeout(() => {
+      const at = Math.max(Date.now(), first.deadline);
+      let expired = 0;
+      while (expired < wait.waiters.length && wait.waiters[expired].deadline <= at) expired++;
+      for (const waiter of wait.waiters.splice(0, expired)) {
+        waiter.reject(new TimeoutError(`Topic ${topic} not present in metadata after ${waiter.maxBlockMs} ms.`));
+      }
+      if (wait.waiters.length > 0) this.#armTimer(topic, wait, at);
+      else this.#waits.delete(topic);
+    }, Math.max(0, first.deadline - now));
   }
 
   /** Whether any `send()` waits for a topic, so the next refresh should come soon. */
   get hasWaiters(): boolean {
-    return this.#waiters.size > 0;
+    return this.#waits.size > 0;
   }
 
   override update(response: MetadataResponse, now: number): void {
@@ -95,31 +114,31 @@ export class ProducerMetadata extends Metadata {
       }
     }
     super.update(response, now);
-    for (const waiter of [...this.#waiters]) {
-      const info = this.cluster.topics.get(waiter.topic);
+    for (const [topic, wait] of [...this.#waits]) {
+      const info = this.cluster.topics.get(topic);
       if (info === undefined) continue;
-      if (info.errorCode === 0 && info.partitions.length > 0) this.#settle(waiter, () => waiter.resolve(info));
+      if (info.errorCode === 0 && info.partitions.length > 0) this.#settle(topic, wait, (waiter) => waiter.resolve(info));
       else if (info.errorCode !== 0 && !errorInfo(info.errorCode)?.retriable) {
-        this.#settle(waiter, () => waiter.reject(errorForCode(info.errorCode, waiter.topic)));
+        const error = errorForCode(info.errorCode, topic);
+        this.#settle(topic, wait, (waiter) => waiter.reject(error));
       }
     }
     // A topic still unknown (e.g. being created) is asked for again after the backoff.
-    if (this.#waiters.size > 0) this.requestUpdate();
+    if (this.#waits.size > 0) this.requestUpdate();
   }
 
   /** Fails every waiting `send()`, as when the producer closes. */
   failWaiters(error: Error): void {
-    for (const waiter of [...this.#waiters]) this.#settle(waiter, () => waiter.reject(error));
+    for (const [topic, wait] of [...this.#waits]) this.#settle(topic, wait, (waiter) => waiter.reject(error));
   }
 
   #isAwaited(topic: string): boolean {
-    for (const waiter of this.#waiters) if (waiter.topic === topic) return true;
-    return false;
+    return this.#waits.has(topic);
   }
 
-  #settle(waiter: TopicWaiter, settle: () => void): void {
-    clearTimeout(waiter.timer);
-    this.#waiters.delete(waiter);
-    settle();
+  #settle(topic: string, wait: TopicWait, settle: (waiter: TopicWaiter) => void): void {
+    clearTimeout(wait.timer);
+    this.#waits.delete(topic);
+    for (const waiter of wait.waiters) settle(waiter);
   }
 }
