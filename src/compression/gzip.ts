@@ -10,6 +10,7 @@
 import { gzipSync, inflateSync } from "fflate";
 import { checkOutputSize, type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES } from "./codec.ts";
 import { CompressionError, wrapCodecErrors } from "./compression_error.ts";
+import type { GzipFunction } from "../runtimes/native_gzip.ts";
 
 // zlib's default, which Java's level -1 (Deflater.DEFAULT_COMPRESSION) selects.
 const ZLIB_DEFAULT_LEVEL = 6;
@@ -128,6 +129,8 @@ export function gzip(data: Uint8Array, level: number): Uint8Array {
  * A gzip codec at the given level.
  *
  * @param level A level already checked by `resolveLevel`: 1..9 or -1.
+ * @param nativeGzip The runtime's zlib, when it has one (compression only: decompression
+ *   stays here, where every check above is made).
  * @example
  * ```ts
  * import { createGzipCodec } from "./gzip.ts";
@@ -135,12 +138,15 @@ export function gzip(data: Uint8Array, level: number): Uint8Array {
  * console.log(codec.decompress(codec.compress(new Uint8Array([7]))));
  * ```
  */
-export function createGzipCodec(level: number): CompressionCodec {
+export function createGzipCodec(level: number, nativeGzip: GzipFunction | null = null): CompressionCodec {
+  const zlibLevel = level === -1 ? ZLIB_DEFAULT_LEVEL : level;
   return {
     type: "gzip",
     id: 1,
     level,
-    compress: (data) => gzip(data, level),
+    compress: nativeGzip === null
+      ? (data) => gzip(data, level)
+      : (data) => wrapCodecErrors("gzip", "compress", () => nativeGzip(data, zlibLevel)),
     decompress: (data, maxOutputBytes) => gunzip(data, maxOutputBytes),
   };
 }

@@ -22,6 +22,7 @@
 import { type CompressionCodec, type CompressionType, resolveLevel } from "./codec.ts";
 import { CompressionError } from "./compression_error.ts";
 import { createGzipCodec } from "./gzip.ts";
+import { loadNativeGzip } from "../runtimes/native_gzip.ts";
 import { createLz4Codec } from "./lz4.ts";
 import { createSnappyCodec } from "./snappy.ts";
 import { createZstdCodec } from "./zstd.ts";
@@ -42,7 +43,7 @@ const cache = new Map<string, Promise<CompressionCodec>>();
 function create(type: Exclude<CompressionType, "none">, level: number | undefined): Promise<CompressionCodec> {
   switch (type) {
     case "gzip":
-      return Promise.resolve(createGzipCodec(level!));
+      return loadNativeGzip().then((native) => createGzipCodec(level!, native));
     case "snappy":
       return Promise.resolve().then(createSnappyCodec);
     case "lz4":

@@ -16,6 +16,8 @@ export interface Scenario {
   /** Records per second, -1 for unthrottled. */
   throughput: number;
   compression: "none" | "gzip" | "lz4" | "zstd";
+  /** Against the ack-only loopback broker instead of Kafka (each client's own ceiling). */
+  ackBroker?: boolean;
 }
 
 /** How to run one peer on one scenario. */

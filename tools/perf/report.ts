@@ -103,8 +103,60 @@ ${bars.join("\n")}
 `;
 }
 
-/** The Markdown page `docs/benchmarks.md`. */
-export function markdown(run: BenchRun, command: string, svgName: string): string {
+/** One target of the performance issue, checked against a run. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+const BUFFER_MEMORY_MB = 32;
+
+/** Evaluates the targets on the run's figures (undefined: a figure is missing). */
+export function checkTargets(run: BenchRun): TargetCheck[] {
+  const find = (scenario: string, peer: (name: string) => boolean) => run.results.find((r) => r.scenario === scenario && peer(r.peer));
+  const java = (scenario: string) => find(scenario, (p) => p.startsWith("Java"));
+  const ours = (runtime: string, scenario: string) => find(scenario, (p) => p === `edge-kafka on ${runtime}`);
+  const kafkajs = (scenario: string) => find(scenario, (p) => p.startsWith("KafkaJS"));
+  const platformatic = (scenario: string) => find(scenario, (p) => p.startsWith("@platformatic"));
+  const checks: TargetCheck[] = [];
+  const compare = (target: string, value: number | undefined, bound: number | undefined, atLeast: boolean, unit: string) => {
+    const met = value === undefined || bound === undefined ? undefined : atLeast ? value >= bound : value <= bound;
+    checks.push({ target, measured: `${fixed(value, unit === "" ? 0 : 2)}${unit} vs ${fixed(bound, unit === "" ? 0 : 2)}${unit}`, met });
+  };
+  for (const runtime of ["Bun", "Deno"]) {
+    const s1 = ours(runtime, "S1")?.recordsPerSec;
+    compare(`S1 records/s on ${runtime} ≥ Java's`, s1, java("S1")?.recordsPerSec, true, "");
+    const kjs = kafkajs("S1")?.recordsPerSec;
+    compare(`S1 records/s on ${runtime} ≥ 2 × KafkaJS`, s1, kjs === undefined ? undefined : 2 * kjs, true, "");
+    const plat = platformatic("S1")?.recordsPerSec;
+    compare(`S1 records/s on ${runtime} ≥ 1.5 × @platformatic/kafka`, s1, plat === undefined ? undefined : 1.5 * plat, true, "");
+  }
+  for (const runtime of ["Deno", "Bun", "Node"]) {
+    compare(`S1 CPU µs/record on ${runtime} ≤ Java's`, ours(runtime, "S1")?.cpuUsPerRecord, java("S1")?.cpuUsPerRecord, false, " µs");
+    compare(`S3 p99 ms on ${runtime} ≤ Java's`, ours(runtime, "S3")?.p99Ms, java("S3")?.p99Ms, false, " ms");
+    const kjs = kafkajs("S4")?.coldStartMs;
+    compare(
+      `S4 cold start on ${runtime} ≤ ½ KafkaJS's`,
+      ours(runtime, "S4")?.coldStartMs,
+      kjs === undefined ? undefined : kjs / 2,
+      false,
+      " ms",
+    );
+    const empty = run.emptyRssMb[runtime.toLowerCase()];
+    compare(
+      `S5 peak RSS on ${runtime} ≤ bufferMemory (${BUFFER_MEMORY_MB} MB) + 80 MB + empty ${runtime} (${fixed(empty)} MB)`,
+      ours(runtime, "S1")?.peakRssMb,
+      empty === undefined ? undefined : empty + BUFFER_MEMORY_MB + 80,
+      false,
+      " MB",
+    );
+  }
+  return checks;
+}
+
+/** The Markdown page `docs/benchmarks.md`; `analysis` (hand-written) follows the tables. */
+export function markdown(run: BenchRun, command: string, svgName: string, analysis = ""): string {
   const parts = [
     "# Benchmarks",
     "",
@@ -115,6 +167,11 @@ export function markdown(run: BenchRun, command: string, svgName: string): strin
     `![records per second, S1](${svgName})`,
     "",
   ];
+  parts.push("## Targets", "", "| target | measured | met |", "| --- | --- | --- |");
+  for (const check of checkTargets(run)) {
+    parts.push(`| ${check.target} | ${check.measured} | ${check.met === undefined ? "not measured" : check.met ? "yes" : "**no**"} |`);
+  }
+  parts.push("");
   for (const scenario of run.scenarios) {
     parts.push(`## ${scenario.id}: ${scenario.title}`, "", ...scenarioTable(run, scenario.id), "");
   }
@@ -126,5 +183,6 @@ export function markdown(run: BenchRun, command: string, svgName: string): strin
     ...Object.entries(run.emptyRssMb).map(([runtime, mb]) => `| ${runtime} | ${mb.toFixed(0)} |`),
     "",
   );
+  if (analysis.trim() !== "") parts.push(analysis.trim(), "");
   return parts.join("\n");
 }
