@@ -15,7 +15,7 @@ import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import { initCrc32c } from "../protocol/crc32c.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
-import { RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
+import { NO_HEADERS, RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
 import type { CompressionCodec } from "../compression/mod.ts";
 import { loadCompressionCodec, loadDecompressor } from "../compression/mod.ts";
 import { partitionForKey } from "./partitioner.ts";
@@ -130,19 +130,20 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     if (record === null || typeof record !== "object" || typeof record.topic !== "string" || record.topic.length === 0) {
       return Promise.reject(new KafkaError("send() needs a record with a non-empty topic"));
     }
+    const now = this.#clock.now();
     const info = this.#metadata.usableTopic(record.topic);
     if (info !== undefined) {
-      this.#metadata.touch(record.topic, this.#clock.now());
-      return this.#sendToKnownTopic(record, info.partitions.length);
+      this.#metadata.touch(record.topic, now);
+      return this.#sendToKnownTopic(record, info.partitions.length, now);
     }
-    const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, this.#clock.now());
+    const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, now);
     // The Sender may be idle in a long poll: the metadata request must go now.
     this.#sender.wakeup();
     const waiting = topicKnown.then((topic) => {
       if (this.#closing !== undefined && this.#closing.forced) {
         throw new ClosedError("the producer was closed while the record waited for metadata");
       }
-      return this.#sendToKnownTopic(record, topic.partitions.length);
+      return this.#sendToKnownTopic(record, topic.partitions.length, this.#clock.now());
     });
     return this.#trackPending(waiting);
   }
@@ -161,12 +162,12 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     for (const resolve of waiting) resolve();
   };
 
-  #sendToKnownTopic(record: ProducerRecord<K, V>, partitionCount: number): Promise<RecordMetadata> {
+  #sendToKnownTopic(record: ProducerRecord<K, V>, partitionCount: number, now: number): Promise<RecordMetadata> {
     let key: Uint8Array | null;
     let value: Uint8Array | null;
     let headers: readonly RecordHeader[];
     let partition: number;
-    const timestamp = record.timestamp ?? this.#clock.now();
+    const timestamp = record.timestamp ?? now;
     try {
       this.#transactions?.ensureSendAllowed();
       key = this.#serializers.key(record.key as K, record.topic);
@@ -178,19 +179,24 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      const settler = { resolve, reject };
-      const request = { topic: record.topic, partition, timestamp, key, value, headers, settler };
-      const appended = this.#accumulator.append(request, this.#cluster, this.#now);
-      // The partition is known once the record is in a batch (the sticky partitioner chooses there).
-      if (appended === undefined) this.#transactions?.addPartition(record.topic, request.partition);
-      else appended.then(() => this.#transactions?.addPartition(record.topic, request.partition), () => {});
-      if (appended !== undefined) {
-        appended.catch(reject);
-        // Until it is in a batch, flush and close must wait for it too.
-        this.#trackPending(appended);
-      }
-    });
+    const settler = withResolvers<RecordMetadata>();
+    const request = { topic: record.topic, partition, timestamp, key, value, headers, settler };
+    let appended: Promise<void> | undefined;
+    try {
+      appended = this.#accumulator.append(request, this.#cluster, this.#now, now);
+    } catch (error) {
+      // send() reports every failure through its promise, never by throwing.
+      settler.reject(error as Error);
+      return settler.promise;
+    }
+    // The partition is known once the record is in a batch (the sticky partitioner chooses there).
+    if (appended === undefined) this.#transactions?.addPartition(record.topic, request.partition);
+    else {
+      appended.then(() => this.#transactions?.addPartition(record.topic, request.partition), settler.reject);
+      // Until it is in a batch, flush and close must wait for it too.
+      this.#trackPending(appended);
+    }
+    return settler.promise;
   }
 
   #partition(record: ProducerRecord<K, V>, key: Uint8Array | null, value: Uint8Array | null, count: number): number {
@@ -366,7 +372,24 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   }
 }
 
-const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+/** `Promise.withResolvers` where the runtime has it (one object per send instead of three). */
+const withResolvers: <T>() => Deferred<T> = typeof (Promise as { withResolvers?: unknown }).withResolvers === "function"
+  ? <T>() => (Promise as unknown as { withResolvers<U>(): Deferred<U> }).withResolvers<T>()
+  : <T>() => {
+    let resolve!: (value: T) => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
 
 /** Headers as the record batch writes them: UTF-8 names, byte values. */
 function normalizeHeaders(headers: RecordHeaders | undefined): readonly RecordHeader[] {

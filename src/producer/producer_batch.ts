@@ -55,6 +55,7 @@ export class ProducerBatch {
   #markSettled!: () => void;
   // Set when a record did not fit: the batch counts as full from then on, as in Java.
   #appendsClosed = false;
+  readonly #writeLimit: number;
   readonly #builder: RecordBatchBuilder;
   readonly #settlers: RecordSettler[] = [];
   readonly #timestamps: number[] = [];
@@ -73,6 +74,7 @@ export class ProducerBatch {
     this.createdMs = now;
     this.lastAttemptMs = now;
     this.#builder = new RecordBatchBuilder(buffer, writeLimit);
+    this.#writeLimit = writeLimit;
     this.settled = new Promise((resolve) => this.#markSettled = resolve);
   }
 
@@ -96,9 +98,12 @@ export class ProducerBatch {
     return this.bytes !== undefined;
   }
 
-  /** Whether the batch reached its write limit. */
+  /**
+   * Whether the batch reached its write limit, or a record did not fit (Java's
+   * `isFull`: a batch a few bytes short of the limit counts as full once an append fails).
+   */
   isFull(): boolean {
-    return this.bytes !== undefined || this.#appendsClosed || !this.#builder.hasRoomFor(this.#builder.baseTimestamp, null, null, []);
+    return this.bytes !== undefined || this.#appendsClosed || this.#builder.sizeInBytes >= this.#writeLimit;
   }
 
   /** Adds a record if it fits; returns false (and changes nothing) when it does not. */
@@ -110,11 +115,10 @@ export class ProducerBatch {
     settler: RecordSettler,
   ): boolean {
     if (this.bytes !== undefined || this.#appendsClosed) return false;
-    if (!this.#builder.hasRoomFor(timestamp, key, value, headers)) {
+    if (this.#builder.tryAppend(timestamp, key, value, headers) < 0) {
       this.#appendsClosed = true;
       return false;
     }
-    this.#builder.append(timestamp, key, value, headers);
     this.#settlers.push(settler);
     this.#timestamps.push(timestamp);
     return true;

@@ -149,9 +149,9 @@ export class RecordAccumulator {
    * was short, or earlier appends still wait for memory). The record's own outcome
    * comes through its settler.
    */
-  append(record: AppendRequest, cluster: () => Cluster, now: () => number): Promise<void> | undefined {
+  append(record: AppendRequest, cluster: () => Cluster, now: () => number, nowMs: number = now()): Promise<void> | undefined {
     if (this.#blockedTail === undefined) {
-      const needed = this.#appendNow(record, cluster(), now(), undefined);
+      const needed = this.#appendNow(record, cluster(), nowMs, undefined);
       if (needed === APPENDED) return undefined;
       return this.#trackBlocked(this.#appendWithAllocation(record, needed, cluster, now));
     }

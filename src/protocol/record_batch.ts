@@ -295,6 +295,17 @@ function stampCrc(batch: Uint8Array, view: DataView): void {
 }
 
 /**
+ * A record without headers, shared so that appending one allocates nothing.
+ *
+ * @example
+ * ```ts
+ * import { NO_HEADERS } from "./record_batch.ts";
+ * console.log(NO_HEADERS.length); // 0
+ * ```
+ */
+export const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+
+/**
  * Encodes one record batch (magic 2) straight into a caller-provided buffer, the way
  * the Java client's MemoryRecordsBuilder does: the 61-byte header is reserved up
  * front, each `append` writes one record after it, and `build` fills in the header.
@@ -388,16 +399,42 @@ export class RecordBatchBuilder {
   append(timestamp: number, key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[]): number {
     if (this.#built) throw new RangeError("cannot append to a record batch that is already built");
     checkTimestamp(timestamp);
+    // The size comes first so the length prefix can be written before the body.
+    const body = bodySize(this.#count, this.#count === 0 ? 0 : timestamp - this.#baseTimestamp, key, value, headers);
+    if (this.#pos + uvarintSize(body * 2) + body > this.#buf.length) {
+      throw new RangeError(`record of ${body} bytes does not fit in the ${this.#buf.length - this.#pos} bytes left in the batch buffer`);
+    }
+    return this.#write(timestamp, key, value, headers, body);
+  }
+
+  /**
+   * Appends the record if it fits, as {@linkcode RecordBatchBuilder.hasRoomFor} decides,
+   * and returns its offset delta; returns -1, writing nothing, when it does not fit or
+   * the batch is built. One size computation serves both steps (the producer's hot path).
+   *
+   * @example
+   * ```ts
+   * import { RecordBatchBuilder } from "./record_batch.ts";
+   * const b = new RecordBatchBuilder(new Uint8Array(100), 100);
+   * console.log(b.tryAppend(1000, null, new Uint8Array(10), []), b.tryAppend(1000, null, new Uint8Array(50), [])); // 0 -1
+   * ```
+   */
+  tryAppend(timestamp: number, key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[]): number {
+    if (this.#built) return -1;
+    const body = bodySize(this.#count, this.#count === 0 ? 0 : timestamp - this.#baseTimestamp, key, value, headers);
+    const end = this.#pos + uvarintSize(body * 2) + body;
+    if (end > this.#buf.length || (this.#count > 0 && end > this.#limit)) return -1;
+    checkTimestamp(timestamp);
+    return this.#write(timestamp, key, value, headers, body);
+  }
+
+  /** Writes a record whose body size was just computed (bodySize also measured its header keys). */
+  #write(timestamp: number, key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[], body: number): number {
     const offsetDelta = this.#count;
     if (offsetDelta === 0) this.#baseTimestamp = timestamp;
     const timestampDelta = timestamp - this.#baseTimestamp;
-    // The size comes first so the length prefix can be written before the body.
-    const body = bodySize(offsetDelta, timestampDelta, key, value, headers);
     const buf = this.#buf;
     let pos = this.#pos;
-    if (pos + uvarintSize(body * 2) + body > buf.length) {
-      throw new RangeError(`record of ${body} bytes does not fit in the ${buf.length - pos} bytes left in the batch buffer`);
-    }
     pos = putUvarint(buf, pos, body * 2);
     buf[pos++] = 0; // record attributes: unused
     pos = putVarlong(buf, pos, timestampDelta);
