@@ -7,8 +7,8 @@
  *   deno task bench:compare [--smoke] [--scenarios S1,S3] [--peers java,bun] [--no-docs]
  *   deno task bench:compare --render bench/results/<run>.json     (docs from a saved run)
  *
- * `--smoke` (CI) runs S1 with 10,000 records and one cold start per client, and writes
- * no docs. Scenarios: S1 1,000,000 × 100 B unthrottled; S2 200,000 × 1 KiB with gzip,
+ * `--smoke` (CI) runs S1 and S6 with 10,000 records and one cold start per client, and
+ * writes no docs. Scenarios: S1 1,000,000 × 100 B unthrottled; S2 200,000 × 1 KiB with gzip,
  * lz4 and zstd; S3 20,000 records/s for 30 s; S4 cold start, median of 10; S5 peak RSS
  * during S1 (a column of S1); S6 S1 against the ack-only loopback broker.
  */
@@ -34,6 +34,15 @@ function scenarios(smoke: boolean): Scenario[] {
     return [
       { id: "S1", title: "10,000 × 100 B (smoke)", numRecords: 10_000, recordSize: 100, throughput: -1, compression: "none" },
       { id: "S4", title: "cold start (smoke: one run)", numRecords: 1, recordSize: 100, throughput: -1, compression: "none" },
+      {
+        id: "S6",
+        title: "10,000 × 100 B against the ack-only broker (smoke)",
+        numRecords: 10_000,
+        recordSize: 100,
+        throughput: -1,
+        compression: "none",
+        ackBroker: true,
+      },
     ];
   }
   return [
@@ -196,7 +205,7 @@ async function prepare(bootstrap: string, log: (m: string) => void): Promise<Pee
     await mustRun("npm", ["install", "--no-audit", "--no-fund"], join(root, "bench", "peers"));
   }
   // Users of the npm package run JavaScript; Node would otherwise pay for the TypeScript loader in every cold start.
-  const oursBundle = join(build, "bench.mjs");
+  const oursBundle = join(build, "ours", "bench.mjs");
   await esbuild.build({
     entryPoints: [join(root, "tools", "bench.ts")],
     bundle: true,
@@ -204,7 +213,10 @@ async function prepare(bootstrap: string, log: (m: string) => void): Promise<Pee
     platform: "neutral",
     packages: "external",
     external: ["node:*"],
-    outfile: oursBundle,
+    // Split at dynamic imports, as a published package would be: only the runtime's transport and the codec in use load.
+    splitting: true,
+    outdir: dirname(oursBundle),
+    outExtension: { ".js": ".mjs" },
     logLevel: "warning",
   });
   await esbuild.stop();

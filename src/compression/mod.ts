@@ -21,11 +21,7 @@
 
 import { type CompressionCodec, type CompressionType, resolveLevel } from "./codec.ts";
 import { CompressionError } from "./compression_error.ts";
-import { createGzipCodec } from "./gzip.ts";
 import { loadNativeGzip } from "../runtimes/native_gzip.ts";
-import { createLz4Codec } from "./lz4.ts";
-import { createSnappyCodec } from "./snappy.ts";
-import { createZstdCodec } from "./zstd.ts";
 
 export {
   COMPRESSION_IDS,
@@ -42,14 +38,15 @@ const cache = new Map<string, Promise<CompressionCodec>>();
 
 function create(type: Exclude<CompressionType, "none">, level: number | undefined): Promise<CompressionCodec> {
   switch (type) {
+    // Each codec (and its npm package or WebAssembly) loads only when asked for.
     case "gzip":
-      return loadNativeGzip().then((native) => createGzipCodec(level!, native));
+      return Promise.all([import("./gzip.ts"), loadNativeGzip()]).then(([gzip, native]) => gzip.createGzipCodec(level!, native));
     case "snappy":
-      return Promise.resolve().then(createSnappyCodec);
+      return import("./snappy.ts").then((snappy) => snappy.createSnappyCodec());
     case "lz4":
-      return Promise.resolve(createLz4Codec(level!));
+      return import("./lz4.ts").then((lz4) => lz4.createLz4Codec(level!));
     case "zstd":
-      return createZstdCodec(level!);
+      return import("./zstd.ts").then((zstd) => zstd.createZstdCodec(level!));
   }
 }
 

@@ -17,7 +17,7 @@ import { initCrc32c } from "../protocol/crc32c.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
 import { NO_HEADERS, RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
 import type { CompressionCodec } from "../compression/mod.ts";
-import { loadCompressionCodec, loadDecompressor } from "../compression/mod.ts";
+import { loadCompressionCodec } from "../compression/mod.ts";
 import { partitionForKey } from "./partitioner.ts";
 import type { ProducerConfig, ResolvedProducerConfig, Serializer } from "./producer_config.ts";
 import { resolveProducerConfig, resolveSerializers } from "./producer_config.ts";
@@ -104,8 +104,16 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     // Codecs and CRC tables load asynchronously; the Sender starts once they are in.
     this.#started = Promise.all([
       initCrc32c(),
-      loadCompressionCodec(settings.compressionType, settings.compressionLevel).then((codec) => compression = codec),
-      loadDecompressor().then((fn) => decompress = fn),
+      loadCompressionCodec(settings.compressionType, settings.compressionLevel).then((codec) => {
+        compression = codec;
+        // A batch is split only after we compressed it, so our own codec reads it back;
+        // the other codecs (and their WebAssembly) are never loaded.
+        decompress = (id, data) => {
+          if (id === 0) return data;
+          if (codec === null || codec.id !== id) throw new KafkaError(`cannot split a batch compressed with codec id ${id}`);
+          return codec.decompress(data);
+        };
+      }),
     ]).then(() => {
       this.#accumulator.compression = compression;
       this.#sender.run();
