@@ -5,7 +5,7 @@ import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts"
 import type { ProduceRequest } from "../../src/protocol/produce.ts";
 import { KafkaProtocolError } from "../../src/protocol/error_codes.ts";
 import { AuthenticationError, NetworkError, TimeoutError } from "../../src/errors.ts";
-import { produceResponse, setup } from "../support/sender_fixtures.ts";
+import { metadataResponse, produceResponse, setup } from "../support/sender_fixtures.ts";
 
 await initCrc32c();
 
@@ -180,4 +180,33 @@ test("Sender fails queued batches and metadata waits at once when the brokers re
   t.client.respond(produceResponse([{ partition: 0, baseOffset: 9 }]));
   await t.sender.runOnce();
   assert.equal(later.metadata?.offset, 9);
+});
+
+test("Sender retries a batch whose partition the broker's produce response left out", async () => {
+  const t = setup();
+  const [left, answered] = [t.send(0, "left"), t.send(1, "answered")];
+  await t.sender.runOnce();
+  // A misbehaving broker answers for partition 1 only.
+  t.client.respond(produceResponse([{ partition: 1, baseOffset: 4 }]), undefined, undefined, t.clock.now());
+  await t.sender.runOnce();
+  assert.equal(answered.metadata?.offset, 4);
+  assert.equal(left.settled, false, "retried, not failed");
+  t.clock.advance(150);
+  await t.sender.runOnce();
+  t.client.respond(produceResponse([{ partition: 0, baseOffset: 9 }]));
+  await t.sender.runOnce();
+  assert.equal(left.metadata?.offset, 9);
+});
+
+test("Sender: a partition that metadata names no leader for holds its batch until deliveryTimeoutMs, then fails it typed", async () => {
+  const t = setup({ deliveryTimeoutMs: 5000, requestTimeoutMs: 4000 });
+  const leaderless = metadataResponse(2);
+  leaderless.topics[0].partitions[0].leaderId = -1;
+  t.metadata.update(leaderless, t.clock.now());
+  const outcome = t.send(0);
+  await t.sender.runOnce();
+  assert.equal(t.client.requests.length, 0, "nothing to send to");
+  t.clock.advance(5000);
+  await t.sender.runOnce();
+  assert.ok(outcome.error instanceof TimeoutError, `${outcome.error}`);
 });
