@@ -16,6 +16,7 @@ import { compress as zstdCompress, decompress as zstdDecompress, init as initZst
 import { type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES, outputLimitError } from "./codec.ts";
 import { read32, skippableFrameEnd } from "./frame_scan.ts";
 import { CompressionError, wrapCodecErrors } from "./compression_error.ts";
+import { concatBytes } from "../bytes.ts";
 
 const MAGIC = 0xfd2fb528;
 const MAX_BLOCK_SIZE = 128 * 1024;
@@ -160,14 +161,7 @@ export function zstdDecompressFrames(data: Uint8Array, maxOutputBytes: number = 
     room -= part.length;
     return part;
   });
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0] : concatBytes(parts);
 }
 
 /**

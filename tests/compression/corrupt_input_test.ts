@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type CompressionCodec, CompressionError, type CompressionType, loadCompressionCodec } from "../../src/compression/mod.ts";
 import { hex, jsonText, randomBytes, throwsCompressionError } from "./_data.ts";
+import { concatBytes } from "../../src/bytes.ts";
 
 const text = jsonText(200_000);
 
@@ -17,15 +18,7 @@ function withByte(data: Uint8Array, at: number, value: number): Uint8Array {
   return copy;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 
 test("every codec: empty input, garbage and truncation throw CompressionError", async () => {
   for (const type of ["gzip", "snappy", "lz4", "zstd"] as const) {

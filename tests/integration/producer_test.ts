@@ -11,22 +11,13 @@ import type { ProducerRecord, RecordHeaders, RecordMetadata } from "../../src/pr
 import { bootstrapServers } from "../support/broker.ts";
 import { type KcatRecord, readTopic } from "../support/kcat.ts";
 import { createTestTopic, storedBatches } from "../support/topics.ts";
+// Deterministic, so a failure can be reproduced record by record.
+import { prng } from "../../tools/fuzz/fuzz.ts";
 
 const RECORDS = 50_000;
 const CODEC_IDS = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
 const PARTITIONS = 6;
 const encoder = new TextEncoder();
-
-/** A small deterministic PRNG (mulberry32), so a failure can be reproduced record by record. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The records of one run: string, binary, multibyte, empty and null keys; tombstones,

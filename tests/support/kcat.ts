@@ -15,6 +15,7 @@
  */
 import { spawn } from "node:child_process";
 import process from "node:process";
+import { concatBytes } from "../../src/bytes.ts";
 
 /** One record as kcat read it. */
 export interface KcatRecord {
@@ -86,10 +87,10 @@ export function runKcat(args: string[], timeoutMs = 60_000, stdin?: Uint8Array):
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      const stderr = new TextDecoder().decode(concat(err));
+      const stderr = new TextDecoder().decode(concatBytes(err));
       if (timedOut) reject(new Error(`kcat ${args.join(" ")} ran longer than ${timeoutMs} ms: ${stderr}`));
       else if (code !== 0) reject(new Error(`kcat ${args.join(" ")} failed (${code ?? signal}): ${stderr}`));
-      else resolve({ stdout: concat(out), stderr });
+      else resolve({ stdout: concatBytes(out), stderr });
     });
     if (stdin !== undefined) child.stdin!.end(stdin);
   });
@@ -150,14 +151,4 @@ function bytesOf(text: string | null): Uint8Array | null {
     bytes[i] = code;
   }
   return bytes;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return all;
 }

@@ -26,6 +26,7 @@ import {
 } from "../../src/protocol/fields.ts";
 import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
+import { concatBytes } from "../../src/bytes.ts";
 
 const API_VERSIONS = 18;
 const METADATA = 3;
@@ -238,15 +239,7 @@ export function startAckBroker(
   });
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 
 if (import.meta.main || process.argv[1]?.endsWith("ack_broker.ts")) {
   const args = process.argv.slice(2);
