@@ -52,6 +52,7 @@ export {
   SECURITY_MODES,
   type SecurityMode,
   type TlsFiles,
+  unsecuredJwt,
 } from "./kafka/security.ts";
 
 const USAGE = `usage: tools/kafka.ts <command> [options]

@@ -53,8 +53,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   readonly #client: NetworkClient;
   readonly #transactions: TransactionManager | undefined;
   readonly #started: Promise<void>;
-  // Sends still waiting for metadata or memory, so flush and close can wait for them.
-  // send() calls whose record is not in a batch yet (waiting for metadata or memory).
+  // send() calls whose record is not in a batch yet (waiting for metadata or memory), so flush and close can wait for them.
   #pendingAppends = 0;
   #appendsDrained: (() => void)[] = [];
   // Handed to the accumulator on every append; made once, not per record.

@@ -384,11 +384,15 @@ export class RecordBatchBuilder {
    * the side of smaller batches.
    */
   hasRoomFor(timestamp: number, key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[]): boolean {
-    if (this.#built) return false;
-    const delta = this.#count === 0 ? 0 : timestamp - this.#baseTimestamp;
-    const body = bodySize(this.#count, delta, key, value, headers);
+    return this.#bodySizeIfFits(timestamp, key, value, headers) >= 0;
+  }
+
+  /** The record's body size when it fits (see hasRoomFor), else -1. Also measures its header keys for #write. */
+  #bodySizeIfFits(timestamp: number, key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[]): number {
+    if (this.#built) return -1;
+    const body = bodySize(this.#count, this.#count === 0 ? 0 : timestamp - this.#baseTimestamp, key, value, headers);
     const end = this.#pos + uvarintSize(body * 2) + body;
-    return end <= this.#buf.length && (this.#count === 0 || end <= this.#limit);
+    return end <= this.#buf.length && (this.#count === 0 || end <= this.#limit) ? body : -1;
   }
 
   /**
@@ -420,10 +424,8 @@ export class RecordBatchBuilder {
    * ```
    */
   tryAppend(timestamp: number, key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[]): number {
-    if (this.#built) return -1;
-    const body = bodySize(this.#count, this.#count === 0 ? 0 : timestamp - this.#baseTimestamp, key, value, headers);
-    const end = this.#pos + uvarintSize(body * 2) + body;
-    if (end > this.#buf.length || (this.#count > 0 && end > this.#limit)) return -1;
+    const body = this.#bodySizeIfFits(timestamp, key, value, headers);
+    if (body < 0) return -1;
     checkTimestamp(timestamp);
     return this.#write(timestamp, key, value, headers, body);
   }

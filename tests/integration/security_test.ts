@@ -13,6 +13,7 @@ import type { Logger } from "../../src/logger.ts";
 import { securedCluster } from "../support/broker.ts";
 import { readTopic } from "../support/kcat.ts";
 import { createTestTopic } from "../support/topics.ts";
+import { unsecuredJwt } from "../../tools/kafka.ts";
 
 const cluster = await securedCluster();
 const topic = await createTestTopic("security", 1);
@@ -26,13 +27,6 @@ function captureLogger(): { logger: Logger; lines: string[] } {
   const line = (level: string) => (message: string, fields?: Record<string, unknown>) =>
     lines.push(`${level} ${message}${fields === undefined ? "" : ` ${JSON.stringify(fields)}`}`);
   return { logger: { debug: line("DEBUG"), info: line("INFO"), warn: line("WARN"), error: line("ERROR") }, lines };
-}
-
-/** An unsecured JWT (alg "none"), which the harness broker's OAUTHBEARER validator accepts. */
-function unsecuredJwt(lifetimeMs: number): string {
-  const part = (value: unknown) => btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
-  const now = Date.now();
-  return `${part({ alg: "none" })}.${part({ sub: "alice", iat: Math.floor(now / 1000), exp: Math.floor((now + lifetimeMs) / 1000) })}.`;
 }
 
 function saslSettings(mechanism: (typeof MECHANISMS)[number], password = PASSWORD): ProducerConfig["sasl"] {

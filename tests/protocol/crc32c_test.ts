@@ -2,16 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { crc32c, initCrc32c } from "../../src/protocol/crc32c.ts";
 import { hex } from "./_hex.ts";
-
-/** A bit-at-a-time CRC-32C, independent of hash-wasm, to check it against. */
-function referenceCrc32c(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const b of data) {
-    crc ^= b;
-    for (let i = 0; i < 8; i++) crc = (crc >>> 1) ^ (crc & 1 ? 0x82f63b78 : 0);
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
+import { referenceCrc32c } from "./_crc32c_reference.ts";
 
 test("crc32c before initCrc32c resolves throws a clear error", () => {
   // Bun shares one module registry between test files, so another file may have

@@ -11,20 +11,11 @@ import {
   setProducerState,
 } from "../../src/protocol/record_batch.ts";
 import { hex, toHex } from "./_hex.ts";
+import { referenceCrc32c } from "./_crc32c_reference.ts";
 
 const utf8 = new TextEncoder();
 const bytes = (s: string) => utf8.encode(s);
 const TS = 1_700_000_000_000; // 0x18bcfe56800
-
-/** A bit-at-a-time CRC-32C, independent of hash-wasm. */
-function referenceCrc32c(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const b of data) {
-    crc ^= b;
-    for (let i = 0; i < 8; i++) crc = (crc >>> 1) ^ (crc & 1 ? 0x82f63b78 : 0);
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);

@@ -24,7 +24,7 @@ import { apiByKey } from "../../src/protocol/apis.ts";
 import { CreateTopicsApi } from "../../src/protocol/create_topics.ts";
 import { DeleteTopicsApi } from "../../src/protocol/delete_topics.ts";
 import { MetadataApi } from "../../src/protocol/metadata.ts";
-import { up } from "../kafka.ts";
+import { unsecuredJwt, up } from "../kafka.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MAX_PER_VERSION = 4;
@@ -80,13 +80,6 @@ function frames(chunks: Uint8Array[]): Uint8Array[] {
   return out;
 }
 
-/** An unsecured JWT the harness broker accepts for OAUTHBEARER. */
-function jwt(): string {
-  const part = (v: unknown) => btoa(JSON.stringify(v)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
-  const now = Math.floor(Date.now() / 1000);
-  return `${part({ alg: "none" })}.${part({ sub: "alice", iat: now, exp: now + 60 })}.`;
-}
-
 async function main(): Promise<void> {
   const versionAt = process.argv.indexOf("--version");
   const cluster = await up({
@@ -123,7 +116,7 @@ async function main(): Promise<void> {
     },
     {
       bootstrapServers: listeners.sasl_plaintext,
-      sasl: { mechanism: "oauthbearer" as const, oauthBearerProvider: () => Promise.resolve({ value: jwt() }) },
+      sasl: { mechanism: "oauthbearer" as const, oauthBearerProvider: () => Promise.resolve({ value: unsecuredJwt(60_000) }) },
     },
     { bootstrapServers: listeners.sasl_plaintext, sasl: { mechanism: "plain" as const, username: "alice", password: "alice-secret" } },
   ];

@@ -286,3 +286,13 @@ export function clientSettings(mode: SecurityMode, stateDir: string): Record<str
   }
   return settings;
 }
+
+/**
+ * An unsecured JWT (alg "none") for `sub`, valid for `lifetimeMs`: what the harness
+ * broker's OAUTHBEARER listener accepts. For tests and tools only.
+ */
+export function unsecuredJwt(lifetimeMs: number, sub = "alice"): string {
+  const part = (value: unknown) => btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+  const now = Date.now();
+  return `${part({ alg: "none" })}.${part({ sub, iat: Math.floor(now / 1000), exp: Math.floor((now + lifetimeMs) / 1000) })}.`;
+}
