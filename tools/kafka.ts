@@ -58,6 +58,7 @@ export {
 const USAGE = `usage: tools/kafka.ts <command> [options]
 
   up [--brokers N] [--version V] [--auto-create-topics] [--timeout SECONDS]
+     [--connections-max-idle-ms MS]
      [--security plaintext|ssl|sasl_plaintext|sasl_ssl|all]
         start a KRaft cluster on 127.0.0.1 (or reuse the running one) and print
         bootstrap.servers=...; N is 1 (default) or 3; V is 4.x (default: newest
@@ -138,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "up": {
-        const { flags, positional } = parseArgs(rest, ["brokers", "version", "timeout", "security"], [
+        const { flags, positional } = parseArgs(rest, ["brokers", "version", "timeout", "security", "connections-max-idle-ms"], [
           "auto-create-topics",
         ]);
         if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`);
@@ -147,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
           brokers: intArg(flags.get("brokers"), "--brokers"),
           version: flags.get("version") as string | undefined,
           autoCreateTopics: flags.has("auto-create-topics") ? true : undefined,
+          connectionsMaxIdleMs: intArg(flags.get("connections-max-idle-ms"), "--connections-max-idle-ms"),
           timeoutMs: timeout === undefined ? undefined : timeout * 1000,
           security: flags.has("security") ? securityArg(flags.get("security") as string) : undefined,
           log: progress,

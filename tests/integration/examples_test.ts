@@ -7,16 +7,12 @@ import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { detectRuntime } from "../../src/net/runtime_transport.ts";
 import { bootstrapServers } from "../support/broker.ts";
+import { scriptCommand } from "../../tools/script_command.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 function runExample(file: string, env: Record<string, string>): Promise<string> {
-  const runtime = detectRuntime();
-  const [command, ...args] = runtime === "deno"
-    ? [join(root, "node_modules", ".bin", "deno"), "run", "-A", file]
-    : runtime === "bun"
-    ? [join(root, "node_modules", ".bin", "bun"), file]
-    : ["node", "--import", "./tools/node_ts_register.mjs", file];
+  const [command, ...args] = scriptCommand(detectRuntime(), file);
   return new Promise((resolve, reject) => {
     execFile(command, args, { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${command} ${args.join(" ")} failed: ${error.message}\n${stderr}`));

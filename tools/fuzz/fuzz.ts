@@ -286,7 +286,7 @@ export function emptyReport(): FuzzReport {
 }
 
 /** Counts unhandled rejections while `run` runs (every runtime has the `unhandledrejection` event or Node's hook). */
-export async function countingUnhandledRejections<T>(report: FuzzReport, run: () => Promise<T>): Promise<T> {
+export async function countingUnhandledRejections<T>(report: { unhandledRejections: number }, run: () => Promise<T>): Promise<T> {
   const onEvent = (event: Event) => {
     report.unhandledRejections++;
     event.preventDefault();

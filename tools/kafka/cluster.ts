@@ -48,6 +48,8 @@ export interface UpOptions {
   version?: string;
   /** Turn on `auto.create.topics.enable` (default off). */
   autoCreateTopics?: boolean;
+  /** The brokers' `connections.max.idle.ms` (default: Kafka's, 10 minutes); the chaos suite shortens it. */
+  connectionsMaxIdleMs?: number;
   /**
    * Security protocol of the client listener (default `plaintext`; a running
    * cluster in another mode is an error, not reused). Secured modes keep a
@@ -165,6 +167,9 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
           opts.autoCreateTopics !== undefined && opts.autoCreateTopics !== existing.autoCreateTopics
             ? `auto.create.topics.enable=${opts.autoCreateTopics} requested, ${existing.autoCreateTopics} running`
             : "",
+          opts.connectionsMaxIdleMs !== undefined && opts.connectionsMaxIdleMs !== existing.connectionsMaxIdleMs
+            ? `connections.max.idle.ms=${opts.connectionsMaxIdleMs} requested, ${existing.connectionsMaxIdleMs ?? "default"} running`
+            : "",
           // The "all" cluster's client listener is PLAINTEXT, so it serves a plaintext request too.
           security !== securityOf(existing) && !(security === "plaintext" && securityOf(existing) === "all")
             ? `security ${security} requested, ${securityOf(existing)} running`
@@ -228,6 +233,7 @@ export function up(opts: UpOptions = {}): Promise<UpResult> {
       clusterId: newClusterId(),
       ...(secured ? { security } : {}),
       autoCreateTopics: opts.autoCreateTopics ?? false,
+      ...(opts.connectionsMaxIdleMs !== undefined ? { connectionsMaxIdleMs: opts.connectionsMaxIdleMs } : {}),
       libDir: dist.libDir,
       logging: dist.logging,
       minInsyncReplicas: brokers >= 3 ? 2 : 1,

@@ -54,6 +54,8 @@ export interface ClusterState {
   security?: SecurityMode;
   /** Whether `auto.create.topics.enable` is on. */
   autoCreateTopics: boolean;
+  /** The brokers' `connections.max.idle.ms`; absent = Kafka's default. */
+  connectionsMaxIdleMs?: number;
   /** Directory of the broker's jars. */
   libDir: string;
   /** Logging backend of that distribution. */
@@ -200,6 +202,7 @@ export function writeServerProperties(state: ClusterState, node: NodeState): voi
     "transaction.state.log.min.isr": isr,
     // Tests join groups constantly; the default 3 s delay only slows them.
     "group.initial.rebalance.delay.ms": 0,
+    ...(state.connectionsMaxIdleMs !== undefined ? { "connections.max.idle.ms": state.connectionsMaxIdleMs } : {}),
   };
   if (Number(state.version.split(".")[0]) >= 4) {
     // Share groups' state topic defaults to RF 3, impossible on one broker.
