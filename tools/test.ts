@@ -22,6 +22,7 @@ type Runtime = "deno" | "bun" | "node";
 interface Counts {
   passed: number;
   failed: number;
+  failedNames?: string[];
 }
 
 function findTests(dir: string): string[] {
@@ -84,6 +85,17 @@ function run(runtime: Runtime, files: string[], env: Record<string, string>): Pr
   });
 }
 
+/** The names of the failed tests in a runner's output, so the closing summary can list them. */
+function failedTests(runtime: Runtime, output: string): string[] {
+  const plain = output.replace(ANSI_COLOR, "");
+  const pattern = runtime === "deno"
+    ? /^(.+) => \S+:\d+:\d+$/gm
+    : runtime === "bun"
+    ? /^\(fail\) (.+?)(?: \[[\d.]+m?s\])?$/gm
+    : /^not ok \d+ - (.+)$/gm;
+  return [...new Set([...plain.matchAll(pattern)].map((m) => m[1]))];
+}
+
 /** Runs the files on each runtime, adding each runtime's counts under `label`. */
 async function runSuite(label: string, runtimes: Runtime[], files: string[], env: Record<string, string>, results: Map<string, Counts>) {
   let broken = false;
@@ -98,7 +110,7 @@ async function runSuite(label: string, runtimes: Runtime[], files: string[], env
       results.set(name, { passed: 0, failed: 1 });
     } else {
       if (code !== 0 && counts.failed === 0) broken = true;
-      results.set(name, counts);
+      results.set(name, { ...counts, failedNames: failedTests(runtime, output) });
     }
   }
   return broken;
@@ -159,6 +171,7 @@ async function main(): Promise<number> {
   let failed = 0;
   for (const [name, counts] of results) {
     console.log(`${name}: ${counts.passed} passed, ${counts.failed} failed`);
+    for (const failedName of counts.failedNames ?? []) console.log(`  failed: ${failedName}`);
     passed += counts.passed;
     failed += counts.failed;
   }

@@ -33,6 +33,12 @@ export interface ClientConfig {
   maxInFlightRequestsPerConnection?: number;
   /** `metadata.max.age.ms`: refresh metadata at least this often (default 300000). */
   metadataMaxAgeMs?: number;
+  /**
+   * `connections.max.idle.ms`: close connections idle this long (default 540000). After the
+   * process was frozen (a serverless platform between invocations), idle connections are
+   * replaced at once, whatever this says.
+   */
+  connectionsMaxIdleMs?: number;
   /** `retry.backoff.ms`: wait between retries and metadata refreshes (default 100). */
   retryBackoffMs?: number;
   /** `retry.backoff.max.ms` (default 1000). */
@@ -60,6 +66,7 @@ export interface ResolvedClientConfig {
   socketConnectionSetupTimeoutMaxMs: number;
   maxInFlightRequestsPerConnection: number;
   metadataMaxAgeMs: number;
+  connectionsMaxIdleMs: number;
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
   maxResponseSize: number;
@@ -173,6 +180,7 @@ export function resolveClientConfig(config: ClientConfig): ResolvedClientConfig 
     ),
     maxInFlightRequestsPerConnection: integerSetting(config, "maxInFlightRequestsPerConnection", 5, 1),
     metadataMaxAgeMs: integerSetting(config, "metadataMaxAgeMs", 300_000, 0),
+    connectionsMaxIdleMs: integerSetting(config, "connectionsMaxIdleMs", 540_000, 0),
     retryBackoffMs,
     retryBackoffMaxMs: Math.max(retryBackoffMs, integerSetting(config, "retryBackoffMaxMs", 1000, 0)),
     maxResponseSize: integerSetting(config, "maxResponseSize", 100 * 1024 * 1024, 64, 2_147_483_647),

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { StaleConnections } from "./stale_connections.ts";
 import {
   AuthenticationError,
   ClosedError,
@@ -34,6 +35,7 @@ export type NetworkClientConfig = Pick<
   ResolvedClientConfig,
   | "clientId"
   | "requestTimeoutMs"
+  | "connectionsMaxIdleMs"
   | "reconnectBackoffMs"
   | "reconnectBackoffMaxMs"
   | "socketConnectionSetupTimeoutMs"
@@ -82,6 +84,7 @@ export class NetworkClient {
   #authenticationFailure: AuthenticationError | undefined;
   // Reused for every request: it grows to the largest frame once, and each frame is one exact-size copy.
   readonly #writer = new Writer();
+  readonly #stale: StaleConnections;
   #correlation = 0;
   #polling = false;
   #closed = false;
@@ -98,6 +101,7 @@ export class NetworkClient {
     this.#metadata = metadata;
     this.#config = config;
     this.#clock = clock;
+    this.#stale = new StaleConnections(config.connectionsMaxIdleMs);
     this.#states = new ClusterConnectionStates(config, random);
     this.#inFlight = new InFlightRequests(config.maxInFlightRequestsPerConnection);
     this.#updater = new MetadataUpdater(metadata, this, config.requestTimeoutMs, config.reconnectBackoffMs);
@@ -276,7 +280,9 @@ export class NetworkClient {
       const metadataTimeout = this.#closed ? Infinity : this.#updater.maybeUpdate(now);
       this.#setup.maybeReauthenticate(now);
       const deadlineIn = this.#nextDeadline() - now;
-      await this.#selector.poll(Math.max(0, Math.min(timeoutMs, metadataTimeout, this.#config.requestTimeoutMs, deadlineIn)));
+      const waitMs = Math.max(0, Math.min(timeoutMs, metadataTimeout, this.#config.requestTimeoutMs, deadlineIn));
+      this.#stale.beforePoll(this.#clock.now(), waitMs);
+      await this.#selector.poll(waitMs);
       const updatedNow = this.#clock.now();
       const responses: ClientResponse[] = this.#aborted;
       this.#aborted = [];
@@ -284,6 +290,7 @@ export class NetworkClient {
       this.#handleCompletedReceives(responses, updatedNow);
       this.#handleDisconnections(responses, updatedNow);
       this.#handleConnections(updatedNow);
+      this.#closeStaleConnections(responses, updatedNow);
       this.#handleTimedOutConnections(responses, updatedNow);
       this.#handleTimedOutAuthentications(responses, updatedNow);
       this.#setup.maybeReauthenticate(updatedNow);
@@ -366,8 +373,21 @@ export class NetworkClient {
     return deadline;
   }
 
+  /** Replaces idle connections that have expired, or that outlived a freeze of the process, before they carry a request. */
+  #closeStaleConnections(responses: ClientResponse[], now: number): void {
+    const idle = this.#states.nodeIds().filter((nodeId) => this.#states.isReady(nodeId) && this.#inFlight.count(nodeId) === 0);
+    const { nodeIds, frozenMs } = this.#stale.afterPoll(now, idle);
+    if (frozenMs > 0) this.#config.logger.info(`the process stood still for ${frozenMs} ms; replacing idle connections`);
+    for (const nodeId of nodeIds) {
+      this.#selector.close(nodeId);
+      const why = frozenMs > 0 ? `idle through a ${frozenMs} ms freeze` : `idle for over ${this.#config.connectionsMaxIdleMs} ms`;
+      this.#processDisconnection(responses, nodeId, now, new NetworkError(`closed the connection to node ${nodeId}: ${why}`));
+    }
+  }
+
   #handleCompletedSends(responses: ClientResponse[], now: number): void {
     for (const nodeId of this.#selector.completedSends) {
+      this.#stale.active(nodeId, now);
       const request = this.#inFlight.markNextSent(nodeId);
       if (request !== undefined && !request.expectResponse) {
         this.#inFlight.remove(request);
@@ -380,6 +400,7 @@ export class NetworkClient {
     for (const { nodeId, payload } of this.#selector.completedReceives) {
       // An earlier frame on this connection may already have closed it.
       if (!this.#states.isConnected(nodeId)) continue;
+      this.#stale.active(nodeId, now);
       const request = this.#inFlight.oldest(nodeId);
       let failure: CorruptResponseError | undefined;
       let body: unknown;
@@ -442,7 +463,10 @@ export class NetworkClient {
   }
 
   #handleConnections(now: number): void {
-    for (const nodeId of this.#selector.connected) this.#setup.connected(nodeId, now);
+    for (const nodeId of this.#selector.connected) {
+      this.#stale.active(nodeId, now);
+      this.#setup.connected(nodeId, now);
+    }
   }
 
   #handleTimedOutConnections(responses: ClientResponse[], now: number): void {
@@ -472,6 +496,7 @@ export class NetworkClient {
   #processDisconnection(responses: ClientResponse[], nodeId: number, now: number, error: KafkaError, setupTimedOut = false): void {
     if (this.#states.state(nodeId) !== "disconnected") this.#states.disconnected(nodeId, now, setupTimedOut);
     this.#setup.forget(nodeId);
+    this.#stale.forget(nodeId);
     this.#lastErrors.set(nodeId, error);
     if (error instanceof AuthenticationError) this.#authenticationFailure = error;
     this.#config.logger.debug(`disconnected from node ${nodeId}: ${error.message}`);

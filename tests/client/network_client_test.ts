@@ -332,3 +332,59 @@ test("an ApiVersions answer that arrives with the connection's close does not ma
   assert.equal(t.client.nodeApiVersions(-1), undefined);
   assert.ok(t.client.lastError(-1) instanceof NetworkError);
 });
+
+test("NetworkClient closes a connection idle longer than connectionsMaxIdleMs, and connects afresh for the next request", async () => {
+  const t = setup({ connectionsMaxIdleMs: 60_000 });
+  await bootstrap(t);
+  await handshake(t, 1);
+  assert.equal(t.client.isReady(1, t.clock.now()), true);
+  t.clock.advance(59_000);
+  await t.poll();
+  assert.equal(t.client.isReady(1, t.clock.now()), true, "not idle long enough yet");
+  t.clock.advance(2_000);
+  await t.poll();
+  assert.ok(t.selector.closed.includes(1), "the idle connection is closed");
+  assert.equal(t.client.isReady(1, t.clock.now()), false);
+  t.clock.advance(1_000);
+  const connects = t.selector.connects.length;
+  t.client.ready(1, t.clock.now());
+  assert.equal(t.selector.connects.length, connects + 1, "ready() opens a new connection");
+});
+
+test("NetworkClient replaces idle connections after the process stood still, keeping those with requests in flight", async () => {
+  const t = setup();
+  await bootstrap(t);
+  await handshake(t, 1);
+  await handshake(t, 2);
+  const outcomes: ClientResponse[] = [];
+  t.client.send(metadataSpec(2, outcomes), t.clock.now());
+  await t.poll();
+  assert.equal(t.metadata.updateRequested(), false);
+  // The poll asked to wait 0 ms and came back 20 s later: a frozen process.
+  const realPoll = t.selector.poll.bind(t.selector);
+  t.selector.poll = (ms: number) => {
+    t.clock.advance(ms + 20_000);
+    return realPoll(ms);
+  };
+  await t.poll();
+  t.selector.poll = realPoll;
+  assert.ok(t.selector.closed.includes(1), "node 1 was idle through the freeze: replaced");
+  assert.equal(t.selector.closed.includes(2), false, "node 2 has a request in flight: kept");
+  assert.equal(t.metadata.updateRequested(), true, "metadata is refreshed too");
+  assert.equal(outcomes.length, 0);
+});
+
+test("NetworkClient keeps idle connections when a poll returns on time", async () => {
+  const t = setup();
+  await bootstrap(t);
+  await handshake(t, 1);
+  const realPoll = t.selector.poll.bind(t.selector);
+  t.selector.poll = (ms: number) => {
+    t.clock.advance(ms + 4_000);
+    return realPoll(ms);
+  };
+  await t.client.poll(25_000, t.clock.now());
+  t.selector.poll = realPoll;
+  assert.equal(t.selector.closed.includes(1), false);
+  assert.equal(t.client.isReady(1, t.clock.now()), true);
+});

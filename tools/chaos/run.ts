@@ -10,7 +10,7 @@
  * under test) sending about 2,000 records/s, the fault injected and healed, the workload
  * stopped, then every record read back (read_committed for transactions) and compared
  * (`checker.ts`). `--rounds` is per fault and runtime; with `--mode both` rounds alternate
- * between the idempotent producer and transactions. Prints a line per round, a table per
+ * between the idempotent producer and transactions. `--json` is rewritten after every round. Prints a line per round, a table per
  * fault, and the summary line `rounds=R acked=A lost=L duplicated=D reordered=O unsettled=U`.
  * `--mode at-least-once` (idempotence off, not part of `both`) is the control: it should
  * show the duplicates and reordering that idempotence prevents.
@@ -216,10 +216,11 @@ async function main(): Promise<number> {
   console.log(`chaos: Kafka ${cluster.state.version}, 3 brokers at ${cluster.bootstrapServers}`);
   const records: RoundRecord[] = [];
   let broken = 0;
-  for (const runtime of options.runtimes) {
-    for (const fault of options.faults) {
-      for (let round = 0; round < options.rounds; round++) {
-        const mode = options.modes[round % options.modes.length];
+  // Round-robin over runtimes and faults, so a run cut short still covers each of them evenly.
+  for (let round = 0; round < options.rounds; round++) {
+    const mode = options.modes[round % options.modes.length];
+    for (const runtime of options.runtimes) {
+      for (const fault of options.faults) {
         let record: RoundRecord;
         try {
           record = await playRound(runtime, fault, mode, round);
@@ -230,6 +231,7 @@ async function main(): Promise<number> {
           continue;
         }
         records.push(record);
+        if (options.json) writeFileSync(options.json, JSON.stringify({ kafka: cluster.state.version, records }, null, 1) + "\n");
         if (!isClean(record.verdict)) broken++;
         const failures = Object.entries(record.failedByName).map(([name, n]) => `${name}:${n}`).join(",");
         console.log(
@@ -241,7 +243,6 @@ async function main(): Promise<number> {
     }
   }
   console.log(`\n${table(records)}\n`);
-  if (options.json) writeFileSync(options.json, JSON.stringify({ kafka: cluster.state.version, records }, null, 1) + "\n");
   const total = records.reduce((sum, r) => addVerdict(sum, r.verdict), emptyVerdict());
   console.log(details(total) + ` broken_rounds=${broken}`);
   console.log(`rounds=${records.length} ${columns(total)}`);
