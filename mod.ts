@@ -20,6 +20,9 @@
  * @module
  */
 export { KafkaProducer } from "./src/producer/kafka_producer.ts";
+export type { Producer } from "./src/producer/producer.ts";
+export { MockProducer } from "./src/producer/mock_producer.ts";
+export type { MockProducerOptions } from "./src/producer/mock_producer.ts";
 export type { ProducerConfig, Serializer } from "./src/producer/producer_config.ts";
 export type { ProducerRecord, RecordData, RecordHeaders, RecordMetadata } from "./src/producer/producer_record.ts";
 export type { Partitioner } from "./src/producer/partitioner.ts";

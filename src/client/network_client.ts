@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { StaleConnections } from "./stale_connections.ts";
+import { FREEZE_CHECK_INTERVAL_MS, StaleConnections } from "./stale_connections.ts";
 import {
   AuthenticationError,
   ClosedError,
@@ -51,6 +51,32 @@ export type NetworkClientConfig = Pick<
 export type { NodeApiVersions } from "./connection_setup.ts";
 
 /**
+ * What the NetworkClient tells a metrics collector (the producer's metrics implement it).
+ *
+ * @example
+ * ```ts
+ * import type { NetworkClientSensors } from "./network_client.ts";
+ * let bytesOut = 0;
+ * const sensors: NetworkClientSensors = {
+ *   requestSent: (bytes) => bytesOut += bytes,
+ *   responseReceived: () => {},
+ *   connectionCreated: () => {},
+ *   connectionClosed: () => {},
+ * };
+ * ```
+ */
+export interface NetworkClientSensors {
+  /** A request frame of `bytes` (size prefix included) was queued on a connection. */
+  requestSent(bytes: number, now: number): void;
+  /** A response frame of `bytes` (size prefix included) arrived. */
+  responseReceived(bytes: number, now: number): void;
+  /** A connection opened. */
+  connectionCreated(now: number): void;
+  /** A connection (open or still connecting) closed or failed. */
+  connectionClosed(now: number): void;
+}
+
+/**
  * Talks to the brokers. Not safe to `poll` from two loops at once: one owner (the
  * Sender, or `network_client_utils`) drives it.
  *
@@ -88,6 +114,8 @@ export class NetworkClient {
   #correlation = 0;
   #polling = false;
   #closed = false;
+  /** Told about requests, responses and connections, when someone keeps metrics. */
+  sensors: NetworkClientSensors | undefined;
 
   /**
    * @param selector The socket event loop.
@@ -200,6 +228,13 @@ export class NetworkClient {
     return this.#inFlight.count(nodeId);
   }
 
+  /** Connections open or being set up (Java's `connection-count`). */
+  connectionCount(): number {
+    let count = 0;
+    for (const nodeId of this.#states.nodeIds()) if (this.#states.state(nodeId) !== "disconnected") count++;
+    return count;
+  }
+
   /** Starts a connection to a known node. */
   initiateConnect(nodeId: number, now: number): void {
     const node = this.#metadata.cluster.node(nodeId);
@@ -260,6 +295,7 @@ export class NetworkClient {
     }
     this.#inFlight.add(request as ClientRequest);
     this.#selector.send(spec.destination, frame);
+    this.sensors?.requestSent(frame.length, now);
     return request;
   }
 
@@ -280,7 +316,7 @@ export class NetworkClient {
       const metadataTimeout = this.#closed ? Infinity : this.#updater.maybeUpdate(now);
       this.#setup.maybeReauthenticate(now);
       const deadlineIn = this.#nextDeadline() - now;
-      const waitMs = Math.max(0, Math.min(timeoutMs, metadataTimeout, this.#config.requestTimeoutMs, deadlineIn));
+      const waitMs = Math.max(0, Math.min(timeoutMs, metadataTimeout, FREEZE_CHECK_INTERVAL_MS, deadlineIn));
       this.#stale.beforePoll(this.#clock.now(), waitMs);
       await this.#selector.poll(waitMs);
       const updatedNow = this.#clock.now();
@@ -398,6 +434,7 @@ export class NetworkClient {
 
   #handleCompletedReceives(responses: ClientResponse[], now: number): void {
     for (const { nodeId, payload } of this.#selector.completedReceives) {
+      this.sensors?.responseReceived(payload.length + 4, now);
       // An earlier frame on this connection may already have closed it.
       if (!this.#states.isConnected(nodeId)) continue;
       this.#stale.active(nodeId, now);
@@ -466,6 +503,7 @@ export class NetworkClient {
     for (const nodeId of this.#selector.connected) {
       this.#stale.active(nodeId, now);
       this.#setup.connected(nodeId, now);
+      this.sensors?.connectionCreated(now);
     }
   }
 
@@ -494,7 +532,10 @@ export class NetworkClient {
 
   /** Marks the node disconnected, fails its in-flight requests and asks for fresh metadata. */
   #processDisconnection(responses: ClientResponse[], nodeId: number, now: number, error: KafkaError, setupTimedOut = false): void {
-    if (this.#states.state(nodeId) !== "disconnected") this.#states.disconnected(nodeId, now, setupTimedOut);
+    if (this.#states.state(nodeId) !== "disconnected") {
+      this.#states.disconnected(nodeId, now, setupTimedOut);
+      this.sensors?.connectionClosed(now);
+    }
     this.#setup.forget(nodeId);
     this.#stale.forget(nodeId);
     this.#lastErrors.set(nodeId, error);

@@ -6,8 +6,8 @@
  * A serverless platform freezes a process between invocations, and the network under it
  * (NAT, load balancers, the broker's idle reaper) often drops its connections meanwhile.
  * Nothing reports that until a request on such a socket times out. The poll loop never
- * asks to sleep longer than `requestTimeoutMs`, so a poll that returns far later than it
- * asked for means the process (or its event loop) stood still: the idle connections are
+ * sleeps longer than {@link FREEZE_CHECK_INTERVAL_MS}, so a poll that returns far later than
+ * it asked for means the process (or its event loop) stood still: the idle connections are
  * then replaced, and metadata refreshed, before anything is sent on them.
  *
  * @module
@@ -18,6 +18,12 @@
  * Long enough that a busy event loop rarely trips it, short next to any idle timeout.
  */
 export const FREEZE_GAP_MS = 5_000;
+
+/**
+ * The longest a poll sleeps, so that a freeze shows as a late return even when nothing
+ * else was due (a wakeup ends the sleep early, but not the measurement).
+ */
+export const FREEZE_CHECK_INTERVAL_MS = 1_000;
 
 /** What {@link StaleConnections.afterPoll} found. */
 export interface StaleVerdict {

@@ -374,17 +374,20 @@ test("NetworkClient replaces idle connections after the process stood still, kee
   assert.equal(outcomes.length, 0);
 });
 
-test("NetworkClient keeps idle connections when a poll returns on time", async () => {
+test("NetworkClient sleeps at most a second per poll, and keeps idle connections when a poll returns on time", async () => {
   const t = setup();
   await bootstrap(t);
   await handshake(t, 1);
   const realPoll = t.selector.poll.bind(t.selector);
+  const asked: number[] = [];
   t.selector.poll = (ms: number) => {
+    asked.push(ms);
     t.clock.advance(ms + 4_000);
     return realPoll(ms);
   };
   await t.client.poll(25_000, t.clock.now());
   t.selector.poll = realPoll;
+  assert.deepEqual(asked, [1_000]);
   assert.equal(t.selector.closed.includes(1), false);
   assert.equal(t.client.isReady(1, t.clock.now()), true);
 });

@@ -1,0 +1,573 @@
+/**
+ * A producer that talks to no broker, for the tests of code that uses a producer, as
+ * the Java client's `MockProducer`: it records what was sent, completes sends at once
+ * or when the test says so, and fails on demand.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
+import type { PartitionInfo, TopicInfo } from "../client/metadata.ts";
+import { Cluster } from "../client/metadata.ts";
+import { ClosedError, ConfigError, KafkaError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
+import type { Partitioner } from "./partitioner.ts";
+import { partitionForKey } from "./partitioner.ts";
+import type { Producer } from "./producer.ts";
+import type { Serializer } from "./producer_config.ts";
+import { resolveSerializers } from "./producer_config.ts";
+import type { ProducerRecord, RecordData, RecordMetadata } from "./producer_record.ts";
+import type { GroupMetadata, TransactionOffset, TransactionState } from "./transaction_types.ts";
+
+/**
+ * How a {@link MockProducer} behaves.
+ *
+ * @example Complete sends by hand, on a topic with three partitions
+ * ```ts
+ * import type { MockProducerOptions } from "./mock_producer.ts";
+ * const options: MockProducerOptions = { autoComplete: false, partitions: { orders: 3 } };
+ * ```
+ */
+export interface MockProducerOptions<K = RecordData, V = RecordData> {
+  /** Settle each send at once (default true); when false, call `completeNext()`, `errorNext()` or `flush()`. */
+  autoComplete?: boolean;
+  /** Partition count per topic; a topic not named here has 1. `partitionsFor` answers from it. */
+  partitions?: Readonly<Record<string, number>>;
+  /** As the producer's `keySerializer` (default: strings as UTF-8, bytes as they are). */
+  keySerializer?: Serializer<K>;
+  /** As the producer's `valueSerializer` (default: strings as UTF-8, bytes as they are). */
+  valueSerializer?: Serializer<V>;
+  /** As the producer's `partitioner`; without one, keyed records go where the real producer puts them (murmur2). */
+  partitioner?: Partitioner;
+  /** Makes the mock transactional, with the real producer's state rules: `initTransactions()` first, sends only inside a transaction. */
+  transactionalId?: string;
+}
+
+/** A send not settled yet (autoComplete off). */
+interface PendingSend {
+  topic: string;
+  partition: number;
+  timestamp: number;
+  /** Sent inside a transaction: its failure makes the transaction abortable, as in the real producer. */
+  transactional: boolean;
+  resolve(metadata: RecordMetadata): void;
+  reject(error: Error): void;
+}
+
+// The one broker of the mock's invented cluster.
+const MOCK_NODE = { id: 0, host: "mock", port: 9092, rack: null };
+
+/**
+ * A stand-in for {@link Producer} in your own tests, after the Java client's
+ * `MockProducer`: nothing goes over the network. Records are kept in {@link history};
+ * keyed records land on the partition the real producer would choose (murmur2), offsets
+ * count up from 0 per partition, and errors can be injected (`sendError`,
+ * `commitTransactionError`, ..., `fenceProducer()`).
+ *
+ * Inside a transaction, records wait in {@link uncommittedRecords} and reach the history
+ * only when the transaction commits; an aborted transaction's records are dropped, as in
+ * Java. The transactional state rules and errors are the real producer's
+ * (TransactionStateError, TransactionAbortedError, ProducerFencedError, ClosedError).
+ *
+ * @example Test code that sends
+ * ```ts
+ * import { MockProducer } from "./mock_producer.ts";
+ * const producer = new MockProducer({ partitions: { orders: 3 } });
+ * const metadata = await producer.send({ topic: "orders", key: "order-17", value: "{}" });
+ * console.log(metadata.offset, producer.history().map((r) => r.key)); // 0 ["order-17"]
+ * ```
+ *
+ * @example Decide when each send completes
+ * ```ts
+ * import { MockProducer } from "./mock_producer.ts";
+ * const producer = new MockProducer({ autoComplete: false });
+ * const first = producer.send({ topic: "orders", value: "a" });
+ * const second = producer.send({ topic: "orders", value: "b" });
+ * producer.completeNext(); // first resolves
+ * producer.errorNext(new Error("broker down")); // second rejects
+ * await first;
+ * await second.catch((e) => console.log(e.message)); // "broker down"
+ * ```
+ */
+export class MockProducer<K = RecordData, V = RecordData> implements Producer<K, V> {
+  readonly #autoComplete: boolean;
+  readonly #partitionCounts: ReadonlyMap<string, number>;
+  readonly #serializers: { key: Serializer<K>; value: Serializer<V> };
+  readonly #partitioner: Partitioner | undefined;
+  readonly #transactionalId: string | undefined;
+  readonly #clock: Clock;
+
+  #sent: ProducerRecord<K, V>[] = [];
+  #uncommitted: ProducerRecord<K, V>[] = [];
+  #pending: PendingSend[] = [];
+  readonly #nextOffsets = new Map<string, number>();
+  readonly #roundRobin = new Map<string, number>();
+  readonly #topics = new Map<string, TopicInfo>();
+  #cluster: Cluster | undefined;
+
+  #state: TransactionState = "UNINITIALIZED";
+  #abortableError: Error | undefined;
+  #fenced: ProducerFencedError | undefined;
+  #closing: Promise<void> | undefined;
+  #committed = false;
+  #aborted = false;
+  #sentOffsets = false;
+  #commitCount = 0;
+  // groupId -> "topic\0partition" -> offset, for the open transaction; merged as Java's putAll.
+  #uncommittedOffsets = new Map<string, Map<string, TransactionOffset>>();
+  #offsetsHistory: Record<string, TransactionOffset[]>[] = [];
+
+  /**
+   * Every send rejects with this (the record is not recorded) until it is set back to
+   * undefined. Inside a transaction, the transaction must then be aborted, as after any failed send.
+   */
+  sendError: Error | undefined;
+  /** `initTransactions()` rejects with this while it is set; the state stays UNINITIALIZED. */
+  initTransactionsError: Error | undefined;
+  /** `beginTransaction()` throws this while it is set. */
+  beginTransactionError: Error | undefined;
+  /** `sendOffsetsToTransaction()` rejects with this while it is set. */
+  sendOffsetsError: Error | undefined;
+  /** `commitTransaction()` rejects with this while it is set; the transaction stays open (a ProducerFencedError fences the mock). */
+  commitTransactionError: Error | undefined;
+  /** `abortTransaction()` rejects with this while it is set; the transaction stays open (a ProducerFencedError fences the mock). */
+  abortTransactionError: Error | undefined;
+
+  /**
+   * Checks the options (a mistake throws ConfigError naming the key).
+   *
+   * @param options See {@link MockProducerOptions}.
+   * @param clock Where record timestamps come from when a record has none.
+   */
+  constructor(options: MockProducerOptions<K, V> = {}, clock: Clock = systemClock) {
+    const autoComplete = options.autoComplete ?? true;
+    if (typeof autoComplete !== "boolean") {
+      throw new ConfigError("autoComplete", `must be true or false, got ${JSON.stringify(autoComplete)}`);
+    }
+    this.#autoComplete = autoComplete;
+    const counts = new Map<string, number>();
+    for (const [topic, count] of Object.entries(options.partitions ?? {})) {
+      if (!Number.isInteger(count) || count < 1) {
+        throw new ConfigError("partitions", `topic ${topic} needs a positive integer partition count, got ${JSON.stringify(count)}`);
+      }
+      counts.set(topic, count);
+    }
+    this.#partitionCounts = counts;
+    this.#serializers = resolveSerializers<K, V>({
+      bootstrapServers: [],
+      keySerializer: options.keySerializer,
+      valueSerializer: options.valueSerializer,
+    });
+    if (options.partitioner !== undefined && typeof options.partitioner !== "function") {
+      throw new ConfigError("partitioner", "must be a function");
+    }
+    this.#partitioner = options.partitioner;
+    if (options.transactionalId !== undefined && (typeof options.transactionalId !== "string" || options.transactionalId === "")) {
+      throw new ConfigError("transactionalId", "must be a non-empty string");
+    }
+    this.#transactionalId = options.transactionalId;
+    this.#clock = clock;
+  }
+
+  /**
+   * Records the record and resolves with its metadata: at once with `autoComplete`, else
+   * when the test calls `completeNext()`, `errorNext()` or `flush()`. Rejects as the real
+   * producer would: after close (ClosedError), once fenced (ProducerFencedError), outside
+   * a transaction of a transactional mock (TransactionStateError), after a failed send
+   * in the transaction (TransactionAbortedError), or with {@link sendError}.
+   */
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    if (this.#closing !== undefined) return Promise.reject(new ClosedError("Cannot send after the producer is closed."));
+    if (this.#fenced !== undefined) return Promise.reject(this.#fenced);
+    if (record === null || typeof record !== "object" || typeof record.topic !== "string" || record.topic.length === 0) {
+      return Promise.reject(new KafkaError("send() needs a record with a non-empty topic"));
+    }
+    let partition: number;
+    const timestamp = record.timestamp ?? this.#clock.now();
+    try {
+      this.#ensureSendAllowed();
+      const key = this.#serializers.key(record.key as K, record.topic);
+      const value = this.#serializers.value(record.value as V, record.topic);
+      partition = this.#partition(record, key, value);
+      if (!Number.isInteger(timestamp) || timestamp < 0) throw new KafkaError(`invalid timestamp ${timestamp}`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const transactional = this.#state === "IN_TRANSACTION";
+    if (this.sendError !== undefined) {
+      if (transactional) this.#failTransaction(this.sendError);
+      return Promise.reject(this.sendError);
+    }
+    (transactional ? this.#uncommitted : this.#sent).push(record);
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      const pending = { topic: record.topic, partition, timestamp, transactional, resolve, reject };
+      if (this.#autoComplete) this.#complete(pending);
+      else this.#pending.push(pending);
+    });
+  }
+
+  #ensureSendAllowed(): void {
+    if (this.#transactionalId === undefined) return;
+    if (this.#state === "UNINITIALIZED") {
+      throw new TransactionStateError(this.#state, "send", "a transactional producer needs initTransactions() first");
+    }
+    if (this.#state === "ABORTABLE_ERROR") {
+      throw new TransactionAbortedError(
+        `the transaction hit an error and must be aborted: ${this.#abortableError?.message}`,
+        this.#abortableError,
+      );
+    }
+    if (this.#state !== "IN_TRANSACTION") throw new TransactionStateError(this.#state, "send", "call beginTransaction() first");
+  }
+
+  // As the real producer: explicit partition, then the custom partitioner, then murmur2 of the key.
+  #partition(record: ProducerRecord<K, V>, key: Uint8Array | null, value: Uint8Array | null): number {
+    const count = this.#partitionCount(record.topic);
+    if (record.partition !== undefined) {
+      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= count) {
+        throw new KafkaError(`partition ${record.partition} is not among the ${count} partitions of ${record.topic}`);
+      }
+      return record.partition;
+    }
+    if (this.#partitioner !== undefined) {
+      const chosen = this.#partitioner(record.topic, key, value, this.#clusterWith(record.topic));
+      if (!Number.isInteger(chosen) || chosen < 0 || chosen >= count) {
+        throw new KafkaError(`the partitioner chose partition ${chosen} for ${record.topic}, which has ${count}`);
+      }
+      return chosen;
+    }
+    if (key !== null) return partitionForKey(key, count);
+    // The real producer's sticky choice depends on batching; a mock spreads keyless records round-robin instead.
+    const next = this.#roundRobin.get(record.topic) ?? 0;
+    this.#roundRobin.set(record.topic, (next + 1) % count);
+    return next;
+  }
+
+  #partitionCount(topic: string): number {
+    return this.#partitionCounts.get(topic) ?? 1;
+  }
+
+  /** The invented cluster handed to a custom partitioner: one broker, every topic seen so far. */
+  #clusterWith(topic: string): Cluster {
+    if (!this.#topics.has(topic)) {
+      this.#topics.set(topic, { name: topic, topicId: null, isInternal: false, errorCode: 0, partitions: this.#partitionInfos(topic) });
+      this.#cluster = undefined;
+    }
+    return this.#cluster ??= new Cluster([MOCK_NODE], new Map(this.#topics), MOCK_NODE.id, "mock-cluster");
+  }
+
+  #partitionInfos(topic: string): PartitionInfo[] {
+    return Array.from({ length: this.#partitionCount(topic) }, (_, partition) => ({
+      topic,
+      partition,
+      leader: MOCK_NODE.id,
+      leaderEpoch: 0,
+      replicas: [MOCK_NODE.id],
+      isr: [MOCK_NODE.id],
+      offlineReplicas: [],
+      errorCode: 0,
+    }));
+  }
+
+  #complete(pending: PendingSend): void {
+    const key = `${pending.topic}\u0000${pending.partition}`;
+    // Offsets are taken on success only, so a failed send leaves no gap, as on a broker.
+    const offset = this.#nextOffsets.get(key) ?? 0;
+    this.#nextOffsets.set(key, offset + 1);
+    pending.resolve({ topic: pending.topic, partition: pending.partition, offset, timestamp: pending.timestamp });
+  }
+
+  #fail(pending: PendingSend, error: Error): void {
+    if (pending.transactional) this.#failTransaction(error);
+    pending.reject(error);
+  }
+
+  // A failed record makes the open transaction abortable only: commit then fails, abort works.
+  #failTransaction(error: Error): void {
+    if (this.#state !== "IN_TRANSACTION") return;
+    this.#state = "ABORTABLE_ERROR";
+    this.#abortableError = error;
+  }
+
+  /**
+   * Settles the oldest pending send successfully (with `autoComplete: false`).
+   *
+   * @returns Whether there was a pending send.
+   */
+  completeNext(): boolean {
+    const pending = this.#pending.shift();
+    if (pending === undefined) return false;
+    this.#complete(pending);
+    return true;
+  }
+
+  /**
+   * Fails the oldest pending send with `error` (with `autoComplete: false`). The record
+   * stays in the history, as in Java; inside a transaction, the transaction must then be
+   * aborted, as in the real producer.
+   *
+   * @returns Whether there was a pending send.
+   */
+  errorNext(error: Error): boolean {
+    const pending = this.#pending.shift();
+    if (pending === undefined) return false;
+    this.#fail(pending, error);
+    return true;
+  }
+
+  /** Completes every pending send successfully, as Java's MockProducer does. */
+  flush(): Promise<void> {
+    this.#completeAll();
+    return Promise.resolve();
+  }
+
+  #completeAll(): void {
+    for (const pending of this.#pending.splice(0)) this.#complete(pending);
+  }
+
+  /** The partitions of `topic`: as many as the `partitions` option says (default 1), all led by broker 0. */
+  partitionsFor(topic: string): Promise<PartitionInfo[]> {
+    if (this.#closing !== undefined) return Promise.reject(new ClosedError("the producer is closed"));
+    return Promise.resolve(this.#partitionInfos(topic));
+  }
+
+  /**
+   * Makes the mock ready for transactions (it needs `transactionalId`). Rejects with
+   * {@link initTransactionsError} while it is set.
+   */
+  initTransactions(): Promise<void> {
+    return this.#async(() => {
+      this.#requireTransactional("initTransactions");
+      if (this.#state !== "UNINITIALIZED") this.#invalidTransition("initTransactions", "INITIALIZING");
+      this.#inject(this.initTransactionsError);
+      this.#state = "READY";
+    });
+  }
+
+  /** Opens a transaction; throws {@link beginTransactionError} while it is set. */
+  beginTransaction(): void {
+    this.#requireTransactional("beginTransaction");
+    if (this.#state === "UNINITIALIZED") {
+      throw new TransactionStateError(this.#state, "beginTransaction", "call initTransactions() first");
+    }
+    if (this.#state !== "READY") this.#invalidTransition("beginTransaction", "IN_TRANSACTION");
+    this.#inject(this.beginTransactionError);
+    this.#state = "IN_TRANSACTION";
+    this.#committed = false;
+    this.#aborted = false;
+    this.#sentOffsets = false;
+  }
+
+  /**
+   * Adds consumer offsets to the open transaction; they show in
+   * {@link consumerGroupOffsetsHistory} once it commits. Rejects with
+   * {@link sendOffsetsError} while it is set.
+   */
+  sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: GroupMetadata | string): Promise<void> {
+    return this.#async(() => {
+      this.#requireTransactional("sendOffsetsToTransaction");
+      if (this.#state !== "IN_TRANSACTION") {
+        throw new TransactionStateError(this.#state, "sendOffsetsToTransaction", "call beginTransaction() first");
+      }
+      this.#inject(this.sendOffsetsError);
+      if (offsets.length === 0) return;
+      const groupId = typeof group === "string" ? group : group.groupId;
+      let merged = this.#uncommittedOffsets.get(groupId);
+      if (merged === undefined) this.#uncommittedOffsets.set(groupId, merged = new Map());
+      for (const offset of offsets) merged.set(`${offset.topic}\u0000${offset.partition}`, { ...offset });
+      this.#sentOffsets = true;
+    });
+  }
+
+  /**
+   * Completes the transaction's pending sends, moves its records into the history and
+   * its offsets into {@link consumerGroupOffsetsHistory}. Rejects with
+   * TransactionAbortedError when one of its sends failed (abort instead), and with
+   * {@link commitTransactionError} while it is set.
+   */
+  commitTransaction(): Promise<void> {
+    return this.#async(() => {
+      this.#requireTransactional("commitTransaction");
+      if (this.#state === "ABORTABLE_ERROR") {
+        throw new TransactionAbortedError(
+          `cannot commit: the transaction must be aborted (${this.#abortableError?.message})`,
+          this.#abortableError,
+        );
+      }
+      if (this.#state !== "IN_TRANSACTION") this.#invalidTransition("commitTransaction", "COMMITTING_TRANSACTION");
+      this.#inject(this.commitTransactionError);
+      this.#completeAll();
+      this.#sent.push(...this.#uncommitted);
+      this.#uncommitted = [];
+      if (this.#uncommittedOffsets.size > 0) {
+        this.#offsetsHistory.push(
+          Object.fromEntries([...this.#uncommittedOffsets].map(([groupId, offsets]) => [groupId, [...offsets.values()]])),
+        );
+      }
+      this.#endTransaction(true);
+      this.#commitCount++;
+    });
+  }
+
+  /**
+   * Ends the transaction without a trace: its records and offsets are dropped, and sends
+   * still pending reject with TransactionAbortedError, as the real producer's unsent
+   * records do. Rejects with {@link abortTransactionError} while it is set.
+   */
+  abortTransaction(): Promise<void> {
+    return this.#async(() => {
+      this.#requireTransactional("abortTransaction");
+      if (this.#state !== "IN_TRANSACTION" && this.#state !== "ABORTABLE_ERROR") {
+        this.#invalidTransition("abortTransaction", "ABORTING_TRANSACTION");
+      }
+      this.#inject(this.abortTransactionError);
+      for (const pending of this.#pending.splice(0)) {
+        pending.reject(new TransactionAbortedError("the transaction was aborted before the record was sent"));
+      }
+      this.#uncommitted = [];
+      this.#endTransaction(false);
+    });
+  }
+
+  #endTransaction(committed: boolean): void {
+    this.#state = "READY";
+    this.#abortableError = undefined;
+    this.#uncommittedOffsets = new Map();
+    this.#committed = committed;
+    this.#aborted = !committed;
+  }
+
+  /** Runs a transactional step so that its errors reject, as the real producer's async calls do. */
+  #async(step: () => void): Promise<void> {
+    try {
+      step();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  // The real producer's order: closed, then not transactional, then fenced.
+  #requireTransactional(action: string): void {
+    if (this.#closing !== undefined) throw new ClosedError(`Cannot ${action} after the producer is closed.`);
+    if (this.#transactionalId === undefined) {
+      throw new TransactionStateError("NOT_TRANSACTIONAL", action, "set transactionalId in the MockProducer's options");
+    }
+    if (this.#fenced !== undefined) throw this.#fenced;
+  }
+
+  #invalidTransition(action: string, target: TransactionState): never {
+    throw new TransactionStateError(this.#state, action, `TransactionalId ${this.#transactionalId}: invalid transition to ${target}`);
+  }
+
+  #inject(error: Error | undefined): void {
+    if (error === undefined) return;
+    if (error instanceof ProducerFencedError) this.#fence(error);
+    throw error;
+  }
+
+  /**
+   * Acts as if a newer producer with the same `transactionalId` took over: pending sends
+   * and every later send or transactional call fail with ProducerFencedError; only
+   * `close()` still works. Needs `initTransactions()` first, as in Java.
+   */
+  fenceProducer(): void {
+    this.#requireTransactional("fenceProducer");
+    if (this.#state === "UNINITIALIZED") {
+      throw new TransactionStateError(this.#state, "fenceProducer", "call initTransactions() first");
+    }
+    this.#fence(new ProducerFencedError(`TransactionalId ${this.#transactionalId}: the producer was fenced by a newer one (MockProducer)`));
+  }
+
+  #fence(error: ProducerFencedError): void {
+    this.#fenced = error;
+    this.#state = "FATAL_ERROR";
+    for (const pending of this.#pending.splice(0)) pending.reject(error);
+  }
+
+  /**
+   * Closes: pending sends complete (or, with `timeoutMs: 0`, fail with ClosedError), then
+   * sends and transactional calls fail with ClosedError. Idempotent.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.#closing === undefined) {
+      const forced = (options.timeoutMs ?? Infinity) <= 0;
+      if (!forced) this.#completeAll();
+      for (const pending of this.#pending.splice(0)) pending.reject(new ClosedError("the producer was closed before the record was sent"));
+      this.#closing = Promise.resolve();
+    }
+    return this.#closing;
+  }
+
+  /** Closes (see {@link close}) when used with `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * The records sent, in order: outside transactions as sent (including ones failed by
+   * `errorNext`, as in Java), inside one only once it committed. Cleared by {@link clear}.
+   */
+  history(): ProducerRecord<K, V>[] {
+    return [...this.#sent];
+  }
+
+  /** The records of the open transaction, not committed yet. */
+  uncommittedRecords(): ProducerRecord<K, V>[] {
+    return [...this.#uncommitted];
+  }
+
+  /** The offsets of each committed transaction that sent some, as `{ groupId: offsets }`, oldest first. */
+  consumerGroupOffsetsHistory(): Record<string, TransactionOffset[]>[] {
+    return this.#offsetsHistory.map((commit) =>
+      Object.fromEntries(Object.entries(commit).map(([groupId, offsets]) => [groupId, offsets.map((o) => ({ ...o }))]))
+    );
+  }
+
+  /**
+   * Forgets the history, the open transaction's records and offsets, and the offsets
+   * history. Pending sends stay pending (Java drops them, which would leave their
+   * promises unsettled forever).
+   */
+  clear(): void {
+    this.#sent = [];
+    this.#uncommitted = [];
+    this.#uncommittedOffsets = new Map();
+    this.#offsetsHistory = [];
+    this.#sentOffsets = false;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Whether `initTransactions()` succeeded. */
+  get transactionInitialized(): boolean {
+    return this.#state !== "UNINITIALIZED";
+  }
+
+  /** Whether a transaction is open (begun, neither committed nor aborted). */
+  get transactionInFlight(): boolean {
+    return this.#state === "IN_TRANSACTION" || this.#state === "ABORTABLE_ERROR";
+  }
+
+  /** Whether the last transaction ended with a commit. */
+  get transactionCommitted(): boolean {
+    return this.#committed;
+  }
+
+  /** Whether the last transaction ended with an abort. */
+  get transactionAborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** Whether offsets were sent in the current (or last) transaction. */
+  get sentOffsets(): boolean {
+    return this.#sentOffsets;
+  }
+
+  /** How many transactions committed. */
+  get commitCount(): number {
+    return this.#commitCount;
+  }
+}
