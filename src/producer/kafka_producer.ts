@@ -22,9 +22,13 @@ import { partitionForKey } from "./partitioner.ts";
 import type { ProducerConfig, ResolvedProducerConfig, Serializer } from "./producer_config.ts";
 import { resolveProducerConfig, resolveSerializers } from "./producer_config.ts";
 import { ProducerMetadata } from "./producer_metadata.ts";
+import type { Producer } from "./producer.ts";
 import type { ProducerRecord, RecordHeaders, RecordMetadata } from "./producer_record.ts";
 import { RecordAccumulator } from "./record_accumulator.ts";
 import { Sender } from "./sender.ts";
+import { ProducerInterceptors, resolveInterceptors } from "./producer_interceptor.ts";
+import type { ProducerMetricsSnapshot } from "./producer_metrics.ts";
+import { ProducerMetrics } from "./producer_metrics.ts";
 import { SequenceTracker } from "./sequence_tracker.ts";
 import type { GroupMetadata, TransactionOffset } from "./transaction_types.ts";
 import { TransactionManager } from "./transaction_manager.ts";
@@ -43,7 +47,7 @@ const encoder = new TextEncoder();
  * console.log(metadata.partition, metadata.offset);
  * ```
  */
-export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Array | null> implements AsyncDisposable {
+export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Array | null> implements Producer<K, V> {
   readonly #config: ResolvedProducerConfig;
   readonly #serializers: { key: Serializer<K>; value: Serializer<V> };
   readonly #clock: Clock;
@@ -52,6 +56,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   readonly #sender: Sender;
   readonly #client: NetworkClient;
   readonly #transactions: TransactionManager | undefined;
+  readonly #metrics: ProducerMetrics;
+  readonly #interceptors: ProducerInterceptors<K, V> | undefined;
   readonly #started: Promise<void>;
   // send() calls whose record is not in a batch yet (waiting for metadata or memory), so flush and close can wait for them.
   #pendingAppends = 0;
@@ -68,6 +74,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   constructor(config: ProducerConfig<K, V>, clock: Clock = systemClock) {
     this.#config = resolveProducerConfig(config as ProducerConfig);
     this.#serializers = resolveSerializers(config);
+    const interceptors = resolveInterceptors<K, V>(config);
+    this.#interceptors = interceptors.length === 0 ? undefined : new ProducerInterceptors(interceptors, this.#config.logger);
     this.#clock = clock;
     const settings = this.#config;
     // As the Java client's "ProducerConfig values", with secrets shown as [hidden].
@@ -100,6 +108,15 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       this.#transactions,
     );
     this.#accumulator.onBatchReady = () => this.#sender.wakeup();
+    const pool = this.#accumulator.pool;
+    this.#metrics = new ProducerMetrics({ sampleWindowMs: settings.metricsSampleWindowMs, numSamples: settings.metricsNumSamples }, clock, {
+      bufferTotalBytes: () => pool.totalMemory,
+      bufferAvailableBytes: () => pool.availableMemory,
+      waitingThreads: () => pool.queued,
+      requestsInFlight: () => client.inFlightRequestCount(),
+      connectionCount: () => client.connectionCount(),
+    });
+    client.sensors = this.#accumulator.metrics = this.#sender.metrics = this.#metrics;
     // Codecs and CRC tables load asynchronously; the Sender starts once they are in.
     this.#started = Promise.all([
       initCrc32c(),
@@ -131,11 +148,21 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    * `maxBlockMs` (metadata, memory) plus `deliveryTimeoutMs`.
    */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
-    if (this.#closing !== undefined) return Promise.reject(new ClosedError("Cannot send after the producer is closed."));
+    const interceptors = this.#interceptors;
+    if (interceptors === undefined) return this.#doSend(record);
+    const intercepted = interceptors.onSend(record);
+    const result = this.#doSend(intercepted);
+    interceptors.watch(result, intercepted);
+    return result;
+  }
+
+  // Java's doSend: the send itself, on the record the interceptors returned.
+  #doSend(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    if (this.#closing !== undefined) return this.#failUnsent(new ClosedError("Cannot send after the producer is closed."));
     const fatal = this.#sender.fatalError;
-    if (fatal !== undefined) return Promise.reject(fatal);
+    if (fatal !== undefined) return this.#failUnsent(fatal);
     if (record === null || typeof record !== "object" || typeof record.topic !== "string" || record.topic.length === 0) {
-      return Promise.reject(new KafkaError("send() needs a record with a non-empty topic"));
+      return this.#failUnsent(new KafkaError("send() needs a record with a non-empty topic"));
     }
     const now = this.#clock.now();
     const info = this.#metadata.usableTopic(record.topic);
@@ -148,12 +175,23 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     this.#sender.wakeup();
     const waiting = topicKnown.then((topic) => {
       if (this.#closing !== undefined && this.#closing.forced) {
-        throw new ClosedError("the producer was closed while the record waited for metadata");
+        return this.#failUnsent(new ClosedError("the producer was closed while the record waited for metadata"));
       }
       return this.#sendToKnownTopic(record, topic.partitions.length, this.#clock.now());
-    });
+    }, this.#countUnsent);
     return this.#trackPending(waiting);
   }
+
+  /** Rejects a send whose record never reached a batch, counting it in `record-error-*` as Java's `errors` sensor does. */
+  #failUnsent(error: unknown): Promise<never> {
+    this.#metrics.recordErrors(1, this.#clock.now());
+    return Promise.reject(error);
+  }
+
+  readonly #countUnsent = (error: unknown): never => {
+    this.#metrics.recordErrors(1, this.#clock.now());
+    throw error;
+  };
 
   /** Lets flush and close wait for `work` too, whatever its outcome; returns it unchanged. */
   #trackPending<T>(work: Promise<T>): Promise<T> {
@@ -184,7 +222,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       partition = this.#partition(record, key, value, partitionCount);
       if (!Number.isInteger(timestamp) || timestamp < 0) throw new KafkaError(`invalid timestamp ${timestamp}`);
     } catch (error) {
-      return Promise.reject(error);
+      return this.#failUnsent(error);
     }
     const settler = withResolvers<RecordMetadata>();
     const request = { topic: record.topic, partition, timestamp, key, value, headers, settler };
@@ -193,13 +231,17 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       appended = this.#accumulator.append(request, this.#cluster, this.#now, now);
     } catch (error) {
       // send() reports every failure through its promise, never by throwing.
+      this.#metrics.recordErrors(1, now);
       settler.reject(error as Error);
       return settler.promise;
     }
     // The partition is known once the record is in a batch (the sticky partitioner chooses there).
     if (appended === undefined) this.#transactions?.addPartition(record.topic, request.partition);
     else {
-      appended.then(() => this.#transactions?.addPartition(record.topic, request.partition), settler.reject);
+      appended.then(() => this.#transactions?.addPartition(record.topic, request.partition), (error) => {
+        this.#metrics.recordErrors(1, this.#clock.now());
+        settler.reject(error);
+      });
       // Until it is in a batch, flush and close must wait for it too.
       this.#trackPending(appended);
     }
@@ -371,6 +413,19 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     await within(this.#sender.stopped);
     this.#sender.forceClose();
     await this.#sender.stopped;
+    // Every send has settled by now; the interceptors hear the last acknowledgements first.
+    await this.#interceptors?.close();
+  }
+
+  /**
+   * The producer's metrics now, by the Java client's names (`record-send-total`,
+   * `request-latency-avg`, `buffer-available-bytes`, ...; see `PRODUCER_METRIC_NAMES`):
+   * a fresh plain object each call. Rates are per second and, like averages and maxima,
+   * cover the last `metricsNumSamples` windows of `metricsSampleWindowMs`; an average or
+   * maximum with no event in that time is NaN, as in Java. Totals count from the start.
+   */
+  metrics(): ProducerMetricsSnapshot {
+    return this.#metrics.snapshot(this.#clock.now());
   }
 
   /** Closes (see {@link close}) when used with `await using`. */

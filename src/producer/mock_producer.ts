@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { PRODUCER_METRIC_NAMES, type ProducerMetricsSnapshot } from "./producer_metrics.ts";
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { PartitionInfo, TopicInfo } from "../client/metadata.ts";
@@ -322,6 +323,15 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
 
   #completeAll(): void {
     for (const pending of this.#pending.splice(0)) this.#complete(pending);
+  }
+
+  /** What {@link metrics} reports; every other metric reads 0, as nothing goes over a network. */
+  mockMetrics: Partial<ProducerMetricsSnapshot> = {};
+
+  /** Every producer metric name: 0, or what {@link mockMetrics} sets (Java's `MockProducer.setMockMetrics`). */
+  metrics(): ProducerMetricsSnapshot {
+    const snapshot = Object.fromEntries(PRODUCER_METRIC_NAMES.map((name) => [name, 0])) as ProducerMetricsSnapshot;
+    return Object.assign(snapshot, this.mockMetrics);
   }
 
   /** The partitions of `topic`: as many as the `partitions` option says (default 1), all led by broker 0. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ProducerMetricsSnapshot } from "./producer_metrics.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
 import type { ProducerRecord, RecordData, RecordMetadata } from "./producer_record.ts";
 import type { GroupMetadata, TransactionOffset } from "./transaction_types.ts";
@@ -46,6 +47,9 @@ export interface Producer<K = RecordData, V = RecordData> extends AsyncDisposabl
 
   /** The partitions of a topic. */
   partitionsFor(topic: string): Promise<PartitionInfo[]>;
+
+  /** The producer's metrics under the Java client's names (record-send-rate, request-latency-avg, ...). */
+  metrics(): ProducerMetricsSnapshot;
 
   /** Registers this transactional producer with its coordinator, fencing older producers with the same `transactionalId`. */
   initTransactions(): Promise<void>;

@@ -7,7 +7,7 @@
  */
 import type { KafkaError } from "../errors.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
-import { RecordBatchBuilder } from "../protocol/record_batch.ts";
+import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from "../protocol/record_batch.ts";
 import type { CompressionCodec } from "../compression/mod.ts";
 import type { RecordMetadata } from "./producer_record.ts";
 
@@ -50,6 +50,8 @@ export class ProducerBatch {
   /** The batch's bytes once closed; they do not change across retries. */
   bytes: Uint8Array | undefined;
   finalState: FinalState | undefined;
+  /** The largest record appended, in encoded bytes (for the `record-size-*` metrics). */
+  maxRecordSize = 0;
   /** Resolves when the batch is settled (succeeded, failed, or split into others). */
   readonly settled: Promise<void>;
   #markSettled!: () => void;
@@ -59,6 +61,8 @@ export class ProducerBatch {
   readonly #builder: RecordBatchBuilder;
   readonly #settlers: RecordSettler[] = [];
   readonly #timestamps: number[] = [];
+  // The batch's size before compression, once closed.
+  #uncompressedSize = 0;
 
   /**
    * @param topic The topic.
@@ -115,10 +119,13 @@ export class ProducerBatch {
     settler: RecordSettler,
   ): boolean {
     if (this.bytes !== undefined || this.#appendsClosed) return false;
+    const sizeBefore = this.#builder.sizeInBytes;
     if (this.#builder.tryAppend(timestamp, key, value, headers) < 0) {
       this.#appendsClosed = true;
       return false;
     }
+    const recordSize = this.#builder.sizeInBytes - sizeBefore;
+    if (recordSize > this.maxRecordSize) this.maxRecordSize = recordSize;
     this.#settlers.push(settler);
     this.#timestamps.push(timestamp);
     return true;
@@ -126,8 +133,20 @@ export class ProducerBatch {
 
   /** Closes the batch for appends and encodes (and compresses) it. Idempotent. */
   close(compression: CompressionCodec | null): Uint8Array {
-    this.bytes ??= this.#builder.build({ compression });
+    if (this.bytes === undefined) {
+      this.#uncompressedSize = this.#builder.sizeInBytes;
+      this.bytes = this.#builder.build({ compression });
+    }
     return this.bytes;
+  }
+
+  /**
+   * The records' compressed size over their uncompressed size, the batch header left
+   * out (Java's `compressionRatio`); 1 until the batch is closed, and without compression.
+   */
+  get compressionRatio(): number {
+    if (this.bytes === undefined || this.#uncompressedSize <= RECORD_BATCH_OVERHEAD) return 1;
+    return (this.bytes.length - RECORD_BATCH_OVERHEAD) / (this.#uncompressedSize - RECORD_BATCH_OVERHEAD);
   }
 
   /** Whether the batch has existed longer than the delivery timeout. */

@@ -10,6 +10,7 @@ import { ConfigError, SerializationError } from "../errors.ts";
 import type { CompressionType } from "../compression/mod.ts";
 import { COMPRESSION_LEVELS } from "../compression/mod.ts";
 import type { Partitioner } from "./partitioner.ts";
+import type { ProducerInterceptor } from "./producer_interceptor.ts";
 
 /** Turns a key or value into bytes; null stays null. */
 export type Serializer<T> = (data: T, topic: string) => Uint8Array | null;
@@ -65,6 +66,15 @@ export interface ProducerConfig<K = unknown, V = unknown> extends ClientConfig {
   keySerializer?: Serializer<K>;
   /** `value.serializer`: turns values into bytes (default: strings as UTF-8, bytes as they are). */
   valueSerializer?: Serializer<V>;
+  /**
+   * `interceptor.classes`: see every record before it is serialized (and change it) and
+   * every acknowledgement; an interceptor that throws is logged, never fails a send.
+   */
+  interceptors?: ProducerInterceptor<K, V>[];
+  /** `metrics.sample.window.ms`: the length of one sample of the windowed metrics (default 30000). */
+  metricsSampleWindowMs?: number;
+  /** `metrics.num.samples`: how many samples the windowed metrics cover (default 2). */
+  metricsNumSamples?: number;
 }
 
 /** {@link ProducerConfig} with every default filled in. */
@@ -87,6 +97,8 @@ export interface ResolvedProducerConfig extends ResolvedClientConfig {
   enableIdempotence: boolean;
   transactionalId: string | undefined;
   transactionTimeoutMs: number;
+  metricsSampleWindowMs: number;
+  metricsNumSamples: number;
 }
 
 const INT_MAX = 2_147_483_647;
@@ -208,6 +220,8 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
     partitionerIgnoreKeys: booleanSetting(config, "partitionerIgnoreKeys", false),
     partitionerAdaptivePartitioningEnable: booleanSetting(config, "partitionerAdaptivePartitioningEnable", true),
     partitionerAvailabilityTimeoutMs: integerSetting(config, "partitionerAvailabilityTimeoutMs", 0, 0, INT_MAX),
+    metricsSampleWindowMs: integerSetting(config, "metricsSampleWindowMs", 30_000, 1, INT_MAX),
+    metricsNumSamples: integerSetting(config, "metricsNumSamples", 2, 1, 1_000),
   };
 }
 

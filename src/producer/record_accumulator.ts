@@ -8,7 +8,7 @@
  */
 import type { Cluster } from "../client/metadata.ts";
 import type { KafkaError } from "../errors.ts";
-import { ClosedError } from "../errors.ts";
+import { ClosedError, TimeoutError } from "../errors.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
 import { RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
 import { decodeRecordBatches } from "../protocol/record_batch_decoder.ts";
@@ -18,6 +18,7 @@ import { BufferPool } from "./buffer_pool.ts";
 import { BuiltInPartitioner, NodeLatencyTracker, PartitionLoadStatsCollector } from "./built_in_partitioner.ts";
 import type { RecordSettler } from "./producer_batch.ts";
 import { ProducerBatch } from "./producer_batch.ts";
+import type { ProducerMetrics } from "./producer_metrics.ts";
 
 /** The accumulator's settings, named as the producer's configuration. */
 export interface AccumulatorConfig {
@@ -96,6 +97,8 @@ export class RecordAccumulator {
   readonly #config: AccumulatorConfig;
   /** The codec batches are compressed with when they close; set once it has loaded. */
   compression: CompressionCodec | null = null;
+  /** Where waits for buffer memory are counted, when the producer keeps metrics. */
+  metrics: ProducerMetrics | undefined;
   readonly #pool: BufferPool;
   readonly #retryBackoff: ExponentialBackoff;
   readonly #topics = new Map<string, TopicBatches>();
@@ -171,7 +174,17 @@ export class RecordAccumulator {
   }
 
   async #appendWithAllocation(record: AppendRequest, size: number, cluster: () => Cluster, now: () => number): Promise<void> {
-    const buffer = await this.#pool.allocate(size, this.#config.maxBlockMs);
+    const waitStartedMs = now();
+    let buffer: Uint8Array;
+    try {
+      buffer = await this.#pool.allocate(size, this.#config.maxBlockMs);
+    } catch (error) {
+      if (error instanceof TimeoutError && !this.#closed) this.metrics?.recordBufferExhausted(now());
+      throw error;
+    } finally {
+      const doneMs = now();
+      this.metrics?.recordBufferPoolWait(doneMs - waitStartedMs, doneMs);
+    }
     if (this.#closed) {
       this.#pool.deallocate(buffer);
       throw new ClosedError("the producer was closed while the record waited for buffer memory");

@@ -16,6 +16,7 @@ import type { ProduceRequest, ProduceResponse } from "../protocol/produce.ts";
 import { ProduceApi } from "../protocol/produce.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 import type { ProducerMetadata } from "./producer_metadata.ts";
+import type { ProducerMetrics } from "./producer_metrics.ts";
 import type { DrainPolicy, RecordAccumulator } from "./record_accumulator.ts";
 import type { SequenceTracker } from "./sequence_tracker.ts";
 import type { TransactionManager } from "./transaction_manager.ts";
@@ -83,6 +84,8 @@ export class Sender {
   #initProducerIdInFlight = false;
   #nextInitProducerIdMs = 0;
   #fatalError: KafkaError | undefined;
+  /** Where requests, retries and errors are counted, when the producer keeps metrics. */
+  metrics: ProducerMetrics | undefined;
   #running = true;
   #forceClose = false;
   /** Resolves when the loop has ended. */
@@ -342,6 +345,7 @@ export class Sender {
       timeoutMs: this.#config.requestTimeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
     };
+    this.metrics?.recordProduceRequest(batches, now);
     this.#client.send({
       destination: nodeId,
       api: ProduceApi,
@@ -364,6 +368,7 @@ export class Sender {
       for (const batch of batches) this.#completeBatch(batch, 0, undefined, -1, -1, now);
       return;
     }
+    this.metrics?.recordProduceResponse(now - response.request.createdMs, response.body.throttleTimeMs, now);
     const results = new Map<string, ProduceResponse["responses"][number]["partitionResponses"][number]>();
     for (const topic of response.body.responses) {
       for (const partition of topic.partitionResponses) results.set(`${topic.name}\u0000${partition.index}`, partition);
@@ -412,12 +417,14 @@ export class Sender {
       // The pieces get fresh sequences; the gap this leaves is mended by an epoch bump.
       this.#sequences?.handleFailed(batch);
       this.#accumulator.splitAndReenqueue(batch, this.#decompress, now);
+      this.metrics?.recordBatchSplit(now);
       return;
     }
     const sequenceVerdict = this.#sequences?.retryForSequenceError(batch, errorCode);
     const retriable = sequenceVerdict ?? (error.retriable || errorCode === NETWORK_EXCEPTION);
     if (retriable && batch.attempts <= this.#config.retries && !batch.hasReachedDeliveryTimeout(this.#config.deliveryTimeoutMs, now)) {
       this.#accumulator.reenqueue(batch, now);
+      this.metrics?.recordRetries(batch.recordCount, now);
     } else {
       this.#sequences?.handleFailed(batch);
       this.#failBatch(batch, error);
@@ -427,7 +434,7 @@ export class Sender {
 
   #failBatch(batch: ProducerBatch, error: KafkaError): void {
     this.#transactions?.handleBatchFailure(error);
-    batch.fail(error);
+    if (batch.fail(error)) this.metrics?.recordErrors(batch.recordCount, this.#clock.now());
     this.#accumulator.deallocate(batch);
   }
 }

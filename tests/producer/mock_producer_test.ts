@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { MockProducer } from "../../src/producer/mock_producer.ts";
 import type { MockProducerOptions } from "../../src/producer/mock_producer.ts";
 import type { Producer } from "../../src/producer/producer.ts";
+import { PRODUCER_METRIC_NAMES } from "../../src/producer/producer_metrics.ts";
 import { partitionForKey } from "../../src/producer/partitioner.ts";
 import type { Cluster } from "../../src/client/metadata.ts";
 import {
@@ -432,4 +433,14 @@ test("MockProducer: an injected ProducerFencedError fences the mock", async () =
   producer.commitTransactionError = undefined;
   await assert.rejects(producer.send({ topic: "t" }), ProducerFencedError);
   await assert.rejects(producer.abortTransaction(), ProducerFencedError);
+});
+
+test("MockProducer.metrics: every producer metric name, 0 unless mockMetrics sets it", () => {
+  const producer = new MockProducer();
+  assert.equal(producer.metrics()["record-send-total"], 0);
+  producer.mockMetrics = { "record-send-total": 7 };
+  const metrics = producer.metrics();
+  assert.equal(metrics["record-send-total"], 7);
+  assert.equal(metrics["request-latency-avg"], 0);
+  assert.equal(Object.keys(metrics).length, PRODUCER_METRIC_NAMES.length);
 });

@@ -2,7 +2,7 @@
  * The chaos suite: rounds of sending through a fault, each read back with kcat and judged.
  *
  *   deno task chaos [--rounds N] [--runtime deno|bun|node ...] [--faults a,b] [--mode idempotent|transactions|both|at-least-once]
- *                   [--json FILE]
+ *                   [--json FILE] [--log-level debug|info|warn|error]
  *
  * Runs against `deno task kafka up --brokers 3` (replication factor 3, min.insync.replicas 2,
  * brokers closing connections idle for {@link BROKER_IDLE_MS}), started here if nothing runs.
@@ -19,7 +19,9 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { createTopic, deleteTopic, requireRunning, up } from "../kafka.ts";
 import { readTopic } from "../../tests/support/kcat.ts";
@@ -56,10 +58,18 @@ interface Options {
   faults: Fault[];
   modes: Mode[];
   json: string | undefined;
+  logLevel: WorkloadPlan["logLevel"];
 }
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { rounds: 20, runtimes: [], faults: [...FAULTS], modes: ["idempotent", "transactions"], json: undefined };
+  const options: Options = {
+    rounds: 20,
+    runtimes: [],
+    faults: [...FAULTS],
+    modes: ["idempotent", "transactions"],
+    json: undefined,
+    logLevel: undefined,
+  };
   for (let i = 0; i < args.length; i++) {
     const value = args[i + 1];
     switch (args[i]) {
@@ -87,6 +97,10 @@ function parseOptions(args: string[]): Options {
       case "--json":
         options.json = value;
         break;
+      case "--log-level":
+        if (!["debug", "info", "warn", "error"].includes(value)) throw new Error(`--log-level must be debug, info, warn or error`);
+        options.logLevel = value as WorkloadPlan["logLevel"];
+        break;
       default:
         throw new Error(`unknown argument ${args[i]}`);
     }
@@ -96,19 +110,32 @@ function parseOptions(args: string[]): Options {
   return options;
 }
 
+/** Where a workload's stderr is kept when its round goes wrong. */
+const LOG_DIR = join(tmpdir(), "edge-kafka-chaos");
+
+/** How long a workload may take to finish after STOP: its sends' deadline, plus room for a commit or abort retried once. */
+const FINISH_LIMIT_MS = 4 * DELIVERY_TIMEOUT_MS;
+
 /** Starts the workload and resolves once it is connected; `finish` stops it and resolves with its result. */
 async function startWorkload(runtime: ScriptRuntime, plan: WorkloadPlan) {
   const [command, ...args] = scriptCommand(runtime, "tools/chaos/workload.ts", [JSON.stringify(plan)]);
   const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+  const exited = new Promise<number | string>((resolve) => child.on("close", (code, signal) => resolve(code ?? signal ?? "?")));
+  /** Keeps the stderr in a file and returns an error naming it. */
+  const failure = (what: string) => {
+    mkdirSync(LOG_DIR, { recursive: true });
+    const path = join(LOG_DIR, `${plan.topic}.log`);
+    writeFileSync(path, stderr);
+    return new Error(`${what} (stderr in ${path}):\n${stderr.slice(-1500)}`);
+  };
   const readiness = new Promise<void>((resolve, reject) => {
     child.stdout.on("data", (chunk: Uint8Array) => {
       stdout += new TextDecoder().decode(chunk);
       if (stdout.includes("READY\n")) resolve();
     });
-    exited.then((code) => reject(new Error(`the workload exited with ${code} before it was ready:\n${stderr.slice(-2000)}`)));
+    exited.then((code) => reject(failure(`the workload exited with ${code} before it was ready`)));
   });
   child.stderr.on("data", (chunk: Uint8Array) => stderr += new TextDecoder().decode(chunk));
   await readiness;
@@ -116,17 +143,28 @@ async function startWorkload(runtime: ScriptRuntime, plan: WorkloadPlan) {
     pid: child.pid!,
     async finish(): Promise<WorkloadResult> {
       child.stdin.write("STOP\n");
-      const limit = setTimeout(() => child.kill("SIGKILL"), 3 * DELIVERY_TIMEOUT_MS);
+      let hung = false;
+      const limit = setTimeout(() => {
+        hung = true;
+        child.kill("SIGKILL");
+      }, FINISH_LIMIT_MS);
       const code = await exited;
       clearTimeout(limit);
+      if (hung) throw failure(`the workload had not finished ${FINISH_LIMIT_MS} ms after STOP: killed`);
       const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
-      if (line === undefined) throw new Error(`the workload exited with ${code} and no result:\n${stderr.slice(-2000)}`);
+      if (line === undefined) throw failure(`the workload exited with ${code} and no result`);
       return JSON.parse(line.slice("RESULT ".length)) as WorkloadResult;
     },
   };
 }
 
-async function playRound(runtime: ScriptRuntime, fault: Fault, mode: Mode, round: number): Promise<RoundRecord> {
+async function playRound(
+  runtime: ScriptRuntime,
+  fault: Fault,
+  mode: Mode,
+  round: number,
+  logLevel: WorkloadPlan["logLevel"],
+): Promise<RoundRecord> {
   const started = Date.now();
   const state = requireRunning();
   const bootstrap = state.nodes.map((n) => `127.0.0.1:${n.port}`).join(",");
@@ -145,6 +183,7 @@ async function playRound(runtime: ScriptRuntime, fault: Fault, mode: Mode, round
       deliveryTimeoutMs: DELIVERY_TIMEOUT_MS,
       recordsPerTick: 20,
       transactionSize: 200,
+      logLevel,
     });
     await sleep(WARMUP_MS);
     const description = await fault.inject({
@@ -223,7 +262,7 @@ async function main(): Promise<number> {
       for (const fault of options.faults) {
         let record: RoundRecord;
         try {
-          record = await playRound(runtime, fault, mode, round);
+          record = await playRound(runtime, fault, mode, round, options.logLevel);
         } catch (error) {
           // A round the suite itself could not finish (workload crashed, reader failed) counts as broken.
           console.log(`[${runtime}] ${fault.name} #${round} ${mode}: ERROR ${(error as Error).stack ?? error}`);

@@ -12,7 +12,7 @@
  * @module
  */
 import process from "node:process";
-import { KafkaProducer, ProducerFencedError, TimeoutError, type Transport } from "../../mod.ts";
+import { KafkaProducer, type Logger, type LogLevel, ProducerFencedError, silentLogger, TimeoutError, type Transport } from "../../mod.ts";
 import { runtimeTransport } from "../../src/net/runtime_transport.ts";
 import { countingUnhandledRejections } from "../fuzz/fuzz.ts";
 
@@ -30,6 +30,8 @@ export interface WorkloadPlan {
   recordsPerTick: number;
   /** Records per transaction (transactions mode). */
   transactionSize: number;
+  /** The producer's log lines at this level and above go to stderr (default: none). */
+  logLevel?: LogLevel;
 }
 
 /** A transaction's records, as the sequence numbers `[first, last]`. */
@@ -65,6 +67,17 @@ function redirecting(inner: Transport, proxyPorts: Record<string, number>): Tran
   };
 }
 
+const LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
+
+/** Log lines to stderr (stdout carries the protocol with the driver). */
+function stderrLogger(level: LogLevel | undefined): Logger {
+  if (level === undefined) return silentLogger;
+  const write = (at: LogLevel) => (message: string) => {
+    if (LEVELS.indexOf(at) >= LEVELS.indexOf(level)) console.error(`${new Date().toISOString()} ${at} ${message}`);
+  };
+  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
+}
+
 class Workload {
   readonly plan: WorkloadPlan;
   readonly result: WorkloadResult = {
@@ -82,8 +95,11 @@ class Workload {
   readonly #pending = new Set<Promise<void>>();
   #lastSendAt = 0;
 
+  readonly logger: Logger;
+
   constructor(plan: WorkloadPlan) {
     this.plan = plan;
+    this.logger = stderrLogger(plan.logLevel);
   }
 
   newProducer(transactionalId?: string): KafkaProducer<string, string> {
@@ -95,6 +111,7 @@ class Workload {
       deliveryTimeoutMs: this.plan.deliveryTimeoutMs,
       maxBlockMs: this.plan.deliveryTimeoutMs,
       lingerMs: 5,
+      logger: this.logger,
       enableIdempotence: this.plan.mode !== "at-least-once",
       transactionalId,
     });
@@ -172,7 +189,7 @@ class Workload {
         // The producer is unusable; a new one with the same id fences it and ends what it left open.
         await producer.close({ timeoutMs: 0 });
         producer = this.newProducer(transactionalId);
-        await this.#retryOnTimeout(() => producer.initTransactions());
+        await this.#retryOnTimeout("initTransactions", () => producer.initTransactions());
         this.result.restarts++;
       }
     }
@@ -183,7 +200,7 @@ class Workload {
   async #commit(producer: KafkaProducer<string, string>): Promise<"committed" | "aborted" | "unknown"> {
     try {
       // A commit that timed out is still under way; calling again waits for the same one.
-      await this.#retryOnTimeout(() => producer.commitTransaction());
+      await this.#retryOnTimeout("commitTransaction", () => producer.commitTransaction());
       return "committed";
     } catch (error) {
       if (error instanceof ProducerFencedError) return "unknown";
@@ -198,19 +215,21 @@ class Workload {
 
   async #abort(producer: KafkaProducer<string, string>): Promise<"aborted" | "unknown"> {
     try {
-      await this.#retryOnTimeout(() => producer.abortTransaction());
+      await this.#retryOnTimeout("abortTransaction", () => producer.abortTransaction());
       return "aborted";
     } catch {
       return "unknown";
     }
   }
 
-  async #retryOnTimeout(call: () => Promise<void>): Promise<void> {
+  async #retryOnTimeout(what: string, call: () => Promise<void>): Promise<void> {
     const deadline = Date.now() + 4 * this.plan.deliveryTimeoutMs;
     for (;;) {
       try {
         return await call();
       } catch (error) {
+        // Always on stderr: the driver keeps it for a round that goes wrong.
+        console.error(`${new Date().toISOString()} workload: ${what} failed: ${(error as Error).stack}`);
         if (!(error instanceof TimeoutError) || Date.now() > deadline) throw error;
       }
     }

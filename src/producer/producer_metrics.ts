@@ -1,0 +1,329 @@
+/**
+ * The producer's metrics under the Java client's names (group "producer-metrics"): what
+ * the Sender records per produce request and per batch (SenderMetricsRegistry), the
+ * buffer pool's gauges and waits (RecordAccumulator, BufferPool), and the network
+ * counters (Selector). Rates, averages and maxima are windowed as in Java
+ * (`metricsSampleWindowMs`, `metricsNumSamples`); totals count from the start.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { NetworkClientSensors } from "../client/network_client.ts";
+import type { MetricWindowConfig } from "./metric_stats.ts";
+import { Meter, SampledStat } from "./metric_stats.ts";
+import type { ProducerBatch } from "./producer_batch.ts";
+
+/**
+ * Every metric `producer.metrics()` reports, by its Java name. Averages and maxima read
+ * NaN while their window holds no event, as in Java; rates are per second.
+ *
+ * @example
+ * ```ts
+ * import { PRODUCER_METRIC_NAMES } from "./producer_metrics.ts";
+ * console.log(PRODUCER_METRIC_NAMES.includes("record-send-total")); // true
+ * ```
+ */
+export const PRODUCER_METRIC_NAMES = [
+  // The Sender (SenderMetricsRegistry).
+  "batch-size-avg",
+  "batch-size-max",
+  "compression-rate-avg",
+  "record-queue-time-avg",
+  "record-queue-time-max",
+  "request-latency-avg",
+  "request-latency-max",
+  "produce-throttle-time-avg",
+  "produce-throttle-time-max",
+  "record-send-rate",
+  "record-send-total",
+  "records-per-request-avg",
+  "record-retry-rate",
+  "record-retry-total",
+  "record-error-rate",
+  "record-error-total",
+  "record-size-avg",
+  "record-size-max",
+  "requests-in-flight",
+  "batch-split-rate",
+  "batch-split-total",
+  // Buffer memory (RecordAccumulator, BufferPool).
+  "waiting-threads",
+  "buffer-total-bytes",
+  "buffer-available-bytes",
+  "bufferpool-wait-ratio",
+  "bufferpool-wait-time-total",
+  "bufferpool-wait-time-ns-total",
+  "buffer-exhausted-rate",
+  "buffer-exhausted-total",
+  // The network (Selector).
+  "connection-count",
+  "connection-creation-rate",
+  "connection-creation-total",
+  "connection-close-rate",
+  "connection-close-total",
+  "network-io-rate",
+  "network-io-total",
+  "outgoing-byte-rate",
+  "outgoing-byte-total",
+  "incoming-byte-rate",
+  "incoming-byte-total",
+  "request-rate",
+  "request-total",
+  "request-size-avg",
+  "request-size-max",
+  "response-rate",
+  "response-total",
+] as const;
+
+/** One of {@link PRODUCER_METRIC_NAMES}. */
+export type ProducerMetricName = typeof PRODUCER_METRIC_NAMES[number];
+
+/**
+ * What `producer.metrics()` returns: a fresh plain object from each metric's Java name to
+ * its value at the time of the call.
+ *
+ * @example
+ * ```ts
+ * import type { ProducerMetricsSnapshot } from "./producer_metrics.ts";
+ * function report(metrics: ProducerMetricsSnapshot): string {
+ *   return `${metrics["record-send-total"]} sent, ${metrics["record-error-total"]} failed`;
+ * }
+ * ```
+ */
+export type ProducerMetricsSnapshot = Record<ProducerMetricName, number>;
+
+/** Values read when a snapshot is taken, as Java's gauges; a missing one reads 0. */
+export interface ProducerMetricsGauges {
+  /** `buffer-total-bytes`: the buffer memory budget. */
+  bufferTotalBytes?(): number;
+  /** `buffer-available-bytes`: buffer memory free now. */
+  bufferAvailableBytes?(): number;
+  /** `waiting-threads`: appends waiting for buffer memory. */
+  waitingThreads?(): number;
+  /** `requests-in-flight`: requests sent and not yet answered. */
+  requestsInFlight?(): number;
+  /** `connection-count`: open connections. */
+  connectionCount?(): number;
+}
+
+/**
+ * Collects the producer's metrics. The Sender, the accumulator and the network client
+ * call the `record*` methods as they work (per request and per batch, never per record);
+ * {@link ProducerMetrics.snapshot} reads them.
+ *
+ * @example
+ * ```ts
+ * import { ProducerMetrics } from "./producer_metrics.ts";
+ * let now = 0;
+ * const metrics = new ProducerMetrics({ sampleWindowMs: 30_000, numSamples: 2 }, { now: () => now });
+ * metrics.recordProduceResponse(12, 0, now);
+ * now += 1_000;
+ * console.log(metrics.snapshot()["request-latency-avg"]); // 12
+ * ```
+ */
+export class ProducerMetrics implements NetworkClientSensors {
+  readonly #clock: Clock;
+  readonly #gauges: ProducerMetricsGauges;
+  readonly #batchSizeAvg: SampledStat;
+  readonly #batchSizeMax: SampledStat;
+  readonly #compressionRateAvg: SampledStat;
+  readonly #queueTimeAvg: SampledStat;
+  readonly #queueTimeMax: SampledStat;
+  readonly #latencyAvg: SampledStat;
+  readonly #latencyMax: SampledStat;
+  readonly #throttleAvg: SampledStat;
+  readonly #throttleMax: SampledStat;
+  readonly #recordsSent: Meter;
+  readonly #recordsPerRequestAvg: SampledStat;
+  readonly #retries: Meter;
+  readonly #errors: Meter;
+  readonly #recordSizeAvg: SampledStat;
+  readonly #recordSizeMax: SampledStat;
+  readonly #batchSplits: Meter;
+  // Recorded in ms; read as a ratio of time and as ns totals, as Java's nanosecond Meter.
+  readonly #bufferPoolWait: Meter;
+  readonly #bufferExhausted: Meter;
+  readonly #connectionsCreated: Meter;
+  readonly #connectionsClosed: Meter;
+  readonly #networkIo: Meter;
+  readonly #bytesSent: Meter;
+  readonly #bytesReceived: Meter;
+  readonly #requestsSent: Meter;
+  readonly #requestSizeAvg: SampledStat;
+  readonly #requestSizeMax: SampledStat;
+  readonly #responsesReceived: Meter;
+
+  /**
+   * @param config The sample window.
+   * @param clock The time a snapshot is taken at.
+   * @param gauges Current values read at snapshot time.
+   */
+  constructor(config: MetricWindowConfig, clock: Clock, gauges: ProducerMetricsGauges = {}) {
+    this.#clock = clock;
+    this.#gauges = gauges;
+    const stat = (kind: "avg" | "max") => new SampledStat(kind, config);
+    this.#batchSizeAvg = stat("avg");
+    this.#batchSizeMax = stat("max");
+    this.#compressionRateAvg = stat("avg");
+    this.#queueTimeAvg = stat("avg");
+    this.#queueTimeMax = stat("max");
+    this.#latencyAvg = stat("avg");
+    this.#latencyMax = stat("max");
+    this.#throttleAvg = stat("avg");
+    this.#throttleMax = stat("max");
+    this.#recordsSent = new Meter(config);
+    this.#recordsPerRequestAvg = stat("avg");
+    this.#retries = new Meter(config);
+    this.#errors = new Meter(config);
+    this.#recordSizeAvg = stat("avg");
+    this.#recordSizeMax = stat("max");
+    this.#batchSplits = new Meter(config);
+    this.#bufferPoolWait = new Meter(config, false, 1);
+    this.#bufferExhausted = new Meter(config);
+    this.#connectionsCreated = new Meter(config);
+    this.#connectionsClosed = new Meter(config);
+    this.#networkIo = new Meter(config, true);
+    this.#bytesSent = new Meter(config);
+    this.#bytesReceived = new Meter(config);
+    this.#requestsSent = new Meter(config, true);
+    this.#requestSizeAvg = stat("avg");
+    this.#requestSizeMax = stat("max");
+    this.#responsesReceived = new Meter(config, true);
+  }
+
+  /**
+   * One produce request's batches, as they are sent (Java's `updateProduceRequestMetrics`):
+   * their size (compressed), queue time, compression ratio and largest record, and
+   * the records sent.
+   */
+  recordProduceRequest(batches: readonly ProducerBatch[], now: number): void {
+    let records = 0;
+    for (const batch of batches) {
+      const size = batch.sizeInBytes;
+      this.#batchSizeAvg.record(size, now);
+      this.#batchSizeMax.record(size, now);
+      const queueTime = now - batch.createdMs;
+      this.#queueTimeAvg.record(queueTime, now);
+      this.#queueTimeMax.record(queueTime, now);
+      this.#compressionRateAvg.record(batch.compressionRatio, now);
+      this.#recordSizeAvg.record(batch.maxRecordSize, now);
+      this.#recordSizeMax.record(batch.maxRecordSize, now);
+      records += batch.recordCount;
+    }
+    this.#recordsSent.record(records, now);
+    this.#recordsPerRequestAvg.record(records, now);
+  }
+
+  /** A produce response: its latency (sent to answered, in ms) and the broker's throttle time. */
+  recordProduceResponse(latencyMs: number, throttleTimeMs: number, now: number): void {
+    this.#latencyAvg.record(latencyMs, now);
+    this.#latencyMax.record(latencyMs, now);
+    this.#throttleAvg.record(throttleTimeMs, now);
+    this.#throttleMax.record(throttleTimeMs, now);
+  }
+
+  /** Records of a batch that will be sent again. */
+  recordRetries(records: number, now: number): void {
+    this.#retries.record(records, now);
+  }
+
+  /** Records whose send failed: a failed batch's, or one that never reached a batch. */
+  recordErrors(records: number, now: number): void {
+    this.#errors.record(records, now);
+  }
+
+  /** A batch the broker found too large, split into smaller ones. */
+  recordBatchSplit(now: number): void {
+    this.#batchSplits.record(1, now);
+  }
+
+  /** An append waited this long for buffer memory. */
+  recordBufferPoolWait(waitedMs: number, now: number): void {
+    this.#bufferPoolWait.record(waitedMs, now);
+  }
+
+  /** An append gave up waiting for buffer memory (`maxBlockMs`). */
+  recordBufferExhausted(now: number): void {
+    this.#bufferExhausted.record(1, now);
+  }
+
+  /** A request frame of `bytes` (size prefix included) went to the network. */
+  requestSent(bytes: number, now: number): void {
+    this.#requestsSent.record(bytes, now);
+    this.#requestSizeAvg.record(bytes, now);
+    this.#requestSizeMax.record(bytes, now);
+    this.#bytesSent.record(bytes, now);
+    this.#networkIo.record(bytes, now);
+  }
+
+  /** A response frame of `bytes` (size prefix included) arrived. */
+  responseReceived(bytes: number, now: number): void {
+    this.#responsesReceived.record(bytes, now);
+    this.#bytesReceived.record(bytes, now);
+    this.#networkIo.record(bytes, now);
+  }
+
+  /** A connection opened. */
+  connectionCreated(now: number): void {
+    this.#connectionsCreated.record(1, now);
+  }
+
+  /** A connection closed or failed. */
+  connectionClosed(now: number): void {
+    this.#connectionsClosed.record(1, now);
+  }
+
+  /** Every metric's value now (see {@link PRODUCER_METRIC_NAMES}). */
+  snapshot(now: number = this.#clock.now()): ProducerMetricsSnapshot {
+    const g = this.#gauges;
+    return {
+      "batch-size-avg": this.#batchSizeAvg.measure(now),
+      "batch-size-max": this.#batchSizeMax.measure(now),
+      "compression-rate-avg": this.#compressionRateAvg.measure(now),
+      "record-queue-time-avg": this.#queueTimeAvg.measure(now),
+      "record-queue-time-max": this.#queueTimeMax.measure(now),
+      "request-latency-avg": this.#latencyAvg.measure(now),
+      "request-latency-max": this.#latencyMax.measure(now),
+      "produce-throttle-time-avg": this.#throttleAvg.measure(now),
+      "produce-throttle-time-max": this.#throttleMax.measure(now),
+      "record-send-rate": this.#recordsSent.rate(now),
+      "record-send-total": this.#recordsSent.total,
+      "records-per-request-avg": this.#recordsPerRequestAvg.measure(now),
+      "record-retry-rate": this.#retries.rate(now),
+      "record-retry-total": this.#retries.total,
+      "record-error-rate": this.#errors.rate(now),
+      "record-error-total": this.#errors.total,
+      "record-size-avg": this.#recordSizeAvg.measure(now),
+      "record-size-max": this.#recordSizeMax.measure(now),
+      "requests-in-flight": g.requestsInFlight?.() ?? 0,
+      "batch-split-rate": this.#batchSplits.rate(now),
+      "batch-split-total": this.#batchSplits.total,
+      "waiting-threads": g.waitingThreads?.() ?? 0,
+      "buffer-total-bytes": g.bufferTotalBytes?.() ?? 0,
+      "buffer-available-bytes": g.bufferAvailableBytes?.() ?? 0,
+      "bufferpool-wait-ratio": this.#bufferPoolWait.rate(now),
+      // Nanoseconds under both names, as in Java (the older name kept its unit).
+      "bufferpool-wait-time-total": this.#bufferPoolWait.total * 1e6,
+      "bufferpool-wait-time-ns-total": this.#bufferPoolWait.total * 1e6,
+      "buffer-exhausted-rate": this.#bufferExhausted.rate(now),
+      "buffer-exhausted-total": this.#bufferExhausted.total,
+      "connection-count": g.connectionCount?.() ?? 0,
+      "connection-creation-rate": this.#connectionsCreated.rate(now),
+      "connection-creation-total": this.#connectionsCreated.total,
+      "connection-close-rate": this.#connectionsClosed.rate(now),
+      "connection-close-total": this.#connectionsClosed.total,
+      "network-io-rate": this.#networkIo.rate(now),
+      "network-io-total": this.#networkIo.total,
+      "outgoing-byte-rate": this.#bytesSent.rate(now),
+      "outgoing-byte-total": this.#bytesSent.total,
+      "incoming-byte-rate": this.#bytesReceived.rate(now),
+      "incoming-byte-total": this.#bytesReceived.total,
+      "request-rate": this.#requestsSent.rate(now),
+      "request-total": this.#requestsSent.total,
+      "request-size-avg": this.#requestSizeAvg.measure(now),
+      "request-size-max": this.#requestSizeMax.measure(now),
+      "response-rate": this.#responsesReceived.rate(now),
+      "response-total": this.#responsesReceived.total,
+    };
+  }
+}
