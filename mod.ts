@@ -39,6 +39,8 @@ export type { Pem, SaslMechanismSetting, SaslOptions, SslOptions } from "./src/c
 export type { OAuthBearerToken, OAuthBearerTokenProvider } from "./src/security/sasl_oauthbearer.ts";
 export { Secret } from "./src/security/secrets.ts";
 export { consoleLogger, silentLogger } from "./src/logger.ts";
+export { closeOnShutdown, flushInBackground } from "./src/runtimes/shutdown.ts";
+export type { CloseOnShutdownOptions, ShutdownHandle, ShutdownSignal, ShutdownTarget, WaitUntil } from "./src/runtimes/shutdown.ts";
 export type { Logger, LogLevel } from "./src/logger.ts";
 export type { BrokerNode, PartitionInfo, TopicInfo } from "./src/client/metadata.ts";
 export type { TlsOptions, Transport, TransportAddress, TransportEvents, TransportSocket } from "./src/net/transport.ts";

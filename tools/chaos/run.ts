@@ -130,12 +130,18 @@ async function startWorkload(runtime: ScriptRuntime, plan: WorkloadPlan) {
     writeFileSync(path, stderr);
     return new Error(`${what} (stderr in ${path}):\n${stderr.slice(-1500)}`);
   };
+  let ready = false;
   const readiness = new Promise<void>((resolve, reject) => {
     child.stdout.on("data", (chunk: Uint8Array) => {
       stdout += new TextDecoder().decode(chunk);
-      if (stdout.includes("READY\n")) resolve();
+      if (!ready && stdout.includes("READY\n")) {
+        ready = true;
+        resolve();
+      }
     });
-    exited.then((code) => reject(failure(`the workload exited with ${code} before it was ready`)));
+    exited.then((code) => {
+      if (!ready) reject(failure(`the workload exited with ${code} before it was ready`));
+    });
   });
   child.stderr.on("data", (chunk: Uint8Array) => stderr += new TextDecoder().decode(chunk));
   await readiness;
