@@ -155,8 +155,14 @@ export class NetworkClient {
   ready(node: BrokerNode | number, now: number): boolean {
     const nodeId = typeof node === "number" ? node : node.id;
     if (this.isReady(nodeId, now)) return true;
-    if (this.#states.canConnect(nodeId, now)) this.initiateConnect(nodeId, now);
+    // A node the metadata no longer lists (a coordinator that went away) cannot be reached.
+    if (this.#states.canConnect(nodeId, now) && this.knowsNode(nodeId)) this.initiateConnect(nodeId, now);
     return false;
+  }
+
+  /** Whether the cluster metadata lists the node, so a connection to it can be made. */
+  knowsNode(nodeId: number): boolean {
+    return this.#metadata.cluster.node(nodeId) !== undefined;
   }
 
   /**

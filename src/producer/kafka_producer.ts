@@ -66,6 +66,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   readonly #cluster = () => this.#metadata.cluster;
   readonly #now = () => this.#clock.now();
   #closing: { forced: boolean; done: Promise<void> } | undefined;
+  // Why the producer could not start (a codec that failed to load): every send fails with it.
+  #startFailure: KafkaError | undefined;
 
   /**
    * Validates the configuration (a mistake throws ConfigError naming the key) and
@@ -135,7 +137,10 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       this.#sender.run();
     });
     this.#started.catch((error) => {
-      this.#accumulator.abortIncompleteBatches(new KafkaError(`the producer could not start: ${error}`, { cause: error }));
+      const failure = this.#startFailure = new KafkaError(`the producer could not start: ${error}`, { cause: error });
+      this.#accumulator.abortIncompleteBatches(failure);
+      // Nothing will fetch metadata: sends waiting for it fail now, with the reason.
+      this.#metadata.failWaiters(failure);
       // Run the loop in its closed state, so it releases the network client and `close()` returns.
       this.#sender.forceClose();
       this.#sender.run();
@@ -159,7 +164,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   // Java's doSend: the send itself, on the record the interceptors returned.
   #doSend(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     if (this.#closing !== undefined) return this.#failUnsent(new ClosedError("Cannot send after the producer is closed."));
-    const fatal = this.#sender.fatalError;
+    const fatal = this.#sender.fatalError ?? this.#startFailure;
     if (fatal !== undefined) return this.#failUnsent(fatal);
     if (record === null || typeof record !== "object" || typeof record.topic !== "string" || record.topic.length === 0) {
       return this.#failUnsent(new KafkaError("send() needs a record with a non-empty topic"));

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { Logger } from "../logger.ts";
 import type { Clock } from "../clock.ts";
 import type { NetworkClient } from "../client/network_client.ts";
 import type { ClientResponse } from "../client/client_request.ts";
@@ -34,6 +35,8 @@ export type SenderClient = Pick<
   | "close"
   | "leastLoadedNode"
   | "takeAuthenticationFailure"
+  | "knowsNode"
+  | "connectionFailed"
 >;
 
 /** The Sender's settings, named as the producer's configuration. */
@@ -46,6 +49,8 @@ export interface SenderConfig {
   retryBackoffMs: number;
   /** One batch in flight per partition (maxInFlightRequestsPerConnection = 1), so retries cannot reorder. */
   guaranteeMessageOrder: boolean;
+  /** Where a failure of the loop itself is reported (default: nowhere). */
+  logger?: Logger;
 }
 
 const MESSAGE_TOO_LARGE = 10;
@@ -146,8 +151,14 @@ export class Sender {
       }
       if (this.#forceClose) this.#accumulator.abortIncompleteBatches(new KafkaError("Producer is closed forcefully."));
     } catch (error) {
-      // A bug in the loop must not leave sends hanging: fail them all with the cause.
-      this.#accumulator.abortIncompleteBatches(new KafkaError(`the producer's sender failed: ${error}`, { cause: error }));
+      // A bug in the loop must not leave anything hanging: sends, metadata waits and
+      // transactional calls fail with the cause, and later sends fail at once.
+      const failure = new KafkaError(`the producer's sender failed: ${error}`, { cause: error });
+      this.#config.logger?.error(`the producer's sender failed: ${(error as Error)?.stack ?? error}`);
+      this.#fatalError ??= failure;
+      this.#accumulator.abortIncompleteBatches(failure);
+      this.#metadata.failWaiters(failure);
+      this.#transactions?.close(failure);
     } finally {
       this.#client.close();
       this.#resolveStopped();
@@ -210,8 +221,11 @@ export class Sender {
     if (request === undefined) return false;
     const nodeId = request.target === "any" ? this.#client.leastLoadedNode(now)?.id : transactions.coordinatorFor(request.target);
     if (nodeId === undefined || !this.#client.ready(nodeId, now)) {
-      // Not connected yet (ready() started connecting): hand it back for a later turn.
-      transactions.putBack(request, now, Math.min(this.#config.retryBackoffMs, 10));
+      // Not connected yet (ready() started connecting): hand it back for a later turn. A
+      // coordinator that left the metadata or refuses connections may have moved: as in
+      // Java, it is looked up again.
+      const lookUpAgain = nodeId !== undefined && (!this.#client.knowsNode(nodeId) || this.#client.connectionFailed(nodeId, now));
+      transactions.putBack(request, now, Math.min(this.#config.retryBackoffMs, 10), lookUpAgain);
       return false;
     }
     this.#client.send({

@@ -259,9 +259,13 @@ export class TransactionManager {
     return Math.max(0, this.#notBeforeMs - now);
   }
 
-  /** Takes back a request the Sender could not send yet (its broker is still connecting). */
-  putBack(request: TransactionalRequest, now: number, waitMs: number): void {
+  /**
+   * Takes back a request the Sender could not send yet (its broker is still connecting);
+   * with `forgetCoordinator`, its coordinator is looked up again first.
+   */
+  putBack(request: TransactionalRequest, now: number, waitMs: number, forgetCoordinator = false): void {
     this.#inFlight = undefined;
+    if (forgetCoordinator && request.target !== "any") this.#coordinators.delete(coordinatorKey(request.target));
     // A coordinator lookup is made afresh each time; the request that needed it is still queued.
     if (request.api !== FindCoordinatorApi) this.#queue.unshift(request);
     this.#notBeforeMs = now + waitMs;

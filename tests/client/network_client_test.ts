@@ -391,3 +391,13 @@ test("NetworkClient sleeps at most a second per poll, and keeps idle connections
   assert.equal(t.selector.closed.includes(1), false);
   assert.equal(t.client.isReady(1, t.clock.now()), true);
 });
+
+test("NetworkClient.ready for a node the metadata no longer lists answers false and connects nowhere", async () => {
+  const t = setup();
+  await bootstrap(t);
+  const connects = t.selector.connects.length;
+  assert.equal(t.client.knowsNode(7), false);
+  assert.equal(t.client.ready(7, t.clock.now()), false);
+  assert.equal(t.selector.connects.length, connects);
+  assert.equal(t.client.knowsNode(1), true);
+});

@@ -322,3 +322,26 @@ test("TransactionManager retries AddPartitionsToTxn, AddOffsetsToTxn and TxnOffs
   t.answer(t.expect("TxnOffsetCommit"), { throttleTimeMs: 0, topics: [{ name: "in", partitions: [{ partitionIndex: 0, errorCode: 0 }] }] });
   await offsets;
 });
+
+test("TransactionManager: a request put back because its coordinator went away finds the coordinator again first", async () => {
+  const t = setup();
+  await t.init();
+  t.manager.beginTransaction(false);
+  t.manager.ensureSendAllowed();
+  t.manager.addPartition("orders", 0);
+  t.answer(t.expect("AddPartitionsToTxn"), {
+    throttleTimeMs: 0,
+    resultsByTopic: [{ name: "orders", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
+  });
+  const ending = t.manager.beginCommit();
+  const endTxn = t.expect("EndTxn");
+  t.manager.putBack(endTxn, 1_000, 0);
+  assert.equal(t.expect("EndTxn"), endTxn, "put back as it was: same coordinator");
+  t.manager.putBack(endTxn, 1_000, 0, true);
+  t.coordinator(t.expect("FindCoordinator"), 2);
+  const again = t.expect("EndTxn");
+  assert.equal(t.manager.coordinatorFor(again.target as { keyType: number; key: string }), 2);
+  t.answer(again, { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
+  await ending;
+  assert.equal(t.manager.state, "READY");
+});

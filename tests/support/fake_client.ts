@@ -21,8 +21,19 @@ export class FakeClient implements SenderClient {
   authenticationFailure: AuthenticationError | undefined;
   #due: ClientResponse[] = [];
 
+  /** Nodes the metadata no longer lists (a coordinator that went away). */
+  readonly goneNodes = new Set<number>();
+
   ready(nodeId: number | { id: number }): boolean {
     return this.readyNodes.has(typeof nodeId === "number" ? nodeId : nodeId.id);
+  }
+
+  knowsNode(nodeId: number): boolean {
+    return !this.goneNodes.has(nodeId);
+  }
+
+  connectionFailed(): boolean {
+    return false;
   }
 
   leastLoadedNode(): { id: number; host: string; port: number; rack: null } | undefined {

@@ -157,6 +157,8 @@ async function startWorkload(runtime: ScriptRuntime, plan: WorkloadPlan) {
       const code = await exited;
       clearTimeout(limit);
       if (hung) throw failure(`the workload had not finished ${FINISH_LIMIT_MS} ms after STOP: killed`);
+      // With --log-level every round's log is kept.
+      if (plan.logLevel !== undefined) failure("kept");
       const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
       if (line === undefined) throw failure(`the workload exited with ${code} and no result`);
       return JSON.parse(line.slice("RESULT ".length)) as WorkloadResult;
