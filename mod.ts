@@ -42,7 +42,8 @@ export { consoleLogger, silentLogger } from "./src/logger.ts";
 export { closeOnShutdown, flushInBackground } from "./src/runtimes/shutdown.ts";
 export type { CloseOnShutdownOptions, ShutdownHandle, ShutdownSignal, ShutdownTarget, WaitUntil } from "./src/runtimes/shutdown.ts";
 export type { Logger, LogLevel } from "./src/logger.ts";
-export type { BrokerNode, PartitionInfo, TopicInfo } from "./src/client/metadata.ts";
+export type { BrokerNode, Cluster, PartitionInfo, TopicInfo } from "./src/client/metadata.ts";
+export type { RuntimeName } from "./src/net/runtime_transport.ts";
 export type { TlsOptions, Transport, TransportAddress, TransportEvents, TransportSocket } from "./src/net/transport.ts";
 export {
   AuthenticationError,

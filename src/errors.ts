@@ -20,6 +20,8 @@ export class KafkaError extends Error {
   readonly retriable: boolean;
 
   /**
+   * Creates an error that is not retriable unless `options.retriable` says so.
+   *
    * @param message What went wrong.
    * @param options `retriable` (default false) and an optional `cause`.
    */
@@ -45,6 +47,8 @@ export class ConfigError extends KafkaError {
   readonly key: string;
 
   /**
+   * Creates the error for one configuration key; the message starts with the key.
+   *
    * @param key The configuration key that is wrong.
    * @param problem What is wrong with it.
    */
@@ -66,6 +70,8 @@ export class ConfigError extends KafkaError {
  */
 export class NetworkError extends KafkaError {
   /**
+   * Creates a retriable network error.
+   *
    * @param message What happened to the connection.
    * @param cause The transport's own error, if any.
    */
@@ -85,7 +91,11 @@ export class NetworkError extends KafkaError {
  * ```
  */
 export class TimeoutError extends KafkaError {
-  /** @param message What timed out, and after how long. */
+  /**
+   * Creates a retriable timeout error.
+   *
+   * @param message What timed out, and after how long.
+   */
   constructor(message: string) {
     super(message, { retriable: true });
   }
@@ -104,6 +114,8 @@ export class TimeoutError extends KafkaError {
  */
 export class CorruptResponseError extends KafkaError {
   /**
+   * Creates a retriable error for a response that does not decode.
+   *
    * @param message What was wrong with the bytes.
    * @param cause The decoder's own error, if any.
    */
@@ -122,7 +134,12 @@ export class CorruptResponseError extends KafkaError {
  * ```
  */
 export class UnsupportedVersionError extends KafkaError {
-  /** @param apiName The API that has no common version. */
+  /**
+   * Creates the error for an API with no version in common with the broker.
+   *
+   * @param apiName The API that has no common version.
+   * @param detail The versions each side supports, when known.
+   */
   constructor(apiName: string, detail = "") {
     super(`The broker supports no version of ${apiName} that this client speaks${detail ? `: ${detail}` : ""}`);
   }
@@ -138,7 +155,11 @@ export class UnsupportedVersionError extends KafkaError {
  * ```
  */
 export class ClosedError extends KafkaError {
-  /** @param message What was closed. */
+  /**
+   * Creates the error for an operation cut short by `close()`.
+   *
+   * @param message What was closed.
+   */
   constructor(message: string) {
     super(message);
   }
@@ -154,7 +175,11 @@ export class ClosedError extends KafkaError {
  * ```
  */
 export class RecordTooLargeError extends KafkaError {
-  /** @param message How large the record is and which limit it passes. */
+  /**
+   * Creates the error for one record over a size limit.
+   *
+   * @param message How large the record is and which limit it passes.
+   */
   constructor(message: string) {
     super(message);
   }
@@ -170,7 +195,12 @@ export class RecordTooLargeError extends KafkaError {
  * ```
  */
 export class SerializationError extends KafkaError {
-  /** @param message What could not be serialized. */
+  /**
+   * Creates the error for a key or value that could not be serialized.
+   *
+   * @param message What could not be serialized.
+   * @param cause The serializer's own error, if any.
+   */
   constructor(message: string, cause?: unknown) {
     super(message, { cause });
   }
@@ -189,7 +219,12 @@ export class SerializationError extends KafkaError {
 export class ProducerFencedError extends KafkaError {
   /** Always true: the producer cannot go on. */
   readonly fatal = true;
-  /** @param message Who fenced whom. */
+  /**
+   * Creates the fatal error for a fenced producer.
+   *
+   * @param message Who fenced whom.
+   * @param cause The broker's error, if any.
+   */
   constructor(message: string, cause?: unknown) {
     super(message, { cause });
   }
@@ -209,6 +244,8 @@ export class TransactionStateError extends KafkaError {
   /** The state the transaction manager was in. */
   readonly state: string;
   /**
+   * Creates the error naming the state and the call it refused.
+   *
    * @param state The current state.
    * @param action What was attempted.
    * @param detail Why it is not allowed, when more is to be said.
@@ -230,7 +267,12 @@ export class TransactionStateError extends KafkaError {
  * ```
  */
 export class TransactionAbortedError extends KafkaError {
-  /** @param message Why the transaction cannot commit. */
+  /**
+   * Creates the error for a record or call in a transaction that must abort.
+   *
+   * @param message Why the transaction cannot commit.
+   * @param cause The error that made it abortable, if any.
+   */
   constructor(message: string, cause?: unknown) {
     super(message, { cause });
   }
@@ -249,6 +291,8 @@ export class TransactionAbortedError extends KafkaError {
  */
 export class AuthenticationError extends KafkaError {
   /**
+   * Creates a non-retriable authentication error.
+   *
    * @param message What failed; never contains the password or token.
    * @param cause The underlying error, if any.
    */
@@ -271,6 +315,8 @@ export class AuthenticationError extends KafkaError {
  */
 export class SslAuthenticationError extends AuthenticationError {
   /**
+   * Creates the error for a failed TLS handshake.
+   *
    * @param message What failed, naming the broker address.
    * @param cause The runtime's TLS error.
    */

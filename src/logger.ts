@@ -24,9 +24,13 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
  * ```
  */
 export interface Logger {
+  /** Detail for tracing the client's steps. */
   debug(message: string, fields?: Record<string, unknown>): void;
+  /** Notable events such as connections and leader changes. */
   info(message: string, fields?: Record<string, unknown>): void;
+  /** Something went wrong and the client recovers (a retry, a reconnect). */
   warn(message: string, fields?: Record<string, unknown>): void;
+  /** Something failed that the application sees. */
   error(message: string, fields?: Record<string, unknown>): void;
 }
 

@@ -11,7 +11,9 @@ import { SUPPORTED_APIS } from "../protocol/apis.ts";
 
 /** One API as negotiated with one broker. */
 export interface NegotiatedApi {
+  /** The API's name, as in Kafka's message specs (`Produce`, `Metadata`, ...). */
   name: string;
+  /** The API key. */
   key: number;
   /** The version this client uses, or null when none is common. */
   version: number | null;
@@ -21,9 +23,13 @@ export interface NegotiatedApi {
 
 /** What {@link describeCluster} found. */
 export interface ClusterDescription {
+  /** The cluster id, or null when the broker sent none. */
   clusterId: string | null;
+  /** The controller's node id, -1 when unknown. */
   controllerId: number;
+  /** Every broker in the cluster. */
   brokers: BrokerNode[];
+  /** Every topic the brokers described. */
   topics: TopicInfo[];
   /** Per broker id, the APIs this client speaks and the version it negotiated. */
   apiVersions: Map<number, NegotiatedApi[]>;

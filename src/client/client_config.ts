@@ -156,10 +156,13 @@ export function resolveClientConfig(config: ClientConfig): ResolvedClientConfig 
   const retryBackoffMs = integerSetting(config, "retryBackoffMs", 100, 0);
   const transport = config.transport;
   if (
-    transport !== undefined && transport !== "deno" && transport !== "bun" && transport !== "node" &&
+    transport !== undefined && transport !== "deno" && transport !== "bun" && transport !== "node" && transport !== "workerd" &&
     (typeof transport !== "object" || typeof transport.connect !== "function")
   ) {
-    throw new ConfigError("transport", `must be "deno", "bun", "node" or an object with connect(); got ${JSON.stringify(transport)}`);
+    throw new ConfigError(
+      "transport",
+      `must be "deno", "bun", "node", "workerd" or an object with connect(); got ${JSON.stringify(transport)}`,
+    );
   }
   const logger = config.logger ?? silentLogger;
   for (const level of ["debug", "info", "warn", "error"] as const) {

@@ -10,20 +10,29 @@ import type { MetadataRequest, MetadataResponse } from "../protocol/metadata.ts"
 export interface BrokerNode {
   /** The broker's node id; bootstrap addresses get -1, -2, ... */
   id: number;
+  /** The host name or address clients connect to. */
   host: string;
+  /** The port clients connect to. */
   port: number;
+  /** The broker's rack, or null when it has none. */
   rack: string | null;
 }
 
 /** One partition's leadership. */
 export interface PartitionInfo {
+  /** The topic's name. */
   topic: string;
+  /** The partition number. */
   partition: number;
   /** The leader's node id, -1 when there is none. */
   leader: number;
+  /** The leader's epoch, -1 when the broker sent none. */
   leaderEpoch: number;
+  /** The node ids of all replicas. */
   replicas: number[];
+  /** The node ids of the in-sync replicas. */
   isr: number[];
+  /** The node ids of replicas that are offline. */
   offlineReplicas: number[];
   /** The partition's error code from the last response (0 when fine). */
   errorCode: number;
@@ -31,9 +40,11 @@ export interface PartitionInfo {
 
 /** One topic as the brokers described it. */
 export interface TopicInfo {
+  /** The topic's name. */
   name: string;
   /** The topic id (16 bytes), when the broker sent one. */
   topicId: Uint8Array | null;
+  /** Whether the topic is one of Kafka's own (such as `__consumer_offsets`). */
   isInternal: boolean;
   /** The topic's error code from the last response (0 when fine). */
   errorCode: number;

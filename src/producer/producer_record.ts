@@ -51,7 +51,9 @@ export interface ProducerRecord<K = RecordData, V = RecordData> {
  * ```
  */
 export interface RecordMetadata {
+  /** The topic the record was written to. */
   topic: string;
+  /** The partition the record was written to. */
   partition: number;
   /**
    * The record's offset in the partition; -1 when acks=0 (the broker does not say).

@@ -43,19 +43,27 @@ export const LEGAL_SOURCES: Record<TransactionState, readonly TransactionState[]
 
 /** The consumer position to commit with a transaction. */
 export interface TransactionOffset {
+  /** The consumed topic. */
   topic: string;
+  /** The consumed partition. */
   partition: number;
   /** The offset of the next record to consume. */
   offset: number;
+  /** Free text stored with the offset (the consumer's `OffsetAndMetadata.metadata`). */
   metadata?: string | null;
+  /** The leader epoch of the last consumed record, when known. */
   leaderEpoch?: number;
 }
 
 /** The consumer group the offsets belong to (Java's `ConsumerGroupMetadata`). */
 export interface GroupMetadata {
+  /** The consumer group's id. */
   groupId: string;
+  /** The group generation the consumer is in; with `memberId` it lets the coordinator fence zombie consumers. */
   generationId?: number;
+  /** The consumer's member id in the group. */
   memberId?: string;
+  /** The consumer's static membership id, if it has one. */
   groupInstanceId?: string | null;
 }
 

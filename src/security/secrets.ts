@@ -25,7 +25,11 @@ const HIDDEN = "[hidden]";
 export class Secret {
   readonly #value: string;
 
-  /** @param value The secret value. */
+  /**
+   * Wraps a value so it prints as `[hidden]`.
+   *
+   * @param value The secret value.
+   */
   constructor(value: string) {
     if (typeof value !== "string") throw new TypeError("a Secret holds a string");
     this.#value = value;

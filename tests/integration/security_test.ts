@@ -37,12 +37,12 @@ function saslSettings(mechanism: (typeof MECHANISMS)[number], password = PASSWOR
 }
 
 /** A producer with short timeouts: a failure that is not decided by authentication shows up as a TimeoutError. */
-function producer(settings: Partial<ProducerConfig>): KafkaProducer<string, string> {
+function producer(settings: Partial<ProducerConfig<string, string>>): KafkaProducer<string, string> {
   return new KafkaProducer<string, string>({ bootstrapServers: cluster.listeners.ssl, lingerMs: 0, ...settings });
 }
 
 /** Sends `count` records and returns their offsets. */
-async function produce(settings: Partial<ProducerConfig>, count = 10, label = "r"): Promise<number[]> {
+async function produce(settings: Partial<ProducerConfig<string, string>>, count = 10, label = "r"): Promise<number[]> {
   const p = producer(settings);
   try {
     const sent = await Promise.all(
@@ -55,7 +55,7 @@ async function produce(settings: Partial<ProducerConfig>, count = 10, label = "r
 }
 
 /** Sends five records that must all fail; returns their errors. */
-async function failures(settings: Partial<ProducerConfig>): Promise<Error[]> {
+async function failures(settings: Partial<ProducerConfig<string, string>>): Promise<Error[]> {
   // Timeouts far beyond the test's own limits: only an authentication failure ends these sends in time.
   const p = producer({ maxBlockMs: 120_000, deliveryTimeoutMs: 240_000, requestTimeoutMs: 120_000, ...settings });
   try {
@@ -217,7 +217,7 @@ test("SASL: re-authenticates before the broker's 10 s sessions end, on the same 
 test("secrets: no log line at debug level, error, or printed producer shows a password, token or private key", async () => {
   const { logger, lines } = captureLogger();
   const token = unsecuredJwt(60_000);
-  const settings: Partial<ProducerConfig>[] = [
+  const settings: Partial<ProducerConfig<string, string>>[] = [
     { bootstrapServers: cluster.listeners.sasl_ssl, ssl: { ca: cluster.ca }, sasl: saslSettings("scram-sha-512") },
     { bootstrapServers: cluster.listeners.sasl_plaintext, sasl: saslSettings("plain") },
     {

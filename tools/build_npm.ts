@@ -1,0 +1,339 @@
+/**
+ * Builds the npm package in dist/npm/ and packs it:
+ *
+ *   deno run -A tools/build_npm.ts [--no-pack]
+ *
+ * - esm/ (conditions deno, bun, node, default) and workerd/ (condition workerd): minified
+ *   ESM bundles of mod.ts made with esbuild, split so that what the library imports
+ *   lazily (each runtime's transport, each compression codec and its npm package or
+ *   WebAssembly) stays a chunk of its own. Every npm dependency is bundled in, so the
+ *   package has none; `node:` and `cloudflare:` imports stay external (only the
+ *   adapters and the native-gzip probe use them, all behind dynamic imports).
+ * - types/: declarations emitted by tsc from the sources, with `.ts` import paths
+ *   rewritten to `.js` so TypeScript projects resolve them under any module setting.
+ * - package.json generated from deno.json's name and version, plus README.md.
+ *
+ * Then `npm pack` writes dist/<name>-<version>.tgz, and the sizes are printed: each
+ * build's main entry and all its chunks, minified and gzipped.
+ *
+ * @module
+ */
+import * as esbuild from "esbuild";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** Everything this script writes lives under dist/. */
+export const DIST = join(ROOT, "dist");
+/** The package directory that `npm pack` packs. */
+export const PACKAGE_DIR = join(DIST, "npm");
+const ZSTD_DIR = join(ROOT, "node_modules/@bokuweb/zstd-wasm/dist/esm");
+
+/** What {@link buildNpm} made. */
+export interface BuildResult {
+  /** The packed tarball, or null with `pack: false`. */
+  tarball: string | null;
+  /** The package name, from deno.json. */
+  name: string;
+  /** The package version, from deno.json. */
+  version: string;
+  /** Per flavour, bytes of the main entry and of all its JavaScript files, minified and gzipped. */
+  sizes: Record<Flavour, Sizes>;
+  /** The tarball's bytes, or null with `pack: false`. */
+  tarballBytes: number | null;
+  /** Each emitted JavaScript file with its minified size, for the report. */
+  files: { path: string; bytes: number }[];
+}
+
+/** Sizes of one flavour, in bytes. */
+export interface Sizes {
+  /** The main entry (mod.js), minified. */
+  mainMin: number;
+  /** The main entry, minified and gzipped (level 9). */
+  mainGzip: number;
+  /** All JavaScript files of the flavour, minified. */
+  allMin: number;
+  /** All JavaScript files, each gzipped, summed. */
+  allGzip: number;
+}
+
+/**
+ * The package ships two builds of mod.ts that differ only in which socket adapters
+ * they can load. Each leaves the other's adapters out, so that a downstream bundler
+ * never meets an import its platform cannot resolve (`cloudflare:sockets` when
+ * bundling for Node; `node:net` when bundling a Worker without nodejs_compat).
+ */
+export type Flavour = "esm" | "workerd";
+
+const FLAVOURS: Record<Flavour, { leaveOut: RegExp; noWasm?: boolean }> = {
+  // Deno, Bun, Node (and the "default" condition).
+  esm: { leaveOut: /^\.\/cloudflare\.ts$/ },
+  // workerd refuses to compile WebAssembly from bytes at run time, which is how
+  // hash-wasm, hysnappy and zstd-wasm load. tools/workerd/crc32_shim.ts is a CRC-32C in
+  // plain TypeScript with hash-wasm's shape; zstd and snappy have no such stand-in, so a
+  // producer configured with them does not start (gzip and lz4 work), and leaving their
+  // WebAssembly out saves the tarball some 300 KiB.
+  workerd: { leaveOut: /^\.\/(deno|bun|node)\.ts$/, noWasm: true },
+};
+
+const NO_WASM = "workerd does not compile WebAssembly from bytes, so the workerd build of @edge-kafka/producer has no";
+const WASM_STUBS: Record<string, string> = {
+  "@bokuweb/zstd-wasm": `const no = () => { throw new Error(${JSON.stringify(`${NO_WASM} zstd; use gzip or lz4`)}); };
+    export async function init() { no(); }
+    export { no as compress, no as decompress };`,
+  "hysnappy": `const no = () => { throw new Error(${JSON.stringify(`${NO_WASM} snappy; use gzip or lz4`)}); };
+    export { no as snappyCompressor, no as snappyUncompressor };`,
+};
+
+/**
+ * The zstd package's Node build reads zstd.wasm from `__dirname` with `require`, which
+ * a bundle does not have. Its ESM build takes the module's bytes instead, so the bundle
+ * gets a small module in its place that embeds zstd.wasm (base64, in the zstd chunk
+ * only) and hands those bytes over.
+ */
+const embedZstdWasm: esbuild.Plugin = {
+  name: "embed-zstd-wasm",
+  setup(build) {
+    build.onResolve({ filter: /^@bokuweb\/zstd-wasm$/ }, () => ({ path: "zstd-wasm", namespace: "embed-zstd-wasm" }));
+    build.onLoad({ filter: /.*/, namespace: "embed-zstd-wasm" }, () => ({
+      resolveDir: ZSTD_DIR,
+      loader: "js",
+      contents: `
+        import { Module, waitInitialized } from "./module.js";
+        import wasm from "./zstd.wasm";
+        let started = false;
+        export async function init() {
+          if (!started) { started = true; Module.init(wasm); }
+          await waitInitialized();
+        }
+        export { compress } from "./simple/compress.js";
+        export { decompress } from "./simple/decompress.js";
+      `,
+    }));
+  },
+};
+
+function readDenoJson(): { name: string; version: string; license?: string } {
+  const json = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  return { name: json.name, version: json.version, license: json.license ?? pkg.license };
+}
+
+/** The adapters a flavour leaves out become a module that fails to load, with a reason. */
+function flavourPlugin(flavour: Flavour): esbuild.Plugin {
+  const { leaveOut, noWasm } = FLAVOURS[flavour];
+  return {
+    name: `flavour-${flavour}`,
+    setup(build) {
+      build.onResolve({ filter: leaveOut }, (args) => {
+        if (!args.importer.startsWith(join(ROOT, "src", "net"))) return undefined;
+        return { path: args.path, namespace: "left-out" };
+      });
+      build.onLoad({ filter: /.*/, namespace: "left-out" }, (args) => ({
+        loader: "js",
+        contents: `throw new Error(${
+          JSON.stringify(
+            `the ${args.path.slice(2, -3)} transport is not in the "${flavour}" build of @edge-kafka/producer; ` +
+              `the package's export conditions pick the build for each runtime`,
+          )
+        });`,
+      }));
+      if (!noWasm) return;
+      build.onResolve({ filter: /^hash-wasm$/ }, () => ({ path: join(ROOT, "tools/workerd/crc32_shim.ts") }));
+      build.onResolve({ filter: /^(@bokuweb\/zstd-wasm|hysnappy)$/ }, (args) => ({ path: args.path, namespace: "no-wasm" }));
+      build.onLoad({ filter: /.*/, namespace: "no-wasm" }, (args) => ({ loader: "js", contents: WASM_STUBS[args.path] }));
+    },
+  };
+}
+
+async function bundle(flavour: Flavour, outdir: string): Promise<esbuild.Metafile> {
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: { mod: "mod.ts" },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "neutral",
+    // Node 20 and every current Deno, Bun and workerd run ES2022 natively.
+    target: "es2022",
+    mainFields: ["module", "main"],
+    conditions: ["import", "default"],
+    external: ["node:*", "cloudflare:*"],
+    minify: true,
+    // Errors name themselves after their class (`this.name = new.target.name`), and
+    // users branch on err.name: minified class names would turn them into "o".
+    keepNames: true,
+    chunkNames: "chunks/[name]-[hash]",
+    loader: { ".wasm": "binary" },
+    // The flavour's stand-ins resolve first.
+    plugins: [flavourPlugin(flavour), embedZstdWasm],
+    metafile: true,
+    logLevel: "warning",
+  });
+  return result.metafile;
+}
+
+function run(command: string, args: string[], cwd: string): string {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8" });
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: "es2022",
+    lib: ["es2022", "esnext.disposable", "dom"],
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    declaration: true,
+    emitDeclarationOnly: true,
+    // The sources import with `.ts`; declarations() below turns those into `.js`.
+    allowImportingTsExtensions: true,
+    rewriteRelativeImportExtensions: true,
+    // The adapters use Deno's and Bun's globals, which tsc does not know; their types
+    // never reach the public API, so declarations are emitted without a type check
+    // (deno check is the type check).
+    noCheck: true,
+    skipLibCheck: true,
+    stripInternal: true,
+    types: [],
+  },
+};
+
+function declarations(outDir: string): void {
+  const config = join(DIST, "tsconfig.types.json");
+  writeFileSync(
+    config,
+    JSON.stringify({ ...TSCONFIG, compilerOptions: { ...TSCONFIG.compilerOptions, rootDir: ROOT, outDir }, files: [join(ROOT, "mod.ts")] }),
+  );
+  run(join(ROOT, "node_modules/.bin/tsc"), ["-p", config], ROOT);
+  rmSync(config);
+  // Declarations keep the sources' `.ts` specifiers; as `.d.ts` files they must say `.js`.
+  for (const file of walk(outDir)) {
+    if (!file.endsWith(".d.ts")) continue;
+    const text = readFileSync(file, "utf8");
+    const fixed = text.replace(
+      /^(?!\s*\*).*$/gm, // code lines only: JSDoc examples keep their `.ts`
+      (line) => line.replace(/((?:from|import)\s*\(?\s*["'])(\.\.?\/[^"']+)\.ts(["'])/g, "$1$2.js$3"),
+    );
+    if (fixed !== text) writeFileSync(file, fixed);
+  }
+}
+
+function* walk(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else yield path;
+  }
+}
+
+function packageJson(name: string, version: string, license: string | undefined): Record<string, unknown> {
+  const entry = "./esm/mod.js";
+  const types = "./types/mod.d.ts";
+  return {
+    name,
+    version,
+    description: "A Kafka producer for Deno, Bun, Node and Cloudflare Workers with the Java client's architecture",
+    license,
+    type: "module",
+    sideEffects: false,
+    main: entry,
+    module: entry,
+    types,
+    exports: {
+      ".": {
+        types,
+        deno: entry,
+        bun: entry,
+        node: entry,
+        workerd: "./workerd/mod.js",
+        default: entry,
+      },
+      "./package.json": "./package.json",
+    },
+    files: ["esm/", "workerd/", "types/", "README.md", "LICENSE"],
+    engines: { node: ">=20" },
+    keywords: ["kafka", "producer", "deno", "bun", "node", "cloudflare-workers"],
+  };
+}
+
+/**
+ * Builds dist/npm/ from the sources and, unless `pack` is false, packs it.
+ *
+ * @example
+ * ```ts
+ * import { buildNpm } from "./build_npm.ts";
+ * const { tarball, sizes } = await buildNpm();
+ * console.log(tarball, sizes.mainGzip);
+ * ```
+ */
+export async function buildNpm(options: { pack?: boolean; log?: (line: string) => void } = {}): Promise<BuildResult> {
+  const log = options.log ?? (() => {});
+  const { name, version, license } = readDenoJson();
+  rmSync(PACKAGE_DIR, { recursive: true, force: true });
+  mkdirSync(PACKAGE_DIR, { recursive: true });
+
+  let started = performance.now();
+  try {
+    for (const flavour of Object.keys(FLAVOURS) as Flavour[]) {
+      const metafile = await bundle(flavour, join(PACKAGE_DIR, flavour));
+      log(`esbuild ${flavour}: ${Object.keys(metafile.outputs).length} files in ${Math.round(performance.now() - started)} ms`);
+      started = performance.now();
+    }
+  } finally {
+    await esbuild.stop();
+  }
+  declarations(join(PACKAGE_DIR, "types"));
+  log(`tsc: declarations in ${Math.round(performance.now() - started)} ms`);
+
+  writeFileSync(join(PACKAGE_DIR, "package.json"), JSON.stringify(packageJson(name, version, license), null, 2) + "\n");
+  for (const file of ["README.md", "LICENSE"]) {
+    if (existsSync(join(ROOT, file))) copyFileSync(join(ROOT, file), join(PACKAGE_DIR, file));
+  }
+
+  const files: BuildResult["files"] = [];
+  const sizes = {} as Record<Flavour, Sizes>;
+  for (const flavour of Object.keys(FLAVOURS) as Flavour[]) {
+    const main = readFileSync(join(PACKAGE_DIR, flavour, "mod.js"));
+    const size: Sizes = { mainMin: main.length, mainGzip: gzipSync(main, { level: 9 }).length, allMin: 0, allGzip: 0 };
+    for (const path of walk(join(PACKAGE_DIR, flavour))) {
+      if (!path.endsWith(".js")) continue;
+      const bytes = readFileSync(path);
+      files.push({ path: relative(PACKAGE_DIR, path), bytes: bytes.length });
+      size.allMin += bytes.length;
+      size.allGzip += gzipSync(bytes, { level: 9 }).length;
+    }
+    sizes[flavour] = size;
+  }
+
+  let tarball: string | null = null;
+  let tarballBytes: number | null = null;
+  if (options.pack !== false) {
+    const out = run("npm", ["pack", "--pack-destination", DIST, "--json"], PACKAGE_DIR);
+    tarball = join(DIST, JSON.parse(out)[0].filename);
+    tarballBytes = statSync(tarball).size;
+  }
+  return { tarball, name, version, sizes, tarballBytes, files };
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+if (import.meta.main) {
+  const result = await buildNpm({ pack: !process.argv.includes("--no-pack"), log: (line) => console.error(line) });
+  for (const file of result.files) console.log(`${file.path.padEnd(40)} ${kib(file.bytes).padStart(10)}`);
+  for (const [flavour, size] of Object.entries(result.sizes)) {
+    console.log(`${flavour}/mod.js (main entry): ${kib(size.mainMin)} minified, ${kib(size.mainGzip)} gzipped`);
+    console.log(`${flavour}/ (all chunks): ${kib(size.allMin)} minified, ${kib(size.allGzip)} gzipped`);
+  }
+  if (result.tarball) console.log(`tarball: ${result.tarball} (${kib(result.tarballBytes!)})`);
+}
