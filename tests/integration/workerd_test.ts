@@ -6,33 +6,20 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import process from "node:process";
 import * as esbuild from "esbuild";
 import { partitionForKey } from "../../mod.ts";
 import { buildWorker } from "../../tools/workerd/build.ts";
+import { startWorkerd, stopWorkerd } from "../../tools/workerd/serve.ts";
 import { bootstrapServers, securedCluster } from "../support/broker.ts";
 import { createTestTopic } from "../support/topics.ts";
 import { readTopic } from "../support/kcat.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const WORKERD = join(root, "node_modules", ".bin", "workerd");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let bundle: Promise<Uint8Array> | undefined;
 
@@ -53,49 +40,6 @@ async function workerDir(edit: (config: string) => string = (config) => config):
   return dir;
 }
 
-/** Starts workerd on a free port and resolves once it answers HTTP. */
-async function startWorkerd(
-  dir: string,
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const port = await freePort();
-  const child = spawn(WORKERD, ["serve", join(dir, "config.capnp"), "--socket-addr", `http=127.0.0.1:${port}`], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk: Uint8Array) => output += new TextDecoder().decode(chunk));
-  child.stderr!.on("data", (chunk: Uint8Array) => output += new TextDecoder().decode(chunk));
-  const url = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`workerd exited with ${child.exitCode}:\n${output}`);
-    try {
-      const response = await fetch(url);
-      await response.body?.cancel();
-      // The example refuses a GET: that it answers at all means it is up.
-      assert.equal(response.status, 400);
-      return { child, url, output: () => output };
-    } catch (error) {
-      if (error instanceof assert.AssertionError || Date.now() > deadline) {
-        child.kill("SIGKILL");
-        throw new Error(`workerd did not serve ${url}: ${error}\n${output}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
-async function stopWorkerd(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  // SIGTERM lets workerd drain open requests and waitUntil work; after a failure that may hang.
-  const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 async function post(url: string, body: Uint8Array<ArrayBuffer>): Promise<{ status: number; json: Answer }> {
   const response = await fetch(url, { method: "POST", body, signal: AbortSignal.timeout(15_000) });
   return { status: response.status, json: await response.json() as Answer };
@@ -113,7 +57,7 @@ test("a Worker in workerd produces each request's body and answers with its part
   const dir = await workerDir();
   let workerd: ChildProcess | undefined;
   try {
-    const started = await startWorkerd(dir, { KAFKA_BOOTSTRAP_SERVERS: servers });
+    const started = await startWorkerd(join(dir, "config.capnp"), { KAFKA_BOOTSTRAP_SERVERS: servers }, { expectStatus: 400 });
     workerd = started.child;
 
     // Text and binary bodies (every byte value; one of 600 kB), all requests at once.
@@ -162,7 +106,9 @@ test("a Worker in workerd speaks TLS to the broker", async () => {
   });
   let workerd: ChildProcess | undefined;
   try {
-    const started = await startWorkerd(dir, { KAFKA_BOOTSTRAP_SERVERS: cluster.listeners.ssl, KAFKA_SSL: "true" });
+    const started = await startWorkerd(join(dir, "config.capnp"), { KAFKA_BOOTSTRAP_SERVERS: cluster.listeners.ssl, KAFKA_SSL: "true" }, {
+      expectStatus: 400,
+    });
     workerd = started.child;
     const ok = await post(`${started.url}?topic=${topic}&key=k`, new TextEncoder().encode("over TLS"));
     assert.equal(ok.status, 200, `${ok.json.error}\n${started.output()}`);

@@ -1,21 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkRound, isClean, type StoredRecord } from "../../tools/chaos/checker.ts";
+import { checkRound, emptyWorkloadResult, isClean, type StoredRecord } from "../../tools/chaos/checker.ts";
 import type { WorkloadResult } from "../../tools/chaos/workload.ts";
 
 function result(overrides: Partial<WorkloadResult>): WorkloadResult {
-  return {
-    sent: 0,
-    acked: [],
-    failed: {},
-    unsettled: 0,
-    unhandledRejections: 0,
-    committed: [],
-    aborted: [],
-    unknown: [],
-    restarts: 0,
-    ...overrides,
-  };
+  return { ...emptyWorkloadResult(), ...overrides };
 }
 
 const at = (partition: number, offset: number, seq: number): StoredRecord => ({ partition, offset, seq });

@@ -35,6 +35,11 @@ export interface RoundVerdict {
   unknownTransactions: number;
 }
 
+/** A workload result with nothing in it yet. */
+export function emptyWorkloadResult(): WorkloadResult {
+  return { sent: 0, acked: [], failed: {}, unsettled: 0, unhandledRejections: 0, committed: [], aborted: [], unknown: [], restarts: 0 };
+}
+
 /** A verdict with every column zero. */
 export function emptyVerdict(): RoundVerdict {
   return {

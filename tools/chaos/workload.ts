@@ -15,6 +15,7 @@ import process from "node:process";
 import { KafkaProducer, type Logger, type LogLevel, ProducerFencedError, silentLogger, TimeoutError, type Transport } from "../../mod.ts";
 import { runtimeTransport } from "../../src/net/runtime_transport.ts";
 import { countingUnhandledRejections } from "../fuzz/fuzz.ts";
+import { emptyWorkloadResult } from "./checker.ts";
 
 /** What the driver asks of one round. */
 export interface WorkloadPlan {
@@ -80,17 +81,7 @@ function stderrLogger(level: LogLevel | undefined): Logger {
 
 class Workload {
   readonly plan: WorkloadPlan;
-  readonly result: WorkloadResult = {
-    sent: 0,
-    acked: [],
-    failed: {},
-    unsettled: 0,
-    unhandledRejections: 0,
-    committed: [],
-    aborted: [],
-    unknown: [],
-    restarts: 0,
-  };
+  readonly result: WorkloadResult = emptyWorkloadResult();
   stopping = false;
   readonly #pending = new Set<Promise<void>>();
   #lastSendAt = 0;
