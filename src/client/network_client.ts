@@ -25,6 +25,8 @@ import type { ResolvedClientConfig } from "./client_config.ts";
 import type { ClientRequest, ClientResponse, RequestSpec } from "./client_request.ts";
 import { ClusterConnectionStates } from "./cluster_connection_states.ts";
 import { InFlightRequests } from "./in_flight_requests.ts";
+import { chooseLeastLoadedNode } from "./least_loaded_node.ts";
+import type { NetworkClientSensors } from "./network_client_sensors.ts";
 import type { BrokerNode, Metadata } from "./metadata.ts";
 import { MetadataUpdater } from "./metadata_updater.ts";
 import { ConnectionSetup, type NodeApiVersions } from "./connection_setup.ts";
@@ -49,32 +51,7 @@ export type NetworkClientConfig = Pick<
 >;
 
 export type { NodeApiVersions } from "./connection_setup.ts";
-
-/**
- * What the NetworkClient tells a metrics collector (the producer's metrics implement it).
- *
- * @example
- * ```ts
- * import type { NetworkClientSensors } from "./network_client.ts";
- * let bytesOut = 0;
- * const sensors: NetworkClientSensors = {
- *   requestSent: (bytes) => bytesOut += bytes,
- *   responseReceived: () => {},
- *   connectionCreated: () => {},
- *   connectionClosed: () => {},
- * };
- * ```
- */
-export interface NetworkClientSensors {
-  /** A request frame of `bytes` (size prefix included) was queued on a connection. */
-  requestSent(bytes: number, now: number): void;
-  /** A response frame of `bytes` (size prefix included) arrived. */
-  responseReceived(bytes: number, now: number): void;
-  /** A connection opened. */
-  connectionCreated(now: number): void;
-  /** A connection (open or still connecting) closed or failed. */
-  connectionClosed(now: number): void;
-}
+export type { NetworkClientSensors } from "./network_client_sensors.ts";
 
 /**
  * Talks to the brokers. Not safe to `poll` from two loops at once: one owner (the
@@ -359,31 +336,7 @@ export class NetworkClient {
    * Undefined when every node is backing off.
    */
   leastLoadedNode(now: number): BrokerNode | undefined {
-    const nodes = this.#metadata.cluster.nodes;
-    if (nodes.length === 0) return undefined;
-    let best: BrokerNode | undefined;
-    let bestLoad = Infinity;
-    let connectable: BrokerNode | undefined;
-    let connecting: BrokerNode | undefined;
-    const offset = Math.floor(Math.random() * nodes.length);
-    for (let i = 0; i < nodes.length; i++) {
-      const node = nodes[(offset + i) % nodes.length];
-      const load = this.#inFlight.count(node.id);
-      if (this.#states.isReady(node.id) && this.#inFlight.canSendMore(node.id)) {
-        if (load === 0) return node;
-        if (load < bestLoad) {
-          best = node;
-          bestLoad = load;
-        }
-      } else if (this.#states.isConnecting(node.id) || this.#states.isConnected(node.id)) {
-        connecting ??= node;
-      } else if (this.#states.canConnect(node.id, now)) {
-        if (connectable === undefined || this.#states.lastConnectAttemptMs(node.id) < this.#states.lastConnectAttemptMs(connectable.id)) {
-          connectable = node;
-        }
-      }
-    }
-    return best ?? connecting ?? connectable;
+    return chooseLeastLoadedNode(this.#metadata.cluster.nodes, this.#states, this.#inFlight, now);
   }
 
   /** Closes every connection and fails everything in flight. */

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import type { NetworkClientSensors } from "../client/network_client.ts";
+import type { NetworkClientSensors } from "../client/network_client_sensors.ts";
 import type { MetricWindowConfig } from "./metric_stats.ts";
 import { Meter, SampledStat } from "./metric_stats.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
