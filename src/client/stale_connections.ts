@@ -8,7 +8,8 @@
  * Nothing reports that until a request on such a socket times out. The poll loop never
  * sleeps longer than {@link FREEZE_CHECK_INTERVAL_MS}, so a poll that returns far later than
  * it asked for means the process (or its event loop) stood still: the idle connections are
- * then replaced, and metadata refreshed, before anything is sent on them.
+ * then replaced, and metadata refreshed, before anything is sent on them. So is a long gap
+ * between two polls: the freeze came while the loop was busy.
  *
  * @module
  */
@@ -50,6 +51,8 @@ export class StaleConnections {
   readonly #lastActive = new Map<number, number>();
   #pollStartedMs = 0;
   #pollWaitMs = 0;
+  #pollEndedMs: number | undefined;
+  #busyGapMs = 0;
 
   /** @param maxIdleMs Close connections idle longer than this (`connections.max.idle.ms`). */
   constructor(maxIdleMs: number) {
@@ -68,6 +71,8 @@ export class StaleConnections {
 
   /** A poll starts at `now`, asking to wait at most `waitMs`. */
   beforePoll(now: number, waitMs: number): void {
+    // The loop's own work between two polls never takes seconds: a long gap is a freeze too.
+    this.#busyGapMs = this.#pollEndedMs === undefined ? 0 : now - this.#pollEndedMs;
     this.#pollStartedMs = now;
     this.#pollWaitMs = waitMs;
   }
@@ -77,8 +82,9 @@ export class StaleConnections {
    * freeze all of them; otherwise those idle longer than the limit.
    */
   afterPoll(now: number, idleNodeIds: Iterable<number>): StaleVerdict {
-    const overslept = now - this.#pollStartedMs - this.#pollWaitMs;
-    const frozenMs = overslept > FREEZE_GAP_MS ? overslept : 0;
+    this.#pollEndedMs = now;
+    const stoodStill = Math.max(now - this.#pollStartedMs - this.#pollWaitMs, this.#busyGapMs);
+    const frozenMs = stoodStill > FREEZE_GAP_MS ? stoodStill : 0;
     const nodeIds: number[] = [];
     for (const nodeId of idleNodeIds) {
       const idleMs = now - (this.#lastActive.get(nodeId) ?? now);

@@ -338,11 +338,18 @@ test("NetworkClient closes a connection idle longer than connectionsMaxIdleMs, a
   await bootstrap(t);
   await handshake(t, 1);
   assert.equal(t.client.isReady(1, t.clock.now()), true);
-  t.clock.advance(59_000);
-  await t.poll();
+  // Time passes while the loop sleeps in its polls (a jump between polls would be a freeze).
+  const realPoll = t.selector.poll.bind(t.selector);
+  t.selector.poll = (ms: number) => {
+    t.clock.advance(ms);
+    return realPoll(ms);
+  };
+  const idleFor = async (ms: number) => {
+    for (const until = t.clock.now() + ms; t.clock.now() < until;) await t.client.poll(until - t.clock.now(), t.clock.now());
+  };
+  await idleFor(59_000);
   assert.equal(t.client.isReady(1, t.clock.now()), true, "not idle long enough yet");
-  t.clock.advance(2_000);
-  await t.poll();
+  await idleFor(2_000);
   assert.ok(t.selector.closed.includes(1), "the idle connection is closed");
   assert.equal(t.client.isReady(1, t.clock.now()), false);
   t.clock.advance(1_000);
@@ -400,4 +407,13 @@ test("NetworkClient.ready for a node the metadata no longer lists answers false 
   assert.equal(t.client.ready(7, t.clock.now()), false);
   assert.equal(t.selector.connects.length, connects);
   assert.equal(t.client.knowsNode(1), true);
+});
+
+test("NetworkClient also counts a long gap between two polls as a freeze (the process stopped while the loop was busy)", async () => {
+  const t = setup();
+  await bootstrap(t);
+  await handshake(t, 1);
+  t.clock.advance(9_000);
+  await t.poll();
+  assert.ok(t.selector.closed.includes(1), "the idle connection is replaced");
 });
