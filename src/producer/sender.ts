@@ -203,7 +203,12 @@ export class Sender {
       }
     }
     if (sequences !== undefined) {
-      if (sequences.epochBumpRequired && transactions === undefined) sequences.bumpEpoch();
+      if (sequences.epochBumpRequired && transactions === undefined) {
+        sequences.bumpEpoch();
+        this.#config.logger?.info(
+          `bumped the producer epoch: ${JSON.stringify(sequences.producerIdAndEpoch, (_, v) => typeof v === "bigint" ? `${v}` : v)}`,
+        );
+      }
       if (!sequences.hasProducerId()) {
         // Nothing is sent before the broker gave a producer id; expiry still runs.
         this.#failExpired(now);
@@ -437,6 +442,9 @@ export class Sender {
     const sequenceVerdict = this.#sequences?.retryForSequenceError(batch, errorCode);
     const retriable = sequenceVerdict ?? (error.retriable || errorCode === NETWORK_EXCEPTION);
     if (retriable && batch.attempts <= this.#config.retries && !batch.hasReachedDeliveryTimeout(this.#config.deliveryTimeoutMs, now)) {
+      this.#config.logger?.debug(
+        `retrying ${batch.topicPartition} (sequence ${batch.baseSequence}, epoch ${batch.producerEpoch}, attempt ${batch.attempts}): ${error.message}`,
+      );
       this.#accumulator.reenqueue(batch, now);
       this.metrics?.recordRetries(batch.recordCount, now);
     } else {

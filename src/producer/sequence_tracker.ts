@@ -110,14 +110,19 @@ export class SequenceTracker {
    * - a batch with a current sequence only when it is the lowest still in flight, so
    *   retries go out in sequence order;
    * - a new batch only when no stale batch of an older epoch is still in flight there
-   *   (sequence 0 of the new epoch must not overtake them) and no gap is unresolved.
+   *   (sequence 0 of the new epoch must not overtake them) and no gap is unresolved, and
+   *   only once the partition has an acknowledged sequence if another batch is in flight.
    */
   canDrain(batch: ProducerBatch, awaitingResponse: (batch: ProducerBatch) => boolean): boolean {
     if (!this.hasProducerId() || this.#epochBumpRequired) return false;
     const state = this.#state(batch);
     if (this.#isCurrent(batch)) return state.inFlight[0] === batch;
     for (const stale of state.stale) if (stale !== batch && awaitingResponse(stale)) return false;
-    return true;
+    // A broker takes any first sequence from a producer it does not know on a partition. If a
+    // second batch went out before the first was acknowledged and the first then failed and
+    // was retried, the second would be written first: until a sequence is acknowledged here,
+    // one batch at a time.
+    return state.lastAckedSequence >= 0 || state.inFlight.length === 0;
   }
 
   /**

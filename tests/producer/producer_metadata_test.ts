@@ -15,14 +15,20 @@ test("ProducerMetadata: sends waiting for a topic each time out at their own max
   const track = (label: string, p: Promise<unknown>) =>
     p.then(() => outcomes.push(`${label} ok`), (e) => outcomes.push(`${label} ${e instanceof TimeoutError ? "timeout" : e}`));
   const waits = [
-    track("a", m.waitForTopic(TOPIC, 20, start)),
-    track("b", m.waitForTopic(TOPIC, 60, start)),
-    ...Array.from({ length: 1000 }, (_, i) => track(`c${i}`, m.waitForTopic(TOPIC, 5_000, start))),
+    track("a", m.waitForTopic(TOPIC, 50, start)),
+    track("b", m.waitForTopic(TOPIC, 1_500, start)),
+    ...Array.from({ length: 1000 }, (_, i) => track(`c${i}`, m.waitForTopic(TOPIC, 60_000, start))),
   ];
-  await new Promise((resolve) => setTimeout(resolve, 35));
+  // Wide gaps between the deadlines, so a loaded machine's late timers cannot swap them.
+  const until = async (count: number) => {
+    while (outcomes.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  await until(1);
   assert.deepEqual(outcomes, ["a timeout"]);
-  await new Promise((resolve) => setTimeout(resolve, 45));
+  assert.ok(Date.now() - start >= 45, "not (much) before its deadline");
+  await until(2);
   assert.deepEqual(outcomes, ["a timeout", "b timeout"]);
+  assert.ok(Date.now() - start >= 1_490, "not (much) before its deadline");
   assert.equal(m.hasWaiters, true);
   m.update(metadataResponse(2), Date.now());
   await Promise.all(waits);
