@@ -368,10 +368,11 @@ export class NetworkClient {
     return deadline;
   }
 
+  readonly #idleNodeIds = () => this.#states.nodeIds().filter((id) => this.#states.isReady(id) && this.#inFlight.count(id) === 0);
+
   /** Replaces idle connections that have expired, or that outlived a freeze of the process, before they carry a request. */
   #closeStaleConnections(responses: ClientResponse[], now: number): void {
-    const idle = this.#states.nodeIds().filter((nodeId) => this.#states.isReady(nodeId) && this.#inFlight.count(nodeId) === 0);
-    const { nodeIds, frozenMs } = this.#stale.afterPoll(now, idle);
+    const { nodeIds, frozenMs } = this.#stale.afterPoll(now, this.#idleNodeIds);
     if (frozenMs > 0) this.#config.logger.info(`the process stood still for ${frozenMs} ms; replacing idle connections`);
     for (const nodeId of nodeIds) {
       this.#selector.close(nodeId);

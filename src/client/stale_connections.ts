@@ -29,10 +29,12 @@ export const FREEZE_CHECK_INTERVAL_MS = 1_000;
 /** What {@link StaleConnections.afterPoll} found. */
 export interface StaleVerdict {
   /** Connections to close now. */
-  nodeIds: number[];
+  nodeIds: readonly number[];
   /** How long the process stood still, when a freeze was detected (else 0). */
   frozenMs: number;
 }
+
+const NOTHING_STALE: StaleVerdict = { nodeIds: [], frozenMs: 0 };
 
 /**
  * Tracks when each connection last moved bytes, and how long each poll slept.
@@ -43,7 +45,7 @@ export interface StaleVerdict {
  * const stale = new StaleConnections(540_000);
  * stale.active(1, 0);
  * stale.beforePoll(1_000, 100);
- * console.log(stale.afterPoll(61_100, [1])); // { nodeIds: [1], frozenMs: 60000 }
+ * console.log(stale.afterPoll(61_100, () => [1])); // { nodeIds: [1], frozenMs: 60000 }
  * ```
  */
 export class StaleConnections {
@@ -52,6 +54,7 @@ export class StaleConnections {
   #pollStartedMs = 0;
   #pollWaitMs = 0;
   #pollEndedMs: number | undefined;
+  #lastSweepMs = -Infinity;
   #busyGapMs = 0;
 
   /** @param maxIdleMs Close connections idle longer than this (`connections.max.idle.ms`). */
@@ -78,15 +81,19 @@ export class StaleConnections {
   }
 
   /**
-   * After the poll: which of `idleNodeIds` (open, nothing in flight) to close. After a
-   * freeze all of them; otherwise those idle longer than the limit.
+   * After the poll: which of the idle connections (open, nothing in flight) to close. After
+   * a freeze all of them; otherwise those idle longer than the limit. `idleNodeIds` is only
+   * asked for after a freeze or once per {@link FREEZE_CHECK_INTERVAL_MS}, so a busy loop's
+   * polls cost no allocation.
    */
-  afterPoll(now: number, idleNodeIds: Iterable<number>): StaleVerdict {
+  afterPoll(now: number, idleNodeIds: () => Iterable<number>): StaleVerdict {
     this.#pollEndedMs = now;
     const stoodStill = Math.max(now - this.#pollStartedMs - this.#pollWaitMs, this.#busyGapMs);
     const frozenMs = stoodStill > FREEZE_GAP_MS ? stoodStill : 0;
+    if (frozenMs === 0 && now - this.#lastSweepMs < FREEZE_CHECK_INTERVAL_MS) return NOTHING_STALE;
+    this.#lastSweepMs = now;
     const nodeIds: number[] = [];
-    for (const nodeId of idleNodeIds) {
+    for (const nodeId of idleNodeIds()) {
       const idleMs = now - (this.#lastActive.get(nodeId) ?? now);
       if (frozenMs > 0 || idleMs > this.#maxIdleMs) nodeIds.push(nodeId);
     }

@@ -8,11 +8,10 @@
 import { PRODUCER_METRIC_NAMES, type ProducerMetricsSnapshot } from "./producer_metrics.ts";
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
-import type { PartitionInfo, TopicInfo } from "../client/metadata.ts";
-import { Cluster } from "../client/metadata.ts";
+import type { PartitionInfo } from "../client/metadata.ts";
 import { ClosedError, ConfigError, KafkaError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
 import type { Partitioner } from "./partitioner.ts";
-import { partitionForKey } from "./partitioner.ts";
+import { MockCluster } from "./mock_cluster.ts";
 import type { Producer } from "./producer.ts";
 import type { Serializer } from "./producer_config.ts";
 import { resolveSerializers } from "./producer_config.ts";
@@ -54,9 +53,6 @@ interface PendingSend {
   reject(error: Error): void;
 }
 
-// The one broker of the mock's invented cluster.
-const MOCK_NODE = { id: 0, host: "mock", port: 9092, rack: null };
-
 /**
  * A stand-in for {@link Producer} in your own tests, after the Java client's
  * `MockProducer`: nothing goes over the network. Records are kept in {@link history};
@@ -91,19 +87,14 @@ const MOCK_NODE = { id: 0, host: "mock", port: 9092, rack: null };
  */
 export class MockProducer<K = RecordData, V = RecordData> implements Producer<K, V> {
   readonly #autoComplete: boolean;
-  readonly #partitionCounts: ReadonlyMap<string, number>;
+  readonly #cluster: MockCluster;
   readonly #serializers: { key: Serializer<K>; value: Serializer<V> };
-  readonly #partitioner: Partitioner | undefined;
   readonly #transactionalId: string | undefined;
   readonly #clock: Clock;
 
   #sent: ProducerRecord<K, V>[] = [];
   #uncommitted: ProducerRecord<K, V>[] = [];
   #pending: PendingSend[] = [];
-  readonly #nextOffsets = new Map<string, number>();
-  readonly #roundRobin = new Map<string, number>();
-  readonly #topics = new Map<string, TopicInfo>();
-  #cluster: Cluster | undefined;
 
   #state: TransactionState = "UNINITIALIZED";
   #abortableError: Error | undefined;
@@ -145,23 +136,12 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
       throw new ConfigError("autoComplete", `must be true or false, got ${JSON.stringify(autoComplete)}`);
     }
     this.#autoComplete = autoComplete;
-    const counts = new Map<string, number>();
-    for (const [topic, count] of Object.entries(options.partitions ?? {})) {
-      if (!Number.isInteger(count) || count < 1) {
-        throw new ConfigError("partitions", `topic ${topic} needs a positive integer partition count, got ${JSON.stringify(count)}`);
-      }
-      counts.set(topic, count);
-    }
-    this.#partitionCounts = counts;
+    this.#cluster = new MockCluster(options.partitions, options.partitioner);
     this.#serializers = resolveSerializers<K, V>({
       bootstrapServers: [],
       keySerializer: options.keySerializer,
       valueSerializer: options.valueSerializer,
     });
-    if (options.partitioner !== undefined && typeof options.partitioner !== "function") {
-      throw new ConfigError("partitioner", "must be a function");
-    }
-    this.#partitioner = options.partitioner;
     if (options.transactionalId !== undefined && (typeof options.transactionalId !== "string" || options.transactionalId === "")) {
       throw new ConfigError("transactionalId", "must be a non-empty string");
     }
@@ -188,7 +168,7 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
       this.#ensureSendAllowed();
       const key = this.#serializers.key(record.key as K, record.topic);
       const value = this.#serializers.value(record.value as V, record.topic);
-      partition = this.#partition(record, key, value);
+      partition = this.#cluster.partition(record.topic, record.partition, key, value);
       if (!Number.isInteger(timestamp) || timestamp < 0) throw new KafkaError(`invalid timestamp ${timestamp}`);
     } catch (error) {
       return Promise.reject(error);
@@ -220,60 +200,9 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
     if (this.#state !== "IN_TRANSACTION") throw new TransactionStateError(this.#state, "send", "call beginTransaction() first");
   }
 
-  // As the real producer: explicit partition, then the custom partitioner, then murmur2 of the key.
-  #partition(record: ProducerRecord<K, V>, key: Uint8Array | null, value: Uint8Array | null): number {
-    const count = this.#partitionCount(record.topic);
-    if (record.partition !== undefined) {
-      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= count) {
-        throw new KafkaError(`partition ${record.partition} is not among the ${count} partitions of ${record.topic}`);
-      }
-      return record.partition;
-    }
-    if (this.#partitioner !== undefined) {
-      const chosen = this.#partitioner(record.topic, key, value, this.#clusterWith(record.topic));
-      if (!Number.isInteger(chosen) || chosen < 0 || chosen >= count) {
-        throw new KafkaError(`the partitioner chose partition ${chosen} for ${record.topic}, which has ${count}`);
-      }
-      return chosen;
-    }
-    if (key !== null) return partitionForKey(key, count);
-    // The real producer's sticky choice depends on batching; a mock spreads keyless records round-robin instead.
-    const next = this.#roundRobin.get(record.topic) ?? 0;
-    this.#roundRobin.set(record.topic, (next + 1) % count);
-    return next;
-  }
-
-  #partitionCount(topic: string): number {
-    return this.#partitionCounts.get(topic) ?? 1;
-  }
-
-  /** The invented cluster handed to a custom partitioner: one broker, every topic seen so far. */
-  #clusterWith(topic: string): Cluster {
-    if (!this.#topics.has(topic)) {
-      this.#topics.set(topic, { name: topic, topicId: null, isInternal: false, errorCode: 0, partitions: this.#partitionInfos(topic) });
-      this.#cluster = undefined;
-    }
-    return this.#cluster ??= new Cluster([MOCK_NODE], new Map(this.#topics), MOCK_NODE.id, "mock-cluster");
-  }
-
-  #partitionInfos(topic: string): PartitionInfo[] {
-    return Array.from({ length: this.#partitionCount(topic) }, (_, partition) => ({
-      topic,
-      partition,
-      leader: MOCK_NODE.id,
-      leaderEpoch: 0,
-      replicas: [MOCK_NODE.id],
-      isr: [MOCK_NODE.id],
-      offlineReplicas: [],
-      errorCode: 0,
-    }));
-  }
-
   #complete(pending: PendingSend): void {
-    const key = `${pending.topic}\u0000${pending.partition}`;
     // Offsets are taken on success only, so a failed send leaves no gap, as on a broker.
-    const offset = this.#nextOffsets.get(key) ?? 0;
-    this.#nextOffsets.set(key, offset + 1);
+    const offset = this.#cluster.nextOffset(pending.topic, pending.partition);
     pending.resolve({ topic: pending.topic, partition: pending.partition, offset, timestamp: pending.timestamp });
   }
 
@@ -337,7 +266,7 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
   /** The partitions of `topic`: as many as the `partitions` option says (default 1), all led by broker 0. */
   partitionsFor(topic: string): Promise<PartitionInfo[]> {
     if (this.#closing !== undefined) return Promise.reject(new ClosedError("the producer is closed"));
-    return Promise.resolve(this.#partitionInfos(topic));
+    return Promise.resolve(this.#cluster.partitionInfos(topic));
   }
 
   /**
