@@ -51,9 +51,11 @@ export class ConfigError extends KafkaError {
    *
    * @param key The configuration key that is wrong.
    * @param problem What is wrong with it.
+   * @param message The whole message instead, where `Invalid configuration <key>: <problem>`
+   *   reads badly (`unknown config key "lingerMS" (did you mean "lingerMs"?)`).
    */
-  constructor(key: string, problem: string) {
-    super(`Invalid configuration ${key}: ${problem}`);
+  constructor(key: string, problem: string, message?: string) {
+    super(message ?? `Invalid configuration ${key}: ${problem}`);
     this.key = key;
   }
 }
@@ -95,9 +97,10 @@ export class TimeoutError extends KafkaError {
    * Creates a retriable timeout error.
    *
    * @param message What timed out, and after how long.
+   * @param cause What the last attempt met (a refused connection, a broker's error), if known.
    */
-  constructor(message: string) {
-    super(message, { retriable: true });
+  constructor(message: string, cause?: unknown) {
+    super(message, { retriable: true, cause });
   }
 }
 
@@ -114,13 +117,21 @@ export class TimeoutError extends KafkaError {
  */
 export class CorruptResponseError extends KafkaError {
   /**
+   * The first bytes the peer sent, printable (others as `\xNN`), when they were not a
+   * Kafka frame at all: they tell what answered instead (`HTTP/1.1 400 Bad Request`).
+   */
+  readonly received: string | undefined;
+
+  /**
    * Creates a retriable error for a response that does not decode.
    *
    * @param message What was wrong with the bytes.
    * @param cause The decoder's own error, if any.
+   * @param received The first bytes received, printable, when they are worth showing.
    */
-  constructor(message: string, cause?: unknown) {
+  constructor(message: string, cause?: unknown, received?: string) {
     super(message, { retriable: true, cause });
+    this.received = received;
   }
 }
 
@@ -186,12 +197,14 @@ export class RecordTooLargeError extends KafkaError {
 }
 
 /**
- * A key or value could not be turned into bytes.
+ * A record given to `send()` is not valid (its topic, partition, timestamp or headers),
+ * or its key or value could not be turned into bytes; the message names the field and
+ * what was given.
  *
  * @example
  * ```ts
  * import { SerializationError } from "./errors.ts";
- * console.log(new SerializationError("value of orders is a number").retriable); // false
+ * console.log(new SerializationError("record.value must be a string, Uint8Array or null, not number (3)").retriable); // false
  * ```
  */
 export class SerializationError extends KafkaError {

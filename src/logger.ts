@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { ConfigError } from "./errors.ts";
+import { describeValue } from "./validation.ts";
 
 /** The four levels, least severe first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -62,6 +64,10 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
  * ```
  */
 export function consoleLogger(level: LogLevel = "info"): Logger {
+  // An unknown level would compare as undefined and let every line through.
+  if (!Object.hasOwn(RANK, level)) {
+    throw new ConfigError("level", `consoleLogger(level) takes "debug", "info", "warn" or "error", not ${describeValue(level)}`);
+  }
   const write = (at: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
     if (RANK[at] < RANK[level]) return;
     const line = `${new Date().toISOString()} ${at.toUpperCase()} [edge-kafka] ${message}`;

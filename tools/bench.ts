@@ -22,7 +22,7 @@ import { KafkaProducer } from "../mod.ts";
 import type { ProducerConfig } from "../mod.ts";
 import { javaPropsToConfig } from "./perf/java_props.ts";
 import { PerfStats } from "./perf/perf_stats.ts";
-import { ThroughputThrottler } from "./perf/throughput_throttler.ts";
+import { DEFAULT_YIELD_EVERY_MS, runSendLoop } from "./perf/send_loop.ts";
 
 const USAGE = `usage: bench.ts --topic TOPIC --num-records N (--record-size BYTES) --throughput RECORDS_PER_SEC
                 --producer-props k=v [k=v ...] [--warmup-records N] [--transactional-id ID]
@@ -89,7 +89,7 @@ function parseArgs(argv: string[]): Args {
     throughput: integer("throughput"),
     warmupRecords: integer("warmup-records", "0"),
     maxOutstanding: values.has("max-outstanding") ? integer("max-outstanding") : undefined,
-    yieldEveryMs: integer("yield-every-ms", onDeno ? "3" : "1"),
+    yieldEveryMs: integer("yield-every-ms", String(DEFAULT_YIELD_EVERY_MS)),
     props,
   };
   if (args.numRecords <= 0) throw new Error("--num-records must be positive");
@@ -104,15 +104,6 @@ function payload(size: number): Uint8Array {
   for (let i = 0; i < size; i++) bytes[i] = 65 + Math.floor(Math.random() * 26);
   return bytes;
 }
-
-// Java's sender is a thread of its own; here it shares the event loop with this loop, which must let it run.
-// Node's and Bun's setImmediate lets pending socket events in; Deno's does not, and a 0 ms timer,
-// which does, costs about 1 ms, so Deno yields less often.
-const onDeno = "Deno" in globalThis;
-const setImmediateOrTimeout: (callback: () => void) => void = onDeno
-  ? (callback) => setTimeout(callback, 0)
-  : (globalThis as unknown as { setImmediate: (callback: () => void) => void }).setImmediate;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediateOrTimeout(resolve));
 
 async function main(): Promise<number> {
   let args: Args;
@@ -136,51 +127,31 @@ async function main(): Promise<number> {
   // After warm-up, Java keeps two Stats: the whole run (silenced) and the steady state.
   const stats = new PerfStats(args.numRecords);
   let steady: PerfStats | undefined;
-  const throttler = new ThroughputThrottler(args.throughput, Date.now());
   const bufferMemory = (config.bufferMemory as number | undefined) ?? 32 * 1024 * 1024;
-  // Roughly what the unacknowledged records take in the accumulator (value + record overhead).
-  const maxOutstanding = args.maxOutstanding ?? Math.max(1000, Math.floor(bufferMemory / (args.recordSize + 24)));
-  const yieldEveryMs = args.yieldEveryMs;
-  let lastYield = Date.now();
-  let outstanding = 0;
-  let resumeSending: (() => void) | null = null;
   let failed = 0;
   let firstError: unknown;
-  const settle = () => {
-    outstanding--;
-    if (resumeSending !== null && outstanding <= maxOutstanding / 2) {
-      const resume = resumeSending;
-      resumeSending = null;
-      resume();
-    }
-  };
-  for (let i = 0; i < args.numRecords; i++) {
-    if (i === args.warmupRecords && args.warmupRecords > 0) {
-      stats.suppressPrinting();
-      steady = new PerfStats(args.numRecords - args.warmupRecords, { steadyState: true });
-    }
-    const sendStart = Date.now();
-    const into = steady;
-    outstanding++;
-    producer.send(record).then(
-      () => {
-        stats.completed(sendStart, args.recordSize);
-        into?.completed(sendStart, args.recordSize);
-        settle();
-      },
-      (error) => {
-        failed++;
-        firstError ??= error;
-        settle();
-      },
-    );
-    if (outstanding >= maxOutstanding) await new Promise<void>((resolve) => resumeSending = resolve);
-    else if (sendStart - lastYield >= yieldEveryMs) {
-      await yieldToEventLoop();
-      lastYield = Date.now();
-    }
-    if (throttler.shouldThrottle(i, sendStart)) await throttler.throttle();
-  }
+  await runSendLoop(producer, {
+    numRecords: args.numRecords,
+    record: (i) => {
+      if (i === args.warmupRecords && args.warmupRecords > 0) {
+        stats.suppressPrinting();
+        steady = new PerfStats(args.numRecords - args.warmupRecords, { steadyState: true });
+      }
+      return record;
+    },
+    throughput: args.throughput,
+    // Roughly what the unacknowledged records take in the accumulator (value + record overhead).
+    maxOutstanding: args.maxOutstanding ?? Math.max(1000, Math.floor(bufferMemory / (args.recordSize + 24))),
+    yieldEveryMs: args.yieldEveryMs,
+    onAcked: (i, sendStart) => {
+      stats.completed(sendStart, args.recordSize);
+      if (i >= args.warmupRecords) steady?.completed(sendStart, args.recordSize);
+    },
+    onFailed: (_, error) => {
+      failed++;
+      firstError ??= error;
+    },
+  });
   if (transactional) await producer.commitTransaction();
   await producer.flush();
   await producer.close();

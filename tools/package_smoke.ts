@@ -6,8 +6,8 @@
  * included, runs from the bundle); Deno runs the same script in the Node project, through
  * its node_modules. The script is also bundled again by esbuild for Node, as a user's
  * build would, and run; and a Worker importing the package is bundled as wrangler would
- * and served by workerd (tools/package_smoke_workerd.ts). kcat then reads the topic back
- * and every offset a script printed must hold that script's record. Last, tsc
+ * and served by workerd (tools/package_smoke_workerd.ts). The Java consumer then reads the
+ * topic back and every offset a script printed must hold that script's record. Last, tsc
  * type-checks a small consumer against the installed package in a fresh strict
  * TypeScript project.
  *
@@ -30,7 +30,7 @@ import { buildNpm } from "./build_npm.ts";
 import { up } from "./kafka.ts";
 import { withConnection } from "./kafka/wire.ts";
 import { workerdSmoke } from "./package_smoke_workerd.ts";
-import { readTopic } from "../tests/support/kcat.ts";
+import { readTopic } from "../tests/support/reader.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "node_modules/.bin");
@@ -223,11 +223,11 @@ export async function packageSmoke(opts: { tarball?: string; timingRuns?: number
       const record = records.find((r) => r.partition === s.partition && r.offset === s.offset);
       const value = record?.value ? decoder.decode(record.value) : undefined;
       if (value !== s.value) {
-        throw new Error(`kcat: ${topic}-${s.partition}@${s.offset} holds ${JSON.stringify(value)}, not ${JSON.stringify(s.value)}`);
+        throw new Error(`reader: ${topic}-${s.partition}@${s.offset} holds ${JSON.stringify(value)}, not ${JSON.stringify(s.value)}`);
       }
     }
-    if (records.length !== sent.length) throw new Error(`kcat read ${records.length} records, ${sent.length} were sent`);
-    log(`kcat: all ${sent.length} records read back at their offsets`);
+    if (records.length !== sent.length) throw new Error(`the reader read ${records.length} records, ${sent.length} were sent`);
+    log(`reader: all ${sent.length} records read back at their offsets`);
 
     const tsDir = join(work, "typescript");
     mkdirSync(tsDir);

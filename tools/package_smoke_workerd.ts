@@ -65,7 +65,7 @@ export interface WorkerdSent {
 
 /**
  * Bundles and serves the Worker from `projectDir` (which has the package installed),
- * produces to `topic` through it, and returns what was acked, for the kcat check.
+ * produces to `topic` through it, and returns what was acked, for the read-back check.
  */
 export async function workerdSmoke(
   projectDir: string,

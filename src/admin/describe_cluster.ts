@@ -8,6 +8,7 @@ import type { ClientConfig } from "../client/client_config.ts";
 import { awaitMetadata, awaitReady, createNetworkClient } from "../client/network_client_utils.ts";
 import type { BrokerNode, TopicInfo } from "../client/metadata.ts";
 import { SUPPORTED_APIS } from "../protocol/apis.ts";
+import { optionsObject, timeoutMsOption } from "../validation.ts";
 
 /** One API as negotiated with one broker. */
 export interface NegotiatedApi {
@@ -45,8 +46,8 @@ export interface ClusterDescription {
  * for (const broker of cluster.brokers) console.log(`node ${broker.id} ${broker.host}:${broker.port}`);
  * ```
  */
-export async function describeCluster(config: ClientConfig, options: { timeoutMs?: number } = {}): Promise<ClusterDescription> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
+export async function describeCluster(config: ClientConfig, options?: { timeoutMs?: number }): Promise<ClusterDescription> {
+  const timeoutMs = timeoutMsOption(optionsObject(options, ["timeoutMs"], "describeCluster()").timeoutMs, "describeCluster()", 30_000);
   const connected = createNetworkClient(config);
   try {
     connected.metadata.fetchAllTopics();

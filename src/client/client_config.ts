@@ -12,6 +12,7 @@ import type { Logger } from "../logger.ts";
 import { silentLogger } from "../logger.ts";
 import type { ResolvedTls, SaslOptions, SslOptions } from "./security_config.ts";
 import { resolveSasl, resolveTls } from "./security_config.ts";
+import { describeValue, rejectUnknownKeys } from "../validation.ts";
 
 /** The connection settings a user may give. */
 export interface ClientConfig {
@@ -78,6 +79,30 @@ export interface ResolvedClientConfig {
   clientSoftwareVersion: string;
 }
 
+// Every key of ClientConfig, once: the type makes this list complete, and unknown keys are refused against it.
+const CLIENT_KEYS: Readonly<Record<keyof ClientConfig, true>> = {
+  bootstrapServers: true,
+  clientId: true,
+  requestTimeoutMs: true,
+  reconnectBackoffMs: true,
+  reconnectBackoffMaxMs: true,
+  socketConnectionSetupTimeoutMs: true,
+  socketConnectionSetupTimeoutMaxMs: true,
+  maxInFlightRequestsPerConnection: true,
+  metadataMaxAgeMs: true,
+  connectionsMaxIdleMs: true,
+  retryBackoffMs: true,
+  retryBackoffMaxMs: true,
+  maxResponseSize: true,
+  transport: true,
+  ssl: true,
+  sasl: true,
+  logger: true,
+};
+
+/** The connection keys every client takes; a client with more (the producer) adds its own. */
+export const CLIENT_CONFIG_KEYS: readonly string[] = Object.keys(CLIENT_KEYS);
+
 /** This library's name and version, sent to brokers in ApiVersions. */
 export const CLIENT_SOFTWARE = { name: "edge-kafka", version: "0.1.0" } as const;
 
@@ -121,13 +146,15 @@ export function integerSetting(
   const value = (config as Record<string, unknown>)[key];
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    throw new ConfigError(key, `must be an integer from ${min} to ${max}, not ${describeValue(value)}`);
   }
   return value;
 }
 
 /**
- * Validates the connection settings and fills in the defaults.
+ * Validates the connection settings and fills in the defaults. A key that is neither a
+ * connection key nor in `otherKeys` (the producer's) is a ConfigError suggesting the
+ * closest known key.
  *
  * @example
  * ```ts
@@ -136,20 +163,26 @@ export function integerSetting(
  * console.log(config.bootstrap.length, config.requestTimeoutMs); // 2 30000
  * ```
  */
-export function resolveClientConfig(config: ClientConfig): ResolvedClientConfig {
-  if (config === null || typeof config !== "object") throw new ConfigError("bootstrapServers", "a configuration object is required");
+export function resolveClientConfig(config: ClientConfig, otherKeys: readonly string[] = []): ResolvedClientConfig {
+  if (config === null || typeof config !== "object" || Array.isArray(config)) {
+    throw new ConfigError("bootstrapServers", `a configuration object is required, not ${describeValue(config)}`);
+  }
+  // First, so a misspelt key is named for what it is, not as the required key it failed to set.
+  rejectUnknownKeys(config, otherKeys.length === 0 ? CLIENT_CONFIG_KEYS : [...CLIENT_CONFIG_KEYS, ...otherKeys]);
   const servers = config.bootstrapServers;
-  const list = typeof servers === "string"
-    ? servers.split(",")
-    : Array.isArray(servers)
-    ? servers.flatMap((s) => String(s).split(","))
-    : null;
-  const entries = list?.map((s) => s.trim()).filter((s) => s.length > 0) ?? [];
+  if (typeof servers !== "string" && !(Array.isArray(servers) && servers.every((s) => typeof s === "string"))) {
+    throw new ConfigError(
+      "bootstrapServers",
+      `must be "host:port", a comma-separated list or an array of them, not ${describeValue(servers)}`,
+    );
+  }
+  const list = typeof servers === "string" ? servers.split(",") : servers.flatMap((s) => s.split(","));
+  const entries = list.map((s) => s.trim()).filter((s) => s.length > 0);
   if (entries.length === 0) throw new ConfigError("bootstrapServers", "at least one host:port is required");
   const bootstrap = entries.map((entry) => parseAddress(entry, "bootstrapServers"));
 
   const clientId = config.clientId ?? `edge-kafka-${++clientCounter}`;
-  if (typeof clientId !== "string") throw new ConfigError("clientId", "must be a string");
+  if (typeof clientId !== "string") throw new ConfigError("clientId", `must be a string, not ${describeValue(clientId)}`);
 
   const reconnectBackoffMs = integerSetting(config, "reconnectBackoffMs", 50, 0);
   const socketConnectionSetupTimeoutMs = integerSetting(config, "socketConnectionSetupTimeoutMs", 10_000, 1);
@@ -161,13 +194,13 @@ export function resolveClientConfig(config: ClientConfig): ResolvedClientConfig 
   ) {
     throw new ConfigError(
       "transport",
-      `must be "deno", "bun", "node", "workerd" or an object with connect(); got ${JSON.stringify(transport)}`,
+      `must be "deno", "bun", "node", "workerd" or an object with connect(), not ${describeValue(transport)}`,
     );
   }
   const logger = config.logger ?? silentLogger;
   for (const level of ["debug", "info", "warn", "error"] as const) {
-    if (typeof logger?.[level] !== "function") {
-      throw new ConfigError("logger", `must have debug, info, warn and error methods; ${level} is missing`);
+    if (typeof logger !== "object" || typeof logger[level] !== "function") {
+      throw new ConfigError("logger", `must have debug, info, warn and error methods; ${level} is missing from ${describeValue(logger)}`);
     }
   }
   return {

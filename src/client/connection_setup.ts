@@ -30,6 +30,8 @@ export interface ConnectionSetupHost {
   /** Makes a waiting poll come round (after a request or state change made outside it). */
   wakeup(): void;
   now(): number;
+  /** The node as errors name it, with its address. */
+  describeNode(nodeId: number): string;
 }
 
 /** The settings the setup uses. */
@@ -79,6 +81,7 @@ export class ConnectionSetup {
           host.wakeup();
         },
         failed: (nodeId, error) => host.failConnection(nodeId, error),
+        describeNode: (nodeId) => host.describeNode(nodeId),
       },
       config.requestTimeoutMs,
       config.logger,
@@ -164,7 +167,10 @@ export class ConnectionSetup {
       }
     }
     if (response.errorCode !== 0) {
-      this.#host.failConnection(nodeId, new KafkaError(`node ${nodeId} refused ApiVersions with error code ${response.errorCode}`));
+      this.#host.failConnection(
+        nodeId,
+        new KafkaError(`${this.#host.describeNode(nodeId)} refused ApiVersions with error code ${response.errorCode}`),
+      );
       return;
     }
     this.#apiVersions.set(nodeId, new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }])));

@@ -23,7 +23,8 @@ import type { Clock } from "../clock.ts";
 import type { Selectable } from "../net/selector.ts";
 import type { ResolvedClientConfig } from "./client_config.ts";
 import type { ClientRequest, ClientResponse, RequestSpec } from "./client_request.ts";
-import { ClusterConnectionStates } from "./cluster_connection_states.ts";
+import { ClusterConnectionStates, type ConnectionState } from "./cluster_connection_states.ts";
+import { classifyConnectionFailure, type ConnectionFailure } from "./connection_failure.ts";
 import { InFlightRequests } from "./in_flight_requests.ts";
 import { chooseLeastLoadedNode } from "./least_loaded_node.ts";
 import type { NetworkClientSensors } from "./network_client_sensors.ts";
@@ -51,6 +52,7 @@ export type NetworkClientConfig = Pick<
 >;
 
 export type { NodeApiVersions } from "./connection_setup.ts";
+export type { ConnectionFailure, ConnectionFailureKind } from "./connection_failure.ts";
 export type { NetworkClientSensors } from "./network_client_sensors.ts";
 
 /**
@@ -79,6 +81,10 @@ export class NetworkClient {
   readonly #inFlight: InFlightRequests;
   readonly #updater: MetadataUpdater;
   readonly #lastErrors = new Map<number, KafkaError>();
+  // Each node's last failed outcome, until it next answers; timeouts quote these.
+  readonly #failures = new Map<number, ConnectionFailure>();
+  // host:port of every node connected to, kept after a metadata update drops it (bootstrap ids).
+  readonly #addresses = new Map<number, string>();
   // ApiVersions, SASL and what the brokers reported on connecting.
   readonly #setup: ConnectionSetup;
   // Failures decided at send time, reported by the next poll.
@@ -117,6 +123,7 @@ export class NetworkClient {
       failConnection: (nodeId, error) => this.#failConnection(nodeId, error),
       wakeup: () => this.#selector.wakeup(),
       now: () => clock.now(),
+      describeNode: (nodeId) => this.#describeNode(nodeId),
     }, random);
   }
 
@@ -181,6 +188,25 @@ export class NetworkClient {
   }
 
   /**
+   * The node's last failed connection outcome (refused, not Kafka, TLS, ...) with its
+   * address, or undefined when it answered since (or was never tried).
+   */
+  connectionFailure(nodeId: number): ConnectionFailure | undefined {
+    return this.#failures.get(nodeId);
+  }
+
+  /** `host:port` of the node, from the metadata or from the last connection to it. */
+  nodeAddress(nodeId: number): string | undefined {
+    const node = this.#metadata.cluster.node(nodeId);
+    return node === undefined ? this.#addresses.get(nodeId) : `${node.host}:${node.port}`;
+  }
+
+  /** Where the node's connection is in its life ("disconnected" when never tried). */
+  connectionState(nodeId: number): ConnectionState {
+    return this.#states.state(nodeId);
+  }
+
+  /**
    * The latest authentication failure (SASL or TLS) since the last call, then forgets
    * it. The producer fails what waits on the cluster with it instead of retrying
    * until its timeouts, since the same credentials will fail again.
@@ -223,6 +249,7 @@ export class NetworkClient {
     const node = this.#metadata.cluster.node(nodeId);
     if (node === undefined) throw new Error(`node ${nodeId} is not in the cluster metadata`);
     this.#states.connecting(nodeId, now);
+    this.#addresses.set(nodeId, `${node.host}:${node.port}`);
     const tls = this.#config.tls;
     this.#config.logger.debug(`connecting to node ${nodeId} at ${node.host}:${node.port}${tls ? " over TLS" : ""}`);
     this.#selector.connect(nodeId, { host: node.host, port: node.port, tls: tls && transportTlsOptions(tls) });
@@ -425,6 +452,7 @@ export class NetworkClient {
         continue;
       }
       this.#inFlight.completeOldest(nodeId);
+      this.#failures.delete(nodeId);
       responses.push({ request: request!, receivedMs: now, body, error: undefined, disconnected: false });
     }
   }
@@ -436,6 +464,7 @@ export class NetworkClient {
       this.#processDisconnection(this.#aborted, nodeId, this.#clock.now(), error);
     } else {
       this.#lastErrors.set(nodeId, error);
+      this.#recordFailure(nodeId, error, "disconnected", this.#clock.now());
       if (error instanceof AuthenticationError) this.#authenticationFailure = error;
     }
     this.#selector.wakeup();
@@ -448,7 +477,7 @@ export class NetworkClient {
         responses,
         nodeId,
         now,
-        new TimeoutError(`SASL authentication with node ${nodeId} did not finish in time`),
+        new TimeoutError(`SASL authentication with ${this.#describeNode(nodeId)} did not finish in time`),
       );
     }
   }
@@ -470,7 +499,9 @@ export class NetworkClient {
   #handleTimedOutConnections(responses: ClientResponse[], now: number): void {
     for (const nodeId of this.#states.nodesWithConnectionSetupTimeout(now)) {
       this.#selector.close(nodeId);
-      this.#processDisconnection(responses, nodeId, now, new TimeoutError(`connection to node ${nodeId} was not set up in time`), true);
+      const timeoutMs = now - this.#states.lastConnectAttemptMs(nodeId);
+      const error = new TimeoutError(`connection to ${this.#describeNode(nodeId)} was not set up within ${timeoutMs} ms`);
+      this.#processDisconnection(responses, nodeId, now, error, true);
     }
   }
 
@@ -484,7 +515,7 @@ export class NetworkClient {
         nodeId,
         now,
         new TimeoutError(
-          `${what} to node ${nodeId} got no response within ${oldest?.requestTimeoutMs ?? this.#config.requestTimeoutMs} ms`,
+          `${what} to ${this.#describeNode(nodeId)} got no response within ${oldest?.requestTimeoutMs ?? this.#config.requestTimeoutMs} ms`,
         ),
       );
     }
@@ -492,6 +523,8 @@ export class NetworkClient {
 
   /** Marks the node disconnected, fails its in-flight requests and asks for fresh metadata. */
   #processDisconnection(responses: ClientResponse[], nodeId: number, now: number, error: KafkaError, setupTimedOut = false): void {
+    // Classified by the state before the failure: an error before the socket opened means something else than after.
+    this.#recordFailure(nodeId, error, this.#states.state(nodeId), now);
     if (this.#states.state(nodeId) !== "disconnected") {
       this.#states.disconnected(nodeId, now, setupTimedOut);
       this.sensors?.connectionClosed(now);
@@ -507,6 +540,19 @@ export class NetworkClient {
       responses.push({ request, receivedMs: now, body: undefined, error, disconnected: true });
     }
     this.#metadata.requestUpdate();
+  }
+
+  /** `node 1 (host:port)`, as errors name a node, so a user sees which address failed. */
+  #describeNode(nodeId: number): string {
+    const address = this.nodeAddress(nodeId);
+    return address === undefined ? `node ${nodeId}` : `node ${nodeId} (${address})`;
+  }
+
+  #recordFailure(nodeId: number, error: KafkaError, state: ConnectionState, now: number): void {
+    // A close we asked for (shutdown, an idle connection replaced) says nothing about the broker.
+    if (error instanceof ClosedError || (state === "ready" && error instanceof NetworkError && this.#inFlight.count(nodeId) === 0)) return;
+    const address = this.nodeAddress(nodeId) ?? `node ${nodeId}`;
+    this.#failures.set(nodeId, classifyConnectionFailure(nodeId, address, error, state, this.#config.tls !== undefined, now));
   }
 
   #complete(responses: ClientResponse[]): ClientResponse[] {

@@ -94,6 +94,8 @@ export interface SaslSessionHost {
    * (the broker closes it right after refusing the credentials).
    */
   failed(nodeId: number, error: KafkaError): void;
+  /** The node as errors name it, with its address (`node 1 (b1:9092)`); default `node 1`. */
+  describeNode?(nodeId: number): string;
 }
 
 interface Session {
@@ -168,7 +170,7 @@ export class SaslSessions {
           this.#host.send(nodeId, api, body, version, (error, response) => error ? reject(error) : resolve(response!));
         }),
     };
-    authenticate(this.#config, channel, `node ${nodeId}`).then(
+    authenticate(this.#config, channel, this.#host.describeNode?.(nodeId) ?? `node ${nodeId}`).then(
       ({ sessionLifetimeMs }) => {
         if (!current()) return;
         session.running = false;

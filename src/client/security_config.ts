@@ -11,6 +11,7 @@ import type { SaslConfig } from "../security/mod.ts";
 import type { OAuthBearerTokenProvider } from "../security/sasl_oauthbearer.ts";
 import { Secret, toSecret } from "../security/secrets.ts";
 import type { TlsOptions } from "../net/transport.ts";
+import { describeType, describeValue, rejectUnknownKeys } from "../validation.ts";
 
 /** PEM text, as a string or as bytes (such as a file's contents). */
 export type Pem = string | Uint8Array;
@@ -66,12 +67,28 @@ export interface ResolvedTls {
   rejectUnauthorized: boolean;
 }
 
+// The keys of each options object, once (the types make the lists complete); unknown keys are refused against them.
+const SSL_KEYS: Readonly<Record<keyof SslOptions, true>> = { ca: true, cert: true, key: true, servername: true, rejectUnauthorized: true };
+const SASL_KEYS: Readonly<Record<keyof SaslOptions, true>> = {
+  mechanism: true,
+  username: true,
+  password: true,
+  authorizationId: true,
+  tokenAuth: true,
+  oauthBearerProvider: true,
+};
+/** The keys an `ssl` object takes. */
+export const SSL_OPTION_KEYS: readonly string[] = Object.keys(SSL_KEYS);
+/** The keys a `sasl` object takes. */
+export const SASL_OPTION_KEYS: readonly string[] = Object.keys(SASL_KEYS);
+
 const decoder = new TextDecoder();
 
+// A private key's contents must not reach a message, so only its type is shown.
 function pemText(value: unknown, key: string): string {
   if (typeof value === "string") return value;
   if (value instanceof Uint8Array) return decoder.decode(value);
-  throw new ConfigError(key, "must be PEM text (a string or the bytes of a PEM file)");
+  throw new ConfigError(key, `must be PEM text (a string or the bytes of a PEM file), not ${describeType(value)}`);
 }
 
 /**
@@ -88,13 +105,10 @@ export function resolveTls(ssl: unknown): ResolvedTls | undefined {
   if (ssl === undefined || ssl === false) return undefined;
   if (ssl === true) return { ca: undefined, cert: undefined, key: undefined, servername: undefined, rejectUnauthorized: true };
   if (ssl === null || typeof ssl !== "object" || Array.isArray(ssl)) {
-    throw new ConfigError("ssl", "must be true, false or an object of TLS options");
+    throw new ConfigError("ssl", `must be true, false or an object of TLS options, not ${describeValue(ssl)}`);
   }
   const options = ssl as Record<string, unknown>;
-  const known = new Set(["ca", "cert", "key", "servername", "rejectUnauthorized"]);
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) throw new ConfigError(`ssl.${name}`, `is not a TLS option (known: ${[...known].join(", ")})`);
-  }
+  rejectUnknownKeys(options, SSL_OPTION_KEYS, "ssl.");
   const ca = options.ca === undefined
     ? undefined
     : (Array.isArray(options.ca) ? options.ca : [options.ca]).map((pem, i) =>
@@ -110,10 +124,10 @@ export function resolveTls(ssl: unknown): ResolvedTls | undefined {
     throw new ConfigError(cert === undefined ? "ssl.cert" : "ssl.key", "mutual TLS needs both ssl.cert and ssl.key");
   }
   if (options.servername !== undefined && (typeof options.servername !== "string" || options.servername.length === 0)) {
-    throw new ConfigError("ssl.servername", "must be a non-empty host name");
+    throw new ConfigError("ssl.servername", `must be a non-empty host name, not ${describeValue(options.servername)}`);
   }
   if (options.rejectUnauthorized !== undefined && typeof options.rejectUnauthorized !== "boolean") {
-    throw new ConfigError("ssl.rejectUnauthorized", "must be true or false");
+    throw new ConfigError("ssl.rejectUnauthorized", `must be true or false, not ${describeValue(options.rejectUnauthorized)}`);
   }
   return { ca, cert, key, servername: options.servername as string | undefined, rejectUnauthorized: options.rejectUnauthorized !== false };
 }
@@ -136,8 +150,12 @@ export function transportTlsOptions(tls: ResolvedTls): TlsOptions {
   return options;
 }
 
-function requiredString(value: unknown, key: string, mechanism: string): string {
-  if (typeof value !== "string" || value.length === 0) throw new ConfigError(key, `is required for ${mechanism}`);
+// `describe` is describeType for the password, so its contents never reach a message.
+function requiredString(value: unknown, key: string, mechanism: string, describe = describeValue): string {
+  if (value === undefined) throw new ConfigError(key, `is required for ${mechanism}`);
+  if (typeof value !== "string" || value.length === 0) {
+    throw new ConfigError(key, `must be a non-empty string for ${mechanism}, not ${describe(value)}`);
+  }
   return value;
 }
 
@@ -154,19 +172,22 @@ function requiredString(value: unknown, key: string, mechanism: string): string 
  */
 export function resolveSasl(sasl: unknown): SaslConfig | undefined {
   if (sasl === undefined) return undefined;
-  if (sasl === null || typeof sasl !== "object" || Array.isArray(sasl)) throw new ConfigError("sasl", "must be an object with a mechanism");
+  if (sasl === null || typeof sasl !== "object" || Array.isArray(sasl)) {
+    throw new ConfigError("sasl", `must be an object with a mechanism, not ${describeValue(sasl)}`);
+  }
   const options = sasl as Record<string, unknown>;
+  rejectUnknownKeys(options, SASL_OPTION_KEYS, "sasl.");
   const mechanism = typeof options.mechanism === "string" ? options.mechanism.toUpperCase() : "";
   const password = (name: string) => {
     const value = options.password;
     if (value instanceof Secret) return value;
-    return toSecret(requiredString(value, "sasl.password", name));
+    return toSecret(requiredString(value, "sasl.password", name, describeType));
   };
   switch (mechanism) {
     case "PLAIN": {
       const authorizationId = options.authorizationId;
       if (authorizationId !== undefined && typeof authorizationId !== "string") {
-        throw new ConfigError("sasl.authorizationId", "must be a string");
+        throw new ConfigError("sasl.authorizationId", `must be a string, not ${describeValue(authorizationId)}`);
       }
       return {
         mechanism,
@@ -178,7 +199,7 @@ export function resolveSasl(sasl: unknown): SaslConfig | undefined {
     case "SCRAM-SHA-256":
     case "SCRAM-SHA-512": {
       if (options.tokenAuth !== undefined && typeof options.tokenAuth !== "boolean") {
-        throw new ConfigError("sasl.tokenAuth", "must be true or false");
+        throw new ConfigError("sasl.tokenAuth", `must be true or false, not ${describeValue(options.tokenAuth)}`);
       }
       return {
         mechanism,
@@ -189,14 +210,17 @@ export function resolveSasl(sasl: unknown): SaslConfig | undefined {
     }
     case "OAUTHBEARER": {
       if (typeof options.oauthBearerProvider !== "function") {
-        throw new ConfigError("sasl.oauthBearerProvider", "is required for oauthbearer: a function returning a Promise of { value }");
+        throw new ConfigError(
+          "sasl.oauthBearerProvider",
+          `is required for oauthbearer: a function returning a Promise of { value }, not ${describeValue(options.oauthBearerProvider)}`,
+        );
       }
       return { mechanism, tokenProvider: options.oauthBearerProvider as OAuthBearerTokenProvider };
     }
     default:
       throw new ConfigError(
         "sasl.mechanism",
-        `must be "plain", "scram-sha-256", "scram-sha-512" or "oauthbearer", got ${JSON.stringify(options.mechanism)}`,
+        `must be "plain", "scram-sha-256", "scram-sha-512" or "oauthbearer", not ${describeValue(options.mechanism)}`,
       );
   }
 }

@@ -72,7 +72,10 @@ class BunConnection implements TransportSocket {
         },
         handshake: (socket, success, authorizationError) => {
           if (success && (authorizationError === null || !verify)) ready(socket);
-          else this.#error ??= tlsFailure(address, authorizationError ?? new Error("the TLS handshake did not complete"));
+          // A peer that hung up mid-handshake (a plaintext listener, a restarting broker): a retriable socket error, as on Node and Deno.
+          else if (typeof authorizationError?.code === "string" && !isTlsErrorCode(authorizationError.code)) {
+            this.#error ??= authorizationError;
+          } else this.#error ??= tlsFailure(address, authorizationError ?? new Error("the TLS handshake did not complete"));
         },
         data: (_socket, chunk) => {
           if (!this.#closed) events.onData(chunk);

@@ -48,10 +48,22 @@ class DenoSocket implements TransportSocket {
     }
   }
 
-  /** Deno reports TLS failures (a bad certificate, a fatal alert) as InvalidData. */
+  /**
+   * Deno reports TLS failures (a bad certificate, a fatal alert) as InvalidData. Other
+   * errors get the Node-style `code` the core matches on, where Deno gives none.
+   */
   #describe(address: TransportAddress, error: unknown): Error {
     if (address.tls && error instanceof Deno.errors.InvalidData) return tlsFailure(address, error);
-    return error instanceof Error ? error : new Error(String(error));
+    if (!(error instanceof Error)) return new Error(String(error));
+    if ((error as { code?: unknown }).code === undefined) {
+      const code = error instanceof Deno.errors.ConnectionRefused
+        ? "ECONNREFUSED"
+        : /failed to lookup address/i.test(error.message)
+        ? "ENOTFOUND"
+        : undefined;
+      if (code !== undefined) Object.assign(error, { code });
+    }
+    return error;
   }
 
   async #readLoop(conn: Deno.Conn): Promise<void> {

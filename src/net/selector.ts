@@ -77,6 +77,23 @@ function emptyHappenings(): Happenings {
   return { connected: [], disconnected: [], completedSends: [], completedReceives: [] };
 }
 
+// How much of a peer's first bytes a CorruptResponseError shows.
+const PREVIEW_BYTES = 64;
+
+/**
+ * The start of what a peer sent, up to its first line break, with bytes outside
+ * printable ASCII as `\xNN`: `HTTP/1.1 400 Bad Request` rather than a frame size.
+ */
+function printable(head: Uint8Array, rest: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < head.length + rest.length && i < PREVIEW_BYTES; i++) {
+    const byte = i < head.length ? head[i] : rest[i - head.length];
+    if (byte === 0x0d || byte === 0x0a) break;
+    text += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, "0")}`;
+  }
+  return text;
+}
+
 /** One connection: its socket, its send queue and its receive framing state. */
 class Channel implements TransportEvents {
   socket!: TransportSocket;
@@ -91,7 +108,7 @@ class Channel implements TransportEvents {
   #payload: Uint8Array | null = null;
   #payloadFilled = 0;
 
-  constructor(readonly selector: Selector, readonly nodeId: number) {}
+  constructor(readonly selector: Selector, readonly nodeId: number, readonly address: string) {}
 
   onOpen(): void {
     this.open = true;
@@ -109,10 +126,15 @@ class Channel implements TransportEvents {
         if (this.#sizeFilled < 4) return;
         const size = ((this.#size[0] << 24) | (this.#size[1] << 16) | (this.#size[2] << 8) | this.#size[3]) | 0;
         if (size < 0 || size > this.selector.maxReceiveSize) {
+          // Often no Kafka broker at all (an HTTP server): its first bytes say what it is.
+          const received = printable(this.#size, chunk.subarray(offset));
           this.selector.channelFailed(
             this,
             new CorruptResponseError(
-              `node ${this.nodeId} sent a frame of ${size} bytes; the limit is ${this.selector.maxReceiveSize}`,
+              `node ${this.nodeId} at ${this.address} sent a frame of ${size} bytes; the limit is ${this.selector.maxReceiveSize}` +
+                ` (it began with "${received}")`,
+              undefined,
+              received,
             ),
           );
           return;
@@ -180,7 +202,7 @@ export class Selector implements Selectable {
 
   connect(nodeId: number, address: TransportAddress): void {
     if (this.#channels.has(nodeId)) throw new Error(`node ${nodeId} already has a connection`);
-    const channel = new Channel(this, nodeId);
+    const channel = new Channel(this, nodeId, `${address.host}:${address.port}`);
     this.#channels.set(nodeId, channel);
     channel.socket = this.#transport.connect(address, channel);
   }
@@ -330,7 +352,7 @@ export class Selector implements Selectable {
     // Typed errors from the adapters (a TLS failure is an SslAuthenticationError) keep their type.
     const reason = error instanceof KafkaError
       ? error
-      : new NetworkError(`connection to node ${channel.nodeId} failed: ${error.message}`, error);
+      : new NetworkError(`connection to node ${channel.nodeId} at ${channel.address} failed: ${error.message}`, error);
     this.#next.disconnected.push({ nodeId: channel.nodeId, error: reason });
     this.#announce();
   }

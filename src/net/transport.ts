@@ -76,7 +76,11 @@ export interface TransportEvents {
   onData(chunk: Uint8Array): void;
   /** The socket can take more bytes after a short {@link TransportSocket.write}. */
   onDrain(): void;
-  /** The connection is gone; `error` says why when it was not a requested close. */
+  /**
+   * The connection is gone; `error` says why when it was not a requested close. Its
+   * `code` is Node-style whatever the runtime (ECONNREFUSED, ENOTFOUND, ...), so the
+   * core can tell a refused connection from an unknown host without naming a runtime.
+   */
   onClose(error?: Error): void;
 }
 

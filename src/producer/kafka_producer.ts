@@ -10,20 +10,21 @@ import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
 import { NetworkClient } from "../client/network_client.ts";
-import { ClosedError, KafkaError, RecordTooLargeError, TransactionStateError } from "../errors.ts";
+import { ClosedError, ConfigError, KafkaError, RecordTooLargeError, TransactionStateError } from "../errors.ts";
 import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import { initCrc32c } from "../protocol/crc32c.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
-import { NO_HEADERS, RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
+import { RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
 import type { CompressionCodec } from "../compression/mod.ts";
 import { loadCompressionCodec } from "../compression/mod.ts";
 import { partitionForKey } from "./partitioner.ts";
 import type { ProducerConfig, ResolvedProducerConfig, Serializer } from "./producer_config.ts";
-import { resolveProducerConfig, resolveSerializers } from "./producer_config.ts";
+import { defaultKeySerializer, defaultSerializer, resolveProducerConfig, resolveSerializers } from "./producer_config.ts";
 import { ProducerMetadata } from "./producer_metadata.ts";
 import type { Producer } from "./producer.ts";
-import type { ProducerRecord, RecordHeaders, RecordMetadata } from "./producer_record.ts";
+import type { ProducerRecord, RecordMetadata } from "./producer_record.ts";
+import { normalizeHeaders, recordProblem, serialize, topicProblem } from "./record_checks.ts";
 import { RecordAccumulator } from "./record_accumulator.ts";
 import { Sender } from "./sender.ts";
 import { ProducerInterceptors, resolveInterceptors } from "./producer_interceptor.ts";
@@ -32,9 +33,10 @@ import { ProducerMetrics } from "./producer_metrics.ts";
 import { SequenceTracker } from "./sequence_tracker.ts";
 import type { GroupMetadata, TransactionOffset } from "./transaction_types.ts";
 import { TransactionManager } from "./transaction_manager.ts";
-import { withinMaxBlock } from "./transaction_types.ts";
+import { checkOffsetsArguments, withinMaxBlock } from "./transaction_types.ts";
+import { describeValue, optionsObject, timeoutMsOption } from "../validation.ts";
 
-const encoder = new TextEncoder();
+const CLOSE_OPTIONS = ["timeoutMs"];
 
 /**
  * Sends records to Kafka with batching, compression, retries and back pressure.
@@ -75,6 +77,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    */
   constructor(config: ProducerConfig<K, V>, clock: Clock = systemClock) {
     this.#config = resolveProducerConfig(config as ProducerConfig);
+    if (typeof clock?.now !== "function") throw new ConfigError("clock", `must be an object with now(), not ${describeValue(clock)}`);
     this.#serializers = resolveSerializers(config);
     const interceptors = resolveInterceptors<K, V>(config);
     this.#interceptors = interceptors.length === 0 ? undefined : new ProducerInterceptors(interceptors, this.#config.logger);
@@ -90,6 +93,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       settings,
       clock,
     );
+    // A send that times out waiting for metadata says what the connections met.
+    this.#metadata.diagnostics = client;
     let compression: CompressionCodec | null = null;
     let decompress: (codecId: number, data: Uint8Array) => Uint8Array = () => {
       throw new KafkaError("decompression is not ready");
@@ -150,7 +155,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   /**
    * Sends one record. Resolves with where it was written once the broker acknowledged
    * it (per `acks`), or rejects with a typed error; it never takes longer than
-   * `maxBlockMs` (metadata, memory) plus `deliveryTimeoutMs`.
+   * `maxBlockMs` (metadata, memory) plus `deliveryTimeoutMs`. A record that is not valid
+   * rejects at once with a SerializationError naming the field; it never throws.
    */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     const interceptors = this.#interceptors;
@@ -166,15 +172,17 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     if (this.#closing !== undefined) return this.#failUnsent(new ClosedError("Cannot send after the producer is closed."));
     const fatal = this.#sender.fatalError ?? this.#startFailure;
     if (fatal !== undefined) return this.#failUnsent(fatal);
-    if (record === null || typeof record !== "object" || typeof record.topic !== "string" || record.topic.length === 0) {
-      return this.#failUnsent(new KafkaError("send() needs a record with a non-empty topic"));
-    }
+    const problem = recordProblem(record);
+    if (problem !== undefined) return this.#failUnsent(problem);
     const now = this.#clock.now();
     const info = this.#metadata.usableTopic(record.topic);
     if (info !== undefined) {
       this.#metadata.touch(record.topic, now);
       return this.#sendToKnownTopic(record, info.partitions.length, now);
     }
+    // Checked only here: a topic the metadata knows has a legal name.
+    const illegal = topicProblem(record.topic, "record.topic") ?? this.#earlyProblem(record);
+    if (illegal !== undefined) return this.#failUnsent(illegal);
     const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, now);
     // The Sender may be idle in a long poll: the metadata request must go now.
     this.#sender.wakeup();
@@ -185,6 +193,22 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       return this.#sendToKnownTopic(record, topic.partitions.length, this.#clock.now());
     }, this.#countUnsent);
     return this.#trackPending(waiting);
+  }
+
+  /**
+   * What the checks after the metadata wait would find in the headers, and in the key and
+   * value when the default serializers take them: a bad record is told so at once, not
+   * after a wait that may end in a TimeoutError. A custom serializer runs only once, later.
+   */
+  #earlyProblem(record: ProducerRecord<K, V>): unknown {
+    try {
+      normalizeHeaders(record.headers);
+      if (this.#serializers.key === defaultKeySerializer) defaultKeySerializer(record.key, record.topic);
+      if (this.#serializers.value === defaultSerializer) defaultSerializer(record.value, record.topic);
+      return undefined;
+    } catch (error) {
+      return error;
+    }
   }
 
   /** Rejects a send whose record never reached a batch, counting it in `record-error-*` as Java's `errors` sensor does. */
@@ -220,12 +244,11 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const timestamp = record.timestamp ?? now;
     try {
       this.#transactions?.ensureSendAllowed();
-      key = this.#serializers.key(record.key as K, record.topic);
-      value = this.#serializers.value(record.value as V, record.topic);
+      key = serialize(this.#serializers.key, record.key as K, record.topic, "key");
+      value = serialize(this.#serializers.value, record.value as V, record.topic, "value");
       headers = normalizeHeaders(record.headers);
       this.#checkSize(key, value, headers);
       partition = this.#partition(record, key, value, partitionCount);
-      if (!Number.isInteger(timestamp) || timestamp < 0) throw new KafkaError(`invalid timestamp ${timestamp}`);
     } catch (error) {
       return this.#failUnsent(error);
     }
@@ -254,8 +277,9 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   }
 
   #partition(record: ProducerRecord<K, V>, key: Uint8Array | null, value: Uint8Array | null, count: number): number {
-    if (record.partition !== undefined) {
-      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= count) {
+    // recordProblem let through only undefined, null or a non-negative integer.
+    if (record.partition !== undefined && record.partition !== null) {
+      if (record.partition >= count) {
         throw new KafkaError(`partition ${record.partition} is not among the ${count} partitions of ${record.topic}`);
       }
       return record.partition;
@@ -340,7 +364,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    */
   async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: GroupMetadata | string): Promise<void> {
     const transactions = this.#requireTransactional("sendOffsetsToTransaction");
-    const done = transactions.sendOffsetsToTransaction(offsets, typeof group === "string" ? { groupId: group } : group);
+    const done = transactions.sendOffsetsToTransaction(offsets, checkOffsetsArguments(offsets, group));
     this.#sender.wakeup();
     await withinMaxBlock(done, this.#config.maxBlockMs, "sendOffsetsToTransaction");
   }
@@ -382,6 +406,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   /** The partitions of a topic, waiting up to `maxBlockMs` for its metadata. */
   async partitionsFor(topic: string): Promise<PartitionInfo[]> {
     if (this.#closing !== undefined) throw new ClosedError("the producer is closed");
+    const illegal = topicProblem(topic, "partitionsFor(topic)");
+    if (illegal !== undefined) throw illegal;
     const known = this.#metadata.waitForTopic(topic, this.#config.maxBlockMs, this.#clock.now());
     this.#sender.wakeup();
     const info = await known;
@@ -392,9 +418,15 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    * Sends what is buffered and closes. Waits up to `timeoutMs` (default: as long as it
    * takes, bounded by the delivery timeout); records still unsent then fail.
    */
-  close(options: { timeoutMs?: number } = {}): Promise<void> {
+  close(options?: { timeoutMs?: number }): Promise<void> {
+    let timeoutMs: number;
+    try {
+      timeoutMs = timeoutMsOption(optionsObject(options, CLOSE_OPTIONS, "close()").timeoutMs, "close()", Infinity);
+    } catch (error) {
+      // A typo in the options must not close the producer some other way than asked.
+      return Promise.reject(error);
+    }
     if (this.#closing === undefined) {
-      const timeoutMs = options.timeoutMs ?? Infinity;
       this.#closing = { forced: timeoutMs <= 0, done: this.#close(timeoutMs) };
     }
     return this.#closing.done;
@@ -457,13 +489,3 @@ const withResolvers: <T>() => Deferred<T> = typeof (Promise as { withResolvers?:
     });
     return { promise, resolve, reject };
   };
-
-/** Headers as the record batch writes them: UTF-8 names, byte values. */
-function normalizeHeaders(headers: RecordHeaders | undefined): readonly RecordHeader[] {
-  if (headers === undefined || headers === null) return NO_HEADERS;
-  const pairs = Array.isArray(headers) ? headers : Object.entries(headers);
-  return pairs.map(([key, value]) => {
-    if (typeof key !== "string") throw new KafkaError(`a header name must be a string, got ${typeof key}`);
-    return { key, value: value === null || value === undefined ? null : typeof value === "string" ? encoder.encode(value) : value };
-  });
-}

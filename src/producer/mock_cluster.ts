@@ -10,6 +10,7 @@ import type { PartitionInfo, TopicInfo } from "../client/metadata.ts";
 import { Cluster } from "../client/metadata.ts";
 import type { Partitioner } from "./partitioner.ts";
 import { partitionForKey } from "./partitioner.ts";
+import { describeValue } from "../validation.ts";
 
 const MOCK_NODE = { id: 0, host: "mock", port: 9092, rack: null };
 
@@ -37,13 +38,18 @@ export class MockCluster {
    * @param partitioner The custom partitioner, if any.
    */
   constructor(partitions: Readonly<Record<string, number>> | undefined, partitioner: Partitioner | undefined) {
+    if (partitions !== undefined && (partitions === null || typeof partitions !== "object" || Array.isArray(partitions))) {
+      throw new ConfigError("partitions", `must be an object of partition counts per topic, not ${describeValue(partitions)}`);
+    }
     for (const [topic, count] of Object.entries(partitions ?? {})) {
       if (!Number.isInteger(count) || count < 1) {
-        throw new ConfigError("partitions", `topic ${topic} needs a positive integer partition count, got ${JSON.stringify(count)}`);
+        throw new ConfigError("partitions", `topic ${topic} needs a positive integer partition count, not ${describeValue(count)}`);
       }
       this.#partitionCounts.set(topic, count);
     }
-    if (partitioner !== undefined && typeof partitioner !== "function") throw new ConfigError("partitioner", "must be a function");
+    if (partitioner !== undefined && typeof partitioner !== "function") {
+      throw new ConfigError("partitioner", `must be a function, not ${describeValue(partitioner)}`);
+    }
     this.#partitioner = partitioner;
   }
 

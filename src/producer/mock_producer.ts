@@ -10,13 +10,26 @@ import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
 import { ClosedError, ConfigError, KafkaError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
+import { describeValue, optionsObject, rejectUnknownKeys, timeoutMsOption } from "../validation.ts";
 import type { Partitioner } from "./partitioner.ts";
 import { MockCluster } from "./mock_cluster.ts";
 import type { Producer } from "./producer.ts";
 import type { Serializer } from "./producer_config.ts";
 import { resolveSerializers } from "./producer_config.ts";
 import type { ProducerRecord, RecordData, RecordMetadata } from "./producer_record.ts";
+import { normalizeHeaders, recordProblem, serialize, topicProblem } from "./record_checks.ts";
 import type { GroupMetadata, TransactionOffset, TransactionState } from "./transaction_types.ts";
+import { checkOffsetsArguments } from "./transaction_types.ts";
+
+// Every option of MockProducerOptions, once (the type makes the list complete); unknown ones are refused against it.
+const OPTION_KEYS: Readonly<Record<keyof MockProducerOptions, true>> = {
+  autoComplete: true,
+  partitions: true,
+  keySerializer: true,
+  valueSerializer: true,
+  partitioner: true,
+  transactionalId: true,
+};
 
 /**
  * How a {@link MockProducer} behaves.
@@ -131,19 +144,20 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
    * @param clock Where record timestamps come from when a record has none.
    */
   constructor(options: MockProducerOptions<K, V> = {}, clock: Clock = systemClock) {
+    if (options === null || typeof options !== "object" || Array.isArray(options)) {
+      throw new ConfigError("options", `MockProducer takes an options object, not ${describeValue(options)}`);
+    }
+    rejectUnknownKeys(options, Object.keys(OPTION_KEYS), "", "MockProducer option");
+    if (typeof clock?.now !== "function") throw new ConfigError("clock", `must be an object with now(), not ${describeValue(clock)}`);
     const autoComplete = options.autoComplete ?? true;
     if (typeof autoComplete !== "boolean") {
-      throw new ConfigError("autoComplete", `must be true or false, got ${JSON.stringify(autoComplete)}`);
+      throw new ConfigError("autoComplete", `must be true or false, not ${describeValue(autoComplete)}`);
     }
     this.#autoComplete = autoComplete;
     this.#cluster = new MockCluster(options.partitions, options.partitioner);
-    this.#serializers = resolveSerializers<K, V>({
-      bootstrapServers: [],
-      keySerializer: options.keySerializer,
-      valueSerializer: options.valueSerializer,
-    });
+    this.#serializers = resolveSerializers<K, V>(options);
     if (options.transactionalId !== undefined && (typeof options.transactionalId !== "string" || options.transactionalId === "")) {
-      throw new ConfigError("transactionalId", "must be a non-empty string");
+      throw new ConfigError("transactionalId", `must be a non-empty string, not ${describeValue(options.transactionalId)}`);
     }
     this.#transactionalId = options.transactionalId;
     this.#clock = clock;
@@ -159,17 +173,16 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     if (this.#closing !== undefined) return Promise.reject(new ClosedError("Cannot send after the producer is closed."));
     if (this.#fenced !== undefined) return Promise.reject(this.#fenced);
-    if (record === null || typeof record !== "object" || typeof record.topic !== "string" || record.topic.length === 0) {
-      return Promise.reject(new KafkaError("send() needs a record with a non-empty topic"));
-    }
+    const problem = recordProblem(record) ?? topicProblem(record.topic, "record.topic");
+    if (problem !== undefined) return Promise.reject(problem);
     let partition: number;
     const timestamp = record.timestamp ?? this.#clock.now();
     try {
       this.#ensureSendAllowed();
-      const key = this.#serializers.key(record.key as K, record.topic);
-      const value = this.#serializers.value(record.value as V, record.topic);
-      partition = this.#cluster.partition(record.topic, record.partition, key, value);
-      if (!Number.isInteger(timestamp) || timestamp < 0) throw new KafkaError(`invalid timestamp ${timestamp}`);
+      const key = serialize(this.#serializers.key, record.key as K, record.topic, "key");
+      const value = serialize(this.#serializers.value, record.value as V, record.topic, "value");
+      normalizeHeaders(record.headers); // for its checks only: the history keeps the record as given
+      partition = this.#cluster.partition(record.topic, record.partition ?? undefined, key, value);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -238,6 +251,7 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
    * @returns Whether there was a pending send.
    */
   errorNext(error: Error): boolean {
+    if (!(error instanceof Error)) throw new KafkaError(`errorNext(error) needs an Error, not ${describeValue(error)}`);
     const pending = this.#pending.shift();
     if (pending === undefined) return false;
     this.#fail(pending, error);
@@ -266,6 +280,8 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
   /** The partitions of `topic`: as many as the `partitions` option says (default 1), all led by broker 0. */
   partitionsFor(topic: string): Promise<PartitionInfo[]> {
     if (this.#closing !== undefined) return Promise.reject(new ClosedError("the producer is closed"));
+    const illegal = topicProblem(topic, "partitionsFor(topic)");
+    if (illegal !== undefined) return Promise.reject(illegal);
     return Promise.resolve(this.#cluster.partitionInfos(topic));
   }
 
@@ -304,12 +320,13 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
   sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: GroupMetadata | string): Promise<void> {
     return this.#async(() => {
       this.#requireTransactional("sendOffsetsToTransaction");
+      // As the real producer: the arguments before the state.
+      const { groupId } = checkOffsetsArguments(offsets, group);
       if (this.#state !== "IN_TRANSACTION") {
         throw new TransactionStateError(this.#state, "sendOffsetsToTransaction", "call beginTransaction() first");
       }
       this.#inject(this.sendOffsetsError);
       if (offsets.length === 0) return;
-      const groupId = typeof group === "string" ? group : group.groupId;
       let merged = this.#uncommittedOffsets.get(groupId);
       if (merged === undefined) this.#uncommittedOffsets.set(groupId, merged = new Map());
       for (const offset of offsets) merged.set(`${offset.topic}\u0000${offset.partition}`, { ...offset });
@@ -427,9 +444,15 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
    * Closes: pending sends complete (or, with `timeoutMs: 0`, fail with ClosedError), then
    * sends and transactional calls fail with ClosedError. Idempotent.
    */
-  close(options: { timeoutMs?: number } = {}): Promise<void> {
+  close(options?: { timeoutMs?: number }): Promise<void> {
+    let timeoutMs: number;
+    try {
+      timeoutMs = timeoutMsOption(optionsObject(options, ["timeoutMs"], "close()").timeoutMs, "close()", Infinity);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.#closing === undefined) {
-      const forced = (options.timeoutMs ?? Infinity) <= 0;
+      const forced = timeoutMs <= 0;
       if (!forced) this.#completeAll();
       for (const pending of this.#pending.splice(0)) pending.reject(new ClosedError("the producer was closed before the record was sent"));
       this.#closing = Promise.resolve();

@@ -11,6 +11,7 @@
  */
 import type { Cluster } from "../client/metadata.ts";
 import { KafkaError } from "../errors.ts";
+import { describeValue } from "../validation.ts";
 
 // Mixing constants of MurmurHash2 and the seed the Java client uses.
 const SEED = 0x9747b28c;
@@ -28,6 +29,8 @@ const R = 24;
  * ```
  */
 export function murmur2(data: Uint8Array): number {
+  // Anything else (a string) would hash as garbage without an error: its "bytes" read as undefined.
+  if (!(data instanceof Uint8Array)) throw new KafkaError(`murmur2(data) needs a Uint8Array, not ${describeValue(data)}`);
   const length = data.length;
   // Math.imul and `| 0` keep every step in Java's wrapping int arithmetic.
   let h = (SEED ^ length) | 0;
@@ -82,11 +85,14 @@ export function toPositive(n: number): number {
  * console.log(partitionForKey(new TextEncoder().encode("foobar"), 6)); // 0
  * ```
  *
- * @throws {KafkaError} When `numPartitions` is not a positive integer.
+ * @throws {KafkaError} When `keyBytes` is not a Uint8Array or `numPartitions` is not a positive integer.
  */
 export function partitionForKey(keyBytes: Uint8Array, numPartitions: number): number {
   if (!Number.isInteger(numPartitions) || numPartitions < 1) {
-    throw new KafkaError(`Cannot choose a partition among ${numPartitions} partitions`);
+    throw new KafkaError(`partitionForKey(numPartitions) must be a positive integer, not ${describeValue(numPartitions)}`);
+  }
+  if (!(keyBytes instanceof Uint8Array)) {
+    throw new KafkaError(`partitionForKey(keyBytes) needs a Uint8Array, not ${describeValue(keyBytes)}`);
   }
   return toPositive(murmur2(keyBytes)) % numPartitions;
 }

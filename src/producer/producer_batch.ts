@@ -52,6 +52,10 @@ export class ProducerBatch {
   finalState: FinalState | undefined;
   /** The largest record appended, in encoded bytes (for the `record-size-*` metrics). */
   maxRecordSize = 0;
+  /** The node the batch was last sent to; -1 before the first send. */
+  lastNodeId = -1;
+  /** What the last failed attempt met (retried since), quoted if the batch expires. */
+  lastError: KafkaError | undefined;
   /** Resolves when the batch is settled (succeeded, failed, or split into others). */
   readonly settled: Promise<void>;
   #markSettled!: () => void;

@@ -7,6 +7,7 @@
 import type { ClientConfig, ResolvedClientConfig } from "../client/client_config.ts";
 import { integerSetting, resolveClientConfig } from "../client/client_config.ts";
 import { ConfigError, SerializationError } from "../errors.ts";
+import { describeValue } from "../validation.ts";
 import type { CompressionType } from "../compression/mod.ts";
 import { COMPRESSION_LEVELS } from "../compression/mod.ts";
 import type { Partitioner } from "./partitioner.ts";
@@ -101,6 +102,38 @@ export interface ResolvedProducerConfig extends ResolvedClientConfig {
   metricsNumSamples: number;
 }
 
+// Every key of ProducerConfig beyond ClientConfig's, once: the type makes this list complete, and unknown keys are refused against it.
+const PRODUCER_KEYS: Readonly<Record<Exclude<keyof ProducerConfig, keyof ClientConfig>, true>> = {
+  acks: true,
+  lingerMs: true,
+  batchSize: true,
+  bufferMemory: true,
+  maxBlockMs: true,
+  compressionType: true,
+  compressionGzipLevel: true,
+  compressionLz4Level: true,
+  compressionZstdLevel: true,
+  deliveryTimeoutMs: true,
+  retries: true,
+  maxRequestSize: true,
+  metadataMaxIdleMs: true,
+  partitioner: true,
+  partitionerIgnoreKeys: true,
+  partitionerAdaptivePartitioningEnable: true,
+  partitionerAvailabilityTimeoutMs: true,
+  enableIdempotence: true,
+  transactionalId: true,
+  transactionTimeoutMs: true,
+  keySerializer: true,
+  valueSerializer: true,
+  interceptors: true,
+  metricsSampleWindowMs: true,
+  metricsNumSamples: true,
+};
+
+/** The producer's own keys (the connection keys are `CLIENT_CONFIG_KEYS`). */
+export const PRODUCER_CONFIG_KEYS: readonly string[] = Object.keys(PRODUCER_KEYS);
+
 const INT_MAX = 2_147_483_647;
 const COMPRESSION_TYPES: readonly CompressionType[] = ["none", "gzip", "snappy", "lz4", "zstd"];
 const LEVEL_KEYS = { gzip: "compressionGzipLevel", lz4: "compressionLz4Level", zstd: "compressionZstdLevel" } as const;
@@ -108,13 +141,13 @@ const LEVEL_KEYS = { gzip: "compressionGzipLevel", lz4: "compressionLz4Level", z
 function booleanSetting(config: object, key: string, fallback: boolean): boolean {
   const value = (config as Record<string, unknown>)[key];
   if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== "boolean") throw new ConfigError(key, `must be true or false, not ${describeValue(value)}`);
   return value;
 }
 
 function functionSetting<T>(config: object, key: string): T | undefined {
   const value = (config as Record<string, unknown>)[key];
-  if (value !== undefined && typeof value !== "function") throw new ConfigError(key, "must be a function");
+  if (value !== undefined && typeof value !== "function") throw new ConfigError(key, `must be a function, not ${describeValue(value)}`);
   return value as T | undefined;
 }
 
@@ -122,13 +155,13 @@ function resolveAcks(value: unknown): -1 | 0 | 1 {
   if (value === undefined || value === "all" || value === -1 || value === "-1") return -1;
   if (value === 1 || value === "1") return 1;
   if (value === 0 || value === "0") return 0;
-  throw new ConfigError("acks", `must be "all", -1, 0 or 1, got ${JSON.stringify(value)}`);
+  throw new ConfigError("acks", `must be "all", -1, 0 or 1, not ${describeValue(value)}`);
 }
 
 function resolveCompression(config: ProducerConfig): { type: CompressionType; level: number | undefined } {
   const type = config.compressionType ?? "none";
   if (!COMPRESSION_TYPES.includes(type)) {
-    throw new ConfigError("compressionType", `must be one of ${COMPRESSION_TYPES.join(", ")}, got ${JSON.stringify(type)}`);
+    throw new ConfigError("compressionType", `must be one of ${COMPRESSION_TYPES.join(", ")}, not ${describeValue(type)}`);
   }
   let level: number | undefined;
   for (const [codec, key] of Object.entries(LEVEL_KEYS)) {
@@ -170,7 +203,7 @@ function resolveIdempotence(config: ProducerConfig, acks: number, retries: numbe
  * ```
  */
 export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerConfig {
-  const client = resolveClientConfig(config);
+  const client = resolveClientConfig(config, PRODUCER_CONFIG_KEYS);
   const lingerMs = integerSetting(config, "lingerMs", 5, 0, INT_MAX);
   const batchSize = integerSetting(config, "batchSize", 16_384, 0, INT_MAX);
   const bufferMemory = integerSetting(config, "bufferMemory", 32 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER);
@@ -191,7 +224,7 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
   const retries = integerSetting(config, "retries", INT_MAX, 0, INT_MAX);
   const transactionalId = config.transactionalId;
   if (transactionalId !== undefined && (typeof transactionalId !== "string" || transactionalId.length === 0)) {
-    throw new ConfigError("transactionalId", "must be a non-empty string");
+    throw new ConfigError("transactionalId", `must be a non-empty string, not ${describeValue(transactionalId)}`);
   }
   const enableIdempotence = resolveIdempotence(
     config,
@@ -226,12 +259,17 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
 }
 
 /** The serializers to use: the caller's, or UTF-8 for strings and bytes as they are. */
-export function resolveSerializers<K, V>(config: ProducerConfig<K, V>): { key: Serializer<K>; value: Serializer<V> } {
+export function resolveSerializers<K, V>(
+  config: Pick<ProducerConfig<K, V>, "keySerializer" | "valueSerializer">,
+): { key: Serializer<K>; value: Serializer<V> } {
   return {
-    key: functionSetting<Serializer<K>>(config, "keySerializer") ?? (defaultSerializer as Serializer<K>),
+    key: functionSetting<Serializer<K>>(config, "keySerializer") ?? (defaultKeySerializer as Serializer<K>),
     value: functionSetting<Serializer<V>>(config, "valueSerializer") ?? (defaultSerializer as Serializer<V>),
   };
 }
+
+/** The default for keys: {@link defaultSerializer}, its errors naming record.key. */
+export const defaultKeySerializer = (data: unknown, topic: string): Uint8Array | null => defaultSerializer(data, topic, "key");
 
 const encoder = new TextEncoder();
 
@@ -244,11 +282,11 @@ const encoder = new TextEncoder();
  * console.log(defaultSerializer("hé", "topic")); // Uint8Array(3) [104, 195, 169]
  * ```
  */
-export function defaultSerializer(data: unknown, topic: string): Uint8Array | null {
+export function defaultSerializer(data: unknown, topic: string, field: "key" | "value" = "value"): Uint8Array | null {
   if (data === null || data === undefined) return null;
   if (typeof data === "string") return encoder.encode(data);
   if (data instanceof Uint8Array) return data;
   throw new SerializationError(
-    `a record for ${topic} holds a ${typeof data}; without keySerializer/valueSerializer only strings, Uint8Array and null can be sent`,
+    `record.${field} must be a string, Uint8Array or null (or set ${field}Serializer), not ${describeValue(data)} (topic ${topic})`,
   );
 }

@@ -7,10 +7,31 @@
  * @module
  */
 import type { MetadataResponse } from "../protocol/metadata.ts";
-import type { MetadataConfig, TopicInfo } from "../client/metadata.ts";
+import type { BrokerNode, MetadataConfig, TopicInfo } from "../client/metadata.ts";
 import { Metadata } from "../client/metadata.ts";
+import type { ConnectionState } from "../client/cluster_connection_states.ts";
+import { type ConnectionFailure, describeConnectionFailure } from "../client/connection_failure.ts";
 import { TimeoutError } from "../errors.ts";
 import { errorForCode, errorInfo } from "../protocol/error_codes.ts";
+
+/** What a metadata wait that timed out asks the NetworkClient, to say why the topic never came. */
+export interface ConnectionDiagnostics {
+  /** The node's last failed connection outcome, if it has not answered since. */
+  connectionFailure(nodeId: number): ConnectionFailure | undefined;
+  /** Where the node's connection is now. */
+  connectionState(nodeId: number): ConnectionState;
+}
+
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+
+// How a node that has not failed stands, for the timeout message.
+const PENDING: Record<ConnectionState, string> = {
+  disconnected: "was not tried yet",
+  connecting: "is still connecting",
+  checking_api_versions: "accepted the connection but has not answered ApiVersions",
+  authenticating: "accepted the connection but has not finished authentication",
+  ready: "is connected but has not answered the metadata request",
+};
 
 interface TopicWaiter {
   resolve: (topic: TopicInfo) => void;
@@ -44,6 +65,9 @@ export class ProducerMetadata extends Metadata {
   readonly #maxIdleMs: number;
   readonly #lastUsed = new Map<string, number>();
   readonly #waits = new Map<string, TopicWait>();
+  readonly #autoCreate: boolean;
+  /** Asked, when a wait times out, what the connections met; the producer sets its NetworkClient here. */
+  diagnostics: ConnectionDiagnostics | undefined;
 
   /**
    * @param bootstrap The addresses to start from.
@@ -53,6 +77,7 @@ export class ProducerMetadata extends Metadata {
   constructor(bootstrap: readonly { host: string; port: number }[], config: MetadataConfig, maxIdleMs: number) {
     super(bootstrap, config);
     this.#maxIdleMs = maxIdleMs;
+    this.#autoCreate = config.allowAutoTopicCreation ?? false;
   }
 
   /** Notes that the topic is in use, following it if new. */
@@ -93,12 +118,53 @@ export class ProducerMetadata extends Metadata {
       const at = Math.max(Date.now(), first.deadline);
       let expired = 0;
       while (expired < wait.waiters.length && wait.waiters[expired].deadline <= at) expired++;
+      // At least the first waiter is due (the timer fired at its deadline): one explanation serves all.
+      const why = this.explainMissingTopic(topic);
       for (const waiter of wait.waiters.splice(0, expired)) {
-        waiter.reject(new TimeoutError(`Topic ${topic} not present in metadata after ${waiter.maxBlockMs} ms.`));
+        waiter.reject(new TimeoutError(`Topic ${topic} not present in metadata after ${waiter.maxBlockMs} ms: ${why.reason}`, why.cause));
       }
       if (wait.waiters.length > 0) this.#armTimer(topic, wait, at);
       else this.#waits.delete(topic);
     }, Math.max(0, first.deadline - now));
+  }
+
+  /**
+   * Why the topic's partitions are not known, for the timeout of a wait: what each
+   * address met when no broker answered (cause: an AggregateError of their errors, in
+   * address order), or the broker's error for the topic (cause: that error).
+   */
+  explainMissingTopic(topic: string): { reason: string; cause: unknown } {
+    const cluster = this.cluster;
+    const failures: string[] = [];
+    const errors: Error[] = [];
+    const report = (node: BrokerNode, pendingToo: boolean) => {
+      const failure = this.diagnostics?.connectionFailure(node.id);
+      if (failure !== undefined) {
+        failures.push(describeConnectionFailure(failure));
+        errors.push(failure.error);
+      } else if (pendingToo && this.diagnostics !== undefined) {
+        failures.push(`${node.host}:${node.port} ${PENDING[this.diagnostics.connectionState(node.id)]}`);
+      }
+    };
+    if (cluster.isBootstrap) {
+      for (const node of cluster.nodes) report(node, true);
+      const reason = `no broker answered${failures.length > 0 ? `. ${failures.join("; ")}` : ""}`;
+      return { reason, cause: errors.length > 0 ? new AggregateError(errors, reason) : undefined };
+    }
+    for (const node of cluster.nodes) report(node, false);
+    const unreachable = failures.length > 0 ? `; brokers not reachable now: ${failures.join("; ")}` : "";
+    const info = cluster.topics.get(topic);
+    if (info !== undefined && info.errorCode !== 0) {
+      const error = errorForCode(info.errorCode, topic);
+      const hint = info.errorCode !== UNKNOWN_TOPIC_OR_PARTITION
+        ? ""
+        : this.#autoCreate
+        ? " (the producer asked for it to be created, so the broker's auto.create.topics.enable is probably false: create the topic)"
+        : " (automatic creation was not asked for: create the topic)";
+      return { reason: `the broker answered ${error.message}${hint}${unreachable}`, cause: error };
+    }
+    const known = info === undefined ? "the brokers have not described it yet" : "the broker lists it without partitions";
+    return { reason: known + unreachable, cause: errors.length > 0 ? new AggregateError(errors, known + unreachable) : undefined };
   }
 
   /** Whether any `send()` waits for a topic, so the next refresh should come soon. */

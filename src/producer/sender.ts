@@ -22,6 +22,7 @@ import type { DrainPolicy, RecordAccumulator } from "./record_accumulator.ts";
 import type { SequenceTracker } from "./sequence_tracker.ts";
 import type { TransactionManager } from "./transaction_manager.ts";
 import { InitProducerIdApi } from "../protocol/init_producer_id.ts";
+import { describeConnectionFailure } from "../client/connection_failure.ts";
 
 /** What the Sender uses of the NetworkClient (tests give it a fake one, as Java's SenderTest uses MockClient). */
 export type SenderClient = Pick<
@@ -37,6 +38,8 @@ export type SenderClient = Pick<
   | "takeAuthenticationFailure"
   | "knowsNode"
   | "connectionFailed"
+  | "connectionFailure"
+  | "nodeAddress"
 >;
 
 /** The Sender's settings, named as the producer's configuration. */
@@ -326,19 +329,47 @@ export class Sender {
       if (batch.hasReachedDeliveryTimeout(this.#config.deliveryTimeoutMs, now)) expired.push(batch);
     }
     for (const batch of expired) {
-      this.#inFlight.delete(batch);
+      const inFlight = this.#inFlight.delete(batch);
       this.#muted.delete(`${batch.topic}\u0000${batch.partition}`);
       this.#sequences?.handleFailed(batch);
+      const last = this.#lastAttempt(batch, inFlight);
       this.#failBatch(
         batch,
         new TimeoutError(
           `Expiring ${batch.recordCount} record(s) for ${batch.topicPartition}: ${
             now - batch.createdMs
           } ms has passed since batch creation` +
-            ` (sent ${batch.attempts} time(s)${this.#sequences ? `; ${this.#sequences.describe(batch)}` : ""})`,
+            ` (sent ${batch.attempts} time(s)${this.#sequences ? `; ${this.#sequences.describe(batch)}` : ""}); ${last.text}`,
+          last.cause,
         ),
       );
     }
+  }
+
+  /** What the expiring batch's last attempt met, for its TimeoutError: the text, and the error as its cause. */
+  #lastAttempt(batch: ProducerBatch, inFlight: boolean): { text: string; cause: KafkaError | undefined } {
+    const client = this.#client;
+    const node = (id: number) => {
+      const address = client.nodeAddress(id);
+      return address === undefined ? `node ${id}` : `node ${id} (${address})`;
+    };
+    const previous = batch.lastError;
+    // Errors from the network client name the node already ("node 1 (host:port)", "node 1 at host:port"); a broker's error code does not.
+    const named = previous !== undefined && new RegExp(`node ${batch.lastNodeId} [(a]`).test(previous.message);
+    const met = previous === undefined ? "" : named ? previous.message : `${previous.message} from ${node(batch.lastNodeId)}`;
+    if (inFlight) {
+      const unanswered = `the last attempt, to ${node(batch.lastNodeId)}, got no response yet`;
+      return { text: previous === undefined ? unanswered : `${unanswered}; the one before met ${met}`, cause: previous };
+    }
+    if (previous !== undefined) return { text: `the last attempt met ${met}`, cause: previous };
+    const leader = this.#metadata.cluster.leaderFor(batch.topic, batch.partition);
+    if (leader === undefined) return { text: `never sent: no leader is known for ${batch.topicPartition}`, cause: undefined };
+    const failure = client.connectionFailure(leader.id);
+    if (failure === undefined) return { text: `never sent: its leader ${node(leader.id)} was not ready`, cause: undefined };
+    return {
+      text: `never sent: its leader, node ${leader.id}, could not be used: ${describeConnectionFailure(failure)}`,
+      cause: failure.error,
+    };
   }
 
   /** Time until the oldest waiting batch reaches the delivery timeout. */
@@ -356,6 +387,7 @@ export class Sender {
       partitions.push({ index: batch.partition, records: batch.bytes! });
       batch.attempts++;
       batch.lastAttemptMs = now;
+      batch.lastNodeId = nodeId;
       this.#inFlight.add(batch);
     }
     const body: ProduceRequest = {
@@ -445,6 +477,7 @@ export class Sender {
       this.#config.logger?.debug(
         `retrying ${batch.topicPartition} (sequence ${batch.baseSequence}, epoch ${batch.producerEpoch}, attempt ${batch.attempts}): ${error.message}`,
       );
+      batch.lastError = error;
       this.#accumulator.reenqueue(batch, now);
       this.metrics?.recordRetries(batch.recordCount, now);
     } else {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { KafkaError } from "../errors.ts";
-import { TimeoutError } from "../errors.ts";
+import { KafkaError, TimeoutError } from "../errors.ts";
+import { describeValue } from "../validation.ts";
 import type { ApiCodec } from "../protocol/api.ts";
 
 /** Where a transaction is in its life (Java's `TransactionManager.State`). */
@@ -65,6 +65,52 @@ export interface GroupMetadata {
   memberId?: string;
   /** The consumer's static membership id, if it has one. */
   groupInstanceId?: string | null;
+}
+
+const CALL = "sendOffsetsToTransaction";
+const isInteger = (value: unknown, min: number) => Number.isSafeInteger(value) && (value as number) >= min;
+
+/**
+ * Checks the arguments of sendOffsetsToTransaction (KafkaError naming the field and
+ * what was given) and returns the group as {@link GroupMetadata}.
+ *
+ * @example
+ * ```ts
+ * import { checkOffsetsArguments } from "./transaction_types.ts";
+ * console.log(checkOffsetsArguments([{ topic: "orders", partition: 0, offset: 42 }], "billing")); // { groupId: "billing" }
+ * ```
+ */
+export function checkOffsetsArguments(offsets: unknown, group: unknown): GroupMetadata {
+  const fail = (what: string, must: string, given: unknown): never => {
+    throw new KafkaError(`${CALL}: ${what} must be ${must}, not ${describeValue(given)}`);
+  };
+  if (!Array.isArray(offsets)) fail("offsets", "an array of { topic, partition, offset }", offsets);
+  (offsets as unknown[]).forEach((entry, i) => {
+    if (entry === null || typeof entry !== "object") return fail(`offsets[${i}]`, "an object { topic, partition, offset }", entry);
+    const { topic, partition, offset, metadata, leaderEpoch } = entry as Record<string, unknown>;
+    if (typeof topic !== "string" || topic.length === 0) fail(`offsets[${i}].topic`, "a non-empty string", topic);
+    if (!isInteger(partition, 0)) fail(`offsets[${i}].partition`, "a non-negative integer", partition);
+    if (!isInteger(offset, 0)) fail(`offsets[${i}].offset`, "a non-negative integer", offset);
+    if (metadata !== undefined && metadata !== null && typeof metadata !== "string") {
+      fail(`offsets[${i}].metadata`, "a string, null or undefined", metadata);
+    }
+    if (leaderEpoch !== undefined && !isInteger(leaderEpoch, -1)) {
+      fail(`offsets[${i}].leaderEpoch`, "an integer >= -1 or undefined", leaderEpoch);
+    }
+  });
+  if (typeof group === "string") {
+    if (group.length === 0) fail("group", "a non-empty group id or { groupId }", group);
+    return { groupId: group };
+  }
+  if (group === null || typeof group !== "object") return fail("group", "a non-empty group id or { groupId }", group);
+  const { groupId, generationId, memberId, groupInstanceId } = group as Record<string, unknown>;
+  if (typeof groupId !== "string" || groupId.length === 0) fail("group.groupId", "a non-empty string", groupId);
+  if (generationId !== undefined && !isInteger(generationId, -1)) fail("group.generationId", "an integer >= -1 or undefined", generationId);
+  if (memberId !== undefined && typeof memberId !== "string") fail("group.memberId", "a string or undefined", memberId);
+  if (groupInstanceId !== undefined && groupInstanceId !== null && typeof groupInstanceId !== "string") {
+    fail("group.groupInstanceId", "a string, null or undefined", groupInstanceId);
+  }
+  return group as GroupMetadata;
 }
 
 /** A request the Sender sends for the transaction manager. */

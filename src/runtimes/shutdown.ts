@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { ConfigError, TimeoutError } from "../errors.ts";
+import { ConfigError, KafkaError, TimeoutError } from "../errors.ts";
+import { describeValue, optionsObject, timeoutMsOption } from "../validation.ts";
 
 /** What {@link closeOnShutdown} needs of a producer; a `KafkaProducer` has it. */
 export interface ShutdownTarget {
@@ -21,6 +22,15 @@ export interface ShutdownTarget {
 
 /** The signals {@link closeOnShutdown} can listen for (SIGBREAK is Windows' Ctrl-Break). */
 export type ShutdownSignal = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGQUIT" | "SIGBREAK";
+
+// Every option of CloseOnShutdownOptions, once (the type makes the list complete); unknown ones are refused against it.
+const OPTION_KEYS: Readonly<Record<keyof CloseOnShutdownOptions, true>> = {
+  timeoutMs: true,
+  signals: true,
+  exit: true,
+  beforeClose: true,
+  onError: true,
+};
 
 // The numbers behind the exit codes: a process ended by signal n exits with 128 + n.
 const SIGNAL_NUMBERS: Record<ShutdownSignal, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15, SIGBREAK: 21 };
@@ -103,17 +113,27 @@ function runtimeHooks(): { deno: DenoLike } | { process: ProcessLike } | undefin
  * closeOnShutdown(producer, { exit: false, beforeClose: () => server.shutdown() });
  * ```
  */
-export function closeOnShutdown(producer: ShutdownTarget, options: CloseOnShutdownOptions = {}): ShutdownHandle {
-  const timeoutMs = options.timeoutMs ?? 5_000;
-  if (typeof timeoutMs !== "number" || !(timeoutMs >= 0)) throw new ConfigError("timeoutMs", `must be a number >= 0, got ${timeoutMs}`);
-  const signals = options.signals ?? ["SIGTERM", "SIGINT"];
+export function closeOnShutdown(producer: ShutdownTarget, options?: CloseOnShutdownOptions): ShutdownHandle {
+  if (typeof producer?.flush !== "function" || typeof producer.close !== "function") {
+    throw new KafkaError(`closeOnShutdown(producer) needs an object with flush() and close(), not ${describeValue(producer)}`);
+  }
+  const given = optionsObject(options, Object.keys(OPTION_KEYS), "closeOnShutdown()") as CloseOnShutdownOptions;
+  const timeoutMs = timeoutMsOption(given.timeoutMs, "closeOnShutdown()", 5_000);
+  const signals = given.signals ?? ["SIGTERM", "SIGINT"];
+  if (!Array.isArray(signals)) throw new ConfigError("signals", `must be an array of signal names, not ${describeValue(signals)}`);
   for (const signal of signals) {
     if (!Object.hasOwn(SIGNAL_NUMBERS, signal)) {
-      throw new ConfigError("signals", `${signal} is not one of ${Object.keys(SIGNAL_NUMBERS).join(", ")}`);
+      throw new ConfigError("signals", `${describeValue(signal)} is not one of ${Object.keys(SIGNAL_NUMBERS).join(", ")}`);
     }
   }
-  const exit = options.exit ?? true;
-  const onError = guarded(options.onError ?? ((error) => console.error("edge-kafka: closing the producer on shutdown failed:", error)));
+  const exit = given.exit ?? true;
+  if (typeof exit !== "boolean") throw new ConfigError("exit", `must be true or false, not ${describeValue(exit)}`);
+  for (const key of ["beforeClose", "onError"] as const) {
+    if (given[key] !== undefined && typeof given[key] !== "function") {
+      throw new ConfigError(key, `must be a function, not ${describeValue(given[key])}`);
+    }
+  }
+  const onError = guarded(given.onError ?? ((error) => console.error("edge-kafka: closing the producer on shutdown failed:", error)));
   const hooks = runtimeHooks();
 
   const removers: (() => void)[] = [];
@@ -125,7 +145,7 @@ export function closeOnShutdown(producer: ShutdownTarget, options: CloseOnShutdo
   // One close, whatever asks for it; a signal (even one arriving mid-close) decides the exit.
   const shutdown = (signal?: ShutdownSignal): void => {
     if (signal !== undefined && exit) exitCode ??= 128 + SIGNAL_NUMBERS[signal];
-    closing ??= closeWithin(producer, timeoutMs, options.beforeClose, onError).then(() => {
+    closing ??= closeWithin(producer, timeoutMs, given.beforeClose, onError).then(() => {
       if (exitCode === undefined) remove();
       else if (hooks !== undefined && "deno" in hooks) hooks.deno.exit(exitCode);
       else hooks?.process.exit(exitCode);
@@ -242,18 +262,34 @@ export type WaitUntil = ((promise: Promise<unknown>) => void) | { waitUntil(prom
 export function flushInBackground(
   waitUntil: WaitUntil,
   producer: Pick<ShutdownTarget, "flush">,
-  onError: (error: unknown) => void = (error) => console.error("edge-kafka: background flush failed:", error),
+  onError?: (error: unknown) => void,
 ): Promise<void> {
-  const report = guarded(onError);
+  // Bad arguments are reported, not thrown: this runs after the response, where a throw would go unseen.
+  const fallback = (error: unknown) => console.error("edge-kafka: background flush failed:", error);
+  const report = guarded(typeof onError === "function" ? onError : fallback);
+  if (onError !== undefined && typeof onError !== "function") {
+    report(new KafkaError(`flushInBackground(onError) must be a function, not ${describeValue(onError)}`));
+  }
   let flushing: Promise<void>;
-  try {
-    flushing = Promise.resolve(producer.flush()).catch(report);
-  } catch (error) {
+  if (typeof producer?.flush !== "function") {
+    const error = new KafkaError(`flushInBackground(producer) needs an object with flush(), not ${describeValue(producer)}`);
     flushing = Promise.resolve(report(error));
+  } else {
+    try {
+      flushing = Promise.resolve(producer.flush()).catch(report);
+    } catch (error) {
+      flushing = Promise.resolve(report(error));
+    }
   }
   try {
     if (typeof waitUntil === "function") waitUntil(flushing);
-    else waitUntil.waitUntil(flushing); // Called on its object: Cloudflare's ctx.waitUntil rejects a detached call.
+    // Called on its object: Cloudflare's ctx.waitUntil rejects a detached call.
+    else if (typeof waitUntil?.waitUntil === "function") waitUntil.waitUntil(flushing);
+    else {
+      report(
+        new KafkaError(`flushInBackground(waitUntil) needs a function or an object with waitUntil(), not ${describeValue(waitUntil)}`),
+      );
+    }
   } catch (error) {
     report(error);
   }

@@ -4,7 +4,9 @@
  *
  * @module
  */
+import { KafkaError } from "../errors.ts";
 import { DENO_INSPECT, NODE_INSPECT } from "../runtimes/inspect.ts";
+import { describeType } from "../validation.ts";
 
 const HIDDEN = "[hidden]";
 
@@ -31,7 +33,8 @@ export class Secret {
    * @param value The secret value.
    */
   constructor(value: string) {
-    if (typeof value !== "string") throw new TypeError("a Secret holds a string");
+    // The type only: what was given may be the secret in another form.
+    if (typeof value !== "string") throw new KafkaError(`new Secret(value) needs a string, not ${describeType(value)}`);
     this.#value = value;
   }
 

@@ -1,37 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NetworkClient } from "../../src/client/network_client.ts";
-import { Metadata } from "../../src/client/metadata.ts";
-import { resolveClientConfig } from "../../src/client/client_config.ts";
-import type { ClientConfig } from "../../src/client/client_config.ts";
 import type { ClientResponse } from "../../src/client/client_request.ts";
 import { MetadataApi } from "../../src/protocol/metadata.ts";
 import { CorruptResponseError, NetworkError, TimeoutError, UnsupportedVersionError } from "../../src/errors.ts";
-import { FakeSelector } from "../support/fake_selector.ts";
 import { apiVersionsResponse, FAKE_BROKER_APIS, metadataResponseV12 } from "../support/responses.ts";
+import { networkClientSetup } from "../support/network_client_fixture.ts";
 
 const API_VERSIONS = 18;
 const METADATA = 3;
 const BROKERS = [{ nodeId: 1, host: "b1", port: 9092 }, { nodeId: 2, host: "b2", port: 9093 }];
 
-class FakeClock {
-  constructor(public ms = 1_000_000) {}
-  now = () => this.ms;
-  advance(ms: number) {
-    this.ms += ms;
-  }
-}
-
-function setup(overrides: Partial<ClientConfig> = {}) {
-  const config = resolveClientConfig({ bootstrapServers: "b1:9092", clientId: "test", ...overrides });
-  const clock = new FakeClock();
-  const selector = new FakeSelector();
-  const metadata = new Metadata(config.bootstrap, config);
-  // random() = 0.5 removes jitter, so backoffs are exact.
-  const client = new NetworkClient(selector, metadata, config, clock, () => 0.5);
-  const poll = () => client.poll(0, clock.now());
-  return { config, clock, selector, metadata, client, poll };
-}
+const setup = networkClientSetup;
 
 /** Opens the node's socket and completes the ApiVersions handshake. */
 async function handshake(t: ReturnType<typeof setup>, nodeId: number) {

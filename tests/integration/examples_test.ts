@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bootstrapServers } from "../support/broker.ts";
 import { createTestTopic } from "../support/topics.ts";
-import { type KcatRecord, readTopic } from "../support/kcat.ts";
+import { readTopic, type TopicRecord } from "../support/reader.ts";
 import { Child, evalCommand, testRuntime } from "../support/child.ts";
 import { scriptCommand } from "../../tools/script_command.ts";
 
@@ -23,9 +23,9 @@ async function runExample(file: string, env: Record<string, string>): Promise<st
   return child.stdout;
 }
 
-/** Asserts that kcat finds exactly `expected` (value at partition/offset) in `topic`. */
+/** Asserts that the Java consumer finds exactly `expected` (value at partition/offset) in `topic`. */
 async function assertTopicHolds(servers: string, topic: string, expected: { value: string; partition: number; offset: number }[]) {
-  const stored = (await readTopic(servers, topic)).map((record: KcatRecord) => ({
+  const stored = (await readTopic(servers, topic)).map((record: TopicRecord) => ({
     value: record.value === null ? null : decoder.decode(record.value),
     partition: record.partition,
     offset: record.offset,

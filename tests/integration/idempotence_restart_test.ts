@@ -1,6 +1,6 @@
 /**
  * Issue 4's durability check: 100,000 idempotent sends to 6 partitions while the broker
- * is stopped (SIGTERM, then SIGKILL) and restarted twice, read back with kcat.
+ * is stopped (SIGTERM, then SIGKILL) and restarted twice, read back with the Java consumer.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import { KafkaProducer } from "../../mod.ts";
 import { pauseNode, resumeNode, startNode, stopNode } from "../../tools/kafka.ts";
 import { bootstrapServers } from "../support/broker.ts";
 import { createTestTopic } from "../support/topics.ts";
-import { readTopic } from "../support/kcat.ts";
+import { readTopic } from "../support/reader.ts";
 import { detectRuntime } from "../../src/net/runtime_transport.ts";
 
 const RECORDS = 100_000;

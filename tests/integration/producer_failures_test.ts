@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { ClosedError, ConfigError, KafkaError, KafkaProducer, RecordTooLargeError, TimeoutError } from "../../mod.ts";
 import { describeTopic, startNode, stopNode } from "../../tools/kafka.ts";
 import { bootstrapServers, uniqueTopic } from "../support/broker.ts";
-import { readTopic } from "../support/kcat.ts";
+import { readTopic } from "../support/reader.ts";
 import { createTestTopic } from "../support/topics.ts";
 
 type Config = ConstructorParameters<typeof KafkaProducer>[0];

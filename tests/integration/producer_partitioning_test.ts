@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { KafkaError, KafkaProducer, partitionForKey } from "../../mod.ts";
 import { bootstrapServers } from "../support/broker.ts";
 import { createTestTopic } from "../support/topics.ts";
-import { readTopic } from "../support/kcat.ts";
+import { readTopic } from "../support/reader.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -1,6 +1,6 @@
 /**
  * The producer against the real broker, checked by an independent reader: every record
- * kcat (librdkafka) reads back must be the one we sent, byte for byte, at the partition
+ * the Java consumer reads back must be the one we sent, byte for byte, at the partition
  * and offset that `send()` reported, once per compression codec.
  */
 import { test } from "node:test";
@@ -9,7 +9,7 @@ import { KafkaProducer } from "../../mod.ts";
 import { partitionForKey } from "../../src/producer/partitioner.ts";
 import type { ProducerRecord, RecordHeaders, RecordMetadata } from "../../src/producer/producer_record.ts";
 import { bootstrapServers } from "../support/broker.ts";
-import { type KcatRecord, readTopic } from "../support/kcat.ts";
+import { readTopic, type TopicRecord } from "../support/reader.ts";
 import { createTestTopic, storedBatches } from "../support/topics.ts";
 // Deterministic, so a failure can be reproduced record by record.
 import { prng } from "../../tools/fuzz/fuzz.ts";
@@ -94,16 +94,16 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
 const show = (b: Uint8Array | null) =>
   b === null ? "null" : `[${b.length}] ${Array.from(b.subarray(0, 24), (x) => x.toString(16).padStart(2, "0")).join("")}`;
 
-/** Everything wrong between what was sent, what send() said, and what kcat read; empty when all is well. */
+/** Everything wrong between what was sent, what send() said, and what the reader read; empty when all is well. */
 function compare(
   topic: string,
   sent: ProducerRecord[],
   metadata: RecordMetadata[],
-  read: KcatRecord[],
+  read: TopicRecord[],
   window: { start: number; end: number },
 ): string[] {
   const problems: string[] = [];
-  if (read.length !== sent.length) problems.push(`kcat read ${read.length} records, ${sent.length} were sent`);
+  if (read.length !== sent.length) problems.push(`the reader read ${read.length} records, ${sent.length} were sent`);
   const atPosition = new Map(read.map((r) => [`${r.partition}@${r.offset}`, r]));
   const lastOffset = new Map<number, number>();
   for (let i = 0; i < sent.length; i++) {
@@ -129,7 +129,7 @@ function compare(
 
     const got = atPosition.get(`${md.partition}@${md.offset}`);
     if (got === undefined) {
-      problems.push(`${where}: kcat has no record there`);
+      problems.push(`${where}: the reader has no record there`);
       continue;
     }
     atPosition.delete(`${md.partition}@${md.offset}`);
@@ -153,7 +153,7 @@ function compare(
       problems.push(`${where}: timestamp ${got.timestamp} is not the time of send()`);
     }
   }
-  for (const position of atPosition.keys()) problems.push(`kcat read a record at ${position} that no send() reported`);
+  for (const position of atPosition.keys()) problems.push(`the reader read a record at ${position} that no send() reported`);
   return problems;
 }
 
@@ -189,9 +189,9 @@ for (const compressionType of ["none", "gzip", "snappy", "lz4", "zstd"] as const
 
     const read = await readTopic(servers, topic);
     const problems = compare(topic, records, metadata, read, { start, end });
-    assert.deepEqual(problems.slice(0, 10), [], `${problems.length} differences between what was sent and what kcat read`);
+    assert.deepEqual(problems.slice(0, 10), [], `${problems.length} differences between what was sent and what the reader read`);
 
-    // kcat cannot tell how the records travelled; the broker's log segments can.
+    // The reader cannot tell how the records travelled; the broker's log segments can.
     const batches = storedBatches(topic);
     assert.equal(batches.reduce((n, b) => n + b.records, 0), RECORDS);
     assert.deepEqual(

@@ -11,7 +11,7 @@ import { AuthenticationError, describeCluster, KafkaProducer, SslAuthenticationE
 import type { ProducerConfig } from "../../mod.ts";
 import type { Logger } from "../../src/logger.ts";
 import { securedCluster } from "../support/broker.ts";
-import { readTopic } from "../support/kcat.ts";
+import { readTopic } from "../support/reader.ts";
 import { createTestTopic } from "../support/topics.ts";
 import { unsecuredJwt } from "../../tools/kafka.ts";
 
@@ -71,11 +71,13 @@ async function failures(settings: Partial<ProducerConfig<string, string>>): Prom
 
 const text = (bytes: Uint8Array | null) => bytes === null ? null : new TextDecoder().decode(bytes);
 const contiguous = (offsets: number[]) => offsets.every((o, i) => i === 0 || o === offsets[i - 1] + 1);
+/** The Java consumer's properties that trust the harness CA's PEM file. */
+const trustHarnessCa = () => ({ "ssl.truststore.type": "PEM", "ssl.truststore.location": cluster.caPath });
 
-test("TLS: produces through the SSL listener trusting the harness CA, and kcat reads the records back over TLS", async () => {
+test("TLS: produces through the SSL listener trusting the harness CA, and the Java consumer reads the records back over TLS", async () => {
   const offsets = await produce({ ssl: { ca: cluster.ca } }, 10, "tls");
   assert.ok(contiguous(offsets));
-  const read = await readTopic(cluster.listeners.ssl, topic, { props: { "security.protocol": "SSL", "ssl.ca.location": cluster.caPath } });
+  const read = await readTopic(cluster.listeners.ssl, topic, { props: { "security.protocol": "SSL", ...trustHarnessCa() } });
   const ours = read.filter((r) => text(r.key)?.startsWith("tls-"));
   assert.deepEqual(ours.map((r) => r.offset), offsets);
   assert.deepEqual(ours.map((r) => text(r.value)), offsets.map((_, i) => `tls value ${i}`));
@@ -102,7 +104,7 @@ for (const mechanism of MECHANISMS) {
   }
 }
 
-test("SASL_SSL PLAIN: kcat (librdkafka) reads back over the same secured listener what we wrote through it", async () => {
+test("SASL_SSL PLAIN: the Java consumer reads back over the same secured listener what we wrote through it", async () => {
   const offsets = await produce(
     { bootstrapServers: cluster.listeners.sasl_ssl, ssl: { ca: cluster.ca }, sasl: saslSettings("plain") },
     5,
@@ -111,10 +113,9 @@ test("SASL_SSL PLAIN: kcat (librdkafka) reads back over the same secured listene
   const read = await readTopic(cluster.listeners.sasl_ssl, topic, {
     props: {
       "security.protocol": "SASL_SSL",
-      "ssl.ca.location": cluster.caPath,
+      ...trustHarnessCa(),
       "sasl.mechanism": "PLAIN",
-      "sasl.username": "alice",
-      "sasl.password": PASSWORD,
+      "sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="${PASSWORD}";`,
     },
   });
   assert.deepEqual(read.filter((r) => text(r.key)?.startsWith("peer-")).map((r) => r.offset), offsets);

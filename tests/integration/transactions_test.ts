@@ -1,11 +1,11 @@
-/** Transactions against the real broker, read back by kcat (librdkafka) under read_committed. */
+/** Transactions against the real broker, read back by the Java consumer under read_committed. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KafkaProducer, ProducerFencedError, TransactionStateError } from "../../mod.ts";
 import { requireRunning } from "../../tools/kafka.ts";
 import { bootstrapServers, uniqueTopic } from "../support/broker.ts";
 import { createTestTopic, storedBatches } from "../support/topics.ts";
-import { readTopic, runKcat } from "../support/kcat.ts";
+import { readTopic } from "../support/reader.ts";
 
 const text = (bytes: Uint8Array | null) => new TextDecoder().decode(bytes!);
 
@@ -90,12 +90,9 @@ test("sendOffsetsToTransaction commits the group's offsets with the transaction"
   } finally {
     await producer.close();
   }
-  // librdkafka's group consumer starts at the committed offset: 6.
-  const out = await runKcat(
-    ["-C", "-b", servers, "-G", group, "-X", "auto.offset.reset=earliest", "-e", "-q", "-f", "%o\\n", input],
-    60_000,
-  );
-  assert.deepEqual(new TextDecoder().decode(out.stdout).trim().split("\n").map(Number), [6, 7, 8, 9]);
+  // With the group's id the Java consumer starts at the offset the transaction committed: 6.
+  const read = await readTopic(servers, input, { props: { "group.id": group } });
+  assert.deepEqual(read.map((r) => r.offset), [6, 7, 8, 9]);
 });
 
 test("transactional calls in the wrong state reject with the state in the message", async () => {

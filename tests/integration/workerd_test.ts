@@ -17,7 +17,7 @@ import { buildWorker } from "../../tools/workerd/build.ts";
 import { startWorkerd, stopWorkerd } from "../../tools/workerd/serve.ts";
 import { bootstrapServers, securedCluster } from "../support/broker.ts";
 import { createTestTopic } from "../support/topics.ts";
-import { readTopic } from "../support/kcat.ts";
+import { readTopic } from "../support/reader.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -114,7 +114,7 @@ test("a Worker in workerd speaks TLS to the broker", async () => {
     assert.equal(ok.status, 200, `${ok.json.error}\n${started.output()}`);
     assert.deepEqual([ok.json.partition, ok.json.offset], [0, 0]);
     const records = await readTopic(cluster.listeners.ssl, topic, {
-      props: { "security.protocol": "SSL", "ssl.ca.location": cluster.caPath },
+      props: { "security.protocol": "SSL", "ssl.truststore.type": "PEM", "ssl.truststore.location": cluster.caPath },
     });
     assert.deepEqual(records.map((r) => new TextDecoder().decode(r.value!)), ["over TLS"]);
   } finally {

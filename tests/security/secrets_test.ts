@@ -11,7 +11,7 @@ test("Secret reveals its value only through reveal()", () => {
   assert.equal(config.password.reveal(), "pencil");
   assert.equal(toSecret("x").reveal(), "x");
   assert.equal(toSecret(config.password), config.password);
-  assert.throws(() => new Secret(42 as unknown as string), TypeError);
+  assert.throws(() => new Secret(42 as unknown as string), { name: "KafkaError", message: "new Secret(value) needs a string, not number" });
 });
 
 test("Secret is hidden from JSON.stringify, String() and template literals", () => {

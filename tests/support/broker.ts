@@ -22,7 +22,7 @@ export interface SecuredCluster {
   listeners: Record<SecuredListener, string>;
   /** The throw-away CA, a client certificate it signed (CN=alice) and its key, in PEM. */
   ca: string;
-  /** The CA's file, for kcat's ssl.ca.location. */
+  /** The CA's file, for the Java consumer's ssl.truststore.location (type PEM). */
   caPath: string;
   clientCert: string;
   clientKey: string;

@@ -6,6 +6,7 @@
 import type { ClientRequest, ClientResponse, RequestSpec } from "../../src/client/client_request.ts";
 import type { SenderClient } from "../../src/producer/sender.ts";
 import type { AuthenticationError, KafkaError } from "../../src/errors.ts";
+import type { ConnectionFailure } from "../../src/client/connection_failure.ts";
 
 export interface Recorded<Req = unknown, Res = unknown> {
   request: ClientRequest<Req, Res>;
@@ -23,6 +24,8 @@ export class FakeClient implements SenderClient {
 
   /** Nodes the metadata no longer lists (a coordinator that went away). */
   readonly goneNodes = new Set<number>();
+  /** Set by a test: each node's last failed connection outcome. */
+  readonly failures = new Map<number, ConnectionFailure>();
 
   ready(nodeId: number | { id: number }): boolean {
     return this.readyNodes.has(typeof nodeId === "number" ? nodeId : nodeId.id);
@@ -43,6 +46,14 @@ export class FakeClient implements SenderClient {
 
   connectionDelay(): number {
     return 0;
+  }
+
+  connectionFailure(nodeId: number): ConnectionFailure | undefined {
+    return this.failures.get(nodeId);
+  }
+
+  nodeAddress(nodeId: number): string {
+    return `b${nodeId}:9092`;
   }
 
   send<Req, Res>(spec: RequestSpec<Req, Res>, now: number): ClientRequest<Req, Res> {

@@ -1,5 +1,5 @@
 /**
- * The chaos suite: rounds of sending through a fault, each read back with kcat and judged.
+ * The chaos suite: rounds of sending through a fault, each read back with the Java consumer and judged.
  *
  *   deno task chaos [--rounds N] [--runtime deno|bun|node ...] [--faults a,b] [--mode idempotent|transactions|both|at-least-once]
  *                   [--json FILE] [--log-level debug|info|warn|error]
@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { createTopic, deleteTopic, requireRunning, up } from "../kafka.ts";
-import { readTopic } from "../../tests/support/kcat.ts";
+import { readTopic } from "../../tests/support/reader.ts";
 import { scriptCommand, type ScriptRuntime } from "../script_command.ts";
 import { addVerdict, checkRound, emptyVerdict, isClean, type RoundVerdict } from "./checker.ts";
 import { type Fault, FAULTS } from "./faults.ts";

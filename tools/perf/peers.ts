@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 /** One workload. */
@@ -140,11 +141,25 @@ const librdkafka: Peer = {
   }),
 };
 
+let kcatProbe: string | undefined | null = null;
+
+/**
+ * Why kcat cannot run here, or undefined when it can: nothing installs it (the suite reads
+ * back with the Java consumer), so a machine without it skips this peer instead of failing.
+ */
+function kcatMissing(): string | undefined {
+  if (kcatProbe === null) {
+    const probe = spawnSync("kcat", ["-V"], { stdio: "ignore" });
+    kcatProbe = probe.error ? `kcat is not available (${probe.error.message})` : undefined;
+  }
+  return kcatProbe;
+}
+
 const kcat: Peer = {
   name: "librdkafka (kcat -P)",
   runtime: "C",
   reportsLatency: false,
-  unsupported: (scenario) => scenario.throughput > 0 ? "kcat cannot pace its sends" : undefined,
+  unsupported: (scenario) => kcatMissing() ?? (scenario.throughput > 0 ? "kcat cannot pace its sends" : undefined),
   command: (env, scenario, topic) => ({
     command: "kcat",
     args: [

@@ -1,0 +1,18 @@
+/** A NetworkClient over a FakeSelector and a fake clock, for the client's unit tests. */
+import { type ClientConfig, resolveClientConfig } from "../../src/client/client_config.ts";
+import { Metadata } from "../../src/client/metadata.ts";
+import { NetworkClient } from "../../src/client/network_client.ts";
+import { FakeSelector } from "./fake_selector.ts";
+import { FakeClock } from "./producer_fixtures.ts";
+
+/** A client bootstrapped from b1:9092; `poll()` runs one turn at the clock's time. */
+export function networkClientSetup(overrides: Partial<ClientConfig> = {}) {
+  const config = resolveClientConfig({ bootstrapServers: "b1:9092", clientId: "test", ...overrides });
+  const clock = new FakeClock();
+  const selector = new FakeSelector();
+  const metadata = new Metadata(config.bootstrap, config);
+  // random() = 0.5 removes jitter, so backoffs are exact.
+  const client = new NetworkClient(selector, metadata, config, clock, () => 0.5);
+  const poll = () => client.poll(0, clock.now());
+  return { config, clock, selector, metadata, client, poll };
+}
