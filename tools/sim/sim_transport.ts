@@ -1,0 +1,225 @@
+/**
+ * A {@link Transport} whose sockets lead to the model cluster over a simulated network:
+ * requests reach their broker after a latency, in order per connection; responses come
+ * back the same way. This is where network faults happen: connections refused, reset
+ * before or after the broker applied a request, gone silent (black-holed), slow, or
+ * failing the TLS handshake (reported as src/net reports it: an SslAuthenticationError
+ * from `tlsFailure`, which the NetworkClient treats as an authentication failure).
+ *
+ * @module
+ */
+import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "../../src/net/transport.ts";
+import { tlsFailure } from "../../src/net/transport.ts";
+import type { FaultPlan } from "./faults.ts";
+import type { ModelBrokerNode, ModelCluster } from "./model_broker.ts";
+import type { Random } from "./random.ts";
+import type { Trace } from "./trace.ts";
+
+/** The clock and timers the network runs on. */
+export interface NetworkClock {
+  now(): number;
+  later(ms: number, fn: () => void): void;
+}
+
+function socketError(code: string, text: string): Error {
+  return Object.assign(new Error(`${text} (${code})`), { code });
+}
+
+/**
+ * The simulated network, as a Transport for the producer's `transport` setting.
+ *
+ * @example
+ * ```ts
+ * import { SimTransport } from "./sim_transport.ts";
+ * // simulation.ts builds one per run and passes it as { transport } to the KafkaProducer.
+ * console.log(typeof SimTransport);
+ * ```
+ */
+export class SimTransport implements Transport {
+  readonly name = "sim";
+  readonly #cluster: ModelCluster;
+  readonly #plan: FaultPlan;
+  readonly #random: Random;
+  readonly #trace: Trace;
+  readonly #clock: NetworkClock;
+  readonly #open = new Set<SimConnection>();
+  #nextId = 1;
+  /** Connection attempts so far. */
+  connects = 0;
+
+  /**
+   * @param cluster The brokers behind the addresses.
+   * @param plan The run's faults.
+   * @param random The network's own random stream.
+   * @param trace Where events go.
+   * @param clock Virtual time.
+   */
+  constructor(cluster: ModelCluster, plan: FaultPlan, random: Random, trace: Trace, clock: NetworkClock) {
+    this.#cluster = cluster;
+    this.#plan = plan;
+    this.#random = random;
+    this.#trace = trace;
+    this.#clock = clock;
+  }
+
+  connect(address: TransportAddress, events: TransportEvents): TransportSocket {
+    this.connects++;
+    const connection = new SimConnection(this.#nextId++, address, events, this);
+    const broker = this.#cluster.brokerAt(address.host, address.port);
+    const now = this.#clock.now();
+    const latency = this.latency();
+    const label = `c${connection.id} -> ${address.host}`;
+    if (broker === undefined) {
+      this.#trace.event("net", `${label}: unknown host`);
+      this.#clock.later(latency, () => connection.fail(socketError("ENOTFOUND", `getaddrinfo ENOTFOUND ${address.host}`)));
+    } else if (now < broker.partitionedUntil) {
+      // Neither opens nor fails: the client's connection setup timeout has to end it.
+      this.#trace.event("net", `${label}: unreachable (partitioned)`);
+    } else if (!broker.up || (this.#cluster.chaos && this.#random.chance(this.#plan.connectRefused))) {
+      this.#trace.event("net", `${label}: refused`);
+      this.#clock.later(
+        latency,
+        () => connection.fail(socketError("ECONNREFUSED", `connect ECONNREFUSED ${address.host}:${address.port}`)),
+      );
+    } else if (now < broker.authFailingUntil) {
+      this.#trace.event("net", `${label}: TLS handshake fails`);
+      this.#clock.later(
+        latency,
+        () => connection.fail(tlsFailure(address, new Error("certificate verify failed: certificate has expired"))),
+      );
+    } else {
+      this.#clock.later(latency, () => {
+        if (connection.state !== "connecting") return;
+        if (!broker.up) return connection.fail(socketError("ECONNREFUSED", "connect ECONNREFUSED"));
+        connection.state = "open";
+        connection.broker = broker;
+        this.#open.add(connection);
+        this.#trace.event("net", `${label}: open`);
+        events.onOpen();
+      });
+    }
+    return connection;
+  }
+
+  /** A one-way latency draw. */
+  latency(): number {
+    const [min, max] = this.#plan.latencyMs;
+    return this.#random.int(min, max);
+  }
+
+  /** Resets every open connection to a broker (it restarted). */
+  resetBroker(brokerId: number, why: string): void {
+    for (const connection of [...this.#open]) {
+      if (connection.broker?.id === brokerId) connection.fail(socketError("ECONNRESET", `read ECONNRESET (${why})`));
+    }
+  }
+
+  /** Makes every open connection to a broker go silent (a network partition). */
+  silenceBroker(brokerId: number): void {
+    for (const connection of this.#open) if (connection.broker?.id === brokerId) connection.silent = true;
+  }
+
+  /** @internal */
+  forget(connection: SimConnection): void {
+    this.#open.delete(connection);
+  }
+
+  /** @internal Carries one request frame to its broker and the response back, with the plan's faults. */
+  carry(connection: SimConnection, payload: Uint8Array): void {
+    const broker = connection.broker!;
+    const chaos = this.#cluster.chaos;
+    const now = this.#clock.now();
+    const label = `c${connection.id}`;
+    if (chaos && this.#random.chance(this.#plan.dropBeforeApply)) {
+      connection.doomed = true;
+      this.#trace.event("net", `${label}: reset before the broker reads the request`);
+      this.#clock.later(this.latency(), () => connection.fail(socketError("ECONNRESET", "read ECONNRESET")));
+      return;
+    }
+    const arrival = Math.max(connection.lastArrival, now + this.latency());
+    connection.lastArrival = arrival;
+    const afterApply = chaos && this.#random.chance(this.#plan.dropAfterApply);
+    const blackhole = !afterApply && chaos && this.#random.chance(this.#plan.blackhole);
+    const slow = chaos && this.#random.chance(this.#plan.slow) ? this.#random.int(0, this.#plan.slowMs) : 0;
+    const back = this.latency() + slow;
+    this.#clock.later(arrival - now, () => {
+      // A broker that went down, or a connection reset before the request got there, loses it.
+      if (!broker.up || connection.resetBeforeArrival) return;
+      const response = this.#cluster.handle(broker.id, payload);
+      if (afterApply) {
+        connection.doomed = true;
+        this.#trace.event("net", `${label}: reset after the broker applied the request`);
+        this.#clock.later(this.latency(), () => connection.fail(socketError("ECONNRESET", "read ECONNRESET")));
+        return;
+      }
+      if (blackhole) {
+        this.#trace.event("net", `${label}: goes silent after the broker applied the request`);
+        connection.silent = true;
+      }
+      if (response === undefined) return;
+      const at = Math.max(connection.lastDelivery, this.#clock.now() + back);
+      connection.lastDelivery = at;
+      this.#clock.later(at - this.#clock.now(), () => {
+        if (connection.state !== "open" || connection.silent) return;
+        connection.events.onData(response);
+      });
+    });
+  }
+}
+
+/** One simulated socket. */
+class SimConnection implements TransportSocket {
+  state: "connecting" | "open" | "closed" = "connecting";
+  broker: ModelBrokerNode | undefined;
+  /** Responses are no longer delivered (black hole or partition). */
+  silent = false;
+  /** A reset is on its way: later requests on this connection never reach the broker. */
+  doomed = false;
+  resetBeforeArrival = false;
+  lastArrival = 0;
+  lastDelivery = 0;
+  #pending = new Uint8Array(0);
+
+  constructor(
+    readonly id: number,
+    readonly address: TransportAddress,
+    readonly events: TransportEvents,
+    readonly network: SimTransport,
+  ) {}
+
+  write(data: Uint8Array): number {
+    if (this.state !== "open") return data.length;
+    let buffer = data;
+    if (this.#pending.length > 0) {
+      buffer = new Uint8Array(this.#pending.length + data.length);
+      buffer.set(this.#pending, 0);
+      buffer.set(data, this.#pending.length);
+    }
+    let at = 0;
+    while (buffer.length - at >= 4) {
+      const size = new DataView(buffer.buffer, buffer.byteOffset + at, 4).getInt32(0);
+      if (buffer.length - at - 4 < size) break;
+      const payload = buffer.slice(at + 4, at + 4 + size);
+      at += 4 + size;
+      if (!this.doomed) this.network.carry(this, payload);
+    }
+    this.#pending = buffer.slice(at);
+    return data.length;
+  }
+
+  close(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.network.forget(this);
+    queueMicrotask(() => this.events.onClose());
+  }
+
+  /** The far end failed the connection. */
+  fail(error: Error): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.resetBeforeArrival = true;
+    this.network.forget(this);
+    this.events.onClose(error);
+  }
+}
