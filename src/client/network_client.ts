@@ -85,6 +85,8 @@ export class NetworkClient {
   readonly #failures = new Map<number, ConnectionFailure>();
   // host:port of every node connected to, kept after a metadata update drops it (bootstrap ids).
   readonly #addresses = new Map<number, string>();
+  // Nodes known from elsewhere than the metadata (a coordinator from FindCoordinator), see registerNode.
+  readonly #registered = new Map<number, BrokerNode>();
   // ApiVersions, SASL and what the brokers reported on connecting.
   readonly #setup: ConnectionSetup;
   // Failures decided at send time, reported by the next poll.
@@ -144,9 +146,22 @@ export class NetworkClient {
     return false;
   }
 
-  /** Whether the cluster metadata lists the node, so a connection to it can be made. */
+  /** Whether the node's address is known (the cluster metadata lists it, or it was registered), so a connection to it can be made. */
   knowsNode(nodeId: number): boolean {
-    return this.#metadata.cluster.node(nodeId) !== undefined;
+    return this.#node(nodeId) !== undefined;
+  }
+
+  /**
+   * Makes a node connectable that the metadata may not list yet, as Java uses the `Node` of a
+   * FindCoordinator answer directly: a coordinator on a broker newer than the cached metadata.
+   * The metadata's address wins once it lists the node.
+   */
+  registerNode(node: BrokerNode): void {
+    this.#registered.set(node.id, node);
+  }
+
+  #node(nodeId: number): BrokerNode | undefined {
+    return this.#metadata.cluster.node(nodeId) ?? this.#registered.get(nodeId);
   }
 
   /**
@@ -197,7 +212,7 @@ export class NetworkClient {
 
   /** `host:port` of the node, from the metadata or from the last connection to it. */
   nodeAddress(nodeId: number): string | undefined {
-    const node = this.#metadata.cluster.node(nodeId);
+    const node = this.#node(nodeId);
     return node === undefined ? this.#addresses.get(nodeId) : `${node.host}:${node.port}`;
   }
 
@@ -246,8 +261,8 @@ export class NetworkClient {
 
   /** Starts a connection to a known node. */
   initiateConnect(nodeId: number, now: number): void {
-    const node = this.#metadata.cluster.node(nodeId);
-    if (node === undefined) throw new Error(`node ${nodeId} is not in the cluster metadata`);
+    const node = this.#node(nodeId);
+    if (node === undefined) throw new Error(`node ${nodeId} is neither in the cluster metadata nor registered`);
     this.#states.connecting(nodeId, now);
     this.#addresses.set(nodeId, `${node.host}:${node.port}`);
     const tls = this.#config.tls;

@@ -6,13 +6,15 @@
  *
  * @module
  */
+import type { Clock } from "../clock.ts";
+import { clearClockTimer, setClockTimer, systemClock } from "../clock.ts";
 import { TimeoutError } from "../errors.ts";
 
 interface Waiter {
   size: number;
   resolve: (buffer: Uint8Array) => void;
   reject: (error: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: unknown;
 }
 
 /**
@@ -34,15 +36,18 @@ export class BufferPool {
   #nonPooledAvailable: number;
   readonly #waiters: Waiter[] = [];
   #closed = false;
+  readonly #clock: Clock;
 
   /**
    * @param totalMemory The budget in bytes (`bufferMemory`).
    * @param poolableSize The size of the buffers worth keeping (`batchSize`).
+   * @param clock Whose timers end the waits.
    */
-  constructor(totalMemory: number, poolableSize: number) {
+  constructor(totalMemory: number, poolableSize: number, clock: Clock = systemClock) {
     this.#totalMemory = totalMemory;
     this.#poolableSize = poolableSize;
     this.#nonPooledAvailable = totalMemory;
+    this.#clock = clock;
   }
 
   /** The budget in bytes. */
@@ -67,30 +72,39 @@ export class BufferPool {
   }
 
   /**
-   * A buffer of `size` bytes, waiting up to `maxBlockMs` for memory to be freed.
-   * Rejects with TimeoutError when the wait runs out, and at once when `size` is larger
-   * than the whole budget.
+   * A buffer of `size` bytes, waiting up to `maxWaitMs` (what is left of the send's
+   * `maxBlockMs`) for memory to be freed. Rejects with TimeoutError when the wait runs
+   * out (at once when nothing is left of it), and at once when `size` is larger than
+   * the whole budget.
    */
-  allocate(size: number, maxBlockMs: number): Promise<Uint8Array> {
+  allocate(size: number, maxWaitMs: number): Promise<Uint8Array> {
     if (size > this.#totalMemory) {
       return Promise.reject(new RangeError(`cannot allocate ${size} bytes from a pool of ${this.#totalMemory}`));
     }
     const now = this.tryAllocate(size);
     if (now !== undefined) return Promise.resolve(now);
     if (this.#closed) return Promise.reject(new TimeoutError("the producer is closing; no buffer memory will be freed"));
+    if (maxWaitMs <= 0) return Promise.reject(this.#timeout(size, 0));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         size,
         resolve,
         reject,
-        timer: setTimeout(() => {
+        timer: setClockTimer(this.#clock, () => {
           this.#remove(waiter);
-          reject(new TimeoutError(`Failed to allocate ${size} bytes of buffer memory within maxBlockMs (${maxBlockMs} ms)`));
+          reject(this.#timeout(size, maxWaitMs));
           this.#serveWaiters();
-        }, maxBlockMs),
+        }, maxWaitMs),
       };
       this.#waiters.push(waiter);
     });
+  }
+
+  #timeout(size: number, maxWaitMs: number): TimeoutError {
+    return new TimeoutError(
+      `Failed to allocate ${size} bytes of buffer memory within the ${maxWaitMs} ms left of maxBlockMs ` +
+        `(total ${this.#totalMemory} bytes, available ${this.availableMemory})`,
+    );
   }
 
   /** Returns a buffer; waiting allocations are served in order. */
@@ -104,7 +118,7 @@ export class BufferPool {
   close(error: Error): void {
     this.#closed = true;
     for (const waiter of this.#waiters.splice(0)) {
-      clearTimeout(waiter.timer);
+      clearClockTimer(this.#clock, waiter.timer);
       waiter.reject(error);
     }
   }
@@ -114,7 +128,7 @@ export class BufferPool {
       const buffer = this.#take(this.#waiters[0].size);
       if (buffer === undefined) return;
       const waiter = this.#waiters.shift()!;
-      clearTimeout(waiter.timer);
+      clearClockTimer(this.#clock, waiter.timer);
       waiter.resolve(buffer);
     }
   }

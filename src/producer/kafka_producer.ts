@@ -61,9 +61,10 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   readonly #metrics: ProducerMetrics;
   readonly #interceptors: ProducerInterceptors<K, V> | undefined;
   readonly #started: Promise<void>;
-  // send() calls whose record is not in a batch yet (waiting for metadata or memory), so flush and close can wait for them.
-  #pendingAppends = 0;
-  #appendsDrained: (() => void)[] = [];
+  // send() calls whose record is not in a batch yet (waiting for metadata or memory), so flush and close can wait for
+  // them: grouped by the flush they came before, so a flush never waits for sends made after it.
+  readonly #pendingGroups = new Set<PendingSends>();
+  #pending = new PendingSends(this.#pendingGroups);
   // Handed to the accumulator on every append; made once, not per record.
   readonly #cluster = () => this.#metadata.cluster;
   readonly #now = () => this.#clock.now();
@@ -86,7 +87,12 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     // As the Java client's "ProducerConfig values", with secrets shown as [hidden].
     settings.logger.debug(`producer config: ${JSON.stringify(settings)}`);
     const transport = typeof settings.transport === "object" ? settings.transport : runtimeTransport(settings.transport);
-    this.#metadata = new ProducerMetadata(settings.bootstrap, { ...settings, allowAutoTopicCreation: true }, settings.metadataMaxIdleMs);
+    this.#metadata = new ProducerMetadata(
+      settings.bootstrap,
+      { ...settings, allowAutoTopicCreation: true },
+      settings.metadataMaxIdleMs,
+      clock,
+    );
     const client = this.#client = new NetworkClient(
       new Selector(transport, { maxReceiveSize: settings.maxResponseSize }),
       this.#metadata,
@@ -99,11 +105,15 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     let decompress: (codecId: number, data: Uint8Array) => Uint8Array = () => {
       throw new KafkaError("decompression is not ready");
     };
-    this.#accumulator = new RecordAccumulator(settings);
+    const accumulator = this.#accumulator = new RecordAccumulator(settings, Math.random, clock);
     const sequences = settings.enableIdempotence ? new SequenceTracker() : undefined;
-    this.#transactions = settings.transactionalId === undefined
-      ? undefined
-      : new TransactionManager(settings.transactionalId, settings.transactionTimeoutMs, settings.retryBackoffMs, sequences!);
+    this.#transactions = settings.transactionalId === undefined ? undefined : new TransactionManager(
+      settings.transactionalId,
+      settings.transactionTimeoutMs,
+      settings.retryBackoffMs,
+      sequences!,
+      accumulator.partitions,
+    );
     this.#sender = new Sender(
       client,
       this.#metadata,
@@ -119,7 +129,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     this.#metrics = new ProducerMetrics({ sampleWindowMs: settings.metricsSampleWindowMs, numSamples: settings.metricsNumSamples }, clock, {
       bufferTotalBytes: () => pool.totalMemory,
       bufferAvailableBytes: () => pool.availableMemory,
-      waitingThreads: () => pool.queued,
+      waitingThreads: () => accumulator.blockedAppends,
       requestsInFlight: () => client.inFlightRequestCount(),
       connectionCount: () => client.connectionCount(),
     });
@@ -175,22 +185,26 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const problem = recordProblem(record);
     if (problem !== undefined) return this.#failUnsent(problem);
     const now = this.#clock.now();
+    // One deadline for all the waits of this send: metadata, then memory (Java gives the memory wait what is left).
+    const deadline = now + this.#config.maxBlockMs;
     const info = this.#metadata.usableTopic(record.topic);
-    if (info !== undefined) {
+    // An explicit partition beyond the known ones may be new: the metadata is asked again, as in Java.
+    const partitions = record.partition === undefined || record.partition === null ? 1 : record.partition + 1;
+    if (info !== undefined && info.partitions.length >= partitions) {
       this.#metadata.touch(record.topic, now);
-      return this.#sendToKnownTopic(record, info.partitions.length, now);
+      return this.#sendToKnownTopic(record, info.partitions.length, now, deadline);
     }
     // Checked only here: a topic the metadata knows has a legal name.
-    const illegal = topicProblem(record.topic, "record.topic") ?? this.#earlyProblem(record);
+    const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ?? this.#earlyProblem(record);
     if (illegal !== undefined) return this.#failUnsent(illegal);
-    const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, now);
+    const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, now, partitions);
     // The Sender may be idle in a long poll: the metadata request must go now.
     this.#sender.wakeup();
     const waiting = topicKnown.then((topic) => {
       if (this.#closing !== undefined && this.#closing.forced) {
         return this.#failUnsent(new ClosedError("the producer was closed while the record waited for metadata"));
       }
-      return this.#sendToKnownTopic(record, topic.partitions.length, this.#clock.now());
+      return this.#sendToKnownTopic(record, topic.partitions.length, this.#clock.now(), deadline);
     }, this.#countUnsent);
     return this.#trackPending(waiting);
   }
@@ -224,19 +238,11 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
 
   /** Lets flush and close wait for `work` too, whatever its outcome; returns it unchanged. */
   #trackPending<T>(work: Promise<T>): Promise<T> {
-    this.#pendingAppends++;
-    work.then(this.#appendSettled, this.#appendSettled);
+    this.#pending.add(work);
     return work;
   }
 
-  readonly #appendSettled = () => {
-    if (--this.#pendingAppends > 0) return;
-    const waiting = this.#appendsDrained;
-    this.#appendsDrained = [];
-    for (const resolve of waiting) resolve();
-  };
-
-  #sendToKnownTopic(record: ProducerRecord<K, V>, partitionCount: number, now: number): Promise<RecordMetadata> {
+  #sendToKnownTopic(record: ProducerRecord<K, V>, partitionCount: number, now: number, deadline: number): Promise<RecordMetadata> {
     let key: Uint8Array | null;
     let value: Uint8Array | null;
     let headers: readonly RecordHeader[];
@@ -256,7 +262,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const request = { topic: record.topic, partition, timestamp, key, value, headers, settler };
     let appended: Promise<void> | undefined;
     try {
-      appended = this.#accumulator.append(request, this.#cluster, this.#now, now);
+      appended = this.#accumulator.append(request, this.#cluster, this.#now, now, deadline);
     } catch (error) {
       // send() reports every failure through its promise, never by throwing.
       this.#metrics.recordErrors(1, now);
@@ -277,13 +283,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   }
 
   #partition(record: ProducerRecord<K, V>, key: Uint8Array | null, value: Uint8Array | null, count: number): number {
-    // recordProblem let through only undefined, null or a non-negative integer.
-    if (record.partition !== undefined && record.partition !== null) {
-      if (record.partition >= count) {
-        throw new KafkaError(`partition ${record.partition} is not among the ${count} partitions of ${record.topic}`);
-      }
-      return record.partition;
-    }
+    // recordProblem let through only undefined, null or a non-negative integer; #doSend waited until the topic has it.
+    if (record.partition !== undefined && record.partition !== null) return record.partition;
     const custom = this.#config.partitioner;
     if (custom !== undefined) {
       const chosen = custom(record.topic, key, value, this.#metadata.cluster);
@@ -333,9 +334,11 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     }
   }
 
-  /** Waits until every earlier send() has its record in a batch (or has failed). */
+  /** Waits until every earlier send() has its record in a batch (or has failed); later ones go to a new group. */
   async #awaitPendingAppends(): Promise<void> {
-    while (this.#pendingAppends > 0) await new Promise<void>((resolve) => this.#appendsDrained.push(resolve));
+    const groups = [...this.#pendingGroups];
+    if (this.#pending.count > 0) this.#pending = new PendingSends(this.#pendingGroups);
+    await Promise.all(groups.map((group) => group.drained()));
   }
 
   /**
@@ -366,7 +369,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const transactions = this.#requireTransactional("sendOffsetsToTransaction");
     const done = transactions.sendOffsetsToTransaction(offsets, checkOffsetsArguments(offsets, group));
     this.#sender.wakeup();
-    await withinMaxBlock(done, this.#config.maxBlockMs, "sendOffsetsToTransaction");
+    await withinMaxBlock(done.catch(transactions.rethrowForCaller), this.#config.maxBlockMs, "sendOffsetsToTransaction");
   }
 
   /**
@@ -380,7 +383,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
         await this.flush();
         const done = transactions.beginCommit();
         this.#sender.wakeup();
-        await done;
+        await done.catch(transactions.rethrowForCaller);
       })(),
       this.#config.maxBlockMs,
       "commitTransaction",
@@ -444,12 +447,13 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     // Records sent before close() still go out, as long as the deadline allows.
     await within(this.#awaitPendingAppends());
     this.#metadata.failWaiters(new ClosedError("the producer was closed while the record waited for metadata"));
-    this.#transactions?.close(new ClosedError("the producer was closed"));
     await this.#started.catch(() => {});
+    // The Sender finishes a commit or abort under way, and aborts a transaction left open.
     this.#sender.initiateClose();
     await within(this.#sender.stopped);
     this.#sender.forceClose();
     await this.#sender.stopped;
+    this.#transactions?.close(new ClosedError("the producer was closed"));
     // Every send has settled by now; the interceptors hear the last acknowledgements first.
     await this.#interceptors?.close();
   }
@@ -469,6 +473,35 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** The sends not in a batch yet that began between two flushes; `groups` holds it while any is left. */
+class PendingSends {
+  count = 0;
+  #drained: (() => void)[] = [];
+  readonly #groups: Set<PendingSends>;
+
+  constructor(groups: Set<PendingSends>) {
+    this.#groups = groups;
+  }
+
+  add(work: Promise<unknown>): void {
+    if (this.count++ === 0) this.#groups.add(this);
+    work.then(this.#settled, this.#settled);
+  }
+
+  drained(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  // One callback per group, not per send.
+  readonly #settled = (): void => {
+    if (--this.count > 0) return;
+    this.#groups.delete(this);
+    const waiting = this.#drained;
+    this.#drained = [];
+    for (const resolve of waiting) resolve();
+  };
 }
 
 interface Deferred<T> {

@@ -10,6 +10,7 @@ import type { RecordHeader } from "../protocol/record_batch.ts";
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from "../protocol/record_batch.ts";
 import type { CompressionCodec } from "../compression/mod.ts";
 import type { RecordMetadata } from "./producer_record.ts";
+import type { PartitionState } from "./partition_state.ts";
 
 /** Resolves or rejects one `send()`. */
 export interface RecordSettler {
@@ -26,10 +27,13 @@ export type FinalState = "succeeded" | "failed" | "aborted";
  * @example
  * ```ts
  * import { ProducerBatch } from "./producer_batch.ts";
- * const batch = new ProducerBatch("orders", 0, new Uint8Array(16384), 16384, Date.now());
+ * import { PartitionState } from "./partition_state.ts";
+ * const batch = new ProducerBatch(new PartitionState("orders", 0), new Uint8Array(16384), 16384, Date.now());
  * ```
  */
 export class ProducerBatch {
+  /** The state of the batch's partition (its queue, sequences, transaction membership). */
+  readonly state: PartitionState;
   readonly topic: string;
   readonly partition: number;
   readonly createdMs: number;
@@ -45,6 +49,12 @@ export class ProducerBatch {
   producerId = -1n;
   producerEpoch = -1;
   baseSequence = -1;
+  /**
+   * The stamp above is not in `bytes` yet: a piece of a split, or a batch an epoch bump
+   * renumbered. An answer to an attempt made before says nothing about the new numbers
+   * (Java's `sequenceHasBeenReset`).
+   */
+  stampPending = false;
   /** Whether `buffer` came from the pool (split batches use their own). */
   pooled = true;
   /** The batch's bytes once closed; they do not change across retries. */
@@ -69,15 +79,15 @@ export class ProducerBatch {
   #uncompressedSize = 0;
 
   /**
-   * @param topic The topic.
-   * @param partition The partition.
+   * @param state The partition's state.
    * @param buffer A buffer from the pool, at least `writeLimit` bytes long.
    * @param writeLimit The bytes the batch may fill (`batchSize`, or more for one large record).
    * @param now The creation time.
    */
-  constructor(topic: string, partition: number, buffer: Uint8Array, writeLimit: number, now: number) {
-    this.topic = topic;
-    this.partition = partition;
+  constructor(state: PartitionState, buffer: Uint8Array, writeLimit: number, now: number) {
+    this.state = state;
+    this.topic = state.topic;
+    this.partition = state.partition;
     this.buffer = buffer;
     this.createdMs = now;
     this.lastAttemptMs = now;
@@ -88,7 +98,7 @@ export class ProducerBatch {
 
   /** "topic-partition", for messages. */
   get topicPartition(): string {
-    return `${this.topic}-${this.partition}`;
+    return this.state.name;
   }
 
   /** Records in the batch. */
@@ -99,6 +109,11 @@ export class ProducerBatch {
   /** Bytes the batch holds (its final size once closed). */
   get sizeInBytes(): number {
     return this.bytes?.length ?? this.#builder.sizeInBytes;
+  }
+
+  /** The records' size before compression (the same as {@link sizeInBytes} until the batch is closed). */
+  get uncompressedSizeInBytes(): number {
+    return this.bytes === undefined ? this.#builder.sizeInBytes : this.#uncompressedSize;
   }
 
   /** Whether the batch was closed for appends (it is about to be sent, or was). */
@@ -133,6 +148,11 @@ export class ProducerBatch {
     this.#settlers.push(settler);
     this.#timestamps.push(timestamp);
     return true;
+  }
+
+  /** Takes no more records (a piece of a split: its records, and its sequences, are fixed). */
+  closeForAppends(): void {
+    this.#appendsClosed = true;
   }
 
   /** Closes the batch for appends and encodes (and compresses) it. Idempotent. */
@@ -183,12 +203,15 @@ export class ProducerBatch {
     return true;
   }
 
-  /** Fails every record with the error. Returns false when the batch was already settled. */
-  fail(error: KafkaError | Error, state: FinalState = "failed"): boolean {
+  /**
+   * Fails every record with the error, or with `recordErrors(index)` for each record when
+   * given (the broker named the invalid records). Returns false when the batch was already settled.
+   */
+  fail(error: KafkaError | Error, state: FinalState = "failed", recordErrors?: (index: number) => Error): boolean {
     if (this.finalState !== undefined) return false;
     this.finalState = state;
     this.#markSettled();
-    for (const settler of this.#settlers) settler.reject(error);
+    for (let i = 0; i < this.#settlers.length; i++) this.#settlers[i].reject(recordErrors?.(i) ?? error);
     return true;
   }
 

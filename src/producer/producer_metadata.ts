@@ -6,6 +6,8 @@
  *
  * @module
  */
+import type { Clock } from "../clock.ts";
+import { clearClockTimer, setClockTimer, systemClock } from "../clock.ts";
 import type { MetadataResponse } from "../protocol/metadata.ts";
 import type { BrokerNode, MetadataConfig, TopicInfo } from "../client/metadata.ts";
 import { Metadata } from "../client/metadata.ts";
@@ -38,6 +40,8 @@ interface TopicWaiter {
   reject: (error: Error) => void;
   deadline: number;
   maxBlockMs: number;
+  /** How many partitions the topic must have: one more than the record's explicit partition, else 1. */
+  partitions: number;
 }
 
 /**
@@ -46,7 +50,7 @@ interface TopicWaiter {
  */
 interface TopicWait {
   waiters: TopicWaiter[];
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: unknown;
 }
 
 /**
@@ -66,6 +70,7 @@ export class ProducerMetadata extends Metadata {
   readonly #lastUsed = new Map<string, number>();
   readonly #waits = new Map<string, TopicWait>();
   readonly #autoCreate: boolean;
+  readonly #clock: Clock;
   /** Asked, when a wait times out, what the connections met; the producer sets its NetworkClient here. */
   diagnostics: ConnectionDiagnostics | undefined;
 
@@ -73,10 +78,12 @@ export class ProducerMetadata extends Metadata {
    * @param bootstrap The addresses to start from.
    * @param config Refresh settings.
    * @param maxIdleMs Forget a topic unused this long (`metadataMaxIdleMs`).
+   * @param clock Whose time and timers end the waits.
    */
-  constructor(bootstrap: readonly { host: string; port: number }[], config: MetadataConfig, maxIdleMs: number) {
+  constructor(bootstrap: readonly { host: string; port: number }[], config: MetadataConfig, maxIdleMs: number, clock: Clock = systemClock) {
     super(bootstrap, config);
     this.#maxIdleMs = maxIdleMs;
+    this.#clock = clock;
     this.#autoCreate = config.allowAutoTopicCreation ?? false;
   }
 
@@ -93,20 +100,22 @@ export class ProducerMetadata extends Metadata {
   }
 
   /**
-   * Waits until the topic's partitions are known. Rejects with TimeoutError after
-   * `maxBlockMs`, or at once with the broker's error when it is not retriable
-   * (an invalid or unauthorized topic).
+   * Waits until the topic's partitions are known, and at least `partitions` of them
+   * (for a record sent to partition `partitions - 1`: the metadata may predate new
+   * partitions, as Java's waitOnMetadata). Rejects with TimeoutError after `maxBlockMs`,
+   * or at once with the broker's error when it is not retriable (an invalid or
+   * unauthorized topic).
    */
-  waitForTopic(topic: string, maxBlockMs: number, now: number): Promise<TopicInfo> {
+  waitForTopic(topic: string, maxBlockMs: number, now: number, partitions = 1): Promise<TopicInfo> {
     this.touch(topic, now);
     const known = this.usableTopic(topic);
-    if (known !== undefined) return Promise.resolve(known);
+    if (known !== undefined && known.partitions.length >= partitions) return Promise.resolve(known);
     this.requestUpdate();
     return new Promise((resolve, reject) => {
       let wait = this.#waits.get(topic);
       if (wait === undefined) this.#waits.set(topic, wait = { waiters: [], timer: undefined });
       // Deadlines only grow, so the waiters stay sorted by deadline.
-      wait.waiters.push({ resolve, reject, deadline: now + maxBlockMs, maxBlockMs });
+      wait.waiters.push({ resolve, reject, deadline: now + maxBlockMs, maxBlockMs, partitions });
       if (wait.timer === undefined) this.#armTimer(topic, wait, now);
     });
   }
@@ -114,14 +123,23 @@ export class ProducerMetadata extends Metadata {
   /** Fails the waiters whose `maxBlockMs` has passed, then waits for the next deadline. */
   #armTimer(topic: string, wait: TopicWait, now: number): void {
     const first = wait.waiters[0];
-    wait.timer = setTimeout(() => {
-      const at = Math.max(Date.now(), first.deadline);
+    wait.timer = setClockTimer(this.#clock, () => {
+      const at = Math.max(this.#clock.now(), first.deadline);
       let expired = 0;
       while (expired < wait.waiters.length && wait.waiters[expired].deadline <= at) expired++;
       // At least the first waiter is due (the timer fired at its deadline): one explanation serves all.
       const why = this.explainMissingTopic(topic);
+      const count = this.usableTopic(topic)?.partitions.length;
       for (const waiter of wait.waiters.splice(0, expired)) {
-        waiter.reject(new TimeoutError(`Topic ${topic} not present in metadata after ${waiter.maxBlockMs} ms: ${why.reason}`, why.cause));
+        const after = `after ${waiter.maxBlockMs} ms`;
+        // Java's two messages: the topic is unknown, or it has fewer partitions than the record asked for.
+        waiter.reject(
+          count === undefined
+            ? new TimeoutError(`Topic ${topic} not present in metadata ${after}: ${why.reason}`, why.cause)
+            : new TimeoutError(
+              `Partition ${waiter.partitions - 1} of topic ${topic} with partition count ${count} is not present in metadata ${after}.`,
+            ),
+        );
       }
       if (wait.waiters.length > 0) this.#armTimer(topic, wait, at);
       else this.#waits.delete(topic);
@@ -183,7 +201,7 @@ export class ProducerMetadata extends Metadata {
     for (const [topic, wait] of [...this.#waits]) {
       const info = this.cluster.topics.get(topic);
       if (info === undefined) continue;
-      if (info.errorCode === 0 && info.partitions.length > 0) this.#settle(topic, wait, (waiter) => waiter.resolve(info));
+      if (info.errorCode === 0 && info.partitions.length > 0) this.#resolveKnown(topic, wait, info, now);
       else if (info.errorCode !== 0 && !errorInfo(info.errorCode)?.retriable) {
         const error = errorForCode(info.errorCode, topic);
         this.#settle(topic, wait, (waiter) => waiter.reject(error));
@@ -198,12 +216,25 @@ export class ProducerMetadata extends Metadata {
     for (const [topic, wait] of [...this.#waits]) this.#settle(topic, wait, (waiter) => waiter.reject(error));
   }
 
+  /** Resolves the waiters the topic now has enough partitions for; the others wait on. */
+  #resolveKnown(topic: string, wait: TopicWait, info: TopicInfo, now: number): void {
+    const count = info.partitions.length;
+    if (wait.waiters.every((waiter) => waiter.partitions <= count)) return this.#settle(topic, wait, (waiter) => waiter.resolve(info));
+    const waiting = wait.waiters.filter((waiter) => waiter.partitions > count);
+    if (waiting.length === wait.waiters.length) return;
+    for (const waiter of wait.waiters) if (waiter.partitions <= count) waiter.resolve(info);
+    wait.waiters = waiting;
+    // The first waiter may have gone: the timer follows the new first deadline.
+    clearClockTimer(this.#clock, wait.timer);
+    this.#armTimer(topic, wait, now);
+  }
+
   #isAwaited(topic: string): boolean {
     return this.#waits.has(topic);
   }
 
   #settle(topic: string, wait: TopicWait, settle: (waiter: TopicWaiter) => void): void {
-    clearTimeout(wait.timer);
+    clearClockTimer(this.#clock, wait.timer);
     this.#waits.delete(topic);
     for (const waiter of wait.waiters) settle(waiter);
   }

@@ -7,6 +7,8 @@
  * @module
  */
 import type { Cluster } from "../client/metadata.ts";
+import type { Clock } from "../clock.ts";
+import { clearClockTimer, setClockTimer, systemClock } from "../clock.ts";
 import type { KafkaError } from "../errors.ts";
 import { ClosedError, TimeoutError } from "../errors.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
@@ -18,6 +20,8 @@ import { BufferPool } from "./buffer_pool.ts";
 import { BuiltInPartitioner, NodeLatencyTracker, PartitionLoadStatsCollector } from "./built_in_partitioner.ts";
 import type { RecordSettler } from "./producer_batch.ts";
 import { ProducerBatch } from "./producer_batch.ts";
+import type { PartitionState } from "./partition_state.ts";
+import { PartitionRegistry } from "./partition_state.ts";
 import type { ProducerMetrics } from "./producer_metrics.ts";
 
 /** The accumulator's settings, named as the producer's configuration. */
@@ -41,6 +45,8 @@ export interface ReadyCheckResult {
   nextReadyCheckDelayMs: number;
   /** Topics with batches whose partition has no known leader. */
   unknownLeaderTopics: Set<string>;
+  /** When the oldest queued batch reaches the delivery timeout (Infinity when none waits). */
+  nextBatchExpiryMs: number;
 }
 
 /** Which first batches may be drained now, and what to do with each one drained. */
@@ -75,9 +81,20 @@ function isStampedBefore(a: ProducerBatch, b: ProducerBatch): boolean {
 const APPENDED = 0;
 const APPENDED_INTO_GIVEN_BUFFER = -1;
 
-interface TopicBatches {
-  readonly partitions: Map<number, ProducerBatch[]>;
-  readonly partitioner: BuiltInPartitioner;
+/** An append that waits for buffer memory, or behind one that does (so records keep their send order). */
+interface BlockedAppend {
+  readonly record: AppendRequest;
+  readonly cluster: () => Cluster;
+  readonly now: () => number;
+  /** When the send's `maxBlockMs` runs out. */
+  readonly deadline: number;
+  /** When it began to wait, for `bufferpool-wait-time`. */
+  readonly since: number;
+  /** Whether the sticky partitioner picks the partition: it picks again once memory came, as Java's re-check. */
+  readonly sticky: boolean;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  done: boolean;
 }
 
 /**
@@ -101,11 +118,26 @@ export class RecordAccumulator {
   metrics: ProducerMetrics | undefined;
   readonly #pool: BufferPool;
   readonly #retryBackoff: ExponentialBackoff;
-  readonly #topics = new Map<string, TopicBatches>();
+  /** Every partition's state, its queue of batches among it. */
+  readonly partitions: PartitionRegistry = new PartitionRegistry();
+  // The sticky partitioner of each topic that had records without a partition.
+  readonly #partitioners = new Map<string, BuiltInPartitioner>();
   /** Batches not yet settled, for flush and close. */
   readonly #incomplete = new Set<ProducerBatch>();
-  // Appends that wait for memory; later appends queue behind them to keep send order.
-  #blockedTail: Promise<void> | undefined;
+  // Appends that wait for memory, in send order. Only the first asks the pool (with what
+  // is left until its deadline); the others wait their turn, so with deadlines in send
+  // order each one's turn comes by its deadline and needs no timer of its own.
+  readonly #blocked: BlockedAppend[] = [];
+  #blockedCount = 0;
+  // Whether the first blocked append waits in the pool.
+  #allocating = false;
+  #latestDeadline = -Infinity;
+  // Blocked appends whose deadline is before that of one ahead (a send that first waited
+  // for metadata): sorted by deadline, under one timer.
+  readonly #early: BlockedAppend[] = [];
+  #earlyTimer: unknown;
+  #earlyTimerAt = Infinity;
+  readonly #clock: Clock;
   #flushesInProgress = 0;
   #closed = false;
   // Round-robin start per node, so every partition of a leader gets its turn.
@@ -118,10 +150,12 @@ export class RecordAccumulator {
   /**
    * @param config Batching settings.
    * @param random Source for the sticky partitioner's choices, replaceable in tests.
+   * @param clock Whose timers end the waits for memory.
    */
-  constructor(config: AccumulatorConfig, random: () => number = Math.random) {
+  constructor(config: AccumulatorConfig, random: () => number = Math.random, clock: Clock = systemClock) {
     this.#config = config;
-    this.#pool = new BufferPool(config.bufferMemory, config.batchSize);
+    this.#clock = clock;
+    this.#pool = new BufferPool(config.bufferMemory, config.batchSize, clock);
     this.#retryBackoff = new ExponentialBackoff(config.retryBackoffMs, config.retryBackoffMaxMs);
     this.#random = random;
     this.#latency = new NodeLatencyTracker(config.partitionerAvailabilityTimeoutMs);
@@ -146,52 +180,161 @@ export class RecordAccumulator {
     return this.#pool;
   }
 
+  /** How many appends wait for buffer memory (`waiting-threads`), in the pool or behind one that is. */
+  get blockedAppends(): number {
+    return this.#blockedCount;
+  }
+
   /**
    * Appends a record to its partition's last batch, or to a new one. Returns undefined
    * when the record is in a batch, or a promise that resolves once it is (when memory
-   * was short, or earlier appends still wait for memory). The record's own outcome
-   * comes through its settler.
+   * was short, or earlier appends still wait for memory), and rejects with TimeoutError
+   * at `deadline` (default: `maxBlockMs` from `nowMs`) if it is not. The record's own
+   * outcome comes through its settler.
    */
-  append(record: AppendRequest, cluster: () => Cluster, now: () => number, nowMs: number = now()): Promise<void> | undefined {
-    if (this.#blockedTail === undefined) {
-      const needed = this.#appendNow(record, cluster(), nowMs, undefined);
-      if (needed === APPENDED) return undefined;
-      return this.#trackBlocked(this.#appendWithAllocation(record, needed, cluster, now));
-    }
-    return this.#trackBlocked(this.#blockedTail.then(() => {
-      const needed = this.#appendNow(record, cluster(), now(), undefined);
-      return needed === APPENDED ? undefined : this.#appendWithAllocation(record, needed, cluster, now);
-    }));
+  append(
+    record: AppendRequest,
+    cluster: () => Cluster,
+    now: () => number,
+    nowMs: number = now(),
+    deadline: number = nowMs + this.#config.maxBlockMs,
+  ): Promise<void> | undefined {
+    const sticky = record.partition < 0;
+    if (this.#blocked.length > 0) return this.#block(record, cluster, now, nowMs, deadline, sticky, 0);
+    const needed = this.#appendNow(record, cluster(), nowMs, undefined);
+    return needed === APPENDED ? undefined : this.#block(record, cluster, now, nowMs, deadline, sticky, needed);
   }
 
-  #trackBlocked(waiting: Promise<void>): Promise<void> {
-    const tail = waiting.catch(() => {});
-    this.#blockedTail = tail;
-    tail.then(() => {
-      if (this.#blockedTail === tail) this.#blockedTail = undefined;
+  /** Queues an append; `needed` > 0: it is first in line and needs that much memory. */
+  #block(
+    record: AppendRequest,
+    cluster: () => Cluster,
+    now: () => number,
+    since: number,
+    deadline: number,
+    sticky: boolean,
+    needed: number,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const entry: BlockedAppend = { record, cluster, now, deadline, since, sticky, resolve, reject, done: false };
+      this.#blocked.push(entry);
+      this.#blockedCount++;
+      if (deadline < this.#latestDeadline) this.#addEarly(entry, since);
+      else this.#latestDeadline = deadline;
+      if (needed > 0) this.#allocate(entry, needed, since);
     });
-    return waiting;
   }
 
-  async #appendWithAllocation(record: AppendRequest, size: number, cluster: () => Cluster, now: () => number): Promise<void> {
-    const waitStartedMs = now();
-    let buffer: Uint8Array;
-    try {
-      buffer = await this.#pool.allocate(size, this.#config.maxBlockMs);
-    } catch (error) {
-      if (error instanceof TimeoutError && !this.#closed) this.metrics?.recordBufferExhausted(now());
-      throw error;
-    } finally {
-      const doneMs = now();
-      this.metrics?.recordBufferPoolWait(doneMs - waitStartedMs, doneMs);
+  /** Serves the blocked appends in order until the first one must wait for memory. */
+  #serveBlocked(): void {
+    while (!this.#allocating && this.#blocked.length > 0) {
+      const entry = this.#blocked[0];
+      if (entry.done) {
+        this.#blocked.shift();
+        continue;
+      }
+      const now = entry.now();
+      let needed: number;
+      try {
+        if (entry.sticky) entry.record.partition = -1;
+        needed = this.#appendNow(entry.record, entry.cluster(), now, undefined);
+      } catch (error) {
+        this.#settleBlocked(entry, error as Error, now);
+        continue;
+      }
+      if (needed === APPENDED) this.#settleBlocked(entry, undefined, now);
+      else this.#allocate(entry, needed, now);
     }
-    if (this.#closed) {
+    if (this.#blocked.length === 0) {
+      this.#latestDeadline = -Infinity;
+      this.#early.length = 0;
+      this.#armEarly(0);
+    }
+  }
+
+  /** The first blocked append asks the pool for memory, for what is left until its deadline. */
+  #allocate(entry: BlockedAppend, size: number, now: number): void {
+    this.#allocating = true;
+    this.#pool.allocate(size, entry.deadline - now).then(this.#allocated, this.#allocationFailed);
+  }
+
+  readonly #allocated = (buffer: Uint8Array): void => {
+    this.#allocating = false;
+    const entry = this.#blocked[0];
+    const now = entry.now();
+    let result: number;
+    try {
+      if (this.#closed) throw new ClosedError("the producer was closed while the record waited for buffer memory");
+      if (entry.sticky) entry.record.partition = -1;
+      result = this.#appendNow(entry.record, entry.cluster(), now, buffer);
+    } catch (error) {
+      // No batch took the buffer: it goes back, whatever failed.
       this.#pool.deallocate(buffer);
-      throw new ClosedError("the producer was closed while the record waited for buffer memory");
+      this.#settleBlocked(entry, error as Error, now);
+      this.#serveBlocked();
+      return;
     }
     // Another append may have made room meanwhile; then the buffer goes back.
-    if (this.#appendNow(record, cluster(), now(), buffer) !== APPENDED_INTO_GIVEN_BUFFER) this.#pool.deallocate(buffer);
+    if (result !== APPENDED_INTO_GIVEN_BUFFER) this.#pool.deallocate(buffer);
+    if (result <= APPENDED) this.#settleBlocked(entry, undefined, now);
+    this.#serveBlocked();
+  };
+
+  readonly #allocationFailed = (error: Error): void => {
+    this.#allocating = false;
+    const entry = this.#blocked[0];
+    const now = entry.now();
+    if (error instanceof TimeoutError && !this.#closed) this.metrics?.recordBufferExhausted(now);
+    this.#settleBlocked(entry, error, now);
+    this.#serveBlocked();
+  };
+
+  #settleBlocked(entry: BlockedAppend, error: Error | undefined, now: number): void {
+    entry.done = true;
+    this.#blockedCount--;
+    this.metrics?.recordBufferPoolWait(now - entry.since, now);
+    if (error === undefined) entry.resolve();
+    else entry.reject(error);
+    if (this.#early[0] === entry) this.#armEarly(now);
   }
+
+  #addEarly(entry: BlockedAppend, now: number): void {
+    const early = this.#early;
+    let at = early.length;
+    while (at > 0 && early[at - 1].deadline > entry.deadline) at--;
+    early.splice(at, 0, entry);
+    if (at === 0) this.#armEarly(now);
+  }
+
+  /** Drops settled appends from the front of #early and sets the timer for the first one left. */
+  #armEarly(now: number): void {
+    const early = this.#early;
+    while (early.length > 0 && early[0].done) early.shift();
+    const at = early.length > 0 ? early[0].deadline : Infinity;
+    if (at === this.#earlyTimerAt) return;
+    if (this.#earlyTimer !== undefined) clearClockTimer(this.#clock, this.#earlyTimer);
+    this.#earlyTimerAt = at;
+    this.#earlyTimer = at === Infinity ? undefined : setClockTimer(this.#clock, this.#expireEarly, Math.max(0, at - now));
+  }
+
+  readonly #expireEarly = (): void => {
+    this.#earlyTimer = undefined;
+    this.#earlyTimerAt = Infinity;
+    const early = this.#early;
+    const now = early[0].now();
+    while (early.length > 0 && (early[0].done || early[0].deadline <= now)) {
+      const entry = early.shift()!;
+      // One waiting in the pool has the pool's timer for the same deadline.
+      if (entry.done || (this.#allocating && entry === this.#blocked[0])) continue;
+      if (!this.#closed) this.metrics?.recordBufferExhausted(now);
+      this.#settleBlocked(
+        entry,
+        new TimeoutError(`Failed to get buffer memory within maxBlockMs (${this.#config.maxBlockMs} ms): earlier sends still wait for it`),
+        now,
+      );
+    }
+    this.#armEarly(now);
+  };
 
   /**
    * Appends without waiting: into the partition's last batch, else into a new batch
@@ -199,23 +342,23 @@ export class RecordAccumulator {
    * APPENDED, APPENDED_INTO_GIVEN_BUFFER, or the buffer size still needed.
    */
   #appendNow(record: AppendRequest, cluster: Cluster, now: number, buffer: Uint8Array | undefined): number {
-    const topic = this.#topic(record.topic);
-    let sticky = record.partition < 0 ? topic.partitioner.peekCurrentPartitionInfo(cluster) : undefined;
-    let partition = sticky === undefined ? record.partition : sticky.partition();
-    let deque = this.#deque(record.topic, partition);
+    const partitioner = record.partition < 0 ? this.#partitioner(record.topic) : undefined;
+    let sticky = partitioner?.peekCurrentPartitionInfo(cluster);
+    let state = this.partitions.get(record.topic, sticky === undefined ? record.partition : sticky.partition());
+    let deque = state.queue;
     // A switch the sticky partitioner deferred until the batch filled may be due now.
-    while (sticky !== undefined && topic.partitioner.partitionChanged(sticky, this.#allFull(deque), cluster)) {
-      sticky = topic.partitioner.peekCurrentPartitionInfo(cluster);
-      partition = sticky.partition();
-      deque = this.#deque(record.topic, partition);
+    while (sticky !== undefined && partitioner!.partitionChanged(sticky, this.#allFull(deque), cluster)) {
+      sticky = partitioner!.peekCurrentPartitionInfo(cluster);
+      state = this.partitions.get(record.topic, sticky.partition());
+      deque = state.queue;
     }
 
     // The caller learns the partition the sticky partitioner chose (a transaction must add it).
-    record.partition = partition;
+    record.partition = state.partition;
     const last = deque.length > 0 ? deque[deque.length - 1] : undefined;
     const sizeBefore = last?.sizeInBytes ?? 0;
     if (last !== undefined && last.tryAppend(record.timestamp, record.key, record.value, record.headers, record.settler)) {
-      if (sticky !== undefined) topic.partitioner.updatePartitionInfo(sticky, last.sizeInBytes - sizeBefore, cluster, this.#allFull(deque));
+      if (sticky !== undefined) partitioner!.updatePartitionInfo(sticky, last.sizeInBytes - sizeBefore, cluster, this.#allFull(deque));
       if (last.isFull()) this.#onBatchReady();
       return APPENDED;
     }
@@ -226,11 +369,11 @@ export class RecordAccumulator {
     const given = buffer !== undefined && buffer.length >= needed;
     const fresh = given ? buffer : this.#pool.tryAllocate(needed);
     if (fresh === undefined) return needed;
-    const batch = new ProducerBatch(record.topic, partition, fresh, needed, now);
+    const batch = new ProducerBatch(state, fresh, needed, now);
     batch.tryAppend(record.timestamp, record.key, record.value, record.headers, record.settler);
     deque.push(batch);
     this.#incomplete.add(batch);
-    if (sticky !== undefined) topic.partitioner.updatePartitionInfo(sticky, batch.sizeInBytes, cluster, this.#allFull(deque));
+    if (sticky !== undefined) partitioner!.updatePartitionInfo(sticky, batch.sizeInBytes, cluster, this.#allFull(deque));
     this.#onBatchReady();
     return given ? APPENDED_INTO_GIVEN_BUFFER : APPENDED;
   }
@@ -240,13 +383,13 @@ export class RecordAccumulator {
     return deque.length === 0 || deque[deque.length - 1].isFull();
   }
 
-  #topic(name: string): TopicBatches {
-    let topic = this.#topics.get(name);
-    if (topic === undefined) {
-      topic = { partitions: new Map(), partitioner: new BuiltInPartitioner(name, this.#config.batchSize, this.#random) };
-      this.#topics.set(name, topic);
+  #partitioner(topic: string): BuiltInPartitioner {
+    let partitioner = this.#partitioners.get(topic);
+    if (partitioner === undefined) {
+      partitioner = new BuiltInPartitioner(topic, this.#config.batchSize, this.#random);
+      this.#partitioners.set(topic, partitioner);
     }
-    return topic;
+    return partitioner;
   }
 
   /**
@@ -254,29 +397,35 @@ export class RecordAccumulator {
    * it is full (or not alone), has lingered `lingerMs`, finished its retry backoff, or
    * when a flush, a close or a memory shortage asks for everything to go now.
    */
-  ready(cluster: Cluster, now: number, isMuted: (topic: string, partition: number) => boolean = () => false): ReadyCheckResult {
+  ready(cluster: Cluster, now: number): ReadyCheckResult {
     const readyNodes = new Set<number>();
     const unknownLeaderTopics = new Set<string>();
     let nextReadyCheckDelayMs = Infinity;
+    let oldestQueuedMs = Infinity;
     const exhausted = this.#pool.queued > 0;
     const urgent = exhausted || this.#closed || this.#flushesInProgress > 0;
-    for (const [topicName, topic] of this.#topics) {
+    for (const [topicName, partitions] of this.partitions.topics) {
+      const partitioner = this.#partitioners.get(topicName);
       // Adaptive partitioning starts once every partition has a queue; until then it is uniform (as in Java).
-      const adaptive = this.#config.partitionerAdaptivePartitioningEnable &&
-        topic.partitions.size >= (cluster.topics.get(topicName)?.partitions.length ?? Infinity);
-      const stats = adaptive ? new PartitionLoadStatsCollector(topic.partitions.size) : undefined;
-      for (const [partition, deque] of topic.partitions) {
-        const leader = cluster.leaderFor(topicName, partition);
+      const adaptive = partitioner !== undefined && this.#config.partitionerAdaptivePartitioningEnable &&
+        partitions.size >= (cluster.topics.get(topicName)?.partitions.length ?? Infinity);
+      const stats = adaptive ? new PartitionLoadStatsCollector(partitions.size) : undefined;
+      for (const state of partitions.values()) {
+        const deque = state.queue;
+        const leader = state.leader(cluster);
         if (deque.length === 0) {
-          if (leader !== undefined) stats?.add(partition, 0, this.#latency.isUnavailable(leader.id));
+          if (leader !== undefined) stats?.add(state.partition, 0, this.#latency.isUnavailable(leader.id));
           continue;
         }
+        if (deque[0].createdMs < oldestQueuedMs) oldestQueuedMs = deque[0].createdMs;
         if (leader === undefined) {
           unknownLeaderTopics.add(topicName);
           continue;
         }
-        stats?.add(partition, deque.length, this.#latency.isUnavailable(leader.id));
-        if (readyNodes.has(leader.id) || isMuted(topicName, partition)) continue;
+        stats?.add(state.partition, deque.length, this.#latency.isUnavailable(leader.id));
+        // A muted partition waits for an answer, which wakes the Sender. The others count even on a node that is ready
+        // already: the drain may refuse that node's sendable batch, and then the poll must wake for their linger.
+        if (state.muted) continue;
         const batch = deque[0];
         const backingOff = batch.isBackingOff(now);
         const waited = now - batch.lastAttemptMs;
@@ -286,10 +435,11 @@ export class RecordAccumulator {
         if (sendable && !backingOff) readyNodes.add(leader.id);
         else nextReadyCheckDelayMs = Math.min(nextReadyCheckDelayMs, Math.max(timeToWait - waited, 0));
       }
-      if (stats !== undefined) topic.partitioner.updatePartitionLoadStats(stats.queueSizes, stats.partitionIds, stats.length);
-      else topic.partitioner.updatePartitionLoadStats(null, [], 0);
+      if (stats !== undefined) partitioner!.updatePartitionLoadStats(stats.queueSizes, stats.partitionIds, stats.length);
+      else partitioner?.updatePartitionLoadStats(null, [], 0);
     }
-    return { readyNodes, nextReadyCheckDelayMs, unknownLeaderTopics };
+    const nextBatchExpiryMs = oldestQueuedMs + this.#config.deliveryTimeoutMs;
+    return { readyNodes, nextReadyCheckDelayMs, unknownLeaderTopics, nextBatchExpiryMs };
   }
 
   /**
@@ -313,9 +463,10 @@ export class RecordAccumulator {
       const start = (this.#drainIndex.get(nodeId) ?? 0) % partitions.length;
       for (let i = 0; i < partitions.length; i++) {
         const index = (start + i) % partitions.length;
-        const deque = partitions[index];
+        const state = partitions[index];
+        const deque = state.queue;
         const first = deque[0];
-        if (first === undefined || first.isBackingOff(now) || !policy.canDrain(first, now)) continue;
+        if (first === undefined || state.muted || first.isBackingOff(now) || !policy.canDrain(first, now)) continue;
         const bytes = first.close(this.compression);
         if (batches.length > 0 && size + bytes.length > maxRequestSize) {
           this.#drainIndex.set(nodeId, index);
@@ -332,11 +483,11 @@ export class RecordAccumulator {
     return drained;
   }
 
-  #partitionsLedBy(cluster: Cluster, nodeId: number): ProducerBatch[][] {
-    const led: ProducerBatch[][] = [];
-    for (const [topicName, topic] of this.#topics) {
-      for (const [partition, deque] of topic.partitions) {
-        if (deque.length > 0 && cluster.leaderFor(topicName, partition)?.id === nodeId) led.push(deque);
+  #partitionsLedBy(cluster: Cluster, nodeId: number): PartitionState[] {
+    const led: PartitionState[] = [];
+    for (const partitions of this.partitions.topics.values()) {
+      for (const state of partitions.values()) {
+        if (state.queue.length > 0 && state.leader(cluster)?.id === nodeId) led.push(state);
       }
     }
     return led;
@@ -345,10 +496,10 @@ export class RecordAccumulator {
   /** Removes and returns queued batches older than the delivery timeout. */
   expiredBatches(now: number): ProducerBatch[] {
     const expired: ProducerBatch[] = [];
-    for (const topic of this.#topics.values()) {
-      for (const deque of topic.partitions.values()) {
-        while (deque.length > 0 && deque[0].hasReachedDeliveryTimeout(this.#config.deliveryTimeoutMs, now)) {
-          expired.push(deque.shift()!);
+    for (const partitions of this.partitions.topics.values()) {
+      for (const { queue } of partitions.values()) {
+        while (queue.length > 0 && queue[0].hasReachedDeliveryTimeout(this.#config.deliveryTimeoutMs, now)) {
+          expired.push(queue.shift()!);
         }
       }
     }
@@ -359,32 +510,45 @@ export class RecordAccumulator {
   reenqueue(batch: ProducerBatch, now: number): void {
     batch.lastAttemptMs = now;
     batch.retryBackoffMs = this.#retryBackoff.backoff(Math.max(0, batch.attempts - 1));
-    // Ahead of new batches, behind retried ones stamped earlier: sequences must go out in order.
-    const deque = this.#deque(batch.topic, batch.partition);
+    this.#insertInSequenceOrder(batch.state.queue, [batch]);
+  }
+
+  /** Ahead of new batches, behind retried ones stamped earlier: sequences must go out in order. */
+  #insertInSequenceOrder(deque: ProducerBatch[], batches: ProducerBatch[]): void {
     let at = 0;
-    while (at < deque.length && deque[at].baseSequence >= 0 && isStampedBefore(deque[at], batch)) at++;
-    deque.splice(at, 0, batch);
+    while (at < deque.length && deque[at].baseSequence >= 0 && isStampedBefore(deque[at], batches[0])) at++;
+    deque.splice(at, 0, ...batches);
   }
 
   /**
-   * Splits a batch the broker found too large into batches of `batchSize` and puts them
-   * at the head of the queue, in order; each record keeps its `send()` promise.
+   * Splits a batch the broker found too large into pieces of at most half its size (and at
+   * most `batchSize`), so every split makes progress down to one record per piece, and puts
+   * them back in order where the batch was; each record keeps its `send()` promise.
+   * `assignSequences` gives the pieces the batch's sequences (idempotence) before they are
+   * queued.
    */
-  splitAndReenqueue(batch: ProducerBatch, decompress: (codecId: number, data: Uint8Array) => Uint8Array, now: number): number {
+  splitAndReenqueue(
+    batch: ProducerBatch,
+    decompress: (codecId: number, data: Uint8Array) => Uint8Array,
+    now: number,
+    assignSequences?: (original: ProducerBatch, pieces: readonly ProducerBatch[]) => void,
+  ): number {
     const decoded = decodeRecordBatches(batch.bytes!, decompress);
     const { settlers } = batch.takeSettlersForSplit();
+    const target = Math.min(this.#config.batchSize, Math.floor(batch.uncompressedSizeInBytes / 2));
     const parts: ProducerBatch[] = [];
     let index = 0;
     for (const decodedBatch of decoded) {
       for (const record of decodedBatch.records) {
         const settler = settlers[index++];
         let last = parts[parts.length - 1];
-        if (last === undefined || !last.tryAppend(record.timestamp, record.key, record.value, record.headers, settler)) {
-          const size = Math.max(
-            this.#config.batchSize,
-            RECORD_BATCH_OVERHEAD + recordSizeUpperBound(record.key, record.value, record.headers),
-          );
-          last = new ProducerBatch(batch.topic, batch.partition, new Uint8Array(size), size, batch.createdMs);
+        // A piece a single record filled past the target keeps that record alone.
+        if (
+          last === undefined || last.sizeInBytes >= target ||
+          !last.tryAppend(record.timestamp, record.key, record.value, record.headers, settler)
+        ) {
+          const size = Math.max(target, RECORD_BATCH_OVERHEAD + recordSizeUpperBound(record.key, record.value, record.headers));
+          last = new ProducerBatch(batch.state, new Uint8Array(size), size, batch.createdMs);
           // Splitting frees more than it takes, so its buffers come from outside the pool.
           last.pooled = false;
           last.attempts = batch.attempts;
@@ -395,17 +559,12 @@ export class RecordAccumulator {
         }
       }
     }
-    this.#deque(batch.topic, batch.partition).unshift(...parts);
+    for (const part of parts) part.closeForAppends();
+    assignSequences?.(batch, parts);
+    this.#insertInSequenceOrder(batch.state.queue, parts);
     // Only now: the decoded records were views of this batch's buffer.
     this.deallocate(batch);
     return parts.length;
-  }
-
-  #deque(topic: string, partition: number): ProducerBatch[] {
-    const partitions = this.#topic(topic).partitions;
-    let deque = partitions.get(partition);
-    if (deque === undefined) partitions.set(partition, deque = []);
-    return deque;
   }
 
   /** Forgets a settled batch and returns its buffer to the pool. */
@@ -416,8 +575,8 @@ export class RecordAccumulator {
 
   /** Whether any batch waits in a queue. */
   hasUndrained(): boolean {
-    for (const topic of this.#topics.values()) {
-      for (const deque of topic.partitions.values()) if (deque.length > 0) return true;
+    for (const partitions of this.partitions.topics.values()) {
+      for (const { queue } of partitions.values()) if (queue.length > 0) return true;
     }
     return false;
   }
@@ -448,22 +607,36 @@ export class RecordAccumulator {
     this.#pool.close(error);
   }
 
-  /** Fails the batches still queued (not those in flight), as when a transaction aborts. */
-  abortUndrainedBatches(error: KafkaError | Error): void {
-    for (const topic of this.#topics.values()) {
-      for (const deque of topic.partitions.values()) {
-        for (const batch of deque.splice(0)) {
+  /**
+   * Fails the queued batches that were never sent, as when a transaction aborts. A batch
+   * queued for a retry, or holding sequences (a piece of a split), stays: the broker may
+   * have written it, and its sequences must not be left as a gap (as Java's
+   * `abortUndrainedBatches`). Returns how many batches failed.
+   */
+  abortUndrainedBatches(error: KafkaError | Error): number {
+    let aborted = 0;
+    for (const partitions of this.partitions.topics.values()) {
+      for (const { queue } of partitions.values()) {
+        let kept = 0;
+        for (const batch of queue) {
+          if (batch.attempts > 0 || batch.baseSequence >= 0) {
+            queue[kept++] = batch;
+            continue;
+          }
           batch.fail(error, "aborted");
           this.deallocate(batch);
+          aborted++;
         }
+        queue.length = kept;
       }
     }
+    return aborted;
   }
 
   /** Fails every batch not settled yet, queued or in flight, as on a forced close. */
   abortIncompleteBatches(error: KafkaError | Error): void {
-    for (const topic of this.#topics.values()) {
-      for (const deque of topic.partitions.values()) deque.length = 0;
+    for (const partitions of this.partitions.topics.values()) {
+      for (const { queue } of partitions.values()) queue.length = 0;
     }
     for (const batch of [...this.#incomplete]) {
       batch.fail(error, "aborted");

@@ -11,16 +11,18 @@ import type { Logger } from "../logger.ts";
 import type { Clock } from "../clock.ts";
 import type { NetworkClient } from "../client/network_client.ts";
 import type { ClientResponse } from "../client/client_request.ts";
-import { KafkaError, TimeoutError, TransactionAbortedError } from "../errors.ts";
-import { errorForCode, errorInfo } from "../protocol/error_codes.ts";
+import { KafkaError, TimeoutError, TransactionAbortedError, UnsupportedVersionError } from "../errors.ts";
+import { errorCode, errorForCode, errorInfo } from "../protocol/error_codes.ts";
 import type { ProduceRequest, ProduceResponse } from "../protocol/produce.ts";
 import { ProduceApi } from "../protocol/produce.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
+import type { PartitionState } from "./partition_state.ts";
 import type { ProducerMetadata } from "./producer_metadata.ts";
 import type { ProducerMetrics } from "./producer_metrics.ts";
 import type { DrainPolicy, RecordAccumulator } from "./record_accumulator.ts";
 import type { SequenceTracker } from "./sequence_tracker.ts";
 import type { TransactionManager } from "./transaction_manager.ts";
+import { isFatalProducerError } from "./transaction_types.ts";
 import { InitProducerIdApi } from "../protocol/init_producer_id.ts";
 import { describeConnectionFailure } from "../client/connection_failure.ts";
 
@@ -40,6 +42,7 @@ export type SenderClient = Pick<
   | "connectionFailed"
   | "connectionFailure"
   | "nodeAddress"
+  | "registerNode"
 >;
 
 /** The Sender's settings, named as the producer's configuration. */
@@ -56,9 +59,15 @@ export interface SenderConfig {
   logger?: Logger;
 }
 
-const MESSAGE_TOO_LARGE = 10;
-const NETWORK_EXCEPTION = 13;
-const DUPLICATE_SEQUENCE_NUMBER = 46;
+const MESSAGE_TOO_LARGE = errorCode("MESSAGE_TOO_LARGE");
+const NETWORK_EXCEPTION = errorCode("NETWORK_EXCEPTION");
+// Not a Kafka code: the request failed before it was sent.
+const NEVER_SENT = -1;
+const DUPLICATE_SEQUENCE_NUMBER = errorCode("DUPLICATE_SEQUENCE_NUMBER");
+const INVALID_RECORD = errorCode("INVALID_RECORD");
+const UNSUPPORTED_VERSION = errorCode("UNSUPPORTED_VERSION");
+
+type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
 
 /**
  * Moves batches from the accumulator to the brokers.
@@ -81,14 +90,12 @@ export class Sender {
   readonly #decompress: (codecId: number, data: Uint8Array) => Uint8Array;
   // Batches sent and not yet answered, so they expire on time even in flight.
   readonly #inFlight = new Set<ProducerBatch>();
-  // Partitions with a batch in flight, when message order is guaranteed.
-  readonly #muted = new Set<string>();
-  readonly #isMuted = (topic: string, partition: number) => this.#muted.has(`${topic}\u0000${partition}`);
   // Sequence numbers and the producer id, when idempotence is on.
   readonly #sequences: SequenceTracker | undefined;
   // The transactional state machine, when a transactionalId is set.
   readonly #transactions: TransactionManager | undefined;
   readonly #drainPolicy: DrainPolicy;
+  readonly #assignSplitSequences: ((original: ProducerBatch, pieces: readonly ProducerBatch[]) => void) | undefined;
   #initProducerIdInFlight = false;
   #nextInitProducerIdMs = 0;
   #fatalError: KafkaError | undefined;
@@ -128,17 +135,16 @@ export class Sender {
     this.#decompress = decompress;
     this.#sequences = sequences;
     this.#transactions = transactions;
-    const awaitingResponse = (batch: ProducerBatch) => this.#inFlight.has(batch);
     this.#drainPolicy = {
       canDrain: (batch) =>
-        !this.#isMuted(batch.topic, batch.partition) &&
-        (transactions === undefined || transactions.isSendToPartitionAllowed(batch.topic, batch.partition)) &&
-        (sequences === undefined || sequences.canDrain(batch, awaitingResponse)),
+        (transactions === undefined || batch.state.inTransaction) && (sequences === undefined || sequences.canDrain(batch)),
       prepare: (batch) => {
-        if (config.guaranteeMessageOrder) this.#muted.add(`${batch.topic}\u0000${batch.partition}`);
+        // With one batch in flight per partition, the partition is muted until it is answered.
+        if (config.guaranteeMessageOrder) batch.state.muted = true;
         sequences?.stamp(batch, transactions !== undefined);
       },
     };
+    this.#assignSplitSequences = sequences === undefined ? undefined : (original, pieces) => sequences.handleSplit(original, pieces);
     this.stopped = new Promise((resolve) => this.#resolveStopped = resolve);
   }
 
@@ -152,7 +158,13 @@ export class Sender {
       while (!this.#forceClose && (this.#accumulator.hasUndrained() || this.#client.inFlightRequestCount() > 0)) {
         await this.runOnce();
       }
-      if (this.#forceClose) this.#accumulator.abortIncompleteBatches(new KafkaError("Producer is closed forcefully."));
+      await this.#endTransactionOnClose();
+      if (this.#forceClose) {
+        // As Java's Sender: pending transactional calls fail too, not only the batches.
+        const closed = new KafkaError("Producer is closed forcefully.");
+        this.#transactions?.close(closed);
+        this.#accumulator.abortIncompleteBatches(closed);
+      }
     } catch (error) {
       // A bug in the loop must not leave anything hanging: sends, metadata waits and
       // transactional calls fail with the cause, and later sends fail at once.
@@ -168,6 +180,30 @@ export class Sender {
     }
   }
 
+  /**
+   * A graceful close, as Java's Sender: a commit or abort under way is finished, and a
+   * transaction left open is aborted, so read_committed readers need not wait for the
+   * coordinator's transaction timeout. Bounded by the delivery timeout, as the rest of close.
+   */
+  async #endTransactionOnClose(): Promise<void> {
+    const transactions = this.#transactions;
+    if (transactions === undefined) return;
+    const deadline = this.#clock.now() + this.#config.deliveryTimeoutMs;
+    while (!this.#forceClose && transactions.hasOngoingTransaction && this.#clock.now() < deadline) {
+      if (!transactions.isEnding) {
+        try {
+          this.#config.logger?.info(`aborting the open transaction of ${transactions.transactionalId} on close`);
+          void transactions.beginAbort();
+        } catch (error) {
+          // Not abortable (a fatal error came first): nothing more to do for it.
+          this.#config.logger?.warn(`could not abort the transaction on close: ${error}`);
+          return;
+        }
+      }
+      await this.runOnce();
+    }
+  }
+
   /** One turn: send what is ready, then poll the network. */
   async runOnce(): Promise<void> {
     const now = this.#clock.now();
@@ -175,7 +211,8 @@ export class Sender {
     const authenticationFailure = this.#client.takeAuthenticationFailure();
     if (authenticationFailure !== undefined) {
       // The same credentials fail again: what waits for the cluster fails now, not at its timeout.
-      this.#accumulator.abortUndrainedBatches(authenticationFailure);
+      // Records of an open transaction were dropped: it must not commit without them.
+      if (this.#accumulator.abortUndrainedBatches(authenticationFailure) > 0) this.#transactions?.handleBatchFailure(authenticationFailure);
       this.#metadata.failWaiters(authenticationFailure);
       this.#transactions?.authenticationFailed(authenticationFailure);
     }
@@ -227,13 +264,19 @@ export class Sender {
   #maybeSendTransactionalRequest(transactions: TransactionManager, now: number): boolean {
     const request = transactions.nextRequest(now, this.#accumulator.hasIncomplete());
     if (request === undefined) return false;
-    const nodeId = request.target === "any" ? this.#client.leastLoadedNode(now)?.id : transactions.coordinatorFor(request.target);
+    const coordinator = request.target === "any" ? undefined : transactions.coordinatorNode(request.target);
+    // Connectable even before the metadata lists it (a broker newer than our metadata), as Java uses FindCoordinator's node.
+    if (coordinator !== undefined) this.#client.registerNode(coordinator);
+    const nodeId = request.target === "any" ? this.#client.leastLoadedNode(now)?.id : coordinator?.id;
     if (nodeId === undefined || !this.#client.ready(nodeId, now)) {
-      // Not connected yet (ready() started connecting): hand it back for a later turn. A
-      // coordinator that left the metadata or refuses connections may have moved: as in
-      // Java, it is looked up again.
+      // Not connected yet (ready() started connecting): hand it back; the connection's progress
+      // wakes the loop, so no short timer spins meanwhile. A coordinator that refuses
+      // connections may have moved: as in Java, it is looked up again after the backoff.
       const lookUpAgain = nodeId !== undefined && (!this.#client.knowsNode(nodeId) || this.#client.connectionFailed(nodeId, now));
-      transactions.putBack(request, now, Math.min(this.#config.retryBackoffMs, 10), lookUpAgain);
+      const waitMs = lookUpAgain || nodeId === undefined
+        ? this.#config.retryBackoffMs
+        : Math.min(this.#client.connectionDelay(nodeId, now), this.#config.requestTimeoutMs);
+      transactions.putBack(request, now, waitMs, lookUpAgain);
       return false;
     }
     this.#client.send({
@@ -281,7 +324,7 @@ export class Sender {
   /** Drains ready batches into produce requests; returns how long the poll may wait. */
   sendProducerData(now: number): number {
     const cluster = this.#metadata.cluster;
-    const result = this.#accumulator.ready(cluster, now, this.#isMuted);
+    const result = this.#accumulator.ready(cluster, now);
     if (result.unknownLeaderTopics.size > 0) {
       for (const topic of result.unknownLeaderTopics) this.#metadata.addTopic(topic);
       this.#metadata.requestUpdate();
@@ -298,9 +341,10 @@ export class Sender {
     const batches = this.#accumulator.drain(cluster, result.readyNodes, this.#config.maxRequestSize, now, this.#drainPolicy);
     this.#failExpired(now);
 
-    let pollTimeout = Math.min(result.nextReadyCheckDelayMs, notReadyTimeout, this.#nextExpiryIn(now));
-    // More may be sendable at once (another partition of a busy node): loop without waiting.
-    if (result.readyNodes.size > 0) pollTimeout = 0;
+    let pollTimeout = Math.min(result.nextReadyCheckDelayMs, notReadyTimeout, this.#nextExpiryIn(now), result.nextBatchExpiryMs - now);
+    // Something went: more may be sendable at once (another batch of a busy node), so loop without waiting. A ready
+    // batch the drain refused (its partition waits for an answer) is not a reason to spin: the answer wakes the poll.
+    if (batches.size > 0) pollTimeout = 0;
     for (const [nodeId, nodeBatches] of batches) this.#sendProduceRequest(nodeId, nodeBatches, now);
     return Math.max(pollTimeout, 0);
   }
@@ -330,7 +374,7 @@ export class Sender {
     }
     for (const batch of expired) {
       const inFlight = this.#inFlight.delete(batch);
-      this.#muted.delete(`${batch.topic}\u0000${batch.partition}`);
+      if (inFlight) batch.state.muted = false;
       this.#sequences?.handleFailed(batch);
       const last = this.#lastAttempt(batch, inFlight);
       this.#failBatch(
@@ -411,7 +455,14 @@ export class Sender {
   #handleProduceResponse(response: ClientResponse<ProduceResponse>, batches: ProducerBatch[]): void {
     const now = response.receivedMs;
     if (response.error !== undefined) {
-      for (const batch of batches) this.#completeBatch(batch, NETWORK_EXCEPTION, response.error, -1, -1, now);
+      // No version of Produce both sides speak: no retry mends that (Java answers it as UNSUPPORTED_VERSION).
+      // Nor does one for a request that never reached the wire (it could not be encoded): only a lost connection is retried.
+      const code = response.error instanceof UnsupportedVersionError
+        ? UNSUPPORTED_VERSION
+        : response.disconnected
+        ? NETWORK_EXCEPTION
+        : NEVER_SENT;
+      for (const batch of batches) this.#completeBatch(batch, code, response.error, -1, -1, now);
       return;
     }
     if (response.body === undefined) {
@@ -420,12 +471,16 @@ export class Sender {
       return;
     }
     this.metrics?.recordProduceResponse(now - response.request.createdMs, response.body.throttleTimeMs, now);
-    const results = new Map<string, ProduceResponse["responses"][number]["partitionResponses"][number]>();
+    const results = new Map<PartitionState, PartitionResponse>();
+    const partitions = this.#accumulator.partitions;
     for (const topic of response.body.responses) {
-      for (const partition of topic.partitionResponses) results.set(`${topic.name}\u0000${partition.index}`, partition);
+      for (const partition of topic.partitionResponses) {
+        const state = partitions.find(topic.name, partition.index);
+        if (state !== undefined) results.set(state, partition);
+      }
     }
     for (const batch of batches) {
-      const result = results.get(`${batch.topic}\u0000${batch.partition}`);
+      const result = results.get(batch.state);
       if (result === undefined) {
         this.#completeBatch(
           batch,
@@ -439,12 +494,30 @@ export class Sender {
         );
         continue;
       }
-      const brokerError = result.errorCode === 0
-        ? undefined
-        : errorForCode(result.errorCode, batch.topicPartition, result.errorMessage ?? result.recordErrors[0]?.batchIndexErrorMessage);
+      const brokerError = result.errorCode === 0 ? undefined : errorForCode(result.errorCode, batch.topicPartition, result.errorMessage);
       const error = brokerError && this.#transactions ? this.#transactions.produceError(result.errorCode, brokerError) : brokerError;
-      this.#completeBatch(batch, result.errorCode, error, Number(result.baseOffset), Number(result.logAppendTimeMs), now);
+      const recordErrors = error && result.recordErrors.length > 0 ? this.#recordErrors(batch, result) : undefined;
+      this.#completeBatch(batch, result.errorCode, error, Number(result.baseOffset), Number(result.logAppendTimeMs), now, recordErrors);
     }
+  }
+
+  /**
+   * Each record's error when the broker listed the invalid ones (Produce v8+ record_errors), as
+   * Java's Sender.failBatch: a listed record gets its own message (with the partition's error
+   * when it is the only one listed, else INVALID_RECORD); the others fail for having been in
+   * the batch, not as invalid themselves.
+   */
+  #recordErrors(batch: ProducerBatch, result: PartitionResponse): (index: number) => Error {
+    const listed = new Map<number, KafkaError>();
+    const code = result.recordErrors.length === 1 ? result.errorCode : INVALID_RECORD;
+    for (const { batchIndex, batchIndexErrorMessage } of result.recordErrors) {
+      const where = `${batch.topicPartition} (record ${batchIndex})`;
+      listed.set(batchIndex, errorForCode(code, where, batchIndexErrorMessage ?? result.errorMessage));
+    }
+    const innocent = new KafkaError(
+      `Failed to append a record to ${batch.topicPartition}: it was part of a batch that had ${listed.size} invalid record(s)`,
+    );
+    return (index) => listed.get(index) ?? innocent;
   }
 
   #completeBatch(
@@ -454,8 +527,9 @@ export class Sender {
     baseOffset: number,
     logAppendTimeMs: number,
     now: number,
+    recordErrors?: (index: number) => Error,
   ): void {
-    if (this.#inFlight.delete(batch)) this.#muted.delete(`${batch.topic}\u0000${batch.partition}`);
+    if (this.#inFlight.delete(batch)) batch.state.muted = false;
     if (batch.finalState !== undefined) return;
     // The broker already has these sequences: the batch was written by an earlier attempt.
     if (error === undefined || (errorCode === DUPLICATE_SEQUENCE_NUMBER && this.#sequences !== undefined)) {
@@ -465,14 +539,13 @@ export class Sender {
       return;
     }
     if (errorCode === MESSAGE_TOO_LARGE && batch.recordCount > 1) {
-      // The pieces get fresh sequences; the gap this leaves is mended by an epoch bump.
-      this.#sequences?.handleFailed(batch);
-      this.#accumulator.splitAndReenqueue(batch, this.#decompress, now);
+      // The pieces take the batch's sequences, in its place.
+      this.#accumulator.splitAndReenqueue(batch, this.#decompress, now, this.#assignSplitSequences);
       this.metrics?.recordBatchSplit(now);
       return;
     }
-    const sequenceVerdict = this.#sequences?.retryForSequenceError(batch, errorCode);
-    const retriable = sequenceVerdict ?? (error.retriable || errorCode === NETWORK_EXCEPTION);
+    const sequenceVerdict = this.#sequences?.retryForSequenceError(batch, errorCode, this.#transactions !== undefined);
+    const retriable = errorCode !== NEVER_SENT && (sequenceVerdict ?? (error.retriable || errorCode === NETWORK_EXCEPTION));
     if (retriable && batch.attempts <= this.#config.retries && !batch.hasReachedDeliveryTimeout(this.#config.deliveryTimeoutMs, now)) {
       this.#config.logger?.debug(
         `retrying ${batch.topicPartition} (sequence ${batch.baseSequence}, epoch ${batch.producerEpoch}, attempt ${batch.attempts}): ${error.message}`,
@@ -482,14 +555,16 @@ export class Sender {
       this.metrics?.recordRetries(batch.recordCount, now);
     } else {
       this.#sequences?.handleFailed(batch);
-      this.#failBatch(batch, error);
+      this.#failBatch(batch, error, recordErrors);
     }
     if (errorCode === NETWORK_EXCEPTION || errorInfo(errorCode)?.invalidMetadata) this.#metadata.requestUpdate();
   }
 
-  #failBatch(batch: ProducerBatch, error: KafkaError): void {
+  #failBatch(batch: ProducerBatch, error: KafkaError, recordErrors?: (index: number) => Error): void {
     this.#transactions?.handleBatchFailure(error);
-    if (batch.fail(error)) this.metrics?.recordErrors(batch.recordCount, this.#clock.now());
+    // Not authorized to be idempotent (and the like): the idempotent producer stops, as in Java.
+    if (this.#sequences !== undefined && this.#transactions === undefined && isFatalProducerError(error)) this.#fatalError ??= error;
+    if (batch.fail(error, "failed", recordErrors)) this.metrics?.recordErrors(batch.recordCount, this.#clock.now());
     this.#accumulator.deallocate(batch);
   }
 }

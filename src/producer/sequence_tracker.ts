@@ -1,14 +1,15 @@
 /**
  * Sequence numbers for the idempotent producer, as the Java client's `TransactionManager`
- * and `TxnPartitionMap` keep them: the producer id and
- * epoch, a sequence number per partition stamped on each batch at drain time, the
- * batches in flight per partition in sequence order, and the epoch bump (KIP-360) that
- * restarts sequences when the broker and the producer no longer agree on them.
+ * keeps them: the producer id and epoch, a sequence number per partition stamped on each
+ * batch at drain time, and the epoch bump (KIP-360) that restarts the sequences of the
+ * partitions where the broker and the producer no longer agree on them. Each partition's
+ * numbers live in its {@link PartitionState}, which every batch points to.
  *
  * @module
  */
 import { setProducerState } from "../protocol/record_batch.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
+import type { PartitionState } from "./partition_state.ts";
 
 /** A producer id with its epoch; -1n / -1 until the broker gave one. */
 export interface ProducerIdAndEpoch {
@@ -19,17 +20,12 @@ export interface ProducerIdAndEpoch {
 const NO_PRODUCER_ID: ProducerIdAndEpoch = { producerId: -1n, epoch: -1 };
 const MAX_EPOCH = 32_767;
 const MAX_SEQUENCE = 2_147_483_647;
+const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+const UNKNOWN_PRODUCER_ID = 59;
 
-/** Per-partition sequence state. */
-interface PartitionState {
-  /** The sequence the next new batch gets. */
-  nextSequence: number;
-  /** The last sequence the broker acknowledged under the current epoch, -1 for none. */
-  lastAckedSequence: number;
-  /** Batches holding sequences of the current epoch and not settled, lowest sequence first. */
-  inFlight: ProducerBatch[];
-  /** Batches stamped under an older producer id or epoch and not settled. */
-  stale: Set<ProducerBatch>;
+/** The sequence `count` records after `sequence`, wrapping as the broker does. */
+function sequenceAfter(sequence: number, count: number): number {
+  return (sequence + count) % (MAX_SEQUENCE + 1);
 }
 
 /**
@@ -45,8 +41,9 @@ interface PartitionState {
  */
 export class SequenceTracker {
   #producerIdAndEpoch: ProducerIdAndEpoch = NO_PRODUCER_ID;
-  readonly #partitions = new Map<string, PartitionState>();
   #epochBumpRequired = false;
+  // Partitions whose sequences the next epoch bump restarts (Java's partitionsToRewriteSequences).
+  readonly #toRewrite: PartitionState[] = [];
 
   /** The current producer id and epoch. */
   get producerIdAndEpoch(): ProducerIdAndEpoch {
@@ -58,11 +55,15 @@ export class SequenceTracker {
     return this.#producerIdAndEpoch.producerId >= 0n;
   }
 
-  /** Takes the id and epoch from an InitProducerId response; every sequence starts again at 0. */
+  /**
+   * Takes the id and epoch from an InitProducerId or EndTxn response. Partitions asked to
+   * restart do so now; every other one starts at 0 with its next new batch, once its
+   * batches of the older epoch are settled.
+   */
   setProducerIdAndEpoch(value: ProducerIdAndEpoch): void {
     this.#producerIdAndEpoch = value;
     this.#epochBumpRequired = false;
-    this.#restartSequences();
+    this.#rewriteRequested();
   }
 
   /** Whether an epoch bump was asked for and is due. */
@@ -70,94 +71,134 @@ export class SequenceTracker {
     return this.#epochBumpRequired;
   }
 
-  /** Asks for a new epoch before more batches are stamped, because sequences went out of step. */
-  requestEpochBump(): void {
+  /**
+   * Asks for a new epoch before more new batches are stamped, because sequences went out
+   * of step; on `partition` (when given) the bump restarts the sequences, those of its
+   * batches in flight included.
+   */
+  requestEpochBump(partition?: PartitionState): void {
     this.#epochBumpRequired = true;
+    if (partition !== undefined && !partition.rewriteOnBump) {
+      partition.rewriteOnBump = true;
+      this.#toRewrite.push(partition);
+    }
   }
 
   /**
-   * Bumps the epoch locally (an idempotent producer may), restarting every partition's
-   * sequences; when the epoch is exhausted, forgets the id so a new one is fetched.
+   * Bumps the epoch locally (an idempotent producer may), restarting the sequences of the
+   * partitions that asked for it; when the epoch is exhausted, forgets the id so a new one
+   * is fetched (those partitions restart under it).
    */
   bumpEpoch(): void {
     const { producerId, epoch } = this.#producerIdAndEpoch;
-    this.#producerIdAndEpoch = epoch >= MAX_EPOCH ? NO_PRODUCER_ID : { producerId, epoch: epoch + 1 };
     this.#epochBumpRequired = false;
-    this.#restartSequences();
+    if (epoch >= MAX_EPOCH) {
+      this.#producerIdAndEpoch = NO_PRODUCER_ID;
+      return;
+    }
+    this.#producerIdAndEpoch = { producerId, epoch: epoch + 1 };
+    this.#rewriteRequested();
   }
 
-  #restartSequences(): void {
-    for (const state of this.#partitions.values()) {
-      for (const batch of state.inFlight) state.stale.add(batch);
-      state.inFlight = [];
-      state.nextSequence = 0;
-      state.lastAckedSequence = -1;
-    }
-  }
-
-  #state(batch: ProducerBatch): PartitionState {
-    const key = batch.topicPartition;
-    let state = this.#partitions.get(key);
-    if (state === undefined) {
-      state = { nextSequence: 0, lastAckedSequence: -1, inFlight: [], stale: new Set() };
-      this.#partitions.set(key, state);
-    }
-    return state;
+  #rewriteRequested(): void {
+    const { producerId, epoch } = this.#producerIdAndEpoch;
+    for (const partition of this.#toRewrite) this.#startOver(partition, producerId, epoch);
+    this.#toRewrite.length = 0;
   }
 
   /**
-   * Whether the queue's first batch may be sent now:
-   * - a batch with a current sequence only when it is the lowest still in flight, so
-   *   retries go out in sequence order;
-   * - a new batch only when no stale batch of an older epoch is still in flight there
-   *   (sequence 0 of the new epoch must not overtake them) and no gap is unresolved, and
-   *   only once the partition has an acknowledged sequence if another batch is in flight.
+   * Java's `startSequencesAtBeginning`: the partition counts from 0 under the given id and
+   * epoch, and its batches in flight are renumbered from 0 in their order (their bytes are
+   * stamped again when they are next sent).
    */
-  canDrain(batch: ProducerBatch, awaitingResponse: (batch: ProducerBatch) => boolean): boolean {
-    if (!this.hasProducerId() || this.#epochBumpRequired) return false;
-    const state = this.#state(batch);
-    if (this.#isCurrent(batch)) return state.inFlight[0] === batch;
-    for (const stale of state.stale) if (stale !== batch && awaitingResponse(stale)) return false;
+  #startOver(partition: PartitionState, producerId: bigint, epoch: number): void {
+    let sequence = 0;
+    for (const batch of partition.inFlight) {
+      batch.producerId = producerId;
+      batch.producerEpoch = epoch;
+      batch.baseSequence = sequence;
+      batch.stampPending = true;
+      sequence = sequenceAfter(sequence, batch.recordCount);
+    }
+    partition.producerId = producerId;
+    partition.producerEpoch = epoch;
+    partition.nextSequence = sequence;
+    partition.lastAckedSequence = -1;
+    partition.rewriteOnBump = false;
+  }
+
+  /**
+   * Whether the queue's first batch may be sent now (Java's `shouldStopDrainBatchesForPartition`):
+   * - a batch that holds a sequence (a retry, or a piece of a split) only when it is the
+   *   lowest in flight on its partition, so retries go out in sequence order; it keeps its
+   *   sequence and epoch, since the broker may have written it already;
+   * - a new batch only when no epoch bump is due, no batch of an older epoch is in flight
+   *   there (sequence 0 of the new epoch must not overtake them), and, while the partition
+   *   has no acknowledged sequence, nothing else is in flight there.
+   */
+  canDrain(batch: ProducerBatch): boolean {
+    if (!this.hasProducerId()) return false;
+    const partition = batch.state;
+    if (batch.baseSequence >= 0) return partition.inFlight[0] === batch;
+    if (this.#epochBumpRequired) return false;
+    const { producerId, epoch } = this.#producerIdAndEpoch;
+    if (partition.hasStaleInFlight(producerId, epoch)) return false;
     // A broker takes any first sequence from a producer it does not know on a partition. If a
     // second batch went out before the first was acknowledged and the first then failed and
     // was retried, the second would be written first: until a sequence is acknowledged here,
     // one batch at a time.
-    return state.lastAckedSequence >= 0 || state.inFlight.length === 0;
+    return partition.lastAckedSequence >= 0 || partition.inFlight.length === 0;
   }
 
   /**
    * Stamps a batch about to be sent with the producer id, epoch and its partition's next
-   * sequence (a retried batch keeps the sequence it has under the current epoch).
+   * sequence. A batch that holds a sequence keeps it (only its bytes are brought up to
+   * date); a partition of an older epoch starts over at 0 with its first new batch.
    */
   stamp(batch: ProducerBatch, isTransactional: boolean): void {
-    if (this.#isCurrent(batch)) return;
-    const state = this.#state(batch);
-    state.stale.delete(batch);
+    if (batch.baseSequence >= 0) {
+      if (batch.stampPending) setProducerState(batch.bytes!, batch.producerId, batch.producerEpoch, batch.baseSequence, isTransactional);
+      batch.stampPending = false;
+      return;
+    }
+    const partition = batch.state;
     const { producerId, epoch } = this.#producerIdAndEpoch;
+    if (partition.producerId !== producerId || partition.producerEpoch !== epoch) this.#startOver(partition, producerId, epoch);
     batch.producerId = producerId;
     batch.producerEpoch = epoch;
-    batch.baseSequence = state.nextSequence;
-    setProducerState(batch.bytes!, producerId, epoch, state.nextSequence, isTransactional);
-    state.nextSequence = (state.nextSequence + batch.recordCount) % (MAX_SEQUENCE + 1);
-    state.inFlight.push(batch);
+    batch.baseSequence = partition.nextSequence;
+    setProducerState(batch.bytes!, producerId, epoch, partition.nextSequence, isTransactional);
+    partition.nextSequence = sequenceAfter(partition.nextSequence, batch.recordCount);
+    partition.inFlight.push(batch);
   }
 
-  #isCurrent(batch: ProducerBatch): boolean {
-    return batch.baseSequence >= 0 && batch.producerId === this.#producerIdAndEpoch.producerId &&
-      batch.producerEpoch === this.#producerIdAndEpoch.epoch;
+  /**
+   * Gives the pieces of a batch split after MESSAGE_TOO_LARGE the original's sequences, in
+   * order, in its place among the partition's batches in flight (Java's `ProducerBatch.split`):
+   * no gap opens, and the batches behind keep theirs.
+   */
+  handleSplit(original: ProducerBatch, pieces: readonly ProducerBatch[]): void {
+    const inFlight = original.state.inFlight;
+    const at = inFlight.indexOf(original);
+    if (at < 0) return;
+    let sequence = original.baseSequence;
+    for (const piece of pieces) {
+      piece.producerId = original.producerId;
+      piece.producerEpoch = original.producerEpoch;
+      piece.baseSequence = sequence;
+      piece.stampPending = true;
+      sequence = sequenceAfter(sequence, piece.recordCount);
+    }
+    inFlight.splice(at, 1, ...pieces);
   }
 
   /** The broker wrote the batch: its sequences are acknowledged. */
   handleCompleted(batch: ProducerBatch): void {
-    const state = this.#state(batch);
-    if (!this.#isCurrent(batch)) {
-      state.stale.delete(batch);
-      return;
-    }
-    this.#remove(state, batch);
+    const partition = batch.state;
+    if (!this.#remove(partition, batch)) return;
     const last = batch.baseSequence + batch.recordCount - 1;
-    if (last > state.lastAckedSequence) state.lastAckedSequence = last;
-    this.#checkForGap(state);
+    if (last > partition.lastAckedSequence) partition.lastAckedSequence = last;
+    this.#checkForGap(partition);
   }
 
   /**
@@ -166,62 +207,60 @@ export class SequenceTracker {
    * between the acknowledged and the next sequence calls for an epoch bump.
    */
   handleFailed(batch: ProducerBatch): void {
-    const state = this.#state(batch);
-    state.stale.delete(batch);
-    if (!this.#isCurrent(batch)) return;
-    this.#remove(state, batch);
-    this.#checkForGap(state);
+    if (this.#remove(batch.state, batch)) this.#checkForGap(batch.state);
   }
 
   /**
    * Whether a produce error is worth retrying as far as sequences go, asking for an epoch
-   * bump where the broker lost track (after Java's `canRetry` for the idempotent producer):
-   * UNKNOWN_PRODUCER_ID always; OUT_OF_ORDER_SEQUENCE_NUMBER when the batch is the lowest
-   * sequence not yet acknowledged, so waiting cannot close the gap. Returns undefined for
-   * other errors.
+   * bump of the partition where the broker lost track (after Java's `canRetry`). Returns
+   * undefined for other errors.
+   * - UNKNOWN_PRODUCER_ID: the idempotent producer retries under a bumped epoch; a
+   *   transaction cannot (its batches fail and the abort bumps the epoch), unless the batch
+   *   was already renumbered by a bump.
+   * - OUT_OF_ORDER_SEQUENCE_NUMBER: a batch behind the lowest one in flight waits for that
+   *   one to be written. The lowest one itself means nothing before it can still fill the
+   *   gap (a real gap, or a broker that took a later batch as a producer's first): the
+   *   idempotent producer retries it under a bumped epoch, a transaction fails it.
    */
-  retryForSequenceError(batch: ProducerBatch, errorCode: number): boolean | undefined {
-    const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
-    const UNKNOWN_PRODUCER_ID = 59;
+  retryForSequenceError(batch: ProducerBatch, errorCode: number, isTransactional = false): boolean | undefined {
+    const partition = batch.state;
+    const tracked = partition.inFlight.includes(batch);
     if (errorCode === UNKNOWN_PRODUCER_ID) {
-      if (this.#isCurrent(batch)) this.requestEpochBump();
-      return true;
+      if (!tracked || batch.stampPending) return true;
+      this.requestEpochBump(partition);
+      return !isTransactional;
     }
     if (errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER) {
-      // Bump when nothing before this batch can still fill the gap: it is the lowest
-      // sequence not acknowledged. That covers a real gap (it is the next expected one) and
-      // a broker that moved past it (a broker takes any first sequence from a producer new
-      // to the partition, so a later batch can overtake a first batch that failed).
-      const state = this.#state(batch);
-      if (this.#isCurrent(batch) && state.inFlight[0] === batch) this.requestEpochBump();
-      return true;
+      if (!tracked || batch.stampPending || partition.inFlight[0] !== batch) return true;
+      this.requestEpochBump(partition);
+      return !isTransactional;
     }
     return undefined;
   }
 
-  /** Batches in flight (stamped, not settled) for the batch's partition, current and stale. */
-  inFlightCount(batch: ProducerBatch): number {
-    const state = this.#state(batch);
-    return state.inFlight.length + state.stale.size;
-  }
-
   /** The partition's sequence state in words, for error messages about a stuck batch. */
   describe(batch: ProducerBatch): string {
-    const state = this.#state(batch);
+    const partition = batch.state;
     const { producerId, epoch } = this.#producerIdAndEpoch;
-    return `producer ${producerId} epoch ${epoch}, batch sequence ${batch.baseSequence}, next ${state.nextSequence}, ` +
-      `acked ${state.lastAckedSequence}, in flight [${state.inFlight.map((b) => b.baseSequence).join(",")}], ` +
-      `stale ${state.stale.size}${this.#epochBumpRequired ? ", epoch bump due" : ""}`;
+    const stale = partition.hasStaleInFlight(producerId, epoch) ? `, in flight under epoch ${partition.producerEpoch}` : "";
+    return `producer ${producerId} epoch ${epoch}, batch sequence ${batch.baseSequence}, next ${partition.nextSequence}, ` +
+      `acked ${partition.lastAckedSequence}, in flight [${partition.inFlight.map((b) => b.baseSequence).join(",")}]` +
+      `${stale}${this.#epochBumpRequired ? ", epoch bump due" : ""}`;
   }
 
-  #remove(state: PartitionState, batch: ProducerBatch): void {
-    const index = state.inFlight.indexOf(batch);
-    if (index >= 0) state.inFlight.splice(index, 1);
+  #remove(partition: PartitionState, batch: ProducerBatch): boolean {
+    const index = partition.inFlight.indexOf(batch);
+    if (index < 0) return false;
+    partition.inFlight.splice(index, 1);
+    return true;
   }
 
-  #checkForGap(state: PartitionState): void {
-    if (state.inFlight.length === 0 && state.lastAckedSequence + 1 !== state.nextSequence && state.nextSequence !== 0) {
-      this.requestEpochBump();
+  /** A partition of the current epoch whose batches are all settled, with a sequence never acknowledged, has a gap. */
+  #checkForGap(partition: PartitionState): void {
+    const { producerId, epoch } = this.#producerIdAndEpoch;
+    if (partition.producerId !== producerId || partition.producerEpoch !== epoch) return;
+    if (partition.inFlight.length === 0 && partition.lastAckedSequence + 1 !== partition.nextSequence && partition.nextSequence !== 0) {
+      this.requestEpochBump(partition);
     }
   }
 }

@@ -7,9 +7,11 @@
  *
  * @module
  */
-import { KafkaError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
+import { KafkaError, ProducerFencedError, TransactionAbortedError, TransactionStateError, UnsupportedVersionError } from "../errors.ts";
 import type { ApiCodec } from "../protocol/api.ts";
-import { errorForCode, errorInfo } from "../protocol/error_codes.ts";
+import type { BrokerNode } from "../client/metadata.ts";
+import type { ErrorName } from "../protocol/error_codes.ts";
+import { errorCode, errorForCode, errorInfo, KafkaProtocolError } from "../protocol/error_codes.ts";
 import { AddOffsetsToTxnApi } from "../protocol/add_offsets_to_txn.ts";
 import { AddPartitionsToTxnApi } from "../protocol/add_partitions_to_txn.ts";
 import { END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2, EndTxnApi } from "../protocol/end_txn.ts";
@@ -17,15 +19,67 @@ import { CoordinatorKeyType, FindCoordinatorApi } from "../protocol/find_coordin
 import { InitProducerIdApi } from "../protocol/init_producer_id.ts";
 import { TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2, TxnOffsetCommitApi } from "../protocol/txn_offset_commit.ts";
 import type { SequenceTracker } from "./sequence_tracker.ts";
+import type { PartitionRegistry, PartitionState } from "./partition_state.ts";
 import type { GroupMetadata, Pending, TransactionalRequest, TransactionOffset, TransactionState } from "./transaction_types.ts";
-import { LEGAL_SOURCES, pending } from "./transaction_types.ts";
+import { isFatalProducerError, LEGAL_SOURCES, pending } from "./transaction_types.ts";
 
-const COORDINATOR_LOAD_IN_PROGRESS = 14;
-const COORDINATOR_NOT_AVAILABLE = 15;
-const NOT_COORDINATOR = 16;
-const INVALID_PRODUCER_EPOCH = 47;
-const CONCURRENT_TRANSACTIONS = 51;
-const PRODUCER_FENCED = 90;
+const COORDINATOR_LOAD_IN_PROGRESS = errorCode("COORDINATOR_LOAD_IN_PROGRESS");
+const COORDINATOR_NOT_AVAILABLE = errorCode("COORDINATOR_NOT_AVAILABLE");
+const NOT_COORDINATOR = errorCode("NOT_COORDINATOR");
+const REQUEST_TIMED_OUT = errorCode("REQUEST_TIMED_OUT");
+const INVALID_PRODUCER_EPOCH = errorCode("INVALID_PRODUCER_EPOCH");
+const CONCURRENT_TRANSACTIONS = errorCode("CONCURRENT_TRANSACTIONS");
+const PRODUCER_FENCED = errorCode("PRODUCER_FENCED");
+const INVALID_PRODUCER_ID_MAPPING = errorCode("INVALID_PRODUCER_ID_MAPPING");
+
+/** What a transactional request's error does once it is neither retried nor fencing. */
+type Verdict = "abortable" | "abortable-bump" | "fatal";
+
+const verdicts = (otherwise: Verdict, named: Partial<Record<ErrorName, Verdict>>) => ({
+  otherwise,
+  named: new Map(Object.entries(named).map(([name, verdict]) => [errorCode(name as ErrorName), verdict])),
+});
+// After the handlers of Java's TransactionManager (FindCoordinatorHandler, AddPartitionsToTxnHandler, ...): an error
+// not named is abortable for AddPartitionsToTxn ("Could not add partitions") and fatal for the others ("Unexpected error").
+const VERDICTS = new Map<unknown, { otherwise: Verdict; named: Map<number, Verdict> }>([
+  [FindCoordinatorApi, verdicts("fatal", { GROUP_AUTHORIZATION_FAILED: "abortable", TRANSACTION_ABORTABLE: "abortable" })],
+  [
+    AddPartitionsToTxnApi,
+    verdicts("abortable", {
+      TRANSACTIONAL_ID_AUTHORIZATION_FAILED: "fatal",
+      INVALID_TXN_STATE: "fatal",
+      UNKNOWN_PRODUCER_ID: "abortable-bump",
+      INVALID_PRODUCER_ID_MAPPING: "abortable-bump",
+    }),
+  ],
+  [
+    AddOffsetsToTxnApi,
+    verdicts("fatal", {
+      GROUP_AUTHORIZATION_FAILED: "abortable",
+      TRANSACTION_ABORTABLE: "abortable",
+      UNKNOWN_PRODUCER_ID: "abortable-bump",
+      INVALID_PRODUCER_ID_MAPPING: "abortable-bump",
+    }),
+  ],
+  [
+    TxnOffsetCommitApi,
+    verdicts("fatal", {
+      GROUP_AUTHORIZATION_FAILED: "abortable",
+      FENCED_INSTANCE_ID: "abortable",
+      UNKNOWN_MEMBER_ID: "abortable",
+      ILLEGAL_GENERATION: "abortable",
+      TRANSACTION_ABORTABLE: "abortable",
+    }),
+  ],
+  [
+    EndTxnApi,
+    verdicts("fatal", {
+      TRANSACTION_ABORTABLE: "abortable",
+      UNKNOWN_PRODUCER_ID: "abortable-bump",
+      INVALID_PRODUCER_ID_MAPPING: "abortable-bump",
+    }),
+  ],
+]);
 
 /**
  * The transactional producer's state machine.
@@ -34,7 +88,8 @@ const PRODUCER_FENCED = 90;
  * ```ts
  * import { TransactionManager } from "./transaction_manager.ts";
  * import { SequenceTracker } from "./sequence_tracker.ts";
- * const manager = new TransactionManager("orders-app", 60000, 100, new SequenceTracker());
+ * import { PartitionRegistry } from "./partition_state.ts";
+ * const manager = new TransactionManager("orders-app", 60000, 100, new SequenceTracker(), new PartitionRegistry());
  * const ready = manager.initTransactions(); // the Sender sends the requests
  * console.log(manager.state); // "INITIALIZING"
  * ```
@@ -49,12 +104,19 @@ export class TransactionManager {
   readonly #queue: TransactionalRequest[] = [];
   #inFlight: TransactionalRequest | undefined;
   #notBeforeMs = 0;
-  readonly #coordinators = new Map<string, number>();
+  // Until when a request put back for a node not ready yet lets the Sender's poll sleep: a network event may end it sooner.
+  #idleUntilMs = 0;
+  // Each coordinator as FindCoordinator gave it, address included: the metadata may not list it yet.
+  readonly #coordinators = new Map<string, BrokerNode>();
   #transactionV2 = false;
-  readonly #partitionsInTransaction = new Set<string>();
+  // Every partition's state, where each one notes whether it is in the transaction.
+  readonly #partitions: PartitionRegistry;
+  // The partitions added to this transaction or waiting to be, so their flags are cleared when it ends.
+  readonly #partitionsInTransaction: PartitionState[] = [];
   // Whether the coordinator knows of this transaction (a partition or offsets were added), so it needs an EndTxn.
   #transactionStarted = false;
-  readonly #newPartitions = new Map<string, Set<number>>();
+  // Protocol v1: partitions the next AddPartitionsToTxn adds.
+  readonly #newPartitions: PartitionState[] = [];
   #initResult: Pending | undefined;
   #endResult: Pending | undefined;
   readonly #offsetResults: Pending[] = [];
@@ -64,12 +126,20 @@ export class TransactionManager {
    * @param transactionTimeoutMs The coordinator aborts a transaction open longer than this.
    * @param retryBackoffMs The wait before a retried request.
    * @param sequences The producer id and sequence numbers this manager keeps in step.
+   * @param partitions The partitions' states (the accumulator's), which note transaction membership.
    */
-  constructor(transactionalId: string, transactionTimeoutMs: number, retryBackoffMs: number, sequences: SequenceTracker) {
+  constructor(
+    transactionalId: string,
+    transactionTimeoutMs: number,
+    retryBackoffMs: number,
+    sequences: SequenceTracker,
+    partitions: PartitionRegistry,
+  ) {
     this.transactionalId = transactionalId;
     this.#transactionTimeoutMs = transactionTimeoutMs;
     this.#retryBackoffMs = retryBackoffMs;
     this.#sequences = sequences;
+    this.#partitions = partitions;
   }
 
   /** The current state. */
@@ -104,6 +174,43 @@ export class TransactionManager {
     if (error !== undefined) this.#lastError = error;
     else if (target !== "ABORTABLE_ERROR" && target !== "FATAL_ERROR") this.#lastError = undefined;
     this.#state = target;
+  }
+
+  /**
+   * A transition a response or a failed batch calls for. One the state does not allow makes
+   * the manager fatal instead of throwing into the network client's callback (Java's Sender
+   * poisons the state the same way).
+   */
+  #moveTo(target: TransactionState, action: string, error?: KafkaError): boolean {
+    if (LEGAL_SOURCES[target].includes(this.#state)) {
+      this.#transition(target, action, error);
+      return true;
+    }
+    this.#fail(new TransactionStateError(this.#state, action, `TransactionalId ${this.transactionalId}: invalid transition to ${target}`));
+    return false;
+  }
+
+  /**
+   * The transaction cannot commit any more (Java's transitionToAbortableError). Requests
+   * queued for it are dropped, as Java fails them instead of sending them in an error state:
+   * above all a waiting commit, whose EndTxn would commit only part of the transaction.
+   */
+  #toAbortableError(error: KafkaError): void {
+    const committing = this.#state === "COMMITTING_TRANSACTION";
+    if (this.#state === "ABORTING_TRANSACTION") {
+      // Already aborting (Java skips the transition): this abort failed, and abortTransaction() may try again.
+      this.#queue.length = 0;
+      this.#endResult?.reject(error);
+      this.#endResult = undefined;
+      return;
+    }
+    if (!this.#moveTo("ABORTABLE_ERROR", "handle an error", error)) return;
+    this.#queue.length = 0;
+    this.#offsetResults.splice(0).forEach((result) => result.reject(error));
+    if (committing) {
+      this.#endResult?.reject(new TransactionAbortedError(`cannot commit: the transaction must be aborted (${error.message})`, error));
+      this.#endResult = undefined;
+    }
   }
 
   #requireNotFatal(action: string): void {
@@ -154,22 +261,22 @@ export class TransactionManager {
 
   /** Notes a partition written in this transaction (protocol v1 adds it with AddPartitionsToTxn before its records go). */
   addPartition(topic: string, partition: number): void {
-    const key = `${topic}\u0000${partition}`;
-    if (this.#partitionsInTransaction.has(key)) return;
+    const state = this.#partitions.get(topic, partition);
+    if (state.inTransaction || state.pendingAdd) return;
+    this.#partitionsInTransaction.push(state);
     if (this.#transactionV2) {
       // Produce v12 adds the partition on the broker.
-      this.#partitionsInTransaction.add(key);
+      state.inTransaction = true;
       this.#transactionStarted = true;
       return;
     }
-    let partitions = this.#newPartitions.get(topic);
-    if (partitions === undefined) this.#newPartitions.set(topic, partitions = new Set());
-    partitions.add(partition);
+    state.pendingAdd = true;
+    this.#newPartitions.push(state);
   }
 
   /** Whether batches of this partition may be produced (v1: only once AddPartitionsToTxn succeeded). */
   isSendToPartitionAllowed(topic: string, partition: number): boolean {
-    return this.#partitionsInTransaction.has(`${topic}\u0000${partition}`);
+    return this.#partitions.find(topic, partition)?.inTransaction ?? false;
   }
 
   /** Commits consumer offsets as part of the transaction. */
@@ -200,15 +307,21 @@ export class TransactionManager {
   beginAbort(): Promise<void> {
     this.#requireNotFatal("abortTransaction");
     if (this.#state === "ABORTING_TRANSACTION" && this.#endResult !== undefined) return this.#endResult.promise;
-    this.#transition("ABORTING_TRANSACTION", "abortTransaction");
-    this.#newPartitions.clear();
-    return this.#beginEnd(false);
+    // The coordinator no longer maps our producer id: it would refuse EndTxn, so go straight to the epoch bump (as Java).
+    const mappingLost = this.#lastError instanceof KafkaProtocolError && this.#lastError.code === INVALID_PRODUCER_ID_MAPPING;
+    // An abort whose EndTxn failed is tried again from where it is.
+    if (this.#state !== "ABORTING_TRANSACTION") this.#transition("ABORTING_TRANSACTION", "abortTransaction");
+    for (const state of this.#newPartitions.splice(0)) state.pendingAdd = false;
+    return this.#beginEnd(false, mappingLost);
   }
 
-  #beginEnd(committed: boolean): Promise<void> {
+  #beginEnd(committed: boolean, skipEndTxn = false): Promise<void> {
     const result = this.#endResult = pending();
-    // A transaction that touched nothing needs no EndTxn (Java skips it too).
-    if (!this.#transactionStarted) {
+    // Partitions not added yet go before EndTxn, so their records can be sent first (Java's beginCompletingTransaction).
+    if (committed && this.#newPartitions.length > 0) this.#enqueue(this.#addPartitionsRequest());
+    // A transaction that touched nothing needs no EndTxn (Java skips it too); one a queued or
+    // in-flight request may still start is decided when EndTxn's turn comes (nextRequest).
+    if (skipEndTxn || (!this.#transactionStarted && this.#queue.length === 0 && this.#inFlight === undefined)) {
       this.#completeTransaction();
     } else {
       this.#enqueue(this.#endTxnRequest(committed));
@@ -216,17 +329,42 @@ export class TransactionManager {
     return result.promise;
   }
 
-  /** A produce batch of this transaction failed: the transaction must abort (or, if fenced, the producer close). */
+  /**
+   * A produce batch of this transaction failed: the transaction must abort, or the producer
+   * close after an error that no abort mends (Java's maybeTransitionToErrorState).
+   */
   handleBatchFailure(error: KafkaError): void {
-    if (error instanceof ProducerFencedError) this.#fail(error);
-    else if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING_TRANSACTION") {
-      this.#transition("ABORTABLE_ERROR", "handle a failed batch", error);
-    }
+    if (isFatalProducerError(error)) this.#fail(error);
+    else if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING_TRANSACTION") this.#toAbortableError(error);
   }
 
-  /** Turns a produce error code into the error a batch fails with (fencing becomes ProducerFencedError). */
+  /**
+   * Turns a produce error code into the error a batch fails with: PRODUCER_FENCED becomes
+   * ProducerFencedError. INVALID_PRODUCER_EPOCH stays what it is, an abortable error: on a
+   * produce it typically means the coordinator timed the transaction out and bumped the epoch.
+   */
   produceError(errorCode: number, error: KafkaError): KafkaError {
-    return errorCode === PRODUCER_FENCED || errorCode === INVALID_PRODUCER_EPOCH ? this.#fenced(error) : error;
+    return errorCode === PRODUCER_FENCED ? this.#fenced(error) : error;
+  }
+
+  /**
+   * Rethrows the error a transactional call failed with as its caller should see it: while
+   * the transaction must be aborted, as TransactionAbortedError (the broker's error its cause).
+   */
+  readonly rethrowForCaller = (error: unknown): never => {
+    if (this.#state !== "ABORTABLE_ERROR" || !(error instanceof KafkaError) || error instanceof TransactionAbortedError) throw error;
+    throw new TransactionAbortedError(`the transaction hit an error and must be aborted: ${error.message}`, error);
+  };
+
+  /** Whether a transaction is open: begun and not yet committed or aborted (Java's hasOngoingTransaction). */
+  get hasOngoingTransaction(): boolean {
+    return this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING_TRANSACTION" || this.#state === "ABORTING_TRANSACTION" ||
+      this.#state === "ABORTABLE_ERROR";
+  }
+
+  /** Whether a commit or abort is under way and has not failed. */
+  get isEnding(): boolean {
+    return this.#endResult !== undefined && (this.#state === "COMMITTING_TRANSACTION" || this.#state === "ABORTING_TRANSACTION");
   }
 
   /** Whether a transactional request is waiting for its response. */
@@ -241,10 +379,16 @@ export class TransactionManager {
    */
   nextRequest(now: number, hasIncompleteBatches: boolean): TransactionalRequest | undefined {
     if (this.#inFlight !== undefined || now < this.#notBeforeMs || this.#state === "FATAL_ERROR") return undefined;
-    if (this.#newPartitions.size > 0 && this.#state === "IN_TRANSACTION") this.#enqueue(this.#addPartitionsRequest());
+    if (this.#newPartitions.length > 0 && this.#state === "IN_TRANSACTION") this.#enqueue(this.#addPartitionsRequest());
     const next = this.#queue[0];
     if (next === undefined) return undefined;
     if (next.api === EndTxnApi && hasIncompleteBatches) return undefined;
+    if (next.api === EndTxnApi && !this.#transactionStarted) {
+      this.#queue.shift();
+      this.#completeTransaction();
+      return undefined;
+    }
+    this.#idleUntilMs = 0;
     if (next.target !== "any" && !this.#coordinators.has(coordinatorKey(next.target))) {
       return this.#inFlight = this.#findCoordinatorRequest(next.target);
     }
@@ -255,24 +399,34 @@ export class TransactionManager {
   /** How long until {@link nextRequest} may have something (Infinity when nothing waits). */
   timeToNextRequest(now: number): number {
     if (this.#inFlight !== undefined || this.#state === "FATAL_ERROR") return Infinity;
-    if (this.#queue.length === 0 && this.#newPartitions.size === 0) return Infinity;
-    return Math.max(0, this.#notBeforeMs - now);
+    if (this.#queue.length === 0 && this.#newPartitions.length === 0) return Infinity;
+    return Math.max(0, this.#notBeforeMs - now, this.#idleUntilMs - now);
   }
 
   /**
-   * Takes back a request the Sender could not send yet (its broker is still connecting);
-   * with `forgetCoordinator`, its coordinator is looked up again first.
+   * Takes back a request the Sender could not send yet. Its broker still connecting, it is
+   * due again as soon as the Sender wakes (a connection event ends the poll), `waitMs` at the
+   * latest; with `forgetCoordinator`, its coordinator is looked up again, after `waitMs`.
    */
   putBack(request: TransactionalRequest, now: number, waitMs: number, forgetCoordinator = false): void {
     this.#inFlight = undefined;
-    if (forgetCoordinator && request.target !== "any") this.#coordinators.delete(coordinatorKey(request.target));
     // A coordinator lookup is made afresh each time; the request that needed it is still queued.
     if (request.api !== FindCoordinatorApi) this.#queue.unshift(request);
-    this.#notBeforeMs = now + waitMs;
+    if (forgetCoordinator && request.target !== "any") {
+      this.#coordinators.delete(coordinatorKey(request.target));
+      this.#notBeforeMs = now + waitMs;
+    } else {
+      this.#idleUntilMs = now + waitMs;
+    }
   }
 
   /** The node id of the coordinator a request goes to. */
   coordinatorFor(target: { keyType: number; key: string }): number | undefined {
+    return this.#coordinators.get(coordinatorKey(target))?.id;
+  }
+
+  /** The coordinator a request goes to, with the address FindCoordinator gave. */
+  coordinatorNode(target: { keyType: number; key: string }): BrokerNode | undefined {
     return this.#coordinators.get(coordinatorKey(target));
   }
 
@@ -324,21 +478,26 @@ export class TransactionManager {
   #answer(request: TransactionalRequest, error: KafkaError | undefined, errorCode: number, now: number, onSuccess: () => void): void {
     this.#inFlight = undefined;
     if (this.#state === "FATAL_ERROR") return;
+    // A broker that cannot take the request at any version will not later either (Java: fatal on a version mismatch).
+    if (error instanceof UnsupportedVersionError) return this.#fail(error);
     if (error !== undefined) return this.#retry(request, now, true);
     if (errorCode === 0) return onSuccess();
     const failure = errorForCode(errorCode, `TransactionalId ${this.transactionalId} (${request.api.name})`);
     if (errorCode === NOT_COORDINATOR || errorCode === COORDINATOR_NOT_AVAILABLE) return this.#retry(request, now, true);
+    if (errorCode === REQUEST_TIMED_OUT && request.api === TxnOffsetCommitApi) return this.#retry(request, now, true);
     if (errorCode === COORDINATOR_LOAD_IN_PROGRESS) return this.#retry(request, now);
     // The coordinator is still finishing the previous transaction: try again soon.
     if (errorCode === CONCURRENT_TRANSACTIONS) return this.#retry(request, now, false, Math.min(20, this.#retryBackoffMs));
     if (errorCode === PRODUCER_FENCED || errorCode === INVALID_PRODUCER_EPOCH) return this.#fail(this.#fenced(failure));
     if (errorInfo(errorCode)?.retriable) return this.#retry(request, now);
-    if (request.api === AddPartitionsToTxnApi || request.api === AddOffsetsToTxnApi || request.api === TxnOffsetCommitApi) {
-      this.#offsetResults.splice(0).forEach((result) => result.reject(failure));
-      if (this.#state === "IN_TRANSACTION") this.#transition("ABORTABLE_ERROR", "handle an error", failure);
-      return;
-    }
-    this.#fail(failure);
+    const verdicts = VERDICTS.get(request.api);
+    const verdict = verdicts?.named.get(errorCode) ?? verdicts?.otherwise ?? "fatal";
+    if (verdict === "fatal") return this.#fail(failure);
+    // The producer id the coordinator knows is gone or not ours: the abort bumps the epoch (Java's abortableErrorIfPossible).
+    if (verdict === "abortable-bump") this.#sequences.requestEpochBump();
+    // The caller waiting on this request hears its own error; queued ones hear it from #toAbortableError.
+    if (request.api === EndTxnApi) this.#endResult?.reject(failure);
+    this.#toAbortableError(failure);
   }
 
   #findCoordinatorRequest(target: { keyType: number; key: string }): TransactionalRequest {
@@ -347,10 +506,16 @@ export class TransactionManager {
       target: "any",
       body: () => ({ keyType: target.keyType, keys: [target.key] }),
       handle: (body, error, now) => {
-        const coordinator = (body as { coordinators: { nodeId: number; errorCode: number }[] } | undefined)?.coordinators[0];
+        const coordinator = (body as { coordinators: { nodeId: number; host: string; port: number; errorCode: number }[] } | undefined)
+          ?.coordinators[0];
         this.#answer(request, error, coordinator?.errorCode ?? 0, now, () => {
           if (coordinator === undefined || coordinator.nodeId < 0) return this.#retry(request, now);
-          this.#coordinators.set(coordinatorKey(target), coordinator.nodeId);
+          this.#coordinators.set(coordinatorKey(target), {
+            id: coordinator.nodeId,
+            host: coordinator.host,
+            port: coordinator.port,
+            rack: null,
+          });
         });
         // A retried lookup is not the request that was waiting: drop it from the head.
         if (this.#queue[0] === request) this.#queue.shift();
@@ -373,7 +538,7 @@ export class TransactionManager {
         const response = body as { errorCode: number; producerId: bigint; producerEpoch: number } | undefined;
         this.#answer(request, error, response?.errorCode ?? 0, now, () => {
           this.#sequences.setProducerIdAndEpoch({ producerId: response!.producerId, epoch: response!.producerEpoch });
-          this.#transition("READY", "complete initTransactions");
+          if (!this.#moveTo("READY", "complete initTransactions")) return;
           for (const result of [this.#initResult, this.#endResult]) result?.resolve();
           this.#initResult = undefined;
           this.#endResult = undefined;
@@ -384,8 +549,14 @@ export class TransactionManager {
   }
 
   #addPartitionsRequest(): TransactionalRequest {
-    const topics = [...this.#newPartitions].map(([name, partitions]) => ({ name, partitions: [...partitions] }));
-    this.#newPartitions.clear();
+    const added = this.#newPartitions.splice(0);
+    const byTopic = new Map<string, number[]>();
+    for (const state of added) {
+      const partitions = byTopic.get(state.topic);
+      if (partitions === undefined) byTopic.set(state.topic, [state.partition]);
+      else partitions.push(state.partition);
+    }
+    const topics = [...byTopic].map(([name, partitions]) => ({ name, partitions }));
     const request: TransactionalRequest = {
       api: AddPartitionsToTxnApi as ApiCodec<unknown, unknown>,
       target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
@@ -397,7 +568,10 @@ export class TransactionManager {
           ?.resultsByTopic ?? [];
         const firstError = results.flatMap((t) => t.resultsByPartition).find((p) => p.partitionErrorCode !== 0)?.partitionErrorCode ?? 0;
         this.#answer(request, error, firstError, now, () => {
-          for (const topic of topics) for (const p of topic.partitions) this.#partitionsInTransaction.add(`${topic.name}\u0000${p}`);
+          for (const state of added) {
+            state.inTransaction = true;
+            state.pendingAdd = false;
+          }
           this.#transactionStarted = true;
         });
       },
@@ -483,19 +657,28 @@ export class TransactionManager {
     if (this.#sequences.epochBumpRequired && this.#state === "ABORTING_TRANSACTION") {
       // Protocol v1 keeps the epoch across EndTxn: ask the coordinator for a bumped one (KIP-360)
       // before the next transaction reuses sequences. The abort completes when it arrives.
-      this.#partitionsInTransaction.clear();
+      this.#leavePartitions();
       this.#transactionStarted = false;
-      this.#transition("INITIALIZING", "bump the producer epoch");
+      if (!this.#moveTo("INITIALIZING", "bump the producer epoch")) return;
       this.#queue.unshift(this.#initProducerIdRequest(true));
       return;
     }
     this.#transactionStarted = false;
-    this.#partitionsInTransaction.clear();
-    this.#newPartitions.clear();
+    this.#leavePartitions();
     this.#offsetResults.length = 0;
-    this.#transition("READY", "complete the transaction");
+    if (!this.#moveTo("READY", "complete the transaction")) return;
     this.#endResult?.resolve();
     this.#endResult = undefined;
+  }
+
+  /** The transaction ended: no partition is in it or waits to be added any more. */
+  #leavePartitions(): void {
+    for (const state of this.#partitionsInTransaction) {
+      state.inTransaction = false;
+      state.pendingAdd = false;
+    }
+    this.#partitionsInTransaction.length = 0;
+    this.#newPartitions.length = 0;
   }
 
   #producerFields(): { producerId: bigint; producerEpoch: number } {

@@ -5,9 +5,36 @@
  *
  * @module
  */
-import { KafkaError, TimeoutError } from "../errors.ts";
+import { KafkaError, ProducerFencedError, TimeoutError, UnsupportedVersionError } from "../errors.ts";
 import { describeValue } from "../validation.ts";
 import type { ApiCodec } from "../protocol/api.ts";
+import { errorCode, KafkaProtocolError } from "../protocol/error_codes.ts";
+
+// Produce errors after which an idempotent or transactional producer cannot go on (Java's maybeTransitionToErrorState).
+const FATAL_PRODUCE_CODES = new Set([
+  errorCode("CLUSTER_AUTHORIZATION_FAILED"),
+  errorCode("TRANSACTIONAL_ID_AUTHORIZATION_FAILED"),
+  errorCode("PRODUCER_FENCED"),
+  errorCode("UNSUPPORTED_VERSION"),
+]);
+
+/**
+ * Whether a failed batch's error stops an idempotent or transactional producer for good, as
+ * Java's `TransactionManager.maybeTransitionToErrorState` decides: not authorized for the
+ * cluster or the transactional id, fenced, or a version the broker cannot take. Any other
+ * error fails the batch only (and, in a transaction, makes it abortable).
+ *
+ * @example
+ * ```ts
+ * import { isFatalProducerError } from "./transaction_types.ts";
+ * import { errorForCode } from "../protocol/error_codes.ts";
+ * console.log(isFatalProducerError(errorForCode(31))); // true: CLUSTER_AUTHORIZATION_FAILED
+ * ```
+ */
+export function isFatalProducerError(error: Error): boolean {
+  if (error instanceof ProducerFencedError || error instanceof UnsupportedVersionError) return true;
+  return error instanceof KafkaProtocolError && FATAL_PRODUCE_CODES.has(error.code);
+}
 
 /** Where a transaction is in its life (Java's `TransactionManager.State`). */
 export type TransactionState =

@@ -38,7 +38,7 @@ const M = 2;
 const RM = R | M;
 
 // [code, name, flags, description], in code order from -1 with no gaps.
-const TABLE: ReadonlyArray<readonly [number, string, number, string]> = [
+const TABLE = [
   [-1, "UNKNOWN_SERVER_ERROR", N, "The server experienced an unexpected error when processing the request."],
   [0, "NONE", N, "No error."],
   [1, "OFFSET_OUT_OF_RANGE", N, "The requested offset is not within the range of offsets maintained by the server."],
@@ -252,7 +252,25 @@ const TABLE: ReadonlyArray<readonly [number, string, number, string]> = [
     "The broker could not process the topology description update; see the error message for details.",
   ],
   [136, "CONTROLLER_ID_NOT_REGISTERED", N, "The given controller ID was not registered."],
-];
+] as const satisfies ReadonlyArray<readonly [number, string, number, string]>;
+
+/** The UPPER_SNAKE name of an error code this client knows, e.g. "NOT_LEADER_OR_FOLLOWER". */
+export type ErrorName = typeof TABLE[number][1];
+
+const CODES_BY_NAME: ReadonlyMap<string, number> = new Map(TABLE.map(([code, name]) => [name, code]));
+
+/**
+ * The numeric code of a named error, so code compares against names rather than bare numbers.
+ *
+ * @example
+ * ```ts
+ * import { errorCode } from "./error_codes.ts";
+ * console.log(errorCode("NOT_LEADER_OR_FOLLOWER")); // 6
+ * ```
+ */
+export function errorCode(name: ErrorName): number {
+  return CODES_BY_NAME.get(name)!;
+}
 
 /**
  * Every known error code, in code order from -1 (UNKNOWN_SERVER_ERROR) up.

@@ -388,6 +388,18 @@ test("NetworkClient.ready for a node the metadata no longer lists answers false 
   assert.equal(t.client.knowsNode(1), true);
 });
 
+test("NetworkClient connects to a registered node the metadata does not list yet (a coordinator from FindCoordinator)", async () => {
+  const t = setup();
+  await bootstrap(t);
+  t.client.registerNode({ id: 7, host: "b7", port: 9097, rack: null });
+  assert.equal(t.client.knowsNode(7), true);
+  assert.equal(t.client.nodeAddress(7), "b7:9097");
+  assert.equal(t.client.ready(7, t.clock.now()), false, "connecting");
+  assert.deepEqual(t.selector.connects.at(-1), { nodeId: 7, address: { host: "b7", port: 9097, tls: undefined } });
+  await handshake(t, 7);
+  assert.equal(t.client.isReady(7, t.clock.now()), true);
+});
+
 test("NetworkClient also counts a long gap between two polls as a freeze (the process stopped while the loop was busy)", async () => {
   const t = setup();
   await bootstrap(t);

@@ -1,7 +1,7 @@
 /** How records are spread over partitions, against the real broker. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { KafkaError, KafkaProducer, partitionForKey } from "../../mod.ts";
+import { KafkaError, KafkaProducer, partitionForKey, TimeoutError } from "../../mod.ts";
 import { bootstrapServers } from "../support/broker.ts";
 import { createTestTopic } from "../support/topics.ts";
 import { readTopic } from "../support/reader.ts";
@@ -29,12 +29,17 @@ test("a custom partitioner chooses every partition; an out-of-range choice fails
   assert.equal(seen.length, 4);
 });
 
-test("an explicit partition wins over the key; a partition that does not exist is refused", async () => {
+test("an explicit partition wins over the key; a partition that does not exist is refused after maxBlockMs", async () => {
   const topic = await createTestTopic("explicit-partition", 3);
-  await using producer = new KafkaProducer({ bootstrapServers: await bootstrapServers() });
+  await using producer = new KafkaProducer({ bootstrapServers: await bootstrapServers(), maxBlockMs: 2000 });
   const md = await producer.send({ topic, key: "any", value: "v", partition: 1 });
   assert.equal(md.partition, 1);
-  await assert.rejects(producer.send({ topic, value: "v", partition: 3 }), /partition 3/);
+  // As Java: the metadata is refreshed in case the topic grew, until maxBlockMs runs out.
+  await assert.rejects(producer.send({ topic, value: "v", partition: 3 }), (error: unknown) => {
+    assert.ok(error instanceof TimeoutError, `got ${error}`);
+    assert.equal(error.message, `Partition 3 of topic ${topic} with partition count 3 is not present in metadata after 2000 ms.`);
+    return true;
+  });
 });
 
 test("keyed records follow Java's murmur2 unless partitionerIgnoreKeys spreads them like keyless ones", async () => {

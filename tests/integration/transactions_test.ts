@@ -1,7 +1,7 @@
 /** Transactions against the real broker, read back by the Java consumer under read_committed. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { KafkaProducer, ProducerFencedError, TransactionStateError } from "../../mod.ts";
+import { KafkaError, KafkaProducer, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../../mod.ts";
 import { requireRunning } from "../../tools/kafka.ts";
 import { bootstrapServers, uniqueTopic } from "../support/broker.ts";
 import { createTestTopic, storedBatches } from "../support/topics.ts";
@@ -54,11 +54,15 @@ test("a second producer with the same transactionalId fences the first with Prod
     older.beginTransaction();
     await older.send({ topic, value: "from the older producer" });
     await newer.initTransactions();
-    const outcome = await older.send({ topic, value: "after fencing" }).then(() => older.commitTransaction()).then(
-      () => undefined,
-      (error: unknown) => error,
+    // As in Java: the broker answers the older producer's records with INVALID_PRODUCER_EPOCH, an
+    // abortable error (the same answer follows a transaction timeout), so the commit is refused;
+    // the coordinator then refuses the abort as fenced, and that is fatal.
+    await assert.rejects(older.send({ topic, value: "after fencing" }), KafkaError);
+    await assert.rejects(
+      older.commitTransaction(),
+      (e: unknown) => e instanceof TransactionAbortedError || e instanceof ProducerFencedError,
     );
-    assert.ok(outcome instanceof ProducerFencedError, `expected ProducerFencedError, got ${outcome}`);
+    await assert.rejects(older.abortTransaction(), ProducerFencedError);
     await assert.rejects(older.send({ topic, value: "again" }), ProducerFencedError);
     newer.beginTransaction();
     await newer.send({ topic, value: "from the newer producer" });
@@ -121,4 +125,32 @@ test("transactional calls in the wrong state reject with the state in the messag
   } finally {
     await plain.close();
   }
+});
+
+test("close() aborts a transaction left open, so read_committed readers move past it at once", async () => {
+  const servers = await bootstrapServers();
+  const topic = await createTestTopic("txn-close-open", 1);
+  // The coordinator would abort it only after transactionTimeoutMs: a reader must not have to wait that long.
+  const producer = new KafkaProducer({
+    bootstrapServers: servers,
+    transactionalId: uniqueTopic("txn-close"),
+    transactionTimeoutMs: 300_000,
+  });
+  await producer.initTransactions();
+  producer.beginTransaction();
+  const sends = ["open-1", "open-2", "open-3"].map((value) => producer.send({ topic, partition: 0, value }));
+  await producer.flush();
+  const closing = Date.now();
+  await producer.close();
+  assert.ok(Date.now() - closing < 15_000, "close does not wait for the transaction timeout");
+  await Promise.allSettled(sends);
+  {
+    await using plain = new KafkaProducer({ bootstrapServers: servers });
+    await plain.send({ topic, partition: 0, value: "after" });
+  }
+  // readTopic reads up to the last stable offset: an open transaction before "after" would hold it back.
+  const committed = await readTopic(servers, topic, { isolationLevel: "read_committed", timeoutMs: 30_000 });
+  assert.deepEqual(committed.map((r) => text(r.value)), ["after"], "the open records are aborted, and the record after them is visible");
+  const uncommitted = await readTopic(servers, topic, { isolationLevel: "read_uncommitted" });
+  assert.equal(uncommitted.filter((r) => text(r.value).startsWith("open-")).length, 3, "the aborted records are in the log, hidden");
 });

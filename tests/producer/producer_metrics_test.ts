@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { Meter, SampledStat } from "../../src/producer/metric_stats.ts";
 import { PRODUCER_METRIC_NAMES, ProducerMetrics } from "../../src/producer/producer_metrics.ts";
 import { ProducerBatch } from "../../src/producer/producer_batch.ts";
+import { PartitionState } from "../../src/producer/partition_state.ts";
 import { KafkaProducer } from "../../src/producer/kafka_producer.ts";
 import { loadCompressionCodec } from "../../src/compression/mod.ts";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
@@ -204,7 +205,7 @@ test("The accumulator records how long appends waited for buffer memory, and whe
 });
 
 test("ProducerBatch keeps its largest record and, once closed, its compression ratio", async () => {
-  const batch = new ProducerBatch("t", 0, new Uint8Array(4096), 4096, 0);
+  const batch = new ProducerBatch(new PartitionState("t", 0), new Uint8Array(4096), 4096, 0);
   const value = bytes("x".repeat(1000));
   batch.tryAppend(0, null, bytes("small"), [], new Outcome());
   const afterSmall = batch.maxRecordSize;

@@ -184,7 +184,7 @@ test("RecordAccumulator splits a batch into batchSize pieces that keep each reco
   const clock = new FakeClock();
   const c = cluster(TOPIC, 1);
   // A batch built under a larger batch size, as when the broker's limit is lower than ours.
-  const big = new ProducerBatch(TOPIC, 0, new Uint8Array(8192), 8192, clock.now());
+  const big = new ProducerBatch(acc.partitions.get(TOPIC, 0), new Uint8Array(8192), 8192, clock.now());
   big.pooled = false;
   const outcomes = Array.from({ length: 20 }, () => new Outcome());
   for (let i = 0; i < 20; i++) assert.ok(big.tryAppend(1000 + i, null, new Uint8Array(300).fill(i), [], outcomes[i]));

@@ -3,9 +3,13 @@ import assert from "node:assert/strict";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import type { ProduceRequest } from "../../src/protocol/produce.ts";
-import { KafkaProtocolError } from "../../src/protocol/error_codes.ts";
-import { AuthenticationError, NetworkError, TimeoutError } from "../../src/errors.ts";
-import { metadataResponse, produceResponse, setup } from "../support/sender_fixtures.ts";
+import { errorCode, KafkaProtocolError } from "../../src/protocol/error_codes.ts";
+import { AuthenticationError, KafkaError, NetworkError, TimeoutError } from "../../src/errors.ts";
+import { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
+import { TransactionManager } from "../../src/producer/transaction_manager.ts";
+import { Sender } from "../../src/producer/sender.ts";
+import type { SenderConfig } from "../../src/producer/sender.ts";
+import { metadataResponse, produceResponse, setup, TOPIC } from "../support/sender_fixtures.ts";
 
 await initCrc32c();
 
@@ -209,4 +213,214 @@ test("Sender: a partition that metadata names no leader for holds its batch unti
   t.clock.advance(5000);
   await t.sender.runOnce();
   assert.ok(outcome.error instanceof TimeoutError, `${outcome.error}`);
+});
+
+/** An idempotent Sender that already has producer id 4000, epoch 0. */
+function idempotentSetup() {
+  const sequences = new SequenceTracker();
+  sequences.setProducerIdAndEpoch({ producerId: 4000n, epoch: 0 });
+  return { ...setup({}, 2, 1024, sequences), sequences };
+}
+
+test("Sender (idempotent): CLUSTER_AUTHORIZATION_FAILED on a produce is fatal, as in Java: later records fail with it", async () => {
+  const t = idempotentSetup();
+  const first = t.send(0);
+  await t.sender.runOnce();
+  t.client.respond(produceResponse([{ partition: 0, errorCode: errorCode("CLUSTER_AUTHORIZATION_FAILED") }]));
+  await t.sender.runOnce();
+  assert.equal((first.error as KafkaProtocolError).errorName, "CLUSTER_AUTHORIZATION_FAILED");
+  assert.equal((t.sender.fatalError as KafkaProtocolError | undefined)?.errorName, "CLUSTER_AUTHORIZATION_FAILED");
+  const later = t.send(1);
+  await t.sender.runOnce();
+  assert.equal((later.error as KafkaProtocolError | undefined)?.errorName, "CLUSTER_AUTHORIZATION_FAILED");
+  assert.equal(t.client.requests.length, 1, "nothing more is sent");
+});
+
+test("Sender (idempotent): INVALID_PRODUCER_EPOCH on a produce fails that batch only; the producer goes on (as in Java)", async () => {
+  const t = idempotentSetup();
+  const first = t.send(0);
+  await t.sender.runOnce();
+  t.client.respond(produceResponse([{ partition: 0, errorCode: errorCode("INVALID_PRODUCER_EPOCH") }]));
+  await t.sender.runOnce();
+  assert.equal((first.error as KafkaProtocolError).errorName, "INVALID_PRODUCER_EPOCH");
+  assert.equal(t.sender.fatalError, undefined);
+  const later = t.send(1);
+  await t.sender.runOnce();
+  t.client.respond(produceResponse([{ partition: 1, baseOffset: 9 }]));
+  await t.sender.runOnce();
+  assert.equal(later.metadata?.offset, 9);
+});
+
+test("Sender: record errors (Produce v8+) fail the listed records with their own messages, the rest for being in the batch", async () => {
+  const t = setup();
+  const outcomes = ["a", "b", "c", "d"].map((v) => t.send(0, v));
+  await t.sender.runOnce();
+  const response = produceResponse([{ partition: 0, errorCode: errorCode("INVALID_RECORD") }]);
+  response.responses[0].partitionResponses[0].recordErrors = [
+    { batchIndex: 1, batchIndexErrorMessage: "key is null on a compacted topic" },
+    { batchIndex: 3, batchIndexErrorMessage: null },
+  ];
+  t.client.respond(response);
+  await t.sender.runOnce();
+  const [a, b, c, d] = outcomes.map((o) => o.error);
+  assert.match(String(b), /INVALID_RECORD.*key is null on a compacted topic/);
+  assert.match(String(d), /INVALID_RECORD.*failed the validation on broker/, "no message of its own: the code's description");
+  for (const innocent of [a, c]) {
+    assert.ok(innocent instanceof KafkaError);
+    assert.equal(innocent instanceof KafkaProtocolError, false, "not itself invalid");
+    assert.doesNotMatch(String(innocent), /compacted/);
+    assert.match(String(innocent), /part of a batch that had 2 invalid record/);
+  }
+});
+
+test("Sender: a single record error gives that record the partition's error with its message", async () => {
+  const t = setup();
+  const outcomes = ["a", "b"].map((v) => t.send(0, v));
+  await t.sender.runOnce();
+  const response = produceResponse([{ partition: 0, errorCode: errorCode("INVALID_TIMESTAMP") }]);
+  response.responses[0].partitionResponses[0].recordErrors = [{ batchIndex: 0, batchIndexErrorMessage: "timestamp out of range" }];
+  t.client.respond(response);
+  await t.sender.runOnce();
+  assert.equal((outcomes[0].error as KafkaProtocolError).errorName, "INVALID_TIMESTAMP");
+  assert.match(String(outcomes[0].error), /timestamp out of range/);
+  assert.equal(outcomes[1].error instanceof KafkaProtocolError, false);
+});
+
+/** A transactional Sender (protocol v1) over the fakes of setup(). */
+function transactionalSetup(config: Partial<SenderConfig> = {}) {
+  const sequences = new SequenceTracker();
+  const t = setup({}, 2, 1024, sequences);
+  const manager = new TransactionManager("txn-s", 60_000, 100, sequences, t.accumulator.partitions);
+  const senderConfig: SenderConfig = {
+    acks: -1,
+    retries: 2_147_483_647,
+    requestTimeoutMs: 30_000,
+    deliveryTimeoutMs: 120_000,
+    maxRequestSize: 1_048_576,
+    retryBackoffMs: 100,
+    guaranteeMessageOrder: false,
+    ...config,
+  };
+  const sender = new Sender(
+    t.client,
+    t.metadata,
+    t.accumulator,
+    senderConfig,
+    t.clock,
+    () => {
+      throw new Error("not compressed");
+    },
+    sequences,
+    manager,
+  );
+  const sent = (api: string) => t.client.requests.filter((r) => r.request.api.name === api);
+  const answer = (api: string, body: unknown) => {
+    const recorded = t.client.requests.find((r) => !r.answered && r.request.api.name === api);
+    if (recorded === undefined) throw new Error(`no unanswered ${api}`);
+    t.client.respond(body, undefined, t.client.requests.indexOf(recorded), t.clock.now());
+  };
+  const findCoordinator = (nodeId: number, host = `b${nodeId}`, port = 9092) =>
+    answer("FindCoordinator", {
+      throttleTimeMs: 0,
+      coordinators: [{ key: "txn-s", nodeId, host, port, errorCode: 0, errorMessage: null }],
+    });
+  const run = async (turns = 1) => {
+    for (let i = 0; i < turns; i++) await sender.runOnce();
+  };
+  return { ...t, sender, manager, sequences, sent, answer, findCoordinator, run };
+}
+
+test("Sender: a transaction coordinator the metadata does not list is reached at FindCoordinator's address, without looking it up again", async () => {
+  const t = transactionalSetup();
+  const init = t.manager.initTransactions();
+  await t.run();
+  // Broker 5 is newer than our metadata (which lists broker 1 only).
+  t.client.unlistedNodes.add(5);
+  t.client.connectionDelays.set(5, Infinity);
+  t.findCoordinator(5, "b5", 9095);
+  await t.run(2);
+  const pollsBefore = t.client.pollTimeouts.length;
+  for (let i = 0; i < 10; i++) {
+    t.clock.advance(20);
+    await t.run();
+  }
+  assert.equal(t.sent("FindCoordinator").length, 1, "the coordinator is not looked up again while its connection is set up");
+  const waits = t.client.pollTimeouts.slice(pollsBefore);
+  assert.ok(waits.every((ms) => ms > 10), `no short timer while connecting: polls waited ${waits.join(", ")} ms`);
+  assert.deepEqual(t.client.registered.get(5), { id: 5, host: "b5", port: 9095, rack: null }, "connectable at FindCoordinator's address");
+  t.client.readyNodes.add(5);
+  await t.run();
+  assert.equal(t.sent("InitProducerId")[0]?.request.destination, 5);
+  t.answer("InitProducerId", { throttleTimeMs: 0, errorCode: 0, producerId: 8n, producerEpoch: 0 });
+  await t.run();
+  await init;
+  assert.equal(t.manager.state, "READY");
+});
+
+/** Runs the Sender's loop to its end (a close was asked for), answering each EndTxn with `endTxnErrorCode`. */
+async function runToEnd(t: ReturnType<typeof transactionalSetup>, endTxnErrorCode = 0) {
+  let stopped = false;
+  const run = t.sender.run().then(() => stopped = true);
+  // The fake client answers at once, so the loop runs on microtasks: yield to it that way.
+  for (let turn = 0; turn < 2_000 && !stopped; turn++) {
+    await Promise.resolve();
+    if (t.client.requests.some((r) => !r.answered && r.request.api.name === "EndTxn")) {
+      t.answer("EndTxn", { throttleTimeMs: 0, errorCode: endTxnErrorCode, producerId: -1n, producerEpoch: -1 });
+    }
+  }
+  if (!stopped) t.sender.forceClose();
+  await run;
+  return stopped;
+}
+
+/** A READY transactional Sender with a protocol v1 transaction open and one record acknowledged in it. */
+async function openTransaction() {
+  const t = transactionalSetup();
+  const init = t.manager.initTransactions();
+  await t.run();
+  t.findCoordinator(1);
+  await t.run(2);
+  t.answer("InitProducerId", { throttleTimeMs: 0, errorCode: 0, producerId: 8n, producerEpoch: 0 });
+  await t.run();
+  await init;
+  t.manager.beginTransaction(false);
+  const outcome = t.send(0);
+  t.manager.addPartition(TOPIC, 0);
+  await t.run();
+  t.answer("AddPartitionsToTxn", {
+    throttleTimeMs: 0,
+    resultsByTopic: [{ name: TOPIC, resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
+  });
+  await t.run(2);
+  t.answer("Produce", produceResponse([{ partition: 0, baseOffset: 0 }]));
+  await t.run();
+  assert.equal(outcome.metadata?.offset, 0);
+  return t;
+}
+
+test("Sender: a graceful close aborts a transaction left open (EndTxn(abort)) before it stops, as Java's Sender", async () => {
+  const t = await openTransaction();
+  t.sender.initiateClose();
+  assert.equal(await runToEnd(t), true, "the Sender stopped by itself");
+  const ends = t.sent("EndTxn").map((r) => (r.request.body as { committed: boolean }).committed);
+  assert.deepEqual(ends, [false], "the open transaction was aborted");
+  assert.equal(t.manager.state, "READY");
+});
+
+test("Sender: a graceful close finishes a commit under way instead of aborting it", async () => {
+  const t = await openTransaction();
+  const commit = t.manager.beginCommit();
+  t.sender.initiateClose();
+  assert.equal(await runToEnd(t), true);
+  const ends = t.sent("EndTxn").map((r) => (r.request.body as { committed: boolean }).committed);
+  assert.deepEqual(ends, [true]);
+  await commit;
+  assert.equal(t.manager.state, "READY");
+});
+
+test("Sender: a forced close does not wait to abort the open transaction", async () => {
+  const t = await openTransaction();
+  t.sender.forceClose();
+  assert.equal(await runToEnd(t), true);
+  assert.equal(t.sent("EndTxn").length, 0);
 });

@@ -4,13 +4,15 @@ import assert from "node:assert/strict";
 import { TransactionManager } from "../../src/producer/transaction_manager.ts";
 import type { TransactionalRequest } from "../../src/producer/transaction_types.ts";
 import { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
-import { NetworkError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../../src/errors.ts";
+import { PartitionRegistry } from "../../src/producer/partition_state.ts";
+import { KafkaError, NetworkError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../../src/errors.ts";
+import { errorCode, KafkaProtocolError } from "../../src/protocol/error_codes.ts";
 
 const ID = "txn-1";
 
 function setup() {
   const sequences = new SequenceTracker();
-  const manager = new TransactionManager(ID, 60_000, 100, sequences);
+  const manager = new TransactionManager(ID, 60_000, 100, sequences, new PartitionRegistry());
   let now = 1_000;
   const next = (incomplete = false) => manager.nextRequest(now, incomplete);
   const expect = (api: string, incomplete = false): TransactionalRequest => {
@@ -344,4 +346,124 @@ test("TransactionManager: a request put back because its coordinator went away f
   t.answer(again, { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
   await ending;
   assert.equal(t.manager.state, "READY");
+});
+
+/** A protocol v1 transaction with partition t-0 added, so ending it needs EndTxn. */
+async function openWithPartition() {
+  const t = setup();
+  await t.init();
+  t.manager.beginTransaction(false);
+  t.manager.addPartition("t", 0);
+  t.answer(t.expect("AddPartitionsToTxn"), {
+    throttleTimeMs: 0,
+    resultsByTopic: [{ name: "t", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
+  });
+  return t;
+}
+
+const INVALID_PRODUCER_EPOCH = errorCode("INVALID_PRODUCER_EPOCH");
+const PRODUCER_FENCED = errorCode("PRODUCER_FENCED");
+const endTxnAnswer = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 });
+const codeOf = (error: unknown) => (error as { errorName?: string } | undefined)?.errorName;
+
+test("TransactionManager: a batch failing while a commit waits makes the commit fail with TransactionAbortedError; EndTxn(commit) is never sent", async () => {
+  const t = await openWithPartition();
+  const commit = t.manager.beginCommit();
+  assert.equal(t.next(true), undefined, "EndTxn waits for the batch");
+  t.manager.handleBatchFailure(new KafkaError("NOT_ENOUGH_REPLICAS for t-0, retries exhausted"));
+  assert.equal(t.manager.state, "ABORTABLE_ERROR");
+  await assert.rejects(commit, TransactionAbortedError);
+  assert.equal(t.next(false), undefined, "no partial commit goes out");
+  const aborting = t.manager.beginAbort();
+  const end = t.expect("EndTxn");
+  assert.equal((end.body() as { committed: boolean }).committed, false);
+  t.answer(end, endTxnAnswer(0));
+  await aborting;
+  assert.equal(t.manager.state, "READY");
+});
+
+test("TransactionManager: an answer whose transition the state does not allow never throws; the manager turns fatal", async () => {
+  const t = await openWithPartition();
+  const commit = t.manager.beginCommit();
+  const end = t.expect("EndTxn");
+  // The state changes under the request in flight (the Sender found sequences out of step).
+  t.manager.handleBatchFailure(new KafkaError("out of step"));
+  assert.doesNotThrow(() => t.answer(end, endTxnAnswer(0)));
+  assert.equal(t.manager.state, "FATAL_ERROR");
+  assert.ok(t.manager.lastError instanceof TransactionStateError);
+  await assert.rejects(commit, KafkaError);
+});
+
+test("TransactionManager: a TxnOffsetCommit failing while a commit waits fails the commit and leaves the transaction abortable", async () => {
+  const t = await openWithPartition();
+  const offsets = t.manager.sendOffsetsToTransaction([{ topic: "in", partition: 0, offset: 1 }], { groupId: "g" });
+  const commit = t.manager.beginCommit();
+  t.answer(t.expect("AddOffsetsToTxn"), { throttleTimeMs: 0, errorCode: 0 });
+  t.coordinator(t.expect("FindCoordinator"), 2);
+  t.answer(t.expect("TxnOffsetCommit"), {
+    throttleTimeMs: 0,
+    topics: [{ name: "in", partitions: [{ partitionIndex: 0, errorCode: errorCode("UNKNOWN_MEMBER_ID") }] }],
+  });
+  assert.equal(t.manager.state, "ABORTABLE_ERROR");
+  await assert.rejects(offsets, (e: unknown) => codeOf(e) === "UNKNOWN_MEMBER_ID");
+  await assert.rejects(commit, TransactionAbortedError);
+  assert.equal(t.next(), undefined, "EndTxn(commit) is not sent");
+});
+
+test("TransactionManager: INVALID_PRODUCER_EPOCH on a produce is abortable, PRODUCER_FENCED fatal (Java's produce error handling)", async () => {
+  const t = await openWithPartition();
+  const invalidEpoch = t.manager.produceError(INVALID_PRODUCER_EPOCH, new KafkaProtocolError(INVALID_PRODUCER_EPOCH, "t-0"));
+  assert.equal(invalidEpoch instanceof ProducerFencedError, false);
+  t.manager.handleBatchFailure(invalidEpoch);
+  assert.equal(t.manager.state, "ABORTABLE_ERROR");
+  assert.throws(() => t.manager.ensureSendAllowed(), TransactionAbortedError);
+  const aborting = t.manager.beginAbort();
+  t.answer(t.expect("EndTxn"), endTxnAnswer(0));
+  await aborting;
+
+  const u = await openWithPartition();
+  const fenced = u.manager.produceError(PRODUCER_FENCED, new KafkaProtocolError(PRODUCER_FENCED, "t-0"));
+  assert.ok(fenced instanceof ProducerFencedError);
+  u.manager.handleBatchFailure(fenced);
+  assert.equal(u.manager.state, "FATAL_ERROR");
+});
+
+test("TransactionManager: CLUSTER_AUTHORIZATION_FAILED on a produce of the transaction is fatal (Java's maybeTransitionToErrorState)", async () => {
+  const t = await openWithPartition();
+  t.manager.handleBatchFailure(new KafkaProtocolError(errorCode("CLUSTER_AUTHORIZATION_FAILED"), "t-0"));
+  assert.equal(t.manager.state, "FATAL_ERROR");
+  assert.throws(() => t.manager.beginAbort(), TransactionStateError);
+});
+
+test("TransactionManager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED and INVALID_TXN_STATE on AddPartitionsToTxn are fatal", async () => {
+  for (const code of [errorCode("TRANSACTIONAL_ID_AUTHORIZATION_FAILED"), errorCode("INVALID_TXN_STATE")]) {
+    const t = setup();
+    await t.init();
+    t.manager.beginTransaction(false);
+    t.manager.addPartition("t", 0);
+    t.answer(t.expect("AddPartitionsToTxn"), {
+      throttleTimeMs: 0,
+      resultsByTopic: [{ name: "t", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: code }] }],
+    });
+    assert.equal(t.manager.state, "FATAL_ERROR", `code ${code}`);
+    assert.equal(t.next(), undefined);
+  }
+});
+
+test("TransactionManager: TRANSACTION_ABORTABLE, UNKNOWN_PRODUCER_ID and INVALID_PRODUCER_ID_MAPPING on EndTxn(commit) are abortable; the abort then works", async () => {
+  for (const name of ["TRANSACTION_ABORTABLE", "UNKNOWN_PRODUCER_ID", "INVALID_PRODUCER_ID_MAPPING"] as const) {
+    const t = await openWithPartition();
+    const commit = t.manager.beginCommit();
+    t.answer(t.expect("EndTxn"), endTxnAnswer(errorCode(name)));
+    await assert.rejects(commit, (e: unknown) => codeOf(e) === name);
+    assert.equal(t.manager.state, "ABORTABLE_ERROR", name);
+    const aborting = t.manager.beginAbort();
+    if (name !== "INVALID_PRODUCER_ID_MAPPING") t.answer(t.expect("EndTxn"), endTxnAnswer(0));
+    if (name !== "TRANSACTION_ABORTABLE") {
+      // The coordinator lost or remapped our producer id: the abort gets a bumped epoch (no EndTxn for a lost mapping, as Java).
+      t.answer(t.expect("InitProducerId"), { throttleTimeMs: 0, errorCode: 0, producerId: 77n, producerEpoch: 1 });
+    }
+    await aborting;
+    assert.equal(t.manager.state, "READY", name);
+  }
 });

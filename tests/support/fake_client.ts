@@ -6,6 +6,7 @@
 import type { ClientRequest, ClientResponse, RequestSpec } from "../../src/client/client_request.ts";
 import type { SenderClient } from "../../src/producer/sender.ts";
 import type { AuthenticationError, KafkaError } from "../../src/errors.ts";
+import { UnsupportedVersionError } from "../../src/errors.ts";
 import type { ConnectionFailure } from "../../src/client/connection_failure.ts";
 
 export interface Recorded<Req = unknown, Res = unknown> {
@@ -17,6 +18,8 @@ export class FakeClient implements SenderClient {
   readonly requests: Recorded[] = [];
   readonly readyNodes = new Set<number>([1]);
   wakeups = 0;
+  /** The timeout of every poll, in order. */
+  readonly pollTimeouts: number[] = [];
   closed = false;
   /** Set by a test: the next turn of the Sender takes it, as from a refused SASL login. */
   authenticationFailure: AuthenticationError | undefined;
@@ -31,8 +34,18 @@ export class FakeClient implements SenderClient {
     return this.readyNodes.has(typeof nodeId === "number" ? nodeId : nodeId.id);
   }
 
+  /** Set by a test: nodes the metadata does not list yet, known (as in the NetworkClient) once registered. */
+  readonly unlistedNodes = new Set<number>();
+
   knowsNode(nodeId: number): boolean {
-    return !this.goneNodes.has(nodeId);
+    return !this.goneNodes.has(nodeId) && (!this.unlistedNodes.has(nodeId) || this.registered.has(nodeId));
+  }
+
+  /** Nodes the Sender registered (coordinators from FindCoordinator), by id. */
+  readonly registered = new Map<number, { id: number; host: string; port: number }>();
+
+  registerNode(node: { id: number; host: string; port: number; rack: string | null }): void {
+    this.registered.set(node.id, node);
   }
 
   connectionFailed(): boolean {
@@ -44,8 +57,11 @@ export class FakeClient implements SenderClient {
     return id === undefined ? undefined : { id, host: "fake", port: 9092, rack: null };
   }
 
-  connectionDelay(): number {
-    return 0;
+  /** Set by a test: a node's connection delay (Infinity while connecting); 0 when not set. */
+  readonly connectionDelays = new Map<number, number>();
+
+  connectionDelay(nodeId: number): number {
+    return this.connectionDelays.get(nodeId) ?? 0;
   }
 
   connectionFailure(nodeId: number): ConnectionFailure | undefined {
@@ -76,25 +92,30 @@ export class FakeClient implements SenderClient {
     return request;
   }
 
-  /** Answers the index-th request (default: the oldest unanswered) with a body or an error. */
-  respond(body: unknown, error?: KafkaError, index?: number, now = 0): void {
+  /**
+   * Answers the index-th request (default: the oldest unanswered) with a body or an error.
+   * An error counts as a disconnection unless `disconnected` says otherwise; as in the
+   * NetworkClient, a version mismatch fails the request before it is sent.
+   */
+  respond(
+    body: unknown,
+    error?: KafkaError,
+    index?: number,
+    now = 0,
+    disconnected = error !== undefined && !(error instanceof UnsupportedVersionError),
+  ): void {
     const recorded = index === undefined ? this.requests.find((r) => !r.answered) : this.requests[index];
     if (recorded === undefined) throw new Error("no request to answer");
-    this.#answer(recorded, body, error, now);
+    this.#answer(recorded, body, error, now, disconnected);
   }
 
-  #answer(recorded: Recorded, body: unknown, error: KafkaError | undefined, now: number): void {
+  #answer(recorded: Recorded, body: unknown, error: KafkaError | undefined, now: number, disconnected = false): void {
     recorded.answered = true;
-    this.#due.push({
-      request: recorded.request,
-      receivedMs: now,
-      body: error ? undefined : body,
-      error,
-      disconnected: error !== undefined,
-    });
+    this.#due.push({ request: recorded.request, receivedMs: now, body: error ? undefined : body, error, disconnected });
   }
 
-  poll(): Promise<ClientResponse[]> {
+  poll(timeoutMs = 0): Promise<ClientResponse[]> {
+    this.pollTimeouts.push(timeoutMs);
     const due = this.#due;
     this.#due = [];
     for (const response of due) response.request.callback?.(response as never);

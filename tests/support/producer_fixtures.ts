@@ -39,3 +39,34 @@ export class Outcome implements RecordSettler {
 }
 
 export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** A fake clock whose timers (Clock's optional setTimeout/clearTimeout) fire as the test advances it. */
+export class TimerClock extends FakeClock {
+  readonly #timers = new Map<number, { at: number; callback: () => void }>();
+  #nextId = 1;
+  setTimeout = (callback: () => void, ms: number): unknown => {
+    const id = this.#nextId++;
+    this.#timers.set(id, { at: this.ms + Math.max(0, ms), callback });
+    return id;
+  };
+  clearTimeout = (handle: unknown): void => {
+    this.#timers.delete(handle as number);
+  };
+  /** Moves time on, firing each due timer at its own time, in order. */
+  override advance(ms: number): void {
+    const end = this.ms + ms;
+    for (;;) {
+      let due: [number, { at: number; callback: () => void }] | undefined;
+      for (const entry of this.#timers) if (entry[1].at <= end && (due === undefined || entry[1].at < due[1].at)) due = entry;
+      if (due === undefined) break;
+      this.#timers.delete(due[0]);
+      this.ms = Math.max(this.ms, due[1].at);
+      due[1].callback();
+    }
+    this.ms = end;
+  }
+  /** Timers not fired yet. */
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+}

@@ -1,8 +1,8 @@
 /**
  * The fault schedule of one seed: per-request probabilities (lost responses, resets
  * before and after the broker applied a request, black-holed connections, slow
- * responses, broker errors before and after an append, UNKNOWN_PRODUCER_ID with lost
- * producer state, coordinator errors) and timed events (leader moves, broker restarts
+ * responses, broker errors before and after an append, UNKNOWN_PRODUCER_ID after retention
+ * removed a partition's records, coordinator errors) and timed events (leader moves, broker restarts
  * with leader election, TLS authentication failures, partition growth, coordinator
  * moves). Everything stops at `healAtMs`, so the run can check that the producer
  * recovers.
@@ -41,8 +41,8 @@ export interface FaultPlan {
   /** Per produced partition: appended, but answered NOT_ENOUGH_REPLICAS_AFTER_APPEND or REQUEST_TIMED_OUT. */
   errorAfterAppend: number;
   /**
-   * Per produced partition: the broker lost the producer's state and answers
-   * UNKNOWN_PRODUCER_ID. Only with `legacyBroker`: a pre-2.5 broker then refuses every
+   * Per produced partition: retention removed the partition's records, and with them the
+   * producer's state, so the broker answers UNKNOWN_PRODUCER_ID. Only with `legacyBroker`: a pre-2.5 broker then refuses every
    * batch of that producer not starting at sequence 0, as ProducerAppendInfo did.
    */
   unknownProducerId: number;

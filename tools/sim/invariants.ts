@@ -43,7 +43,8 @@ export function checkInvariants(history: History, cluster: ModelCluster, extra: 
   const written = new Map<number, { tp: string; offset: number; entry: DataEntry; fate: Fate }[]>();
   for (const [tp, log] of logs) {
     const fates = log.fates();
-    for (const entry of log.entries) {
+    // Records below the log start offset were removed by retention: no reader sees them.
+    for (const entry of log.entries.slice(log.logStartOffset)) {
       if (entry.kind !== "data") continue;
       if (entry.recordId < 0) {
         add("model", `${tp}@${entry.offset} holds a record the model cannot attribute`);
@@ -73,6 +74,7 @@ export function checkInvariants(history: History, cluster: ModelCluster, extra: 
     if (send.partition !== undefined && send.partition !== send.result.partition) {
       add("acked-present", `record ${send.id} asked for partition ${send.partition} but was acknowledged on ${send.result.partition}`);
     }
+    if (send.result.offset < (logs.get(tp)?.logStartOffset ?? 0)) continue; // acknowledged, then removed by retention
     const entry = logs.get(tp)?.entries[send.result.offset];
     if (entry === undefined || entry.kind !== "data" || entry.recordId !== send.id) {
       const actual = written.get(send.id)?.map((p) => `${p.tp}@${p.offset}`).join(", ") || "nowhere";
@@ -88,7 +90,10 @@ export function checkInvariants(history: History, cluster: ModelCluster, extra: 
   // Send order per producer instance and partition, among acknowledged records.
   const byPartition = new Map<string, { id: number; offset: number }[]>();
   for (const send of history.sends) {
-    if (send.result === undefined) continue;
+    // Order is kept among the records a reader can still see, not those retention removed.
+    if (send.result === undefined || send.result.offset < (logs.get(`${send.topic}-${send.result.partition}`)?.logStartOffset ?? 0)) {
+      continue;
+    }
     const key = `${send.instance}/${send.topic}-${send.result.partition}`;
     let list = byPartition.get(key);
     if (list === undefined) byPartition.set(key, list = []);

@@ -471,8 +471,11 @@ export class ModelCluster {
       return out(ERR.INVALID_RECORD, -1, "Compacted topic cannot accept message without key");
     }
     if (chaos && this.#random.chance(this.#plan.errorBeforeAppend)) return out(ERR.NOT_ENOUGH_REPLICAS);
-    if (chaos && batch.producerId >= 0n && !batch.isTransactional && this.#random.chance(this.#plan.unknownProducerId)) {
-      partition.log.forgetProducer(batch.producerId);
+    if (
+      chaos && batch.producerId >= 0n && !batch.isTransactional && partition.log.lastStableOffset === partition.log.logEndOffset &&
+      this.#random.chance(this.#plan.unknownProducerId)
+    ) {
+      partition.log.deleteAllRecords();
       return out(ERR.UNKNOWN_PRODUCER_ID);
     }
     const key = `${topicName}\u0000${index}`;

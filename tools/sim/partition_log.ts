@@ -131,10 +131,19 @@ export class PartitionLog {
     return this.#ongoing.has(producerId);
   }
 
-  /** Forgets a producer, as when retention removed its records; an open transaction keeps its state. */
-  forgetProducer(producerId: bigint): void {
-    const entry = this.#producers.get(producerId);
-    if (entry !== undefined && entry.currentTxnFirstOffset === undefined) this.#producers.delete(producerId);
+  /** The first offset still in the log: records below it were removed by retention. */
+  logStartOffset = 0;
+
+  /**
+   * Retention removes every record so far, and with them the state of the producers
+   * without an open transaction here, as a broker forgets a producer whose records are
+   * all gone. (Forgetting a producer whose records stay would be no broker's behaviour.)
+   */
+  deleteAllRecords(): void {
+    this.logStartOffset = this.entries.length;
+    for (const [producerId, entry] of this.#producers) {
+      if (entry.currentTxnFirstOffset === undefined) this.#producers.delete(producerId);
+    }
   }
 
   /** Forgets producers that have not written here since `before` (producer.id.expiration.ms). */
@@ -283,7 +292,7 @@ export class PartitionLog {
   readCommitted(): DataEntry[] {
     const lso = this.lastStableOffset;
     const out: DataEntry[] = [];
-    for (let offset = 0; offset < lso; offset++) {
+    for (let offset = this.logStartOffset; offset < lso; offset++) {
       const entry = this.entries[offset];
       if (entry.kind !== "data") continue;
       if (
