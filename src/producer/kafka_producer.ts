@@ -10,7 +10,7 @@ import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
 import { NetworkClient } from "../client/network_client.ts";
-import { ClosedError, ConfigError, KafkaError, RecordTooLargeError, TransactionStateError } from "../errors.ts";
+import { ClosedError, ConfigError, KafkaError, RecordTooLargeError, TimeoutError, TransactionStateError } from "../errors.ts";
 import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import { initCrc32c } from "../protocol/crc32c.ts";
@@ -25,6 +25,7 @@ import { ProducerMetadata } from "./producer_metadata.ts";
 import type { Producer } from "./producer.ts";
 import type { ProducerRecord, RecordMetadata } from "./producer_record.ts";
 import { normalizeHeaders, recordProblem, serialize, topicProblem } from "./record_checks.ts";
+import type { AppendRequest } from "./record_accumulator.ts";
 import { RecordAccumulator } from "./record_accumulator.ts";
 import { Sender } from "./sender.ts";
 import { ProducerInterceptors, resolveInterceptors } from "./producer_interceptor.ts";
@@ -187,12 +188,14 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const now = this.#clock.now();
     // One deadline for all the waits of this send: metadata, then memory (Java gives the memory wait what is left).
     const deadline = now + this.#config.maxBlockMs;
+    // The record belongs to the transaction open now, even if it reaches a batch only after a wait.
+    const transaction = this.#transactions?.openTransaction;
     const info = this.#metadata.usableTopic(record.topic);
     // An explicit partition beyond the known ones may be new: the metadata is asked again, as in Java.
     const partitions = record.partition === undefined || record.partition === null ? 1 : record.partition + 1;
     if (info !== undefined && info.partitions.length >= partitions) {
       this.#metadata.touch(record.topic, now);
-      return this.#sendToKnownTopic(record, info.partitions.length, now, deadline);
+      return this.#sendToKnownTopic(record, info.partitions.length, now, deadline, transaction);
     }
     // Checked only here: a topic the metadata knows has a legal name.
     const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ?? this.#earlyProblem(record);
@@ -204,8 +207,11 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       if (this.#closing !== undefined && this.#closing.forced) {
         return this.#failUnsent(new ClosedError("the producer was closed while the record waited for metadata"));
       }
-      return this.#sendToKnownTopic(record, topic.partitions.length, this.#clock.now(), deadline);
-    }, this.#countUnsent);
+      return this.#sendToKnownTopic(record, topic.partitions.length, this.#clock.now(), deadline, transaction);
+    }, (error) => {
+      this.#failTransactionalSend(error, transaction);
+      return this.#countUnsent(error);
+    });
     return this.#trackPending(waiting);
   }
 
@@ -242,29 +248,40 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     return work;
   }
 
-  #sendToKnownTopic(record: ProducerRecord<K, V>, partitionCount: number, now: number, deadline: number): Promise<RecordMetadata> {
+  #sendToKnownTopic(
+    record: ProducerRecord<K, V>,
+    partitionCount: number,
+    now: number,
+    deadline: number,
+    transaction: number | undefined,
+  ): Promise<RecordMetadata> {
+    const transactions = this.#transactions;
     let key: Uint8Array | null;
     let value: Uint8Array | null;
     let headers: readonly RecordHeader[];
     let partition: number;
     const timestamp = record.timestamp ?? now;
     try {
-      this.#transactions?.ensureSendAllowed();
+      transactions?.ensureAppendAllowed(transaction);
       key = serialize(this.#serializers.key, record.key as K, record.topic, "key");
       value = serialize(this.#serializers.value, record.value as V, record.topic, "value");
       headers = normalizeHeaders(record.headers);
       this.#checkSize(key, value, headers);
       partition = this.#partition(record, key, value, partitionCount);
     } catch (error) {
+      this.#failTransactionalSend(error, transaction);
       return this.#failUnsent(error);
     }
     const settler = withResolvers<RecordMetadata>();
-    const request = { topic: record.topic, partition, timestamp, key, value, headers, settler };
+    const request: AppendRequest = { topic: record.topic, partition, timestamp, key, value, headers, settler };
+    // A wait for memory may outlast the transaction too.
+    if (transactions !== undefined) request.admit = () => transactions.ensureAppendAllowed(transaction);
     let appended: Promise<void> | undefined;
     try {
       appended = this.#accumulator.append(request, this.#cluster, this.#now, now, deadline);
     } catch (error) {
       // send() reports every failure through its promise, never by throwing.
+      this.#failTransactionalSend(error, transaction);
       this.#metrics.recordErrors(1, now);
       settler.reject(error as Error);
       return settler.promise;
@@ -273,6 +290,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     if (appended === undefined) this.#transactions?.addPartition(record.topic, request.partition);
     else {
       appended.then(() => this.#transactions?.addPartition(record.topic, request.partition), (error) => {
+        this.#failTransactionalSend(error, transaction);
         this.#metrics.recordErrors(1, this.#clock.now());
         settler.reject(error);
       });
@@ -280,6 +298,18 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       this.#trackPending(appended);
     }
     return settler.promise;
+  }
+
+  /**
+   * A send of the open transaction failed before its record reached a batch, for want of
+   * metadata or memory in time, or as too large: as Java's doSend does with such an
+   * ApiException (maybeTransitionToErrorState), the transaction can no longer commit
+   * without it. A send of a transaction already ended leaves the open one alone.
+   */
+  #failTransactionalSend(error: unknown, transaction: number | undefined): void {
+    const transactions = this.#transactions;
+    if (transactions === undefined || transaction === undefined || transactions.openTransaction !== transaction) return;
+    if (error instanceof TimeoutError || error instanceof RecordTooLargeError) transactions.handleBatchFailure(error);
   }
 
   #partition(record: ProducerRecord<K, V>, key: Uint8Array | null, value: Uint8Array | null, count: number): number {

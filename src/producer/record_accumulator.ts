@@ -68,6 +68,8 @@ export interface AppendRequest {
   value: Uint8Array | null;
   headers: readonly RecordHeader[];
   settler: RecordSettler;
+  /** Throws if the record may no longer be appended when its turn comes after a wait for memory (its transaction ended). */
+  admit?: () => void;
 }
 
 /** Whether `a` was stamped under an older epoch, or earlier in the same epoch, than `b`. */
@@ -236,6 +238,7 @@ export class RecordAccumulator {
       const now = entry.now();
       let needed: number;
       try {
+        entry.record.admit?.();
         if (entry.sticky) entry.record.partition = -1;
         needed = this.#appendNow(entry.record, entry.cluster(), now, undefined);
       } catch (error) {
@@ -265,6 +268,7 @@ export class RecordAccumulator {
     let result: number;
     try {
       if (this.#closed) throw new ClosedError("the producer was closed while the record waited for buffer memory");
+      entry.record.admit?.();
       if (entry.sticky) entry.record.partition = -1;
       result = this.#appendNow(entry.record, entry.cluster(), now, buffer);
     } catch (error) {

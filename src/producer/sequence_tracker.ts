@@ -29,6 +29,16 @@ function sequenceAfter(sequence: number, count: number): number {
 }
 
 /**
+ * Whether `sequence` comes after `than` (-1 for none) in the broker's wrapping order: a batch
+ * acknowledged past 2^31 - 1 ends at a small sequence that is still the newer one.
+ */
+function isAfter(sequence: number, than: number): boolean {
+  if (than < 0) return true;
+  const distance = (sequence - than + MAX_SEQUENCE + 1) % (MAX_SEQUENCE + 1);
+  return distance > 0 && distance < (MAX_SEQUENCE + 1) / 2;
+}
+
+/**
  * Keeps an idempotent producer's sequence numbers consistent with the broker's.
  *
  * @example
@@ -196,8 +206,8 @@ export class SequenceTracker {
   handleCompleted(batch: ProducerBatch): void {
     const partition = batch.state;
     if (!this.#remove(partition, batch)) return;
-    const last = batch.baseSequence + batch.recordCount - 1;
-    if (last > partition.lastAckedSequence) partition.lastAckedSequence = last;
+    const last = sequenceAfter(batch.baseSequence, batch.recordCount - 1);
+    if (isAfter(last, partition.lastAckedSequence)) partition.lastAckedSequence = last;
     this.#checkForGap(partition);
   }
 
@@ -259,7 +269,10 @@ export class SequenceTracker {
   #checkForGap(partition: PartitionState): void {
     const { producerId, epoch } = this.#producerIdAndEpoch;
     if (partition.producerId !== producerId || partition.producerEpoch !== epoch) return;
-    if (partition.inFlight.length === 0 && partition.lastAckedSequence + 1 !== partition.nextSequence && partition.nextSequence !== 0) {
+    if (
+      partition.inFlight.length === 0 && sequenceAfter(partition.lastAckedSequence, 1) !== partition.nextSequence &&
+      partition.nextSequence !== 0
+    ) {
       this.requestEpochBump(partition);
     }
   }

@@ -42,6 +42,7 @@ const verdicts = (otherwise: Verdict, named: Partial<Record<ErrorName, Verdict>>
 // After the handlers of Java's TransactionManager (FindCoordinatorHandler, AddPartitionsToTxnHandler, ...): an error
 // not named is abortable for AddPartitionsToTxn ("Could not add partitions") and fatal for the others ("Unexpected error").
 const VERDICTS = new Map<unknown, { otherwise: Verdict; named: Map<number, Verdict> }>([
+  [InitProducerIdApi, verdicts("fatal", { TRANSACTION_ABORTABLE: "abortable" })],
   [FindCoordinatorApi, verdicts("fatal", { GROUP_AUTHORIZATION_FAILED: "abortable", TRANSACTION_ABORTABLE: "abortable" })],
   [
     AddPartitionsToTxnApi,
@@ -117,6 +118,9 @@ export class TransactionManager {
   #transactionStarted = false;
   // Protocol v1: partitions the next AddPartitionsToTxn adds.
   readonly #newPartitions: PartitionState[] = [];
+  // The number of the transaction open or last open (beginTransaction() counts them), and of the last one committed.
+  #transactionNumber = 0;
+  #lastCommitted = 0;
   #initResult: Pending | undefined;
   #endResult: Pending | undefined;
   readonly #offsetResults: Pending[] = [];
@@ -204,8 +208,15 @@ export class TransactionManager {
       this.#endResult = undefined;
       return;
     }
+    const initializing = this.#state === "INITIALIZING";
     if (!this.#moveTo("ABORTABLE_ERROR", "handle an error", error)) return;
     this.#queue.length = 0;
+    if (initializing) {
+      // InitProducerId failed abortably (TRANSACTION_ABORTABLE): initTransactions(), or the abort bumping the epoch, fails with it.
+      for (const result of [this.#initResult, this.#endResult]) result?.reject(error);
+      this.#initResult = undefined;
+      this.#endResult = undefined;
+    }
     this.#offsetResults.splice(0).forEach((result) => result.reject(error));
     if (committing) {
       this.#endResult?.reject(new TransactionAbortedError(`cannot commit: the transaction must be aborted (${error.message})`, error));
@@ -244,7 +255,41 @@ export class TransactionManager {
       throw new TransactionStateError(this.#state, "beginTransaction", "call initTransactions() first");
     }
     this.#transition("IN_TRANSACTION", "beginTransaction");
+    this.#transactionNumber++;
     this.#transactionV2 = transactionV2;
+  }
+
+  /**
+   * The transaction open now, as a number each beginTransaction() increments; undefined when
+   * none is open. A send() records it, so a record that waited for metadata or memory goes
+   * into the transaction it was sent in or fails (see {@link ensureAppendAllowed}).
+   */
+  get openTransaction(): number | undefined {
+    return this.hasOngoingTransaction ? this.#transactionNumber : undefined;
+  }
+
+  /**
+   * Throws unless a record sent during transaction `sentIn` (undefined: sent while none was
+   * open) may be appended now. In Java send() blocks its caller, so its record always joins
+   * the transaction open at the call; here the caller may have committed or aborted meanwhile,
+   * and the record must not slip into the next transaction.
+   */
+  ensureAppendAllowed(sentIn: number | undefined): void {
+    if (sentIn !== undefined && this.#state !== "FATAL_ERROR") {
+      const ended = sentIn !== this.#transactionNumber || !this.hasOngoingTransaction;
+      const committed = ended ? this.#lastCommitted === sentIn : this.#state === "COMMITTING_TRANSACTION";
+      if (committed) {
+        throw new TransactionStateError(
+          this.#state,
+          "send",
+          "the transaction this record was sent in was committed before the record reached a batch (call commitTransaction() after send())",
+        );
+      }
+      if (ended || this.#state === "ABORTING_TRANSACTION") {
+        throw new TransactionAbortedError("the transaction this record was sent in was aborted before the record reached a batch");
+      }
+    }
+    this.ensureSendAllowed();
   }
 
   /** Throws unless a record may be sent now: a transaction must be open and healthy. */
@@ -319,13 +364,12 @@ export class TransactionManager {
     const result = this.#endResult = pending();
     // Partitions not added yet go before EndTxn, so their records can be sent first (Java's beginCompletingTransaction).
     if (committed && this.#newPartitions.length > 0) this.#enqueue(this.#addPartitionsRequest());
-    // A transaction that touched nothing needs no EndTxn (Java skips it too); one a queued or
-    // in-flight request may still start is decided when EndTxn's turn comes (nextRequest).
-    if (skipEndTxn || (!this.#transactionStarted && this.#queue.length === 0 && this.#inFlight === undefined)) {
-      this.#completeTransaction();
-    } else {
-      this.#enqueue(this.#endTxnRequest(committed));
-    }
+    // A transaction that touched nothing needs no EndTxn (Java skips it too), but it still ends
+    // only when EndTxn's turn comes (nextRequest), as in Java: by then the Sender has aborted the
+    // batches an abort leaves unsent (they must not wait for the next transaction), and a queued
+    // or in-flight request may have started the transaction after all.
+    if (skipEndTxn) this.#completeTransaction();
+    else this.#enqueue(this.#endTxnRequest(committed));
     return result.promise;
   }
 
@@ -486,8 +530,13 @@ export class TransactionManager {
     if (errorCode === NOT_COORDINATOR || errorCode === COORDINATOR_NOT_AVAILABLE) return this.#retry(request, now, true);
     if (errorCode === REQUEST_TIMED_OUT && request.api === TxnOffsetCommitApi) return this.#retry(request, now, true);
     if (errorCode === COORDINATOR_LOAD_IN_PROGRESS) return this.#retry(request, now);
-    // The coordinator is still finishing the previous transaction: try again soon.
-    if (errorCode === CONCURRENT_TRANSACTIONS) return this.#retry(request, now, false, Math.min(20, this.#retryBackoffMs));
+    // The coordinator is still finishing the previous transaction. Java shortens the backoff only for the first
+    // AddPartitionsToTxn of a transaction (AddPartitionsToTxnHandler.maybeOverrideRetryBackoffMs): once a partition
+    // is in, the transaction is under way and the full backoff applies, as for every other request.
+    if (errorCode === CONCURRENT_TRANSACTIONS) {
+      const first = request.api === AddPartitionsToTxnApi && !this.#partitionsInTransaction.some((state) => state.inTransaction);
+      return this.#retry(request, now, false, first ? Math.min(20, this.#retryBackoffMs) : this.#retryBackoffMs);
+    }
     if (errorCode === PRODUCER_FENCED || errorCode === INVALID_PRODUCER_EPOCH) return this.#fail(this.#fenced(failure));
     if (errorInfo(errorCode)?.retriable) return this.#retry(request, now);
     const verdicts = VERDICTS.get(request.api);
@@ -666,7 +715,10 @@ export class TransactionManager {
     this.#transactionStarted = false;
     this.#leavePartitions();
     this.#offsetResults.length = 0;
-    if (!this.#moveTo("READY", "complete the transaction")) return;
+    if (this.#state === "COMMITTING_TRANSACTION") this.#lastCommitted = this.#transactionNumber;
+    // Without a producer id (InitProducerId failed abortably) nothing could be sent: initTransactions() comes first again.
+    const next = this.#state === "ABORTING_TRANSACTION" && !this.#sequences.hasProducerId() ? "UNINITIALIZED" : "READY";
+    if (!this.#moveTo(next, "complete the transaction")) return;
     this.#endResult?.resolve();
     this.#endResult = undefined;
   }

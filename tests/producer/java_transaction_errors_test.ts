@@ -75,6 +75,27 @@ test("transaction manager: TRANSACTION_ABORTABLE on InitProducerId fails initTra
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
 });
 
+test("transaction manager: after an abortable InitProducerId, the abort leaves the producer uninitialized and initTransactions works again", async () => {
+  const t = transactionalScenario();
+  watch(t.manager.initTransactions());
+  await t.run();
+  t.findCoordinator();
+  await t.run(2);
+  t.initProducerId(-1n, -1, E.TRANSACTION_ABORTABLE);
+  await t.run(2);
+  const abort = watch(t.manager.beginAbort());
+  await t.run(2);
+  assert.equal(abort.error, undefined);
+  // No producer id yet: READY would let sends queue forever; UNINITIALIZED asks for initTransactions() again.
+  assert.equal(t.manager.state, "UNINITIALIZED");
+  const again = watch(t.manager.initTransactions());
+  await t.run(2);
+  t.initProducerId(1000n, 0);
+  await t.run(2);
+  assert.equal(again.error, undefined);
+  assert.equal(t.manager.state, "READY");
+});
+
 // testTopicAuthorizationFailureInAddPartitions
 test("transaction manager: TOPIC_AUTHORIZATION_FAILED on AddPartitionsToTxn is abortable; the partition's records fail", async () => {
   const t = await open();

@@ -365,7 +365,9 @@ test("transactional sender: an abortable error before the transaction started is
   t.addPartitions(E.TOPIC_AUTHORIZATION_FAILED);
   await t.run(2);
   assert.ok(denied.error !== undefined);
-  await t.manager.beginAbort();
+  const aborted = watch(t.manager.beginAbort());
+  await settle(t, () => aborted.settled);
+  assert.equal(aborted.ok, true);
   assert.equal(t.sent("EndTxn").length, 0);
   t.manager.beginTransaction(false);
   const next = t.send(1);

@@ -13,7 +13,7 @@ import { KafkaProducer } from "../../src/producer/kafka_producer.ts";
 import type { ProducerConfig } from "../../src/producer/producer_config.ts";
 import { Cluster } from "../../src/client/metadata.ts";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
-import { KafkaError, TimeoutError } from "../../src/errors.ts";
+import { KafkaError, TimeoutError, TransactionAbortedError } from "../../src/errors.ts";
 import { FakeBroker } from "../support/fake_broker.ts";
 import { FakeTransport } from "../support/fake_transport.ts";
 import { cluster, Outcome, TimerClock } from "../support/producer_fixtures.ts";
@@ -147,6 +147,31 @@ test("RecordAccumulator returns the buffer when the topic vanished while the rec
   assert.ok(waiting.error instanceof KafkaError, `the append failed: ${waiting.error}`);
   assert.equal(acc.pool.availableMemory, 2048, "all the memory is back");
   assert.equal(acc.hasIncomplete(), false);
+});
+
+test("RecordAccumulator: a record whose admit check fails once the memory came (its transaction ended) fails, and the buffer goes back", async () => {
+  const clock = new TimerClock();
+  const acc = accumulator(clock, { bufferMemory: 2048 });
+  const current = cluster(TOPIC, 2);
+  for (let i = 0; i < 4; i++) assert.equal(acc.append(record(-1, 400), () => current, clock.now), undefined);
+  let open = true;
+  const late = record(-1, 400);
+  late.admit = () => {
+    if (!open) throw new TransactionAbortedError("the transaction this record was sent in was aborted before the record reached a batch");
+  };
+  const waiting = watch(acc.append(late, () => current, clock.now));
+  assert.equal(waiting.done, false, "it needs memory the first two batches hold");
+  open = false;
+  for (let i = 0; i < 2; i++) {
+    for (const batch of acc.drain(cluster(TOPIC, 2), [1], 1_048_576, clock.now()).get(1) ?? []) {
+      batch.complete(0, -1);
+      acc.deallocate(batch);
+    }
+    await settle();
+  }
+  assert.ok(waiting.error instanceof TransactionAbortedError, `the append failed: ${waiting.error}`);
+  assert.equal(acc.pool.availableMemory, 2048, "all the memory is back");
+  assert.equal(acc.hasIncomplete(), false, "the record is in no batch");
 });
 
 test("RecordAccumulator returns the buffer when reading the cluster fails after the memory came", async () => {

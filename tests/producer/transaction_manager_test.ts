@@ -141,7 +141,7 @@ test("TransactionManager protocol v2 commits offsets without AddOffsetsToTxn", a
   await offsets;
 });
 
-test("TransactionManager retries: a moved coordinator is found again, a loading one is asked again, a busy one soon", async () => {
+test("TransactionManager retries: a moved coordinator is found again, a loading or busy one is asked again after the backoff", async () => {
   const t = setup();
   const done = t.manager.initTransactions();
   t.coordinator(t.expect("FindCoordinator"), 1);
@@ -160,8 +160,9 @@ test("TransactionManager retries: a moved coordinator is found again, a loading 
   t.manager.addPartition("t", 0);
   const ending = t.manager.beginCommit();
   t.answer(t.expect("EndTxn"), { throttleTimeMs: 0, errorCode: 51, producerId: -1n, producerEpoch: -1 });
-  assert.equal(t.next(), undefined);
   t.advance(20);
+  assert.equal(t.next(), undefined, "CONCURRENT_TRANSACTIONS on EndTxn waits out the full backoff, as in Java");
+  t.advance(80);
   t.answer(t.expect("EndTxn"), { throttleTimeMs: 0, errorCode: 0, producerId: 5n, producerEpoch: 1 });
   await ending;
 });
@@ -229,9 +230,10 @@ test("TransactionManager: when no partition was ever added, an abort needs no En
     throttleTimeMs: 0,
     resultsByTopic: [{ name: "secret", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 29 }] }],
   });
-  await t.manager.beginAbort();
+  const aborted = t.manager.beginAbort();
+  assert.equal(t.next(), undefined, "no EndTxn: the abort ends when its turn comes");
+  await aborted;
   assert.equal(t.manager.state, "READY");
-  assert.equal(t.next(), undefined);
 });
 
 test("TransactionManager: a failed batch makes the transaction abortable; a transaction that wrote nothing ends without EndTxn", async () => {
@@ -240,11 +242,14 @@ test("TransactionManager: a failed batch makes the transaction abortable; a tran
   t.manager.beginTransaction(true);
   t.manager.handleBatchFailure(new TransactionAbortedError("record too large"));
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
-  await t.manager.beginAbort();
-  assert.equal(t.manager.state, "READY", "nothing was written: no EndTxn needed");
+  const aborted = t.manager.beginAbort();
+  assert.equal(t.next(), undefined, "nothing was written: no EndTxn needed");
+  await aborted;
+  assert.equal(t.manager.state, "READY");
   t.manager.beginTransaction(true);
-  await t.manager.beginCommit();
+  const committed = t.manager.beginCommit();
   assert.equal(t.next(), undefined);
+  await committed;
 });
 
 test("TransactionManager rejects every call that its state does not allow, naming the state", async () => {

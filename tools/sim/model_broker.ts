@@ -90,6 +90,7 @@ export class ModelCluster {
   readonly committedOffsets: CommittedOffset[] = [];
   readonly #pendingOffsets = new Map<string, CommittedOffset[]>();
   readonly #plan: FaultPlan;
+  readonly #producerIdExpirationMs: number;
   readonly #random: Random;
   readonly #trace: Trace;
   readonly #now: () => number;
@@ -114,7 +115,10 @@ export class ModelCluster {
     trace: Trace;
     now: () => number;
     later: (ms: number, fn: () => void) => void;
+    /** How long a producer must be idle before a broker forgets it (see expireIdleProducers). */
+    producerIdExpirationMs: number;
   }) {
+    this.#producerIdExpirationMs = options.producerIdExpirationMs;
     this.#plan = options.plan;
     this.#random = options.random;
     this.#trace = options.trace;
@@ -169,6 +173,11 @@ export class ModelCluster {
   /** Whether faults are still on. */
   get chaos(): boolean {
     return this.#now() - this.#startMs < this.#plan.healAtMs;
+  }
+
+  /** Virtual ms until the faults heal (0 once they have). */
+  get chaosLeftMs(): number {
+    return Math.max(0, this.#plan.healAtMs - (this.#now() - this.#startMs));
   }
 
   /** The broker at an address, if any. */
@@ -234,10 +243,15 @@ export class ModelCluster {
     this.#trace.event("fault", `coordinator moves to ${this.coordinatorNode} (loading ${loadMs} ms)`);
   }
 
-  /** Forgets producers idle for a second on every partition (their producer.id.expiration.ms passed). */
+  /**
+   * Forgets the producers idle for `producerIdExpirationMs` on every partition. A broker
+   * forgets a producer only after producer.id.expiration.ms without writes (a day by
+   * default), longer than any write of it can be in doubt (its deliveryTimeoutMs); an
+   * expiry inside that window would let a retried write in twice, from any client.
+   */
   expireIdleProducers(): void {
     for (const log of this.logs()) {
-      for (const producerId of log.expireIdleProducers(this.#now() - 1_000)) {
+      for (const producerId of log.expireIdleProducers(this.#now() - this.#producerIdExpirationMs)) {
         this.#trace.event("fault", `producer ${producerId} expired on ${log.topic}-${log.partition}`);
       }
     }

@@ -114,11 +114,6 @@ export class SimTransport implements Transport {
     }
   }
 
-  /** Makes every open connection to a broker go silent (a network partition). */
-  silenceBroker(brokerId: number): void {
-    for (const connection of this.#open) if (connection.broker?.id === brokerId) connection.silent = true;
-  }
-
   /** @internal */
   forget(connection: SimConnection): void {
     this.#open.delete(connection);
@@ -142,9 +137,16 @@ export class SimTransport implements Transport {
     const blackhole = !afterApply && chaos && this.#random.chance(this.#plan.blackhole);
     const slow = chaos && this.#random.chance(this.#plan.slow) ? this.#random.int(0, this.#plan.slowMs) : 0;
     const back = this.latency() + slow;
-    this.#clock.later(arrival - now, () => {
+    // A network partition holds the bytes both ways until it heals; TCP retransmits them then (a
+    // partition of seconds is far shorter than TCP's retransmission timeout, ~15 minutes), so a
+    // connection opened before it carries on after it, unless the client gave up on it meanwhile:
+    // a Kafka client only learns of a silent connection from its request.timeout.ms. A model that
+    // dropped those bytes for good made every connection opened before the partition a black hole
+    // after the heal, which no real network does (and which cost a healthy producer its probe).
+    const arrive = () => {
       // A broker that went down, or a connection reset before the request got there, loses it.
       if (!broker.up || connection.resetBeforeArrival) return;
+      if (this.#clock.now() < broker.partitionedUntil) return void this.#clock.later(broker.partitionedUntil - this.#clock.now(), arrive);
       const response = this.#cluster.handle(broker.id, payload);
       if (afterApply) {
         connection.doomed = true;
@@ -159,11 +161,16 @@ export class SimTransport implements Transport {
       if (response === undefined) return;
       const at = Math.max(connection.lastDelivery, this.#clock.now() + back);
       connection.lastDelivery = at;
-      this.#clock.later(at - this.#clock.now(), () => {
+      const deliver = () => {
         if (connection.state !== "open" || connection.silent) return;
+        if (this.#clock.now() < broker.partitionedUntil) {
+          return void this.#clock.later(broker.partitionedUntil - this.#clock.now(), deliver);
+        }
         connection.events.onData(response);
-      });
-    });
+      };
+      this.#clock.later(at - this.#clock.now(), deliver);
+    };
+    this.#clock.later(arrival - now, arrive);
   }
 }
 
@@ -171,7 +178,7 @@ export class SimTransport implements Transport {
 class SimConnection implements TransportSocket {
   state: "connecting" | "open" | "closed" = "connecting";
   broker: ModelBrokerNode | undefined;
-  /** Responses are no longer delivered (black hole or partition). */
+  /** Responses are no longer delivered (a black hole; a partition only delays them). */
   silent = false;
   /** A reset is on its way: later requests on this connection never reach the broker. */
   doomed = false;

@@ -98,6 +98,7 @@ async function runSeedNow(seed: number, options: { trace?: boolean }): Promise<S
       trace,
       now: () => time.now,
       later,
+      producerIdExpirationMs: plan.config.deliveryTimeoutMs! + 1,
     });
     const network = new SimTransport(cluster, faults, root.fork("network"), trace, { now: () => time.now, later });
     for (const fault of faults.events) later(fault.at, () => applyFault(fault, cluster, network));
@@ -189,6 +190,9 @@ function describeError(error: unknown): string {
 
 function applyFault(fault: ScheduledFault, cluster: ModelCluster, network: SimTransport): void {
   if (!cluster.chaos) return;
+  // Everything stops when the faults heal (faults.ts): a fault that lasts ends then at the latest,
+  // or the probe after the heal would meet it (a broker still partitioned, down or failing TLS).
+  const lasting = (ms: number) => Math.min(ms, cluster.chaosLeftMs);
   switch (fault.kind) {
     case "leader-move":
       cluster.moveLeader(fault.topic, fault.partition);
@@ -196,11 +200,11 @@ function applyFault(fault: ScheduledFault, cluster: ModelCluster, network: SimTr
     case "broker-restart":
       cluster.setBrokerUp(fault.broker, false, fault.electionMs);
       network.resetBroker(fault.broker, "broker restart");
-      cluster.later(fault.downMs, () => cluster.setBrokerUp(fault.broker, true));
+      cluster.later(lasting(fault.downMs), () => cluster.setBrokerUp(fault.broker, true));
       break;
     case "auth-failure": {
       const broker = cluster.brokers[fault.broker - 1];
-      broker.authFailingUntil = cluster.now() + fault.durationMs;
+      broker.authFailingUntil = cluster.now() + lasting(fault.durationMs);
       network.resetBroker(fault.broker, "restarted with a bad certificate");
       break;
     }
@@ -215,8 +219,8 @@ function applyFault(fault: ScheduledFault, cluster: ModelCluster, network: SimTr
       break;
     case "network-partition": {
       const broker = cluster.brokers[fault.broker - 1];
-      broker.partitionedUntil = cluster.now() + fault.durationMs;
-      network.silenceBroker(fault.broker);
+      // New connections hang; open ones hold their traffic until it heals (see SimTransport.carry).
+      broker.partitionedUntil = cluster.now() + lasting(fault.durationMs);
       break;
     }
   }

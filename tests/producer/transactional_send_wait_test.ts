@@ -1,0 +1,141 @@
+/**
+ * A transactional send() that still waits for metadata or memory when the application ends
+ * the transaction. In Java send() blocks its caller, so a record always joins the transaction
+ * open when send() was called; here the promise outlives the call, and the record must not
+ * slip into the next transaction. Run against the simulator's model cluster, on real timers.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { KafkaProducer } from "../../src/producer/kafka_producer.ts";
+import type { ProducerConfig } from "../../src/producer/producer_config.ts";
+import { TimeoutError, TransactionAbortedError } from "../../src/errors.ts";
+import { initCrc32c } from "../../src/protocol/crc32c.ts";
+import type { FaultPlan } from "../../tools/sim/faults.ts";
+import { ModelCluster } from "../../tools/sim/model_broker.ts";
+import { Random } from "../../tools/sim/random.ts";
+import { SimTransport } from "../../tools/sim/sim_transport.ts";
+import { Trace } from "../../tools/sim/trace.ts";
+
+await initCrc32c();
+
+const NO_FAULTS: FaultPlan = {
+  healAtMs: 0,
+  latencyMs: [0, 1],
+  dropBeforeApply: 0,
+  dropAfterApply: 0,
+  blackhole: 0,
+  slow: 0,
+  slowMs: 0,
+  errorBeforeAppend: 0,
+  errorAfterAppend: 0,
+  unknownProducerId: 0,
+  legacyBroker: false,
+  coordinatorError: 0,
+  connectRefused: 0,
+  maxMessageBytes: Infinity,
+  compactedSecondTopic: false,
+  duplicateAsError: false,
+  markerDelayMs: [0, 1],
+  abortCheckIntervalMs: 1_000,
+  events: [],
+};
+
+function setup(transactionVersion: number, config: Partial<ProducerConfig> = {}) {
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const later = (ms: number, fn: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    timers.add(timer);
+  };
+  const trace = new Trace(() => 0, false);
+  const random = new Random(7);
+  const cluster = new ModelCluster({
+    brokers: 1,
+    topics: [{ name: "t", partitions: 1 }],
+    transactionVersion,
+    plan: NO_FAULTS,
+    random: random.fork("broker"),
+    trace,
+    now: () => Date.now(),
+    later,
+    // Nothing expires within a test.
+    producerIdExpirationMs: 3_600_000,
+  });
+  const transport = new SimTransport(cluster, NO_FAULTS, random.fork("network"), trace, { now: () => Date.now(), later });
+  const producer = new KafkaProducer({
+    bootstrapServers: "broker-1:9092",
+    transport,
+    transactionalId: "tx",
+    lingerMs: 0,
+    retryBackoffMs: 10,
+    maxBlockMs: 5_000,
+    ...config,
+  });
+  const stop = async () => {
+    await producer.close({ timeoutMs: 0 });
+    for (const timer of timers) clearTimeout(timer);
+  };
+  return { cluster, producer, stop };
+}
+
+for (const version of [1, 2]) {
+  test(`transactional send (tv${version}): a record still waiting for metadata when the transaction aborts fails, and never joins the next one`, async () => {
+    const { cluster, producer, stop } = setup(version);
+    try {
+      await producer.initTransactions();
+      producer.beginTransaction();
+      // Partition 1 does not exist yet: the send waits for metadata that lists it.
+      const waiting = producer.send({ topic: "t", partition: 1, value: "from the aborted transaction" });
+      const outcome = waiting.then(() => undefined, (error) => error);
+      await producer.abortTransaction();
+      producer.beginTransaction();
+      cluster.growTopic("t", 1);
+      const error = await outcome;
+      assert.ok(error instanceof TransactionAbortedError, `the send fails as aborted, got ${error}`);
+      await producer.send({ topic: "t", partition: 0, value: "from the next transaction" });
+      await producer.commitTransaction();
+      const visible = cluster.logs().flatMap((log) => log.readCommitted()).length;
+      assert.equal(visible, 1, "only the next transaction's record is committed");
+    } finally {
+      await stop();
+    }
+  });
+}
+
+test("transactional send: a record waiting for metadata when commitTransaction() is called is in the commit (the flush waits for it)", async () => {
+  const { cluster, producer, stop } = setup(2);
+  try {
+    await producer.initTransactions();
+    producer.beginTransaction();
+    const waiting = producer.send({ topic: "t", partition: 1, value: "late" });
+    const committing = producer.commitTransaction();
+    setTimeout(() => cluster.growTopic("t", 1), 20);
+    await committing;
+    assert.equal((await waiting).partition, 1);
+    assert.equal(cluster.logs().flatMap((log) => log.readCommitted()).length, 1);
+  } finally {
+    await stop();
+  }
+});
+
+test("transactional send: a record that gets no metadata within maxBlockMs makes the transaction abortable, as Java's doSend", async () => {
+  const { cluster, producer, stop } = setup(2, { maxBlockMs: 100 });
+  try {
+    await producer.initTransactions();
+    producer.beginTransaction();
+    await producer.send({ topic: "t", partition: 0, value: "delivered" });
+    // Partition 1 never appears: the send times out before its record reaches a batch.
+    await assert.rejects(producer.send({ topic: "t", partition: 1, value: "lost" }), TimeoutError);
+    await assert.rejects(producer.commitTransaction(), TransactionAbortedError);
+    await producer.abortTransaction();
+    assert.equal(
+      cluster.logs().flatMap((log) => log.readCommitted()).length,
+      0,
+      "the transaction without its lost record is not committed",
+    );
+  } finally {
+    await stop();
+  }
+});
