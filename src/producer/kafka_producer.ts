@@ -28,6 +28,7 @@ import { normalizeHeaders, recordProblem, serialize, topicProblem } from "./reco
 import type { AppendRequest } from "./record_accumulator.ts";
 import { RecordAccumulator } from "./record_accumulator.ts";
 import { Sender } from "./sender.ts";
+import { PendingSends, withResolvers } from "./pending_sends.ts";
 import { ProducerInterceptors, resolveInterceptors } from "./producer_interceptor.ts";
 import type { ProducerMetricsSnapshot } from "./producer_metrics.ts";
 import { ProducerMetrics } from "./producer_metrics.ts";
@@ -62,10 +63,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   readonly #metrics: ProducerMetrics;
   readonly #interceptors: ProducerInterceptors<K, V> | undefined;
   readonly #started: Promise<void>;
-  // send() calls whose record is not in a batch yet (waiting for metadata or memory), so flush and close can wait for
-  // them: grouped by the flush they came before, so a flush never waits for sends made after it.
-  readonly #pendingGroups = new Set<PendingSends>();
-  #pending = new PendingSends(this.#pendingGroups);
+  // send() calls whose record is not in a batch yet, so flush and close can wait for them.
+  readonly #pending = new PendingSends();
   // Handed to the accumulator on every append; made once, not per record.
   readonly #cluster = () => this.#metadata.cluster;
   readonly #now = () => this.#clock.now();
@@ -346,7 +345,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    * resolves when all records sent before the call are settled.
    */
   async flush(): Promise<void> {
-    await this.#awaitPendingAppends();
+    await this.#pending.drained();
     const startedAt = this.#clock.now();
     this.#accumulator.beginFlush();
     this.#sender.wakeup();
@@ -362,13 +361,6 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     } finally {
       this.#accumulator.endFlush();
     }
-  }
-
-  /** Waits until every earlier send() has its record in a batch (or has failed); later ones go to a new group. */
-  async #awaitPendingAppends(): Promise<void> {
-    const groups = [...this.#pendingGroups];
-    if (this.#pending.count > 0) this.#pending = new PendingSends(this.#pendingGroups);
-    await Promise.all(groups.map((group) => group.drained()));
   }
 
   /**
@@ -475,7 +467,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       clearTimeout(timer);
     };
     // Records sent before close() still go out, as long as the deadline allows.
-    await within(this.#awaitPendingAppends());
+    await within(this.#pending.drained());
     this.#metadata.failWaiters(new ClosedError("the producer was closed while the record waited for metadata"));
     await this.#started.catch(() => {});
     // The Sender finishes a commit or abort under way, and aborts a transaction left open.
@@ -504,51 +496,3 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     return this.close();
   }
 }
-
-/** The sends not in a batch yet that began between two flushes; `groups` holds it while any is left. */
-class PendingSends {
-  count = 0;
-  #drained: (() => void)[] = [];
-  readonly #groups: Set<PendingSends>;
-
-  constructor(groups: Set<PendingSends>) {
-    this.#groups = groups;
-  }
-
-  add(work: Promise<unknown>): void {
-    if (this.count++ === 0) this.#groups.add(this);
-    work.then(this.#settled, this.#settled);
-  }
-
-  drained(): Promise<void> {
-    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.#drained.push(resolve));
-  }
-
-  // One callback per group, not per send.
-  readonly #settled = (): void => {
-    if (--this.count > 0) return;
-    this.#groups.delete(this);
-    const waiting = this.#drained;
-    this.#drained = [];
-    for (const resolve of waiting) resolve();
-  };
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: Error): void;
-}
-
-/** `Promise.withResolvers` where the runtime has it (one object per send instead of three). */
-const withResolvers: <T>() => Deferred<T> = typeof (Promise as { withResolvers?: unknown }).withResolvers === "function"
-  ? <T>() => (Promise as unknown as { withResolvers<U>(): Deferred<U> }).withResolvers<T>()
-  : <T>() => {
-    let resolve!: (value: T) => void;
-    let reject!: (error: Error) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };

@@ -11,12 +11,11 @@ import type { Logger } from "../logger.ts";
 import type { Clock } from "../clock.ts";
 import type { NetworkClient } from "../client/network_client.ts";
 import type { ClientResponse } from "../client/client_request.ts";
-import { KafkaError, TimeoutError, TransactionAbortedError, UnsupportedVersionError } from "../errors.ts";
+import { KafkaError, TimeoutError, TransactionAbortedError } from "../errors.ts";
 import { errorCode, errorForCode, errorInfo } from "../protocol/error_codes.ts";
 import type { ProduceRequest, ProduceResponse } from "../protocol/produce.ts";
 import { ProduceApi } from "../protocol/produce.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
-import type { PartitionState } from "./partition_state.ts";
 import type { ProducerMetadata } from "./producer_metadata.ts";
 import type { ProducerMetrics } from "./producer_metrics.ts";
 import type { DrainPolicy, RecordAccumulator } from "./record_accumulator.ts";
@@ -25,6 +24,7 @@ import type { TransactionManager } from "./transaction_manager.ts";
 import { isFatalProducerError } from "./transaction_types.ts";
 import { InitProducerIdApi } from "../protocol/init_producer_id.ts";
 import { describeConnectionFailure } from "../client/connection_failure.ts";
+import { NETWORK_EXCEPTION, NEVER_SENT, produceOutcomes } from "./produce_outcome.ts";
 
 /** What the Sender uses of the NetworkClient (tests give it a fake one, as Java's SenderTest uses MockClient). */
 export type SenderClient = Pick<
@@ -60,14 +60,7 @@ export interface SenderConfig {
 }
 
 const MESSAGE_TOO_LARGE = errorCode("MESSAGE_TOO_LARGE");
-const NETWORK_EXCEPTION = errorCode("NETWORK_EXCEPTION");
-// Not a Kafka code: the request failed before it was sent.
-const NEVER_SENT = -1;
 const DUPLICATE_SEQUENCE_NUMBER = errorCode("DUPLICATE_SEQUENCE_NUMBER");
-const INVALID_RECORD = errorCode("INVALID_RECORD");
-const UNSUPPORTED_VERSION = errorCode("UNSUPPORTED_VERSION");
-
-type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
 
 /**
  * Moves batches from the accumulator to the brokers.
@@ -454,70 +447,12 @@ export class Sender {
 
   #handleProduceResponse(response: ClientResponse<ProduceResponse>, batches: ProducerBatch[]): void {
     const now = response.receivedMs;
-    if (response.error !== undefined) {
-      // No version of Produce both sides speak: no retry mends that (Java answers it as UNSUPPORTED_VERSION).
-      // Nor does one for a request that never reached the wire (it could not be encoded): only a lost connection is retried.
-      const code = response.error instanceof UnsupportedVersionError
-        ? UNSUPPORTED_VERSION
-        : response.disconnected
-        ? NETWORK_EXCEPTION
-        : NEVER_SENT;
-      for (const batch of batches) this.#completeBatch(batch, code, response.error, -1, -1, now);
-      return;
+    if (response.error === undefined && response.body !== undefined) {
+      this.metrics?.recordProduceResponse(now - response.request.createdMs, response.body.throttleTimeMs, now);
     }
-    if (response.body === undefined) {
-      // acks=0: written is all we will ever know.
-      for (const batch of batches) this.#completeBatch(batch, 0, undefined, -1, -1, now);
-      return;
+    for (const o of produceOutcomes(response, batches, this.#accumulator.partitions, this.#transactions)) {
+      this.#completeBatch(o.batch, o.errorCode, o.error, o.baseOffset, o.logAppendTimeMs, now, o.recordErrors);
     }
-    this.metrics?.recordProduceResponse(now - response.request.createdMs, response.body.throttleTimeMs, now);
-    const results = new Map<PartitionState, PartitionResponse>();
-    const partitions = this.#accumulator.partitions;
-    for (const topic of response.body.responses) {
-      for (const partition of topic.partitionResponses) {
-        const state = partitions.find(topic.name, partition.index);
-        if (state !== undefined) results.set(state, partition);
-      }
-    }
-    for (const batch of batches) {
-      const result = results.get(batch.state);
-      if (result === undefined) {
-        this.#completeBatch(
-          batch,
-          NETWORK_EXCEPTION,
-          new KafkaError(`the broker's produce response left out ${batch.topicPartition}`, {
-            retriable: true,
-          }),
-          -1,
-          -1,
-          now,
-        );
-        continue;
-      }
-      const brokerError = result.errorCode === 0 ? undefined : errorForCode(result.errorCode, batch.topicPartition, result.errorMessage);
-      const error = brokerError && this.#transactions ? this.#transactions.produceError(result.errorCode, brokerError) : brokerError;
-      const recordErrors = error && result.recordErrors.length > 0 ? this.#recordErrors(batch, result) : undefined;
-      this.#completeBatch(batch, result.errorCode, error, Number(result.baseOffset), Number(result.logAppendTimeMs), now, recordErrors);
-    }
-  }
-
-  /**
-   * Each record's error when the broker listed the invalid ones (Produce v8+ record_errors), as
-   * Java's Sender.failBatch: a listed record gets its own message (with the partition's error
-   * when it is the only one listed, else INVALID_RECORD); the others fail for having been in
-   * the batch, not as invalid themselves.
-   */
-  #recordErrors(batch: ProducerBatch, result: PartitionResponse): (index: number) => Error {
-    const listed = new Map<number, KafkaError>();
-    const code = result.recordErrors.length === 1 ? result.errorCode : INVALID_RECORD;
-    for (const { batchIndex, batchIndexErrorMessage } of result.recordErrors) {
-      const where = `${batch.topicPartition} (record ${batchIndex})`;
-      listed.set(batchIndex, errorForCode(code, where, batchIndexErrorMessage ?? result.errorMessage));
-    }
-    const innocent = new KafkaError(
-      `Failed to append a record to ${batch.topicPartition}: it was part of a batch that had ${listed.size} invalid record(s)`,
-    );
-    return (index) => listed.get(index) ?? innocent;
   }
 
   #completeBatch(

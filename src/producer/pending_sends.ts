@@ -1,0 +1,76 @@
+/**
+ * The send() calls whose record is not in a batch yet (waiting for metadata or memory),
+ * so flush and close can wait for them, and the settler each send's promise comes from.
+ *
+ * @module
+ */
+
+/**
+ * The sends not in a batch yet, grouped by the flush they came before, so a flush never
+ * waits for sends made after it.
+ */
+export class PendingSends {
+  readonly #groups = new Set<PendingGroup>();
+  #current = new PendingGroup(this.#groups);
+
+  /** Lets flush and close wait for `work` too, whatever its outcome. */
+  add(work: Promise<unknown>): void {
+    this.#current.add(work);
+  }
+
+  /** Waits until every earlier send has its record in a batch (or has failed); later ones go to a new group. */
+  async drained(): Promise<void> {
+    const groups = [...this.#groups];
+    if (this.#current.count > 0) this.#current = new PendingGroup(this.#groups);
+    await Promise.all(groups.map((group) => group.drained()));
+  }
+}
+
+/** The sends not in a batch yet that began between two flushes; `groups` holds it while any is left. */
+class PendingGroup {
+  count = 0;
+  #drained: (() => void)[] = [];
+  readonly #groups: Set<PendingGroup>;
+
+  constructor(groups: Set<PendingGroup>) {
+    this.#groups = groups;
+  }
+
+  add(work: Promise<unknown>): void {
+    if (this.count++ === 0) this.#groups.add(this);
+    work.then(this.#settled, this.#settled);
+  }
+
+  drained(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  // One callback per group, not per send.
+  readonly #settled = (): void => {
+    if (--this.count > 0) return;
+    this.#groups.delete(this);
+    const waiting = this.#drained;
+    this.#drained = [];
+    for (const resolve of waiting) resolve();
+  };
+}
+
+/** A promise with the functions that settle it. */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+/** `Promise.withResolvers` where the runtime has it (one object per send instead of three). */
+export const withResolvers: <T>() => Deferred<T> = typeof (Promise as { withResolvers?: unknown }).withResolvers === "function"
+  ? <T>() => (Promise as unknown as { withResolvers<U>(): Deferred<U> }).withResolvers<T>()
+  : <T>() => {
+    let resolve!: (value: T) => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
