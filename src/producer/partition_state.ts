@@ -42,6 +42,8 @@ export class PartitionState {
   nextSequence = 0;
   /** The last sequence the broker acknowledged under `producerEpoch`, -1 for none. */
   lastAckedSequence = -1;
+  /** How many batches were stamped here, for {@link ProducerBatch.stampOrdinal}. */
+  stampedBatches = 0;
   /** Batches holding sequences and not settled (on the wire or queued for a retry), lowest sequence first. */
   readonly inFlight: ProducerBatch[] = [];
   /** The next epoch bump restarts this partition's sequences, those of its batches in flight included. */

@@ -55,6 +55,8 @@ export class ProducerBatch {
    * (Java's `sequenceHasBeenReset`).
    */
   stampPending = false;
+  /** How many batches its partition had stamped before this one (a split's pieces share the original's). */
+  stampOrdinal = -1;
   /** Whether `buffer` came from the pool (split batches use their own). */
   pooled = true;
   /** The batch's bytes once closed; they do not change across retries. */

@@ -22,6 +22,11 @@ const MAX_EPOCH = 32_767;
 const MAX_SEQUENCE = 2_147_483_647;
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
 const UNKNOWN_PRODUCER_ID = 59;
+/**
+ * How many of a producer's latest batches a broker remembers per partition, to answer a retry
+ * of one of them with DUPLICATE_SEQUENCE_NUMBER (ProducerStateEntry.NUM_BATCHES_TO_RETAIN).
+ */
+const BROKER_DUPLICATE_WINDOW = 5;
 
 /** The sequence `count` records after `sequence`, wrapping as the broker does. */
 function sequenceAfter(sequence: number, count: number): number {
@@ -143,8 +148,9 @@ export class SequenceTracker {
    *   lowest in flight on its partition, so retries go out in sequence order; it keeps its
    *   sequence and epoch, since the broker may have written it already;
    * - a new batch only when no epoch bump is due, no batch of an older epoch is in flight
-   *   there (sequence 0 of the new epoch must not overtake them), and, while the partition
-   *   has no acknowledged sequence, nothing else is in flight there.
+   *   there (sequence 0 of the new epoch must not overtake them), the oldest batch not
+   *   settled there is among the last four stamped, and, while the partition has no
+   *   acknowledged sequence, nothing else is in flight there.
    */
   canDrain(batch: ProducerBatch): boolean {
     if (!this.hasProducerId()) return false;
@@ -153,6 +159,11 @@ export class SequenceTracker {
     if (this.#epochBumpRequired) return false;
     const { producerId, epoch } = this.#producerIdAndEpoch;
     if (partition.hasStaleInFlight(producerId, epoch)) return false;
+    // A batch whose answer was lost must come back while the broker still remembers it: with
+    // five newer batches written (settled or not), it would be out of the window, refused as
+    // out of order, and nothing would tell a written batch from a lost one.
+    const oldest = partition.inFlight[0];
+    if (oldest !== undefined && partition.stampedBatches - oldest.stampOrdinal >= BROKER_DUPLICATE_WINDOW) return false;
     // A broker takes any first sequence from a producer it does not know on a partition. If a
     // second batch went out before the first was acknowledged and the first then failed and
     // was retried, the second would be written first: until a sequence is acknowledged here,
@@ -177,6 +188,7 @@ export class SequenceTracker {
     batch.producerId = producerId;
     batch.producerEpoch = epoch;
     batch.baseSequence = partition.nextSequence;
+    batch.stampOrdinal = partition.stampedBatches++;
     setProducerState(batch.bytes!, producerId, epoch, partition.nextSequence, isTransactional);
     partition.nextSequence = sequenceAfter(partition.nextSequence, batch.recordCount);
     partition.inFlight.push(batch);
@@ -196,6 +208,7 @@ export class SequenceTracker {
       piece.producerId = original.producerId;
       piece.producerEpoch = original.producerEpoch;
       piece.baseSequence = sequence;
+      piece.stampOrdinal = original.stampOrdinal;
       piece.stampPending = true;
       sequence = sequenceAfter(sequence, piece.recordCount);
     }

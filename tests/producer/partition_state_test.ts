@@ -319,3 +319,55 @@ test("partition state: the Sender does not spin while a drain refuses every read
   await t.sender.runOnce();
   assert.equal(t.produced().length, 2, "the answer lets the second go");
 });
+
+// Found by the simulator's long run (seed 6011): a batch whose answer was lost came back after more than five newer
+// batches of its partition were written, out of the broker's duplicate window (the last five batches of a producer), got
+// OUT_OF_ORDER_SEQUENCE_NUMBER, and was written a second time under a bumped epoch.
+test("partition state: at most five batches of a partition hold unresolved sequences, so a retry stays in the broker's duplicate window", async () => {
+  const t = await idempotent();
+  t.send(0, "warm-up");
+  await t.sender.runOnce();
+  const next = [0];
+  acknowledgeAll(t, next);
+  await t.sender.runOnce();
+  const outcomes = [];
+  for (let i = 0; i < 7; i++) {
+    outcomes.push(t.send(0, `record ${i}`));
+    await t.sender.runOnce();
+  }
+  const inFlight = () => t.produced().slice(1).flatMap(stamps).map((s) => s.sequence);
+  assert.deepEqual(inFlight(), [1, 2, 3, 4, 5], "the sixth new batch waits until the oldest is resolved");
+  acknowledgeAll(t, next);
+  await t.sender.runOnce();
+  await t.sender.runOnce();
+  assert.deepEqual(inFlight(), [1, 2, 3, 4, 5, 6], "the two that waited go together, as one batch");
+  acknowledgeAll(t, next);
+  await t.sender.runOnce();
+  assert.deepEqual(outcomes.map((o) => o.metadata?.offset), [1, 2, 3, 4, 5, 6, 7]);
+});
+
+test("partition state: a batch acknowledged behind an unanswered one still counts against the broker's duplicate window", async () => {
+  const t = await idempotent();
+  t.send(0, "warm-up");
+  await t.sender.runOnce();
+  acknowledgeAll(t, [0]);
+  await t.sender.runOnce();
+  // Read as they go out: an acknowledged batch's pooled buffer is reused.
+  const sequences: number[] = [];
+  const turn = async () => {
+    const before = t.produced().length;
+    await t.sender.runOnce();
+    sequences.push(...t.produced().slice(before).flatMap(stamps).map((s) => s.sequence));
+  };
+  t.send(0, "unanswered");
+  await turn();
+  t.send(0, "acknowledged");
+  await turn();
+  t.client.respond(produceResponse([{ partition: 0, baseOffset: 2 }]), undefined, t.client.requests.indexOf(t.produced()[2]), t.clock.now());
+  await turn();
+  for (let i = 0; i < 5; i++) {
+    t.send(0, `later ${i}`);
+    await turn();
+  }
+  assert.deepEqual(sequences, [1, 2, 3, 4, 5], "the broker remembers five batches: sequence 1 and the four after it");
+});
