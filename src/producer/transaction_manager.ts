@@ -203,14 +203,14 @@ export class TransactionManager {
     const committing = this.#state === "COMMITTING_TRANSACTION";
     if (this.#state === "ABORTING_TRANSACTION") {
       // Already aborting (Java skips the transition): this abort failed, and abortTransaction() may try again.
-      this.#queue.length = 0;
+      this.#dropQueuedRequests();
       this.#endResult?.reject(error);
       this.#endResult = undefined;
       return;
     }
     const initializing = this.#state === "INITIALIZING";
     if (!this.#moveTo("ABORTABLE_ERROR", "handle an error", error)) return;
-    this.#queue.length = 0;
+    this.#dropQueuedRequests();
     if (initializing) {
       // InitProducerId failed abortably (TRANSACTION_ABORTABLE): initTransactions(), or the abort bumping the epoch, fails with it.
       for (const result of [this.#initResult, this.#endResult]) result?.reject(error);
@@ -222,6 +222,18 @@ export class TransactionManager {
       this.#endResult?.reject(new TransactionAbortedError(`cannot commit: the transaction must be aborted (${error.message})`, error));
       this.#endResult = undefined;
     }
+  }
+
+  /**
+   * Drops the queued requests, but for one the coordinator may have applied already: it goes
+   * again, so the abort learns whether the coordinator knows of the transaction. An abort that
+   * skipped EndTxn for a transaction the coordinator holds open leaves it to time out, and
+   * the coordinator then fences this producer.
+   */
+  #dropQueuedRequests(): void {
+    const inDoubt = this.#queue.filter((request) => request.inDoubt);
+    this.#queue.length = 0;
+    this.#queue.push(...inDoubt);
   }
 
   #requireNotFatal(action: string): void {
@@ -524,7 +536,10 @@ export class TransactionManager {
     if (this.#state === "FATAL_ERROR") return;
     // A broker that cannot take the request at any version will not later either (Java: fatal on a version mismatch).
     if (error instanceof UnsupportedVersionError) return this.#fail(error);
-    if (error !== undefined) return this.#retry(request, now, true);
+    if (error !== undefined) {
+      if (request.api === AddPartitionsToTxnApi || request.api === AddOffsetsToTxnApi) request.inDoubt = true;
+      return this.#retry(request, now, true);
+    }
     if (errorCode === 0) return onSuccess();
     const failure = errorForCode(errorCode, `TransactionalId ${this.transactionalId} (${request.api.name})`);
     if (errorCode === NOT_COORDINATOR || errorCode === COORDINATOR_NOT_AVAILABLE) return this.#retry(request, now, true);
@@ -635,9 +650,9 @@ export class TransactionManager {
       body: () => ({ transactionalId: this.transactionalId, ...this.#producerFields(), groupId }),
       handle: (body, error, now) => {
         this.#answer(request, error, (body as { errorCode: number } | undefined)?.errorCode ?? 0, now, () => {
-          // The offsets themselves go to the group coordinator next.
+          // The offsets themselves go to the group coordinator next, unless the transaction must abort.
           this.#transactionStarted = true;
-          this.#queue.unshift(then);
+          if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING_TRANSACTION") this.#queue.unshift(then);
         });
         if (this.#state === "ABORTABLE_ERROR" || this.#state === "FATAL_ERROR") result.reject(this.#lastError!);
       },

@@ -151,6 +151,12 @@ export interface TransactionalRequest {
   body(): unknown;
   /** Takes the outcome: the body, or the transport's error. */
   handle(body: unknown, error: KafkaError | undefined, now: number): void;
+  /**
+   * Sent, and its answer lost: the coordinator may have applied it. Set on a request that
+   * starts the transaction there (AddPartitionsToTxn, AddOffsetsToTxn), which is then sent
+   * again even when the transaction must abort, so the abort knows whether it needs EndTxn.
+   */
+  inDoubt?: boolean;
 }
 
 /** A result a transactional call waits for. */

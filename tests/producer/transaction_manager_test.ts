@@ -472,3 +472,35 @@ test("TransactionManager: TRANSACTION_ABORTABLE, UNKNOWN_PRODUCER_ID and INVALID
     assert.equal(t.manager.state, "READY", name);
   }
 });
+
+// Found by the simulator's long run (seed 2147): the coordinator applied an AddPartitionsToTxn whose answer was lost; the
+// transaction then turned abortable, the retry was dropped with the other queued requests, and the abort, believing the
+// coordinator knew nothing of the transaction, sent no EndTxn. The coordinator timed the transaction out and fenced the
+// producer.
+for (const api of ["AddPartitionsToTxn", "AddOffsetsToTxn"]) {
+  test(`TransactionManager protocol v1: an ${api} whose answer was lost is sent again before the abort's EndTxn`, async () => {
+    const t = setup();
+    await t.init();
+    t.manager.beginTransaction(false);
+    if (api === "AddPartitionsToTxn") t.manager.addPartition("orders", 0);
+    else void t.manager.sendOffsetsToTransaction([{ topic: "in", partition: 0, offset: 1 }], { groupId: "g" }).catch(() => {});
+    t.answer(t.expect(api), undefined, new NetworkError("connection reset"));
+    t.manager.handleBatchFailure(new KafkaError("a batch expired", { retriable: true }));
+    assert.equal(t.manager.state, "ABORTABLE_ERROR");
+    const aborting = t.manager.beginAbort();
+    t.advance(100);
+    t.coordinator(t.expect("FindCoordinator"));
+    const again = t.expect(api);
+    t.answer(
+      again,
+      api === "AddPartitionsToTxn"
+        ? { throttleTimeMs: 0, resultsByTopic: [{ name: "orders", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }] }
+        : { throttleTimeMs: 0, errorCode: 0 },
+    );
+    const end = t.expect("EndTxn");
+    assert.equal((end.body() as { committed: boolean }).committed, false);
+    t.answer(end, { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
+    await aborting;
+    assert.equal(t.manager.state, "READY");
+  });
+}
