@@ -65,6 +65,16 @@ export class SimTransport implements Transport {
   connect(address: TransportAddress, events: TransportEvents): TransportSocket {
     this.connects++;
     const connection = new SimConnection(this.#nextId++, address, events, this);
+    this.#attempt(connection, address, events, 0);
+    return connection;
+  }
+
+  /**
+   * One SYN. A partitioned broker never sees it; the kernel sends it again 1, 2, 4, 8 ... s
+   * later (Linux's SYN retransmission), so a connection begun during a partition opens soon
+   * after it ends, unless the client's connection setup timeout gave up on it first.
+   */
+  #attempt(connection: SimConnection, address: TransportAddress, events: TransportEvents, synRetries: number): void {
     const broker = this.#cluster.brokerAt(address.host, address.port);
     const now = this.#clock.now();
     const latency = this.latency();
@@ -73,8 +83,10 @@ export class SimTransport implements Transport {
       this.#trace.event("net", `${label}: unknown host`);
       this.#clock.later(latency, () => connection.fail(socketError("ENOTFOUND", `getaddrinfo ENOTFOUND ${address.host}`)));
     } else if (now < broker.partitionedUntil) {
-      // Neither opens nor fails: the client's connection setup timeout has to end it.
-      this.#trace.event("net", `${label}: unreachable (partitioned)`);
+      if (synRetries === 0) this.#trace.event("net", `${label}: unreachable (partitioned)`);
+      this.#clock.later(1_000 * 2 ** synRetries, () => {
+        if (connection.state === "connecting") this.#attempt(connection, address, events, synRetries + 1);
+      });
     } else if (!broker.up || (this.#cluster.chaos && this.#random.chance(this.#plan.connectRefused))) {
       this.#trace.event("net", `${label}: refused`);
       this.#clock.later(
@@ -98,7 +110,6 @@ export class SimTransport implements Transport {
         events.onOpen();
       });
     }
-    return connection;
   }
 
   /** A one-way latency draw. */
