@@ -83,6 +83,9 @@ export class Sender {
   readonly #decompress: (codecId: number, data: Uint8Array) => Uint8Array;
   // Batches sent and not yet answered, so they expire on time even in flight.
   readonly #inFlight = new Set<ProducerBatch>();
+  // Produce requests not answered yet, their batches expired or not: EndTxn waits for them, since
+  // one still on its way would reach its broker after the transaction's marker.
+  #unansweredProduceRequests = 0;
   // Sequence numbers and the producer id, when idempotence is on.
   readonly #sequences: SequenceTracker | undefined;
   // The transactional state machine, when a transactionalId is set.
@@ -255,7 +258,7 @@ export class Sender {
 
   /** Sends the transaction manager's next request, if one is due and its broker is ready. */
   #maybeSendTransactionalRequest(transactions: TransactionManager, now: number): boolean {
-    const request = transactions.nextRequest(now, this.#accumulator.hasIncomplete());
+    const request = transactions.nextRequest(now, this.#accumulator.hasIncomplete() || this.#unansweredProduceRequests > 0);
     if (request === undefined) return false;
     const coordinator = request.target === "any" ? undefined : transactions.coordinatorNode(request.target);
     // Connectable even before the metadata lists it (a broker newer than our metadata), as Java uses FindCoordinator's node.
@@ -434,6 +437,7 @@ export class Sender {
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
     };
     this.metrics?.recordProduceRequest(batches, now);
+    if (this.#config.acks !== 0) this.#unansweredProduceRequests++;
     this.#client.send({
       destination: nodeId,
       api: ProduceApi,
@@ -447,6 +451,7 @@ export class Sender {
 
   #handleProduceResponse(response: ClientResponse<ProduceResponse>, batches: ProducerBatch[]): void {
     const now = response.receivedMs;
+    if (this.#config.acks !== 0) this.#unansweredProduceRequests--;
     if (response.error === undefined && response.body !== undefined) {
       this.metrics?.recordProduceResponse(now - response.request.createdMs, response.body.throttleTimeMs, now);
     }

@@ -8,7 +8,7 @@ import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import type { ProduceRequest } from "../../src/protocol/produce.ts";
 import { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
-import { AuthenticationError, KafkaError, NetworkError, UnsupportedVersionError } from "../../src/errors.ts";
+import { AuthenticationError, KafkaError, NetworkError, TimeoutError, UnsupportedVersionError } from "../../src/errors.ts";
 import type { KafkaProtocolError } from "../../src/protocol/error_codes.ts";
 import { produceResponse, setup } from "../support/sender_fixtures.ts";
 import { bytes, cluster, FakeClock, Outcome } from "../support/producer_fixtures.ts";
@@ -370,4 +370,29 @@ test("partition state: a batch acknowledged behind an unanswered one still count
     await turn();
   }
   assert.deepEqual(sequences, [1, 2, 3, 4, 5], "the broker remembers five batches: sequence 1 and the four after it");
+});
+
+// Found by the simulator's long run (seed 18953): a batch expired while its produce request was still unanswered, the
+// transaction aborted, and EndTxn went out before that request had reached its broker. The batch arrived after the abort
+// marker: on a broker without KIP-890's verification it would have opened a transaction nobody ends.
+test("partition state: the abort's EndTxn waits while a produce request of the transaction is unanswered, even if its batch expired", async () => {
+  const t = transactionalScenario({ config: { deliveryTimeoutMs: 1_000, requestTimeoutMs: 900, lingerMs: 0 } });
+  await t.init();
+  const expired = await t.beginWith(0, "expires in flight");
+  await t.run();
+  t.clock.advance(1_001);
+  await t.run();
+  assert.ok(expired.error instanceof TimeoutError, `${expired.error}`);
+  assert.equal(t.manager.state, "ABORTABLE_ERROR");
+  const aborting = t.manager.beginAbort();
+  await t.run(3);
+  assert.equal(t.sent("EndTxn").length, 0, "the produce request may still reach the broker");
+  t.produce(undefined, new NetworkError("request timed out: the connection was closed"));
+  await t.run(2);
+  assert.equal(t.sent("EndTxn").length, 1);
+  t.endTxn();
+  await t.run(3);
+  t.initProducerId(2000n, 1);
+  await t.run();
+  await aborting;
 });
