@@ -67,6 +67,12 @@ export function recordIdOf(value: Uint8Array | null): number {
   return -1;
 }
 
+/** When the client wrote a request, and whether it had closed that connection by the time the request arrived. */
+export interface RequestDelivery {
+  sentAt: number;
+  clientGaveUp: boolean;
+}
+
 /**
  * The model cluster.
  *
@@ -99,6 +105,8 @@ export class ModelCluster {
   /** The broker that coordinates transactional ids and groups, and until when it is still loading. */
   coordinatorNode = 1;
   #coordinatorLoadingUntil = 0;
+  // How the request being handled came.
+  #delivery: RequestDelivery = { sentAt: 0, clientGaveUp: false };
   #startMs: number;
   /** Requests handled per API key, for the report. */
   readonly handled = new Map<number, number>();
@@ -268,7 +276,8 @@ export class ModelCluster {
    * Handles one request frame (without its size prefix) on a broker. Returns the
    * response frame, or undefined when none is due (acks=0).
    */
-  handle(brokerId: number, payload: Uint8Array): Uint8Array | undefined {
+  handle(brokerId: number, payload: Uint8Array, delivery: RequestDelivery): Uint8Array | undefined {
+    this.#delivery = delivery;
     const r = new wire.Reader(payload);
     const header = wire.readRequestHeader(r);
     this.handled.set(header.apiKey, (this.handled.get(header.apiKey) ?? 0) + 1);
@@ -505,7 +514,13 @@ export class ModelCluster {
         if (error !== ERR.NONE) return out(error === ERR.PRODUCER_FENCED ? ERR.INVALID_PRODUCER_EPOCH : error);
       } else {
         const error = this.coordinator.verifyPartition(transactionalId, batch.producerId, batch.producerEpoch, key);
-        if (error === ERR.INVALID_TXN_STATE) {
+        // A request sent while the partition was in the transaction may reach the broker after the transaction
+        // ended even though the client waited for it (TCP delivers what a network partition held, even after the
+        // client closed the connection when the request timed out): the broker's verification refuses it, and the
+        // client broke no rule. Ending the transaction while still waiting for the request does break one.
+        const unavoidable = this.#delivery.clientGaveUp &&
+          this.coordinator.wasInTransaction(transactionalId, batch.producerId, batch.producerEpoch, key, this.#delivery.sentAt);
+        if (error === ERR.INVALID_TXN_STATE && !unavoidable) {
           this.protocolViolations.push(
             `transactional batch to ${tp} (pid ${batch.producerId} epoch ${batch.producerEpoch}) before the partition was added to the transaction`,
           );

@@ -158,7 +158,7 @@ export class SimTransport implements Transport {
       // A broker that went down, or a connection reset before the request got there, loses it.
       if (!broker.up || connection.resetBeforeArrival) return;
       if (this.#clock.now() < broker.partitionedUntil) return void this.#clock.later(broker.partitionedUntil - this.#clock.now(), arrive);
-      const response = this.#cluster.handle(broker.id, payload);
+      const response = this.#cluster.handle(broker.id, payload, { sentAt: now, clientGaveUp: connection.state !== "open" });
       if (afterApply) {
         connection.doomed = true;
         this.#trace.event("net", `${label}: reset after the broker applied the request`);

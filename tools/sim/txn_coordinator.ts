@@ -28,6 +28,10 @@ export interface TxnMetadata {
   /** Consumer groups whose offsets the current transaction commits. */
   groups: Set<string>;
   startMs: number;
+  /** When each partition of the current transaction was added. */
+  addedAt: Map<string, number>;
+  /** The last transactions that ended: their producer id and epoch, partitions with their add times, and end. */
+  ended: { producerId: bigint; epoch: number; addedAt: Map<string, number>; endedMs: number }[];
   /** Whether the last end of a transaction used protocol v2 (it decides retry handling). */
   transactionV2: boolean;
 }
@@ -96,6 +100,8 @@ export class TransactionCoordinator {
         partitions: new Set(),
         groups: new Set(),
         startMs: -1,
+        addedAt: new Map(),
+        ended: [],
         transactionV2: false,
       };
       this.transactions.set(transactionalId, txn);
@@ -143,7 +149,10 @@ export class TransactionCoordinator {
     if (typeof txn === "number") return txn;
     if (txn.state === "PrepareCommit" || txn.state === "PrepareAbort") return ERR.CONCURRENT_TRANSACTIONS;
     this.#begin(txn);
-    for (const key of keys) txn.partitions.add(key);
+    for (const key of keys) {
+      if (!txn.partitions.has(key)) txn.addedAt.set(key, this.#host.now());
+      txn.partitions.add(key);
+    }
     return ERR.NONE;
   }
 
@@ -170,6 +179,16 @@ export class TransactionCoordinator {
     return txn.state === "Ongoing" && txn.partitions.has(key) ? ERR.NONE : ERR.INVALID_TXN_STATE;
   }
 
+  /** Whether the partition was in a transaction of this producer id and epoch at `atMs`. */
+  wasInTransaction(transactionalId: string, producerId: bigint, epoch: number, key: string, atMs: number): boolean {
+    const txn = this.transactions.get(transactionalId);
+    if (txn === undefined) return false;
+    const current = { producerId: txn.producerId, epoch: txn.epoch, addedAt: txn.addedAt, endedMs: Infinity };
+    return [...txn.ended, ...(txn.state === "Ongoing" ? [current] : [])].some((t) =>
+      t.producerId === producerId && t.epoch === epoch && (t.addedAt.get(key) ?? Infinity) <= atMs && atMs <= t.endedMs
+    );
+  }
+
   /** Whether the group's offsets are part of the producer's ongoing transaction (v1 TxnOffsetCommit). */
   hasGroup(transactionalId: string, group: string): boolean {
     const txn = this.transactions.get(transactionalId);
@@ -181,6 +200,7 @@ export class TransactionCoordinator {
       txn.state = "Ongoing";
       txn.startMs = this.#host.now();
       txn.partitions.clear();
+      txn.addedAt = new Map();
       txn.groups.clear();
     }
   }
@@ -243,6 +263,8 @@ export class TransactionCoordinator {
 
   /** PrepareCommit/PrepareAbort, then the markers after a delay, then CompleteCommit/CompleteAbort. */
   #prepareEnd(txn: TxnMetadata, commit: boolean, transactionV2: boolean): void {
+    txn.ended.push({ producerId: txn.producerId, epoch: txn.epoch, addedAt: txn.addedAt, endedMs: this.#host.now() });
+    if (txn.ended.length > 8) txn.ended.shift();
     // Protocol v2 bumps the epoch with every end; the markers carry the new epoch.
     if (transactionV2) txn.epoch++;
     txn.transactionV2 = transactionV2;
