@@ -10,7 +10,7 @@ import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
 import { NetworkClient } from "../client/network_client.ts";
-import { ClosedError, ConfigError, KafkaError, RecordTooLargeError, TimeoutError, TransactionStateError } from "../errors.ts";
+import { ClosedError, ConfigError, KafkaError, RecordTooLargeError, SerializationError, TransactionStateError } from "../errors.ts";
 import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import { initCrc32c } from "../protocol/crc32c.ts";
@@ -300,15 +300,18 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   }
 
   /**
-   * A send of the open transaction failed before its record reached a batch, for want of
-   * metadata or memory in time, or as too large: as Java's doSend does with such an
-   * ApiException (maybeTransitionToErrorState), the transaction can no longer commit
-   * without it. A send of a transaction already ended leaves the open one alone.
+   * A send of the open transaction failed before its record reached a batch: for want of
+   * metadata or memory in time, as too large, or on the cluster's error (authentication,
+   * authorization): as Java's doSend does with such an ApiException (maybeTransitionToErrorState),
+   * the transaction can no longer commit without it. A record the application got wrong (it
+   * does not serialize) is refused without that, as in Java; so is a send of a transaction
+   * already ended, which leaves the open one alone.
    */
   #failTransactionalSend(error: unknown, transaction: number | undefined): void {
     const transactions = this.#transactions;
     if (transactions === undefined || transaction === undefined || transactions.openTransaction !== transaction) return;
-    if (error instanceof TimeoutError || error instanceof RecordTooLargeError) transactions.handleBatchFailure(error);
+    if (!(error instanceof KafkaError) || isApplicationError(error)) return;
+    transactions.handleBatchFailure(error);
   }
 
   #partition(record: ProducerRecord<K, V>, key: Uint8Array | null, value: Uint8Array | null, count: number): number {
@@ -495,4 +498,10 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** An error in what the application asked for, not one the cluster or the producer met. */
+function isApplicationError(error: KafkaError): boolean {
+  return error instanceof SerializationError || error instanceof ConfigError || error instanceof TransactionStateError ||
+    error instanceof ClosedError;
 }

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KafkaProducer } from "../../src/producer/kafka_producer.ts";
 import type { ProducerConfig } from "../../src/producer/producer_config.ts";
-import { TimeoutError, TransactionAbortedError } from "../../src/errors.ts";
+import { AuthenticationError, TimeoutError, TransactionAbortedError } from "../../src/errors.ts";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import type { FaultPlan } from "../../tools/sim/faults.ts";
 import { ModelCluster } from "../../tools/sim/model_broker.ts";
@@ -77,7 +77,7 @@ function setup(transactionVersion: number, config: Partial<ProducerConfig> = {})
     await producer.close({ timeoutMs: 0 });
     for (const timer of timers) clearTimeout(timer);
   };
-  return { cluster, producer, stop };
+  return { cluster, transport, producer, stop };
 }
 
 for (const version of [1, 2]) {
@@ -135,6 +135,26 @@ test("transactional send: a record that gets no metadata within maxBlockMs makes
       0,
       "the transaction without its lost record is not committed",
     );
+  } finally {
+    await stop();
+  }
+});
+
+// Found by the simulator's long run (seed 4135): the brokers refused the producer's credentials while its records waited for
+// metadata. The waits failed with the authentication error, but the transaction stayed committable, and
+// commitTransaction() committed a transaction without them.
+test("transactional send: a record whose metadata wait fails on an authentication error makes the transaction abortable", async () => {
+  const { cluster, transport, producer, stop } = setup(2, { metadataMaxAgeMs: 50 });
+  try {
+    await producer.initTransactions();
+    producer.beginTransaction();
+    await producer.send({ topic: "t", partition: 0, value: "delivered" });
+    cluster.brokers[0].authFailingUntil = Infinity;
+    transport.resetBroker(1, "restarted with a bad certificate");
+    const refused = await producer.send({ topic: "t", partition: 1, value: "lost" }).then(() => undefined, (error) => error);
+    assert.ok(refused instanceof AuthenticationError, `${refused}`);
+    cluster.brokers[0].authFailingUntil = 0;
+    await assert.rejects(producer.commitTransaction(), TransactionAbortedError);
   } finally {
     await stop();
   }
