@@ -189,6 +189,11 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const deadline = now + this.#config.maxBlockMs;
     // The record belongs to the transaction open now, even if it reaches a batch only after a wait.
     const transaction = this.#transactions?.openTransaction;
+    try {
+      this.#transactions?.ensureSendAllowed();
+    } catch (error) {
+      return this.#failUnsent(error);
+    }
     const info = this.#metadata.usableTopic(record.topic);
     // An explicit partition beyond the known ones may be new: the metadata is asked again, as in Java.
     const partitions = record.partition === undefined || record.partition === null ? 1 : record.partition + 1;
@@ -403,6 +408,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    */
   async commitTransaction(): Promise<void> {
     const transactions = this.#requireTransactional("commitTransaction");
+    transactions.requestCommit();
     await withinMaxBlock(
       (async () => {
         await this.flush();

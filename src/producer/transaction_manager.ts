@@ -121,6 +121,8 @@ export class TransactionManager {
   // The number of the transaction open or last open (beginTransaction() counts them), and of the last one committed.
   #transactionNumber = 0;
   #lastCommitted = 0;
+  // commitTransaction() was called and waits for the records sent before it: later sends are refused.
+  #commitRequested = false;
   #initResult: Pending | undefined;
   #endResult: Pending | undefined;
   readonly #offsetResults: Pending[] = [];
@@ -178,6 +180,7 @@ export class TransactionManager {
     if (error !== undefined) this.#lastError = error;
     else if (target !== "ABORTABLE_ERROR" && target !== "FATAL_ERROR") this.#lastError = undefined;
     this.#state = target;
+    this.#commitRequested = false;
   }
 
   /**
@@ -301,11 +304,31 @@ export class TransactionManager {
         throw new TransactionAbortedError("the transaction this record was sent in was aborted before the record reached a batch");
       }
     }
-    this.ensureSendAllowed();
+    this.#ensureOpen();
   }
 
-  /** Throws unless a record may be sent now: a transaction must be open and healthy. */
+  /**
+   * commitTransaction() was called: the records sent before it still join the transaction
+   * (the commit waits for them), later sends are refused, as Java's commitTransaction()
+   * moves to COMMITTING_TRANSACTION at once. The state itself moves once they are in batches.
+   */
+  requestCommit(): void {
+    if (this.#state === "IN_TRANSACTION") this.#commitRequested = true;
+  }
+
+  /** Throws unless a record may be sent now: a transaction must be open, healthy, and not being committed. */
   ensureSendAllowed(): void {
+    this.#ensureOpen();
+    if (this.#commitRequested) {
+      throw new TransactionStateError(
+        "COMMITTING_TRANSACTION",
+        "send",
+        "commitTransaction() was called: send the next records after beginTransaction()",
+      );
+    }
+  }
+
+  #ensureOpen(): void {
     if (this.#state === "FATAL_ERROR") throw this.#lastError!;
     if (this.#state === "UNINITIALIZED") {
       throw new TransactionStateError(this.#state, "send", "a transactional producer needs initTransactions() first");

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KafkaProducer } from "../../src/producer/kafka_producer.ts";
 import type { ProducerConfig } from "../../src/producer/producer_config.ts";
-import { AuthenticationError, TimeoutError, TransactionAbortedError } from "../../src/errors.ts";
+import { AuthenticationError, TimeoutError, TransactionAbortedError, TransactionStateError } from "../../src/errors.ts";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import type { FaultPlan } from "../../tools/sim/faults.ts";
 import { ModelCluster } from "../../tools/sim/model_broker.ts";
@@ -155,6 +155,27 @@ test("transactional send: a record whose metadata wait fails on an authenticatio
     assert.ok(refused instanceof AuthenticationError, `${refused}`);
     cluster.brokers[0].authFailingUntil = 0;
     await assert.rejects(producer.commitTransaction(), TransactionAbortedError);
+  } finally {
+    await stop();
+  }
+});
+
+// Found by the simulator's long run (seed 14438): a send made while commitTransaction() waited for earlier records was taken
+// into the transaction, but the commit did not wait for it (a flush waits only for what came before it), so the transaction
+// committed without it. As in Java, where commitTransaction() moves to COMMITTING_TRANSACTION at once, such a send fails.
+test("transactional send: a send made after commitTransaction() was called is refused, not left out of the commit", async () => {
+  const { cluster, producer, stop } = setup(2);
+  try {
+    await producer.initTransactions();
+    producer.beginTransaction();
+    const waiting = producer.send({ topic: "t", partition: 1, value: "before the commit" });
+    const committing = producer.commitTransaction();
+    const late = await producer.send({ topic: "t", partition: 0, value: "after the commit call" }).then(() => undefined, (e) => e);
+    assert.ok(late instanceof TransactionStateError, `${late}`);
+    cluster.growTopic("t", 1);
+    await committing;
+    assert.equal((await waiting).partition, 1);
+    assert.equal(cluster.logs().flatMap((log) => log.readCommitted()).length, 1);
   } finally {
     await stop();
   }
