@@ -510,6 +510,15 @@ export class RecordAccumulator {
     return expired;
   }
 
+  /** When the oldest queued batch reaches the delivery timeout (Infinity when none is queued). */
+  nextExpiryMs(): number {
+    let oldest = Infinity;
+    for (const partitions of this.partitions.topics.values()) {
+      for (const { queue } of partitions.values()) if (queue.length > 0) oldest = Math.min(oldest, queue[0].createdMs);
+    }
+    return oldest + this.#config.deliveryTimeoutMs;
+  }
+
   /** Puts a batch that will be retried back at the head of its partition's queue. */
   reenqueue(batch: ProducerBatch, now: number): void {
     batch.lastAttemptMs = now;

@@ -232,9 +232,12 @@ export class Sender {
       }
       if (transactions.isAborting) this.#accumulator.abortUndrainedBatches(new TransactionAbortedError("the transaction was aborted"));
       else if (transactions.state === "ABORTABLE_ERROR") this.#accumulator.abortUndrainedBatches(transactions.lastError!);
-      // Transactional requests go one at a time, before produce data.
+      // Transactional requests go one at a time, before produce data. Batches waiting meanwhile (for
+      // AddPartitionsToTxn, say) still expire on time.
       if (transactions.hasInFlightRequest || this.#maybeSendTransactionalRequest(transactions, now)) {
-        await this.#client.poll(this.#config.requestTimeoutMs, now);
+        this.#failExpired(now);
+        const nextExpiryIn = Math.min(this.#accumulator.nextExpiryMs() - now, this.#nextExpiryIn(now));
+        await this.#client.poll(Math.max(0, Math.min(this.#config.requestTimeoutMs, nextExpiryIn)), now);
         return;
       }
     }

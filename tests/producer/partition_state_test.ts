@@ -401,3 +401,17 @@ test("partition state: the abort's EndTxn waits while a produce request of the t
   await t.run();
   await aborting;
 });
+
+// Found by the simulator's long run (seed 2801): while a transactional request waited for its answer, the Sender's loop
+// returned before expiring batches, so records waiting for AddPartitionsToTxn failed a whole request timeout late.
+test("partition state: batches expire on time while the Sender waits for a transactional answer", async () => {
+  const t = transactionalScenario({ config: { deliveryTimeoutMs: 1_000, requestTimeoutMs: 30_000 } });
+  await t.init();
+  t.manager.beginTransaction(false);
+  const waiting = t.send(0, "waits for AddPartitionsToTxn");
+  await t.run();
+  assert.equal(t.sent("AddPartitionsToTxn").length, 1);
+  t.clock.advance(1_001);
+  await t.run();
+  assert.ok(waiting.error instanceof TimeoutError, `expired at its delivery timeout, got ${waiting.error}`);
+});
