@@ -28,7 +28,7 @@ import { normalizeHeaders, recordProblem, serialize, topicProblem } from "./reco
 import type { AppendRequest } from "./record_accumulator.ts";
 import { RecordAccumulator } from "./record_accumulator.ts";
 import { Sender } from "./sender.ts";
-import { PendingSends, withResolvers } from "./pending_sends.ts";
+import { type Deferred, PendingSends, withResolvers } from "./pending_sends.ts";
 import { ProducerInterceptors, resolveInterceptors } from "./producer_interceptor.ts";
 import type { ProducerMetricsSnapshot } from "./producer_metrics.ts";
 import { ProducerMetrics } from "./producer_metrics.ts";
@@ -63,7 +63,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   readonly #metrics: ProducerMetrics;
   readonly #interceptors: ProducerInterceptors<K, V> | undefined;
   readonly #started: Promise<void>;
-  // send() calls whose record is not in a batch yet, so flush and close can wait for them.
+  // send() calls whose record was not in a batch at once (it waited for metadata or memory), so flush and close
+  // can wait for them to be delivered or failed.
   readonly #pending = new PendingSends();
   // Handed to the accumulator on every append; made once, not per record.
   readonly #cluster = () => this.#metadata.cluster;
@@ -197,9 +198,12 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const info = this.#metadata.usableTopic(record.topic);
     // An explicit partition beyond the known ones may be new: the metadata is asked again, as in Java.
     const partitions = record.partition === undefined || record.partition === null ? 1 : record.partition + 1;
+    const settler = withResolvers<RecordMetadata>();
     if (info !== undefined && info.partitions.length >= partitions) {
       this.#metadata.touch(record.topic, now);
-      return this.#sendToKnownTopic(record, info.partitions.length, now, deadline, transaction);
+      // A record not in a batch yet (it waits for memory): flush and close wait for it too.
+      if (this.#append(record, info.partitions.length, now, deadline, transaction, settler)) this.#trackPending(settler.promise);
+      return settler.promise;
     }
     // Checked only here: a topic the metadata knows has a legal name.
     const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ?? this.#earlyProblem(record);
@@ -207,16 +211,17 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, now, partitions);
     // The Sender may be idle in a long poll: the metadata request must go now.
     this.#sender.wakeup();
-    const waiting = topicKnown.then((topic) => {
+    topicKnown.then((topic) => {
       if (this.#closing !== undefined && this.#closing.forced) {
-        return this.#failUnsent(new ClosedError("the producer was closed while the record waited for metadata"));
+        return this.#failUnsentRecord(new ClosedError("the producer was closed while the record waited for metadata"), settler);
       }
-      return this.#sendToKnownTopic(record, topic.partitions.length, this.#clock.now(), deadline, transaction);
+      this.#append(record, topic.partitions.length, this.#clock.now(), deadline, transaction, settler);
     }, (error) => {
       this.#failTransactionalSend(error, transaction);
-      return this.#countUnsent(error);
+      this.#failUnsentRecord(error, settler);
     });
-    return this.#trackPending(waiting);
+    this.#trackPending(settler.promise);
+    return settler.promise;
   }
 
   /**
@@ -241,24 +246,29 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     return Promise.reject(error);
   }
 
-  readonly #countUnsent = (error: unknown): never => {
+  /** Rejects a send whose record never reached a batch through its settler, counting it as {@link #failUnsent} does. */
+  #failUnsentRecord(error: unknown, settler: Deferred<RecordMetadata>): void {
     this.#metrics.recordErrors(1, this.#clock.now());
-    throw error;
-  };
-
-  /** Lets flush and close wait for `work` too, whatever its outcome; returns it unchanged. */
-  #trackPending<T>(work: Promise<T>): Promise<T> {
-    this.#pending.add(work);
-    return work;
+    settler.reject(error as Error);
   }
 
-  #sendToKnownTopic(
+  /** Lets flush and close wait for `work` too, whatever its outcome. */
+  #trackPending(work: Promise<unknown>): void {
+    this.#pending.add(work);
+  }
+
+  /**
+   * Serializes, partitions and appends the record; `settler` settles the send. Returns
+   * whether the record waits for buffer memory (it is not in a batch yet).
+   */
+  #append(
     record: ProducerRecord<K, V>,
     partitionCount: number,
     now: number,
     deadline: number,
     transaction: number | undefined,
-  ): Promise<RecordMetadata> {
+    settler: Deferred<RecordMetadata>,
+  ): boolean {
     const transactions = this.#transactions;
     let key: Uint8Array | null;
     let value: Uint8Array | null;
@@ -274,9 +284,9 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       partition = this.#partition(record, key, value, partitionCount);
     } catch (error) {
       this.#failTransactionalSend(error, transaction);
-      return this.#failUnsent(error);
+      this.#failUnsentRecord(error, settler);
+      return false;
     }
-    const settler = withResolvers<RecordMetadata>();
     const request: AppendRequest = { topic: record.topic, partition, timestamp, key, value, headers, settler };
     // A wait for memory may outlast the transaction too.
     if (transactions !== undefined) request.admit = () => transactions.ensureAppendAllowed(transaction);
@@ -286,22 +296,19 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     } catch (error) {
       // send() reports every failure through its promise, never by throwing.
       this.#failTransactionalSend(error, transaction);
-      this.#metrics.recordErrors(1, now);
-      settler.reject(error as Error);
-      return settler.promise;
+      this.#failUnsentRecord(error, settler);
+      return false;
     }
     // The partition is known once the record is in a batch (the sticky partitioner chooses there).
-    if (appended === undefined) this.#transactions?.addPartition(record.topic, request.partition);
-    else {
-      appended.then(() => this.#transactions?.addPartition(record.topic, request.partition), (error) => {
-        this.#failTransactionalSend(error, transaction);
-        this.#metrics.recordErrors(1, this.#clock.now());
-        settler.reject(error);
-      });
-      // Until it is in a batch, flush and close must wait for it too.
-      this.#trackPending(appended);
+    if (appended === undefined) {
+      this.#transactions?.addPartition(record.topic, request.partition);
+      return false;
     }
-    return settler.promise;
+    appended.then(() => this.#transactions?.addPartition(record.topic, request.partition), (error) => {
+      this.#failTransactionalSend(error, transaction);
+      this.#failUnsentRecord(error, settler);
+    });
+    return true;
   }
 
   /**
@@ -353,11 +360,13 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    * resolves when all records sent before the call are settled.
    */
   async flush(): Promise<void> {
-    await this.#pending.drained();
     const startedAt = this.#clock.now();
     this.#accumulator.beginFlush();
     this.#sender.wakeup();
     try {
+      // The records of earlier sends that were not in a batch yet, until each is delivered or failed. The batches
+      // below are those that existed now: a batch that later sends open meanwhile is not this flush's business.
+      await this.#pending.drained();
       // Batches split after a too-large rejection keep their creation time, so they are waited for too.
       for (
         let pending = this.#accumulator.incompleteBatches(startedAt);

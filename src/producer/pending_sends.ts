@@ -1,13 +1,13 @@
 /**
- * The send() calls whose record is not in a batch yet (waiting for metadata or memory),
- * so flush and close can wait for them, and the settler each send's promise comes from.
+ * The send() calls whose record did not go into a batch at once (it waited for metadata or
+ * memory), so flush and close can wait for them, and the settler each send's promise comes from.
  *
  * @module
  */
 
 /**
- * The sends not in a batch yet, grouped by the flush they came before, so a flush never
- * waits for sends made after it.
+ * The sends whose record waited for metadata or memory, until each settles, grouped by the
+ * flush they came before, so a flush never waits for sends made after it.
  */
 export class PendingSends {
   readonly #groups = new Set<PendingGroup>();
@@ -18,7 +18,7 @@ export class PendingSends {
     this.#current.add(work);
   }
 
-  /** Waits until every earlier send has its record in a batch (or has failed); later ones go to a new group. */
+  /** Waits until every earlier send has settled; later ones go to a new group. */
   async drained(): Promise<void> {
     const groups = [...this.#groups];
     if (this.#current.count > 0) this.#current = new PendingGroup(this.#groups);
@@ -26,7 +26,7 @@ export class PendingSends {
   }
 }
 
-/** The sends not in a batch yet that began between two flushes; `groups` holds it while any is left. */
+/** The sends that began between two flushes and have not settled; `groups` holds it while any is left. */
 class PendingGroup {
   count = 0;
   #drained: (() => void)[] = [];

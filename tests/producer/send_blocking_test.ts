@@ -329,6 +329,34 @@ test("KafkaProducer.flush: a stream of sends waiting for metadata does not hold 
   }
 });
 
+// Found by the simulator's long run (seed 11948): a send that waited for metadata kept flush() waiting until its record was
+// acknowledged, not only until it was in a batch; by then later sends had filled new batches, and the flush waited for
+// those too, past its bound.
+test("KafkaProducer.flush: a record that waited for metadata holds the flush until it is delivered, not for later sends' batches", async () => {
+  const broker = new FakeBroker({ [TOPIC]: 2 });
+  const producer = brokerProducer(broker, { maxBlockMs: 10_000 });
+  try {
+    await producer.partitionsFor(TOPIC);
+    broker.holdProduce = true;
+    const early = watch(producer.send({ topic: TOPIC, partition: 2, value: "waits for metadata" }));
+    const flushed = watch(producer.flush());
+    broker.partitions.set(TOPIC, 3);
+    await until(() => broker.heldProduce === 1, "the early record is sent");
+    const later = watch(producer.send({ topic: TOPIC, partition: 0, value: "after the flush" }));
+    await until(() => broker.heldProduce === 2, "the later record is sent");
+    broker.releaseProduce(1);
+    await until(() => early.done, "the early record is acknowledged");
+    await until(() => flushed.done, "the flush resolves");
+    assert.equal(early.error, undefined);
+    assert.equal(later.done, false, "the later record's batch is still unanswered");
+    broker.releaseProduce();
+  } finally {
+    broker.holdProduce = false;
+    broker.releaseProduce();
+    await producer.close({ timeoutMs: 0 });
+  }
+});
+
 test("KafkaProducer.flush resolves under a stream of sends that keeps memory full", async () => {
   const broker = new FakeBroker({ [TOPIC]: 2 });
   // Acknowledgements take a while: the stream keeps more records waiting for memory than memory holds.

@@ -68,9 +68,14 @@ export class FakeBroker implements Transport {
     };
   }
 
-  /** Answers the Produce requests held so far. */
-  releaseProduce(): void {
-    for (const answer of this.#held.splice(0)) answer();
+  /** Produce requests held and not answered yet. */
+  get heldProduce(): number {
+    return this.#held.length;
+  }
+
+  /** Answers the Produce requests held so far, or the oldest `count` of them. */
+  releaseProduce(count = Infinity): void {
+    for (const answer of this.#held.splice(0, count)) answer();
   }
 
   #answer(request: Uint8Array): ((send: (payload: Uint8Array) => void) => void) | undefined {
