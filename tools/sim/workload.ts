@@ -323,13 +323,26 @@ class Workload {
   /** One record to every partition of every topic; each must be acknowledged. */
   async #probeIdempotent(): Promise<void> {
     this.#probe = true;
-    const sends: Promise<void>[] = [];
+    const targets: [string, number][] = [];
     for (const topic of this.#ctx.plan.topics) {
       const outcome = await this.#call("partitionsFor", this.#callBound, () => this.#producer.partitionsFor(topic.name));
       const count = outcome.ok ? outcome.value.length : topic.partitions;
-      for (let p = 0; p < count; p++) sends.push(this.#send(topic.name, { partition: p, key: "probe", size: 10 }));
+      for (let p = 0; p < count; p++) targets.push([topic.name, p]);
     }
-    await Promise.race([Promise.all(sends), this.#ctx.sleep(this.#sendBound + GUARD_GRACE_MS)]);
+    await this.#probeWaves(targets);
+  }
+
+  /**
+   * Sends a probe record to each partition, in waves of no more records than buffer memory
+   * holds batches: the probe checks that every partition takes writes again after the heal,
+   * not how the producer meets backpressure (a send waiting for memory fails at maxBlockMs).
+   */
+  async #probeWaves(targets: [string, number][], txn?: number): Promise<void> {
+    const wave = Math.max(1, Math.floor(this.#config.bufferMemory! / this.#config.batchSize!));
+    for (let i = 0; i < targets.length; i += wave) {
+      const sends = targets.slice(i, i + wave).map(([topic, partition]) => this.#send(topic, { partition, key: "probe", size: 10 }, txn));
+      await Promise.race([Promise.all(sends), this.#ctx.sleep(this.#sendBound + GUARD_GRACE_MS)]);
+    }
   }
 
   /** Closes the producer: sometimes at once with sends still buffered, sometimes with a short timeout. */
@@ -420,11 +433,8 @@ class Workload {
     }
     const inFlight: Promise<void>[] = [];
     if (this.#probe) {
-      for (const topic of ctx.plan.topics) {
-        for (let p = 0; p < topic.partitions; p++) {
-          inFlight.push(this.#send(topic.name, { partition: p, key: "probe", size: 10 }, txn.index));
-        }
-      }
+      const targets = ctx.plan.topics.flatMap((topic) => [...Array(topic.partitions).keys()].map((p): [string, number] => [topic.name, p]));
+      await this.#probeWaves(targets, txn.index);
     }
     for (let i = 0; i < sends; i++) {
       inFlight.push(this.#sendAny(txn.index));
