@@ -235,9 +235,7 @@ export class Sender {
       // Transactional requests go one at a time, before produce data. Batches waiting meanwhile (for
       // AddPartitionsToTxn, say) still expire on time.
       if (transactions.hasInFlightRequest || this.#maybeSendTransactionalRequest(transactions, now)) {
-        this.#failExpired(now);
-        const nextExpiryIn = Math.min(this.#accumulator.nextExpiryMs() - now, this.#nextExpiryIn(now));
-        await this.#client.poll(Math.max(0, Math.min(this.#config.requestTimeoutMs, nextExpiryIn)), now);
+        await this.#client.poll(this.#expireWhileWaiting(now, this.#config.requestTimeoutMs), now);
         return;
       }
     }
@@ -249,9 +247,9 @@ export class Sender {
         );
       }
       if (!sequences.hasProducerId()) {
-        // Nothing is sent before the broker gave a producer id; expiry still runs.
-        this.#failExpired(now);
-        await this.#client.poll(transactions === undefined ? this.#maybeInitProducerId(now) : this.#config.retryBackoffMs, now);
+        // Nothing is sent before the broker gave a producer id.
+        const waitMs = transactions === undefined ? this.#maybeInitProducerId(now) : this.#config.retryBackoffMs;
+        await this.#client.poll(this.#expireWhileWaiting(now, waitMs), now);
         return;
       }
     }
@@ -413,6 +411,16 @@ export class Sender {
       text: `never sent: its leader, node ${leader.id}, could not be used: ${describeConnectionFailure(failure)}`,
       cause: failure.error,
     };
+  }
+
+  /**
+   * For a turn that sends no produce data (it waits for a transactional answer or a producer
+   * id): fails what has expired, and returns how long the poll may wait, at most `waitMs`,
+   * so the next batch still expires on time.
+   */
+  #expireWhileWaiting(now: number, waitMs: number): number {
+    this.#failExpired(now);
+    return Math.max(0, Math.min(waitMs, this.#accumulator.nextExpiryMs() - now, this.#nextExpiryIn(now)));
   }
 
   /** Time until the oldest waiting batch reaches the delivery timeout. */

@@ -415,3 +415,18 @@ test("partition state: batches expire on time while the Sender waits for a trans
   await t.run();
   assert.ok(waiting.error instanceof TimeoutError, `expired at its delivery timeout, got ${waiting.error}`);
 });
+
+// Found by the simulator's long run (seed 45007): while InitProducerId waited for its answer, the Sender polled for a
+// whole request timeout, so queued batches expired that much past their delivery timeout.
+test("partition state: batches expire on time while the idempotent producer waits for its producer id", async () => {
+  const sequences = new SequenceTracker();
+  const t = setup({ deliveryTimeoutMs: 1_000, requestTimeoutMs: 30_000 }, 1, 1024, sequences);
+  await t.sender.runOnce();
+  assert.equal(t.client.requests.at(-1)?.request.api.name, "InitProducerId");
+  const waiting = t.send(0, "waits for a producer id");
+  await t.sender.runOnce();
+  t.clock.advance(1_001);
+  await t.sender.runOnce();
+  assert.ok(waiting.error instanceof TimeoutError, `expired at its delivery timeout, got ${waiting.error}`);
+  assert.ok(t.client.pollTimeouts[1] <= 1_000, `the poll after the send wakes for its expiry: ${t.client.pollTimeouts}`);
+});
