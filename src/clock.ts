@@ -45,6 +45,41 @@ export function clearClockTimer(clock: Clock, handle: unknown): void {
   else clock.clearTimeout(handle);
 }
 
+/** What {@link raceDeadline} resolves with when the deadline came first. */
+export const DEADLINE_PASSED: unique symbol = Symbol("deadline passed");
+
+/**
+ * Waits for `work` or for `ms` of the clock's time, whichever comes first, and resolves
+ * with the work's value or {@link DEADLINE_PASSED}. The work goes on either way; its timer
+ * never outlives the race (a pending timer would hold a process open), and a rejection of
+ * work abandoned at the deadline is not left unhandled.
+ *
+ * @example
+ * ```ts
+ * import { DEADLINE_PASSED, raceDeadline, systemClock } from "./clock.ts";
+ * const slow = new Promise((resolve) => setTimeout(resolve, 1000));
+ * console.log(await raceDeadline(systemClock, slow, 10) === DEADLINE_PASSED); // true
+ * ```
+ */
+export async function raceDeadline<T>(clock: Clock, work: Promise<T>, ms: number): Promise<T | typeof DEADLINE_PASSED> {
+  if (ms === Infinity) return await work;
+  if (ms <= 0) {
+    // No time to wait, not even a timer's turn (a test clock may never fire it): work already done still wins.
+    work.catch(() => {});
+    return await Promise.race<T | typeof DEADLINE_PASSED>([work, DEADLINE_PASSED]);
+  }
+  let timer: unknown;
+  const passed = new Promise<typeof DEADLINE_PASSED>((resolve) => {
+    timer = setClockTimer(clock, () => resolve(DEADLINE_PASSED), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([work, passed]);
+  } finally {
+    clearClockTimer(clock, timer);
+    work.catch(() => {});
+  }
+}
+
 /**
  * The real clock.
  *

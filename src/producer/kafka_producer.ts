@@ -7,7 +7,7 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import { systemClock } from "../clock.ts";
+import { raceDeadline, systemClock } from "../clock.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
 import { NetworkClient } from "../client/network_client.ts";
 import { ClosedError, ConfigError, KafkaError, RecordTooLargeError, SerializationError, TransactionStateError } from "../errors.ts";
@@ -389,7 +389,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const transactions = this.#requireTransactional("initTransactions");
     const done = transactions.initTransactions();
     this.#sender.wakeup();
-    await withinMaxBlock(done, this.#config.maxBlockMs, "initTransactions");
+    await withinMaxBlock(this.#clock, done, this.#config.maxBlockMs, "initTransactions");
   }
 
   /** Starts a transaction: the records sent until commit or abort are written atomically. */
@@ -408,7 +408,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const transactions = this.#requireTransactional("sendOffsetsToTransaction");
     const done = transactions.sendOffsetsToTransaction(offsets, checkOffsetsArguments(offsets, group));
     this.#sender.wakeup();
-    await withinMaxBlock(done.catch(transactions.rethrowForCaller), this.#config.maxBlockMs, "sendOffsetsToTransaction");
+    await withinMaxBlock(this.#clock, done.catch(transactions.rethrowForCaller), this.#config.maxBlockMs, "sendOffsetsToTransaction");
   }
 
   /**
@@ -419,6 +419,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const transactions = this.#requireTransactional("commitTransaction");
     transactions.requestCommit();
     await withinMaxBlock(
+      this.#clock,
       (async () => {
         await this.flush();
         const done = transactions.beginCommit();
@@ -435,7 +436,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const transactions = this.#requireTransactional("abortTransaction");
     const done = transactions.beginAbort();
     this.#sender.wakeup();
-    await withinMaxBlock(done, this.#config.maxBlockMs, "abortTransaction");
+    await withinMaxBlock(this.#clock, done, this.#config.maxBlockMs, "abortTransaction");
   }
 
   #requireTransactional(action: string): TransactionManager {
@@ -477,13 +478,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
 
   async #close(timeoutMs: number): Promise<void> {
     const deadline = this.#clock.now() + timeoutMs;
-    const within = async (work: Promise<unknown>) => {
-      const left = deadline - this.#clock.now();
-      if (left === Infinity) return void await work;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([work, new Promise<void>((resolve) => timer = setTimeout(resolve, Math.max(0, left)))]);
-      clearTimeout(timer);
-    };
+    const within = (work: Promise<unknown>) => raceDeadline(this.#clock, work, deadline - this.#clock.now());
     // Records sent before close() still go out, as long as the deadline allows.
     await within(this.#pending.drained());
     this.#metadata.failWaiters(new ClosedError("the producer was closed while the record waited for metadata"));

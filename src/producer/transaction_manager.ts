@@ -8,16 +8,29 @@
  * @module
  */
 import { KafkaError, ProducerFencedError, TransactionAbortedError, TransactionStateError, UnsupportedVersionError } from "../errors.ts";
-import type { ApiCodec } from "../protocol/api.ts";
 import type { BrokerNode } from "../client/metadata.ts";
 import type { ErrorName } from "../protocol/error_codes.ts";
 import { errorCode, errorForCode, errorInfo, KafkaProtocolError } from "../protocol/error_codes.ts";
-import { AddOffsetsToTxnApi } from "../protocol/add_offsets_to_txn.ts";
-import { AddPartitionsToTxnApi } from "../protocol/add_partitions_to_txn.ts";
-import { END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2, EndTxnApi } from "../protocol/end_txn.ts";
-import { CoordinatorKeyType, FindCoordinatorApi } from "../protocol/find_coordinator.ts";
-import { InitProducerIdApi } from "../protocol/init_producer_id.ts";
-import { TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2, TxnOffsetCommitApi } from "../protocol/txn_offset_commit.ts";
+import { AddOffsetsToTxnApi, type AddOffsetsToTxnRequest, type AddOffsetsToTxnResponse } from "../protocol/add_offsets_to_txn.ts";
+import {
+  AddPartitionsToTxnApi,
+  type AddPartitionsToTxnRequest,
+  type AddPartitionsToTxnResponse,
+} from "../protocol/add_partitions_to_txn.ts";
+import { END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2, EndTxnApi, type EndTxnRequest, type EndTxnResponse } from "../protocol/end_txn.ts";
+import {
+  CoordinatorKeyType,
+  FindCoordinatorApi,
+  type FindCoordinatorRequest,
+  type FindCoordinatorResponse,
+} from "../protocol/find_coordinator.ts";
+import { InitProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponse } from "../protocol/init_producer_id.ts";
+import {
+  TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2,
+  TxnOffsetCommitApi,
+  type TxnOffsetCommitRequest,
+  type TxnOffsetCommitResponse,
+} from "../protocol/txn_offset_commit.ts";
 import type { SequenceTracker } from "./sequence_tracker.ts";
 import type { PartitionRegistry, PartitionState } from "./partition_state.ts";
 import type { GroupMetadata, Pending, TransactionalRequest, TransactionOffset, TransactionState } from "./transaction_types.ts";
@@ -588,13 +601,12 @@ export class TransactionManager {
   }
 
   #findCoordinatorRequest(target: { keyType: number; key: string }): TransactionalRequest {
-    const request: TransactionalRequest = {
-      api: FindCoordinatorApi as ApiCodec<unknown, unknown>,
+    const request: TransactionalRequest<FindCoordinatorRequest, FindCoordinatorResponse> = {
+      api: FindCoordinatorApi,
       target: "any",
       body: () => ({ keyType: target.keyType, keys: [target.key] }),
       handle: (body, error, now) => {
-        const coordinator = (body as { coordinators: { nodeId: number; host: string; port: number; errorCode: number }[] } | undefined)
-          ?.coordinators[0];
+        const coordinator = body?.coordinators[0];
         this.#answer(request, error, coordinator?.errorCode ?? 0, now, () => {
           if (coordinator === undefined || coordinator.nodeId < 0) return this.#retry(request, now);
           this.#coordinators.set(coordinatorKey(target), {
@@ -613,16 +625,15 @@ export class TransactionManager {
 
   /** InitProducerId: the first, or (with `bump`) KIP-360's epoch bump of the current id after sequences went out of step. */
   #initProducerIdRequest(bump = false): TransactionalRequest {
-    const request: TransactionalRequest = {
-      api: InitProducerIdApi as ApiCodec<unknown, unknown>,
+    const request: TransactionalRequest<InitProducerIdRequest, InitProducerIdResponse> = {
+      api: InitProducerIdApi,
       target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
       body: () => ({
         transactionalId: this.transactionalId,
         transactionTimeoutMs: this.#transactionTimeoutMs,
         ...(bump ? this.#producerFields() : {}),
       }),
-      handle: (body, error, now) => {
-        const response = body as { errorCode: number; producerId: bigint; producerEpoch: number } | undefined;
+      handle: (response, error, now) => {
         this.#answer(request, error, response?.errorCode ?? 0, now, () => {
           this.#sequences.setProducerIdAndEpoch({ producerId: response!.producerId, epoch: response!.producerEpoch });
           if (!this.#moveTo("READY", "complete initTransactions")) return;
@@ -644,15 +655,12 @@ export class TransactionManager {
       else partitions.push(state.partition);
     }
     const topics = [...byTopic].map(([name, partitions]) => ({ name, partitions }));
-    const request: TransactionalRequest = {
-      api: AddPartitionsToTxnApi as ApiCodec<unknown, unknown>,
+    const request: TransactionalRequest<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = {
+      api: AddPartitionsToTxnApi,
       target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
       body: () => ({ transactionalId: this.transactionalId, ...this.#producerFields(), topics }),
       handle: (body, error, now) => {
-        const results = (body as
-          | { resultsByTopic: { name: string; resultsByPartition: { partitionIndex: number; partitionErrorCode: number }[] }[] }
-          | undefined)
-          ?.resultsByTopic ?? [];
+        const results = body?.resultsByTopic ?? [];
         const firstError = results.flatMap((t) => t.resultsByPartition).find((p) => p.partitionErrorCode !== 0)?.partitionErrorCode ?? 0;
         this.#answer(request, error, firstError, now, () => {
           for (const state of added) {
@@ -667,12 +675,12 @@ export class TransactionManager {
   }
 
   #addOffsetsRequest(groupId: string, then: TransactionalRequest, result: Pending): TransactionalRequest {
-    const request: TransactionalRequest = {
-      api: AddOffsetsToTxnApi as ApiCodec<unknown, unknown>,
+    const request: TransactionalRequest<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> = {
+      api: AddOffsetsToTxnApi,
       target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
       body: () => ({ transactionalId: this.transactionalId, ...this.#producerFields(), groupId }),
       handle: (body, error, now) => {
-        this.#answer(request, error, (body as { errorCode: number } | undefined)?.errorCode ?? 0, now, () => {
+        this.#answer(request, error, body?.errorCode ?? 0, now, () => {
           // The offsets themselves go to the group coordinator next, unless the transaction must abort.
           this.#transactionStarted = true;
           if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING_TRANSACTION") this.#queue.unshift(then);
@@ -686,8 +694,8 @@ export class TransactionManager {
   #txnOffsetCommitRequest(offsets: readonly TransactionOffset[], group: GroupMetadata, result: Pending): TransactionalRequest {
     const byTopic = new Map<string, TransactionOffset[]>();
     for (const offset of offsets) byTopic.set(offset.topic, [...(byTopic.get(offset.topic) ?? []), offset]);
-    const request: TransactionalRequest = {
-      api: TxnOffsetCommitApi as ApiCodec<unknown, unknown>,
+    const request: TransactionalRequest<TxnOffsetCommitRequest, TxnOffsetCommitResponse> = {
+      api: TxnOffsetCommitApi,
       target: { keyType: CoordinatorKeyType.GROUP, key: group.groupId },
       maxVersion: this.#transactionV2 ? undefined : TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2,
       body: () => ({
@@ -708,7 +716,7 @@ export class TransactionManager {
         })),
       }),
       handle: (body, error, now) => {
-        const topics = (body as { topics: { partitions: { errorCode: number }[] }[] } | undefined)?.topics ?? [];
+        const topics = body?.topics ?? [];
         const firstError = topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== 0)?.errorCode ?? 0;
         this.#answer(request, error, firstError, now, () => {
           this.#transactionStarted = true;
@@ -721,13 +729,12 @@ export class TransactionManager {
   }
 
   #endTxnRequest(committed: boolean): TransactionalRequest {
-    const request: TransactionalRequest = {
-      api: EndTxnApi as ApiCodec<unknown, unknown>,
+    const request: TransactionalRequest<EndTxnRequest, EndTxnResponse> = {
+      api: EndTxnApi,
       target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
       maxVersion: this.#transactionV2 ? undefined : END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2,
       body: () => ({ transactionalId: this.transactionalId, ...this.#producerFields(), committed }),
-      handle: (body, error, now) => {
-        const response = body as { errorCode: number; producerId: bigint; producerEpoch: number } | undefined;
+      handle: (response, error, now) => {
         this.#answer(request, error, response?.errorCode ?? 0, now, () => {
           // Protocol v2: every EndTxn bumps the epoch, and the sequences start again.
           if (response!.producerId >= 0n) {

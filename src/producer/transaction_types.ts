@@ -5,6 +5,8 @@
  *
  * @module
  */
+import type { Clock } from "../clock.ts";
+import { DEADLINE_PASSED, raceDeadline } from "../clock.ts";
 import { KafkaError, ProducerFencedError, TimeoutError, UnsupportedVersionError } from "../errors.ts";
 import { describeValue } from "../validation.ts";
 import type { ApiCodec } from "../protocol/api.ts";
@@ -141,16 +143,19 @@ export function checkOffsetsArguments(offsets: unknown, group: unknown): GroupMe
   return group as GroupMetadata;
 }
 
-/** A request the Sender sends for the transaction manager. */
-export interface TransactionalRequest {
-  readonly api: ApiCodec<unknown, unknown>;
+/**
+ * A request the Sender sends for the transaction manager, typed by its API's request and
+ * response; a queue of mixed requests holds them as `TransactionalRequest` (unknown, unknown).
+ */
+export interface TransactionalRequest<Req = unknown, Res = unknown> {
+  readonly api: ApiCodec<Req, Res>;
   /** "any" broker, or the coordinator of a transactional id or group. */
   readonly target: "any" | { keyType: number; key: string };
   readonly maxVersion?: number;
   /** Builds the body now, so it carries the current producer id and epoch. */
-  body(): unknown;
+  body(): Req;
   /** Takes the outcome: the body, or the transport's error. */
-  handle(body: unknown, error: KafkaError | undefined, now: number): void;
+  handle(body: Res | undefined, error: KafkaError | undefined, now: number): void;
   /**
    * Sent, and its answer lost: the coordinator may have applied it. Set on a request that
    * starts the transaction there (AddPartitionsToTxn, AddOffsetsToTxn), which is then sent
@@ -184,20 +189,13 @@ export function pending(): Pending {
  *
  * @example
  * ```ts
- * import { withinMaxBlock } from "./transaction_manager.ts";
- * await withinMaxBlock(Promise.resolve(), 1000, "commitTransaction");
+ * import { withinMaxBlock } from "./transaction_types.ts";
+ * import { systemClock } from "../clock.ts";
+ * await withinMaxBlock(systemClock, Promise.resolve(), 1000, "commitTransaction");
  * ```
  */
-export async function withinMaxBlock(work: Promise<void>, maxBlockMs: number, what: string): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TimeoutError(`${what} did not complete within maxBlockMs (${maxBlockMs} ms)`)), maxBlockMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+export async function withinMaxBlock(clock: Clock, work: Promise<void>, maxBlockMs: number, what: string): Promise<void> {
+  if (await raceDeadline(clock, work, maxBlockMs) === DEADLINE_PASSED) {
+    throw new TimeoutError(`${what} did not complete within maxBlockMs (${maxBlockMs} ms)`);
   }
 }

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { DEADLINE_PASSED, raceDeadline, systemClock } from "../clock.ts";
 import { ConfigError, KafkaError, TimeoutError } from "../errors.ts";
 import { describeValue, optionsObject, timeoutMsOption } from "../validation.ts";
 
@@ -189,8 +190,6 @@ export function closeOnShutdown(producer: ShutdownTarget, options?: CloseOnShutd
   return Object.assign(remove, { [Symbol.dispose]: remove });
 }
 
-const EXPIRED = Symbol("expired");
-
 /** `onError` that cannot throw: a failing error handler must not become an unhandled rejection. */
 function guarded(onError: (error: unknown) => void): (error: unknown) => void {
   return (error) => {
@@ -209,22 +208,16 @@ async function closeWithin(
   beforeClose: (() => unknown) | undefined,
   onError: (error: unknown) => void,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const left = () => Math.max(0, deadline - Date.now());
+  const deadline = systemClock.now() + timeoutMs;
+  const left = () => Math.max(0, deadline - systemClock.now());
   let late: string | undefined;
   // Waits for `step` until the deadline; a step still running then is abandoned, not awaited.
   const step = async (name: string, run: () => unknown) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const work = (async () => await run())();
-    const expired = new Promise<typeof EXPIRED>((resolve) => timer = setTimeout(() => resolve(EXPIRED), left()));
     try {
-      if (await Promise.race([work, expired]) === EXPIRED) late ??= name;
+      if (await raceDeadline(systemClock, (async () => await run())(), left()) === DEADLINE_PASSED) late ??= name;
     } catch (error) {
       onError(error);
-    } finally {
-      clearTimeout(timer); // Else the timer would hold the event loop open until the deadline.
     }
-    work.catch(() => {}); // An abandoned step failing later is not an unhandled rejection.
   };
   if (beforeClose !== undefined) await step("beforeClose", beforeClose);
   await step("flush", () => producer.flush());
