@@ -202,5 +202,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal, url: string, wha
  */
 export function schemaMismatch(what: string, schemaName: string, path: string, expected: string, given: unknown): SerializationError {
   const where = path === "" ? what : path.startsWith("[") ? `${what}${path}` : `${what}.${path}`;
-  return new SerializationError(`${where} does not match ${schemaName}: expected ${expected}, got ${describeValue(given)}`);
+  // ajv's messages ("must be integer") say what is expected in their own words.
+  const wanted = expected.startsWith("must ") ? expected : `expected ${expected}`;
+  return new SerializationError(`${where} does not match ${schemaName}: ${wanted}, got ${describeValue(given)}`);
 }
