@@ -8,7 +8,9 @@
  *
  * @module
  */
-import avsc from "avsc";
+import type * as Avsc from "avsc";
+// The Type part of avsc only: its main entry also loads file and stream support (fs, stream) that a Worker lacks.
+import avscTypes from "avsc/etc/browser/avsc-types.js";
 import { ConfigError, SerializationError } from "../errors.ts";
 import { describeValue } from "../validation.ts";
 import type { Schema, SchemaRegistryClient } from "./schema_registry_client.ts";
@@ -20,7 +22,8 @@ import { RegistrySerializer, schemaMismatch } from "./serializer.ts";
 /** An Avro schema: its JSON text, or the parsed object (`{ type: "record", name: "Order", fields: [...] }`). */
 export type AvroSchema = string | Record<string, unknown> | unknown[];
 
-type AvscType = InstanceType<typeof avsc.Type>;
+const avsc = avscTypes as { Type: typeof Avsc.Type };
+type AvscType = Avsc.Type;
 
 function parseType(schema: AvroSchema, where: string): { type: AvscType; text: string } {
   let parsed: unknown = schema;
@@ -32,7 +35,7 @@ function parseType(schema: AvroSchema, where: string): { type: AvscType; text: s
     }
   }
   try {
-    return { type: avsc.Type.forSchema(parsed as avsc.Schema), text: typeof schema === "string" ? schema : JSON.stringify(schema) };
+    return { type: avsc.Type.forSchema(parsed as Avsc.Schema), text: typeof schema === "string" ? schema : JSON.stringify(schema) };
   } catch (error) {
     throw new ConfigError(where, `is not a valid Avro schema: ${(error as Error).message}`);
   }

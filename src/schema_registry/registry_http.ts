@@ -91,9 +91,10 @@ export class RegistryHttp {
     this.#backoffMs = nonNegativeInteger(settings, "retryBackoffMs", 100);
     this.#backoffMaxMs = nonNegativeInteger(settings, "retryBackoffMaxMs", 2_000);
     this.#headers = { ...config.headers };
-    const fetcher = config.fetch ?? globalThis.fetch;
-    if (typeof fetcher !== "function") throw new ConfigError("fetch", `must be a function, not ${describeValue(fetcher)}`);
-    this.#fetch = fetcher;
+    const fetcher = config.fetch;
+    if (fetcher !== undefined && typeof fetcher !== "function") throw new ConfigError("fetch", `must be a function, not ${describeValue(fetcher)}`);
+    // Called as a plain function: workerd's fetch refuses any other `this` ("Illegal invocation").
+    this.#fetch = fetcher ?? ((input, init) => fetch(input, init));
     this.#authorization = authorization(config.auth);
   }
 
@@ -150,7 +151,8 @@ export class RegistryHttp {
       const auth = await this.#authorization();
       if (auth !== undefined) headers.Authorization = auth;
       if (body !== undefined) headers["Content-Type"] = CONTENT_TYPE;
-      const response = await this.#fetch(url, {
+      const send = this.#fetch;
+      const response = await send(url, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
