@@ -16,6 +16,21 @@ import type { ProducerInterceptor } from "./producer_interceptor.ts";
 /** Turns a key or value into bytes; null stays null. */
 export type Serializer<T> = (data: T, topic: string) => Uint8Array | null;
 
+/**
+ * The part of an AbortSignal a serializer needs: the producer's types stay within plain
+ * ES2022 (no DOM lib), and a real AbortSignal is what is passed.
+ */
+export interface SerializerSignal {
+  /** Whether the send's time is up. */
+  readonly aborted: boolean;
+  /** Why: a TimeoutError naming maxBlockMs. */
+  readonly reason: unknown;
+  /** Calls `listener` once the send's time is up. */
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  /** Removes a listener added with addEventListener. */
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 /** What `send()` tells a serializer besides the data and topic. */
 export interface SerializerContext {
   /**
@@ -23,7 +38,7 @@ export interface SerializerContext {
    * pending: a serializer that waits for something (a Schema Registry) should give up
    * then, rejecting with an error that says what it waited for.
    */
-  signal: AbortSignal;
+  signal: SerializerSignal;
 }
 
 /**

@@ -12,6 +12,7 @@ import { decodeFrame } from "./wire_format.ts";
 
 /** A writer's schema compiled for reading: decodes a payload (with Protobuf's message indexes). */
 export interface SchemaReader<T> {
+  /** The value in `payload`, or a SerializationError whose message starts with `what`. */
   decode(payload: Uint8Array, messageIndexes: number[] | undefined, what: string): T;
 }
 

@@ -44,8 +44,9 @@ export type {
 } from "./schema_registry_client.ts";
 export type { RegistryAuth, RegistryHttpConfig } from "./registry_http.ts";
 export { SchemaRegistryError } from "./errors.ts";
-export { SerializationError } from "../errors.ts";
-export type { AsyncSerializer, SerializerContext } from "../producer/producer_config.ts";
+export { KafkaError, SerializationError } from "../errors.ts";
+export { Secret } from "../security/secrets.ts";
+export type { AsyncSerializer, SerializerContext, SerializerSignal } from "../producer/producer_config.ts";
 export { RegistrySerializer } from "./serializer.ts";
 export type { SchemaWriter, SerializerOptions } from "./serializer.ts";
 export { RegistryDeserializer } from "./deserializer.ts";

@@ -21,26 +21,35 @@ export type SchemaType = "AVRO" | "JSON" | "PROTOBUF";
 export interface SchemaReference {
   /** The name it is imported by. */
   name: string;
+  /** The subject it is registered under. */
   subject: string;
+  /** Its version under that subject. */
   version: number;
 }
 
 /** A schema as the registry stores it: its text, its language (AVRO when absent), its references. */
 export interface Schema {
+  /** The schema's text (Avro or JSON Schema JSON; Protobuf `.proto` text or a base64 FileDescriptorProto). */
   schema: string;
+  /** AVRO when absent, as in Confluent's API. */
   schemaType?: SchemaType;
+  /** The registered schemas it imports. */
   references?: SchemaReference[];
 }
 
 /** A schema registered under a subject. */
 export interface RegisteredSchema extends Schema {
+  /** The schema id records carry. */
   id: number;
+  /** The subject it is registered under. */
   subject: string;
+  /** Its version under that subject. */
   version: number;
 }
 
 /** The registry's verdict on a schema against a subject's versions. */
 export interface CompatibilityResult {
+  /** Whether the schema could be registered. */
   isCompatible: boolean;
   /** Why not, when the registry says (`?verbose=true`). */
   messages: string[];

@@ -11,7 +11,7 @@
  * @module
  */
 import { ConfigError, SerializationError } from "../errors.ts";
-import type { SerializerContext } from "../producer/producer_config.ts";
+import type { SerializerContext, SerializerSignal } from "../producer/producer_config.ts";
 import { describeValue, rejectUnknownKeys } from "../validation.ts";
 import type { Schema, SchemaRegistryClient } from "./schema_registry_client.ts";
 import type { SubjectNameStrategy, SubjectNameStrategyName } from "./subject_name.ts";
@@ -47,6 +47,7 @@ export const SERIALIZER_KEYS: readonly string[] = [
 
 /** A schema compiled for writing: encodes a value to the payload, or throws SerializationError naming the field. */
 export interface SchemaWriter<T> {
+  /** The schema as it is registered. */
   schema: Schema;
   /** The full name (Avro, Protobuf) or title (JSON Schema), for RecordName and TopicRecordName. */
   recordName: string | undefined;
@@ -108,7 +109,8 @@ export abstract class RegistrySerializer<T> {
       throw new ConfigError("schema", "is needed unless useLatestVersion or useSchemaId says which registered schema to write with");
     }
     this.#local = local;
-    this.serializer = (data, topic, context) => this.#serialize(data, topic, context?.signal);
+    // The signal is read only on the way to the registry: reading it makes the producer allocate one.
+    this.serializer = (data, topic, context) => this.#serialize(data, topic, context);
   }
 
   /** Compiles a schema read from the registry (useLatestVersion, useSchemaId without a schema). */
@@ -119,11 +121,11 @@ export abstract class RegistrySerializer<T> {
    * (a tombstone). Rejects with SerializationError naming the field when the value does
    * not match the schema, or with the registry's error.
    */
-  async serialize(topic: string, data: T, options: { signal?: AbortSignal } = {}): Promise<Uint8Array | null> {
-    return await this.#serialize(data, topic, options.signal);
+  async serialize(topic: string, data: T, options: { signal?: SerializerSignal } = {}): Promise<Uint8Array | null> {
+    return await this.#serialize(data, topic, options);
   }
 
-  #serialize(data: T, topic: string, signal: AbortSignal | undefined): Uint8Array | null | Promise<Uint8Array | null> {
+  #serialize(data: T, topic: string, context: { signal?: SerializerSignal } | undefined): Uint8Array | null | Promise<Uint8Array | null> {
     if (data === null || data === undefined) return null;
     const what = `record.${this.#isKey ? "key" : "value"}`;
     // The schema the app gave checks the value before anything is asked of the registry.
@@ -132,7 +134,7 @@ export abstract class RegistrySerializer<T> {
     const subject = this.#strategy(topic, this.#isKey, local?.recordName);
     const known = this.#resolved.get(subject);
     if (known !== undefined) return this.#frame(known, payload ?? known.writer.encode(data, what));
-    return this.#resolve(subject, signal).then((resolved) => this.#frame(resolved, payload ?? resolved.writer.encode(data, what)));
+    return this.#resolve(subject, context?.signal).then((resolved) => this.#frame(resolved, payload ?? resolved.writer.encode(data, what)));
   }
 
   #frame(resolved: Resolved<T>, payload: Uint8Array): Uint8Array {
@@ -140,7 +142,7 @@ export abstract class RegistrySerializer<T> {
   }
 
   /** The id (and writer) for a subject: one registry request per subject, shared by the records waiting for it. */
-  #resolve(subject: string, signal: AbortSignal | undefined): Promise<Resolved<T>> {
+  #resolve(subject: string, signal: SerializerSignal | undefined): Promise<Resolved<T>> {
     let pending = this.#pending.get(subject);
     if (pending === undefined) {
       // Not given the caller's signal: records waiting behind it with later deadlines share the request.
@@ -176,7 +178,7 @@ export abstract class RegistrySerializer<T> {
 }
 
 /** `promise`, or a SchemaRegistryError (`what`, then the signal's reason) as soon as the signal aborts; the shared request goes on for the others. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal, url: string, what: string): Promise<T> {
+function abortable<T>(promise: Promise<T>, signal: SerializerSignal, url: string, what: string): Promise<T> {
   const aborted = () => {
     const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
     return new SchemaRegistryError(`${what}: ${reason}`, { url, retriable: true, cause: signal.reason });

@@ -19,7 +19,9 @@ export type SubjectNameStrategy = (topic: string, isKey: boolean, recordName: st
  * console.log(topicNameStrategy("orders", false, "shop.Order")); // "orders-value"
  * ```
  */
-export const topicNameStrategy: SubjectNameStrategy = (topic, isKey) => `${topic}-${isKey ? "key" : "value"}`;
+export function topicNameStrategy(topic: string, isKey: boolean, _recordName?: string): string {
+  return `${topic}-${isKey ? "key" : "value"}`;
+}
 
 /**
  * The record's full name (`shop.Order`): one schema history per type, across topics.
@@ -30,7 +32,9 @@ export const topicNameStrategy: SubjectNameStrategy = (topic, isKey) => `${topic
  * console.log(recordNameStrategy("orders", false, "shop.Order")); // "shop.Order"
  * ```
  */
-export const recordNameStrategy: SubjectNameStrategy = (topic, _isKey, recordName) => `${requireName(recordName, "RecordName", topic)}`;
+export function recordNameStrategy(topic: string, _isKey: boolean, recordName: string | undefined): string {
+  return requireName(recordName, "RecordName", topic);
+}
 
 /**
  * `<topic>-<record full name>`: several types per topic, each with its own history.
@@ -41,8 +45,9 @@ export const recordNameStrategy: SubjectNameStrategy = (topic, _isKey, recordNam
  * console.log(topicRecordNameStrategy("orders", false, "shop.Order")); // "orders-shop.Order"
  * ```
  */
-export const topicRecordNameStrategy: SubjectNameStrategy = (topic, _isKey, recordName) =>
-  `${topic}-${requireName(recordName, "TopicRecordName", topic)}`;
+export function topicRecordNameStrategy(topic: string, _isKey: boolean, recordName: string | undefined): string {
+  return `${topic}-${requireName(recordName, "TopicRecordName", topic)}`;
+}
 
 function requireName(recordName: string | undefined, strategy: string, topic: string): string {
   if (recordName === undefined || recordName === "") {
