@@ -246,17 +246,16 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   ): Promise<RecordMetadata> {
     let key: Bytes | Promise<Bytes>;
     let value: Bytes | Promise<Bytes>;
-    const context = this.#serializerContext;
+    const context = this.#serializerContext.prepare(deadline);
     try {
       this.#transactions?.ensureAppendAllowed(transaction);
       key = serialize(this.#serializers.key, record.key as K, record.topic, "key", context);
       value = serialize(this.#serializers.value, record.value as V, record.topic, "value", context);
     } catch (error) {
-      context.take();
       this.#failTransactionalSend(error, transaction);
       return this.#failUnsent(error);
     }
-    const controller = context.take();
+    const controller = context.controller();
     if (!this.#lane.busy && !(key instanceof Promise) && !(value instanceof Promise)) {
       return this.#append(record, key, value, partitionCount, now, deadline, transaction);
     }

@@ -23,27 +23,42 @@ type Bytes = Uint8Array | null;
 /**
  * The context handed to serializers: one object reused for every call, whose `signal`
  * creates an AbortController only when a serializer reads it (an asynchronous one), so
- * synchronous serialization allocates nothing.
+ * synchronous serialization allocates nothing. Sends with the same deadline (a burst
+ * sent in one turn) share one controller: their time runs out together.
  */
 export class LazySignalContext implements SerializerContext {
   #controller: AbortController | undefined;
+  #deadline = NaN;
+
+  /** Starts a send whose maxBlockMs runs out at `deadline`. */
+  prepare(deadline: number): this {
+    if (deadline !== this.#deadline) {
+      this.#deadline = deadline;
+      this.#controller = undefined;
+    }
+    return this;
+  }
 
   /** The signal of the current send, created on first read. */
   get signal(): AbortSignal {
     return (this.#controller ??= new AbortController()).signal;
   }
 
-  /** The controller the serializers of the current send read, if any, and a fresh start for the next send. */
-  take(): AbortController | undefined {
-    const controller = this.#controller;
-    this.#controller = undefined;
-    return controller;
+  /** The controller the current send's serializers may have read. */
+  controller(): AbortController | undefined {
+    return this.#controller;
   }
 }
 
 interface Entry {
-  key: Bytes | Promise<Bytes>;
-  value: Bytes | Promise<Bytes>;
+  key: Bytes;
+  value: Bytes;
+  /** Serializer promises not settled yet. */
+  pending: number;
+  /** The first serializer's rejection, if one rejected. */
+  failure: { error: unknown } | undefined;
+  /** Called when `pending` reaches 0 (set while the lane waits for this entry). */
+  wake: (() => void) | undefined;
   controller: AbortController | undefined;
   deadline: number;
   what: string;
@@ -67,6 +82,7 @@ const nextMacrotask = () => new Promise<"late">((resolve) => setTimeout(() => re
  */
 export class SerializationLane {
   readonly #queue: Entry[] = [];
+  #head = 0;
   readonly #now: () => number;
   readonly #maxBlockMs: number;
   #draining = false;
@@ -79,7 +95,7 @@ export class SerializationLane {
 
   /** Whether a send is waiting, so that a later one must queue behind it. */
   get busy(): boolean {
-    return this.#queue.length > 0;
+    return this.#head < this.#queue.length;
   }
 
   /**
@@ -96,10 +112,32 @@ export class SerializationLane {
     proceed: (key: Bytes, value: Bytes) => void,
     fail: (error: unknown) => void,
   ): Promise<void> {
-    // A rejection seen only later must not count as unhandled meanwhile.
-    for (const part of [key, value]) if (part instanceof Promise) part.catch(() => {});
     const { promise, resolve } = withResolvers<void>();
-    this.#queue.push({ key, value, controller, deadline, what, proceed, fail, left: resolve });
+    const entry: Entry = {
+      key: null,
+      value: null,
+      pending: 0,
+      failure: undefined,
+      wake: undefined,
+      controller,
+      deadline,
+      what,
+      proceed,
+      fail,
+      left: resolve,
+    };
+    // Each part settles into the entry as soon as it can, so that when the send ahead is done, every entry
+    // whose bytes came meanwhile (usually all of them: they waited for the same registry answer) goes in one turn.
+    const settle = (part: Bytes | Promise<Bytes>, set: (bytes: Bytes) => void) => {
+      if (!(part instanceof Promise)) return set(part);
+      entry.pending++;
+      part.then(set, (error) => entry.failure ??= { error }).finally(() => {
+        if (--entry.pending === 0) entry.wake?.();
+      });
+    };
+    settle(key, (bytes) => entry.key = bytes);
+    settle(value, (bytes) => entry.value = bytes);
+    this.#queue.push(entry);
     if (!this.#draining) void this.#drain();
     return promise;
   }
@@ -107,44 +145,43 @@ export class SerializationLane {
   async #drain(): Promise<void> {
     this.#draining = true;
     try {
-      while (this.#queue.length > 0) {
-        const entry = this.#queue[0];
-        let outcome: { key: Bytes; value: Bytes } | { error: unknown };
-        try {
-          outcome = await this.#settle(entry);
-        } catch (error) {
-          outcome = { error };
-        }
-        this.#queue.shift();
+      while (this.#head < this.#queue.length) {
+        const entry = this.#queue[this.#head];
+        if (entry.pending > 0) await this.#wait(entry);
+        this.#take();
         entry.left();
-        if ("error" in outcome) entry.fail(outcome.error);
-        else entry.proceed(outcome.key, outcome.value);
+        if (entry.failure !== undefined) entry.fail(entry.failure.error);
+        else entry.proceed(entry.key, entry.value);
       }
     } finally {
       this.#draining = false;
     }
   }
 
-  /** The entry's bytes, waiting at most until its deadline. */
-  async #settle(entry: Entry): Promise<{ key: Bytes; value: Bytes }> {
-    const both = Promise.all([entry.key, entry.value]);
-    if (!(entry.key instanceof Promise) && !(entry.value instanceof Promise)) {
-      const [key, value] = await both;
-      return { key, value };
+  /** Drops the head; the array is compacted now and then instead of shifted each time (a backlog may hold 100,000 sends). */
+  #take(): void {
+    this.#queue[this.#head++] = undefined as unknown as Entry;
+    if (this.#head === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
+      this.#queue.splice(0, this.#head);
+      this.#head = 0;
     }
+  }
+
+  /** Until the entry's serializers settled, or its deadline passed (then it fails). */
+  async #wait(entry: Entry): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const settled = new Promise<void>((resolve) => entry.wake = resolve);
     const deadline = new Promise<"deadline">((resolve) => timer = setTimeout(() => resolve("deadline"), Math.max(0, entry.deadline - this.#now())));
-    try {
-      const first = await Promise.race([both, deadline]);
-      if (first !== "deadline") return { key: first[0], value: first[1] };
-    } finally {
-      clearTimeout(timer);
-    }
+    const first = await Promise.race([settled, deadline]);
+    clearTimeout(timer);
+    if (first !== "deadline") return;
     // Out of time: the serializer is told, and its own error (naming what it waited for) wins if it comes at once.
     const timeout = new TimeoutError(`${entry.what}: the serializer did not finish within maxBlockMs (${this.#maxBlockMs} ms)`);
     entry.controller?.abort(timeout);
-    const late = await Promise.race([both, nextMacrotask()]);
-    if (late === "late") throw timeout;
-    return { key: late[0], value: late[1] };
+    const late = await Promise.race([settled, nextMacrotask()]);
+    if (late === "late" || entry.pending > 0) entry.failure ??= { error: timeout };
   }
 }

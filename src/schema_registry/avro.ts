@@ -17,7 +17,7 @@ import type { Schema, SchemaRegistryClient } from "./schema_registry_client.ts";
 import type { SchemaReader } from "./deserializer.ts";
 import { RegistryDeserializer } from "./deserializer.ts";
 import type { SchemaWriter, SerializerOptions } from "./serializer.ts";
-import { RegistrySerializer, schemaMismatch } from "./serializer.ts";
+import { RegistrySerializer, schemaMismatch, scratchFor } from "./serializer.ts";
 
 /** An Avro schema: its JSON text, or the parsed object (`{ type: "record", name: "Order", fields: [...] }`). */
 export type AvroSchema = string | Record<string, unknown> | unknown[];
@@ -48,12 +48,19 @@ function fieldPath(path: string[]): string {
 
 function writer<T>(type: AvscType, text: string): SchemaWriter<T> {
   const name = `Avro schema ${type.name ?? (type as { typeName?: string }).typeName}`;
+  let scratch: Uint8Array = new Uint8Array(1024);
   return {
     schema: { schema: text, schemaType: "AVRO" },
     recordName: type.name,
-    encode(value, what) {
+    encode(value, what, offset) {
       try {
-        return type.toBuffer(value);
+        let end = type.encode(value, scratch, offset);
+        // A negative end is how many bytes were missing.
+        if (end < 0) {
+          scratch = scratchFor(scratch, scratch.length - end);
+          end = type.encode(value, scratch, offset);
+        }
+        return scratch.slice(0, end);
       } catch (error) {
         let found: SerializationError | undefined;
         type.isValid(value, {

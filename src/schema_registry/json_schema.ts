@@ -19,7 +19,7 @@ import type { Schema, SchemaRegistryClient } from "./schema_registry_client.ts";
 import type { SchemaReader } from "./deserializer.ts";
 import { RegistryDeserializer } from "./deserializer.ts";
 import type { SchemaWriter, SerializerOptions } from "./serializer.ts";
-import { RegistrySerializer, schemaMismatch } from "./serializer.ts";
+import { RegistrySerializer, schemaMismatch, scratchFor } from "./serializer.ts";
 
 /** A JSON Schema: its text, or the parsed object. */
 export type JsonSchema = string | Record<string, unknown> | boolean;
@@ -75,10 +75,11 @@ function writer<T>(object: Record<string, unknown> | boolean, text: string, vali
   const title = typeof object === "object" && typeof object.title === "string" ? object.title : undefined;
   const name = `JSON Schema${title === undefined ? "" : ` ${title}`}`;
   const validator = validate ? compileValidator(object, "schema") : undefined;
+  let scratch: Uint8Array = new Uint8Array(1024);
   return {
     schema: { schema: text, schemaType: "JSON" },
     recordName: title,
-    encode(value, what) {
+    encode(value, what, offset) {
       if (validator !== undefined && !validator(value)) throw mismatch(validator.errors![0], value, what, name);
       let json: string | undefined;
       try {
@@ -87,7 +88,10 @@ function writer<T>(object: Record<string, unknown> | boolean, text: string, vali
         throw new SerializationError(`${what} cannot be written as JSON: ${(error as Error).message}`, error);
       }
       if (json === undefined) throw new SerializationError(`${what} cannot be written as JSON: ${describeValue(value)}`);
-      return encoder.encode(json);
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      scratch = scratchFor(scratch, offset + json.length * 3);
+      const { written } = encoder.encodeInto(json, scratch.subarray(offset));
+      return scratch.slice(0, offset + written);
     },
   };
 }

@@ -142,13 +142,16 @@ function writer<T>(desc: DescMessage): SchemaWriter<T> {
     schema: { schema: toBase64(toBinary(wkt.FileDescriptorProtoSchema, desc.file.proto)), schemaType: "PROTOBUF" },
     recordName: desc.typeName,
     messageIndexes: encodeMessageIndexes(messageIndexes(desc)),
-    encode(value, what) {
+    encode(value, what, offset) {
       checkMessage(desc, value, "", (path, expected, given) => {
         throw schemaMismatch(what, name, path, expected, given);
       });
       try {
         const message = isMessage(value, desc) ? value : create(desc, value as never);
-        return toBinary(desc, message);
+        const body = toBinary(desc, message);
+        const out = new Uint8Array(offset + body.length);
+        out.set(body, offset);
+        return out;
       } catch (error) {
         throw new SerializationError(`${what} does not encode as ${name}: ${(error as Error).message}`, error);
       }

@@ -16,7 +16,7 @@ import { describeValue, rejectUnknownKeys } from "../validation.ts";
 import type { Schema, SchemaRegistryClient } from "./schema_registry_client.ts";
 import type { SubjectNameStrategy, SubjectNameStrategyName } from "./subject_name.ts";
 import { resolveSubjectNameStrategy } from "./subject_name.ts";
-import { encodeFrame } from "./wire_format.ts";
+import { MAGIC_BYTE } from "./wire_format.ts";
 import { SchemaRegistryError } from "./errors.ts";
 
 /** Settings every registry serializer takes. */
@@ -53,8 +53,11 @@ export interface SchemaWriter<T> {
   recordName: string | undefined;
   /** Protobuf's message indexes, already encoded. */
   messageIndexes?: Uint8Array;
-  /** The payload, or a SerializationError whose message starts with `what` and names the field path. */
-  encode(value: T, what: string): Uint8Array;
+  /**
+   * The encoded value after `offset` bytes left free for the header, or a
+   * SerializationError whose message starts with `what` and names the field path.
+   */
+  encode(value: T, what: string, offset: number): Uint8Array;
 }
 
 interface Resolved<T> {
@@ -76,6 +79,10 @@ export abstract class RegistrySerializer<T> {
   readonly #fixedId: number | undefined;
   readonly #local: SchemaWriter<T> | undefined;
   readonly #resolved = new Map<string, Resolved<T>>();
+  readonly #what: string;
+  // The last topic's subject, resolved: most serializers write to one topic, and this spares a subject name per record.
+  #lastTopic: string | undefined;
+  #lastResolved: Resolved<T> | undefined;
   readonly #pending = new Map<string, Promise<Resolved<T>>>();
 
   /**
@@ -109,6 +116,7 @@ export abstract class RegistrySerializer<T> {
       throw new ConfigError("schema", "is needed unless useLatestVersion or useSchemaId says which registered schema to write with");
     }
     this.#local = local;
+    this.#what = `record.${this.#isKey ? "key" : "value"}`;
     // The signal is read only on the way to the registry: reading it makes the producer allocate one.
     this.serializer = (data, topic, context) => this.#serialize(data, topic, context);
   }
@@ -127,18 +135,32 @@ export abstract class RegistrySerializer<T> {
 
   #serialize(data: T, topic: string, context: { signal?: SerializerSignal } | undefined): Uint8Array | null | Promise<Uint8Array | null> {
     if (data === null || data === undefined) return null;
-    const what = `record.${this.#isKey ? "key" : "value"}`;
+    const what = this.#what;
+    if (topic === this.#lastTopic) return this.#frame(this.#lastResolved!, data, undefined);
     // The schema the app gave checks the value before anything is asked of the registry.
     const local = this.#local;
-    const payload = local !== undefined && this.#mode !== "latest" ? local.encode(data, what) : undefined;
+    const bytes = local !== undefined && this.#mode !== "latest" ? local.encode(data, what, headerSize(local)) : undefined;
     const subject = this.#strategy(topic, this.#isKey, local?.recordName);
     const known = this.#resolved.get(subject);
-    if (known !== undefined) return this.#frame(known, payload ?? known.writer.encode(data, what));
-    return this.#resolve(subject, context?.signal).then((resolved) => this.#frame(resolved, payload ?? resolved.writer.encode(data, what)));
+    if (known !== undefined) {
+      this.#lastTopic = topic;
+      this.#lastResolved = known;
+      return this.#frame(known, data, bytes);
+    }
+    return this.#resolve(subject, context?.signal).then((resolved) => this.#frame(resolved, data, bytes));
   }
 
-  #frame(resolved: Resolved<T>, payload: Uint8Array): Uint8Array {
-    return encodeFrame(resolved.id, payload, resolved.writer.messageIndexes);
+  /** Magic byte, schema id and message indexes written into the space the writer left before the encoded value. */
+  #frame(resolved: Resolved<T>, data: T, encoded: Uint8Array | undefined): Uint8Array {
+    const { id, writer } = resolved;
+    const bytes = encoded ?? writer.encode(data, this.#what, headerSize(writer));
+    bytes[0] = MAGIC_BYTE;
+    bytes[1] = id >>> 24;
+    bytes[2] = id >>> 16;
+    bytes[3] = id >>> 8;
+    bytes[4] = id;
+    if (writer.messageIndexes !== undefined) bytes.set(writer.messageIndexes, 5);
+    return bytes;
   }
 
   /** The id (and writer) for a subject: one registry request per subject, shared by the records waiting for it. */
@@ -177,18 +199,46 @@ export abstract class RegistrySerializer<T> {
   }
 }
 
+function headerSize(writer: SchemaWriter<unknown>): number {
+  return 5 + (writer.messageIndexes?.length ?? 0);
+}
+
+/**
+ * Room for `size` bytes: `scratch` itself when it is large enough, else a larger one
+ * (the writers encode into a scratch buffer and copy out exactly what they wrote).
+ *
+ * @example
+ * ```ts
+ * import { scratchFor } from "./serializer.ts";
+ * console.log(scratchFor(new Uint8Array(16), 100).length >= 100); // true
+ * ```
+ */
+export function scratchFor(scratch: Uint8Array, size: number): Uint8Array {
+  return scratch.length >= size ? scratch : new Uint8Array(Math.max(size, scratch.length * 2));
+}
+
+// Per signal and message, a promise that rejects when the signal aborts: the records of a burst share the
+// producer's signal, and one listener serves them all (a listener per record would cost each an EventTarget update).
+const abortions = new WeakMap<SerializerSignal, Map<string, Promise<never>>>();
+
 /** `promise`, or a SchemaRegistryError (`what`, then the signal's reason) as soon as the signal aborts; the shared request goes on for the others. */
 function abortable<T>(promise: Promise<T>, signal: SerializerSignal, url: string, what: string): Promise<T> {
-  const aborted = () => {
-    const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
-    return new SchemaRegistryError(`${what}: ${reason}`, { url, retriable: true, cause: signal.reason });
-  };
-  if (signal.aborted) return Promise.reject(aborted());
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(aborted());
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
+  let bySubject = abortions.get(signal);
+  if (bySubject === undefined) abortions.set(signal, bySubject = new Map());
+  let aborted = bySubject.get(what);
+  if (aborted === undefined) {
+    aborted = new Promise<never>((_, reject) => {
+      const fail = () => {
+        const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+        reject(new SchemaRegistryError(`${what}: ${reason}`, { url, retriable: true, cause: signal.reason }));
+      };
+      if (signal.aborted) fail();
+      else signal.addEventListener("abort", fail, { once: true });
+    });
+    aborted.catch(() => {});
+    bySubject.set(what, aborted);
+  }
+  return Promise.race([promise, aborted]);
 }
 
 /**
