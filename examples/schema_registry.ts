@@ -32,13 +32,20 @@ const orders = new AvroSerializer<Order>(registry, {
       { name: "amount", type: "double" },
       {
         name: "items",
-        type: { type: "array", items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] } },
+        type: {
+          type: "array",
+          items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] },
+        },
       },
     ],
   },
 });
 
-await using producer = new KafkaProducer<string, Order>({ bootstrapServers, clientId: "schema-registry-example", valueSerializer: orders.serializer });
+await using producer = new KafkaProducer<string, Order>({
+  bootstrapServers,
+  clientId: "schema-registry-example",
+  valueSerializer: orders.serializer,
+});
 const values: Order[] = Array.from({ length: 100 }, (_, i) => ({
   id: `order-${i + 1}`,
   amount: Math.round((i + 1) * 123.45) / 100,

@@ -33,7 +33,13 @@ const AVRO = {
   fields: [
     { name: "id", type: "string" },
     { name: "amount", type: "double" },
-    { name: "items", type: { type: "array", items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] } } },
+    {
+      name: "items",
+      type: {
+        type: "array",
+        items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] },
+      },
+    },
   ],
 };
 const JSON_SCHEMA = {
@@ -44,12 +50,19 @@ const JSON_SCHEMA = {
   properties: {
     id: { type: "string" },
     amount: { type: "number" },
-    items: { type: "array", items: { type: "object", required: ["sku", "qty"], properties: { sku: { type: "string" }, qty: { type: "integer" } } } },
+    items: {
+      type: "array",
+      items: { type: "object", required: ["sku", "qty"], properties: { sku: { type: "string" }, qty: { type: "integer" } } },
+    },
   },
 };
 
 type Order = { id: string; amount: number; items: { sku: string; qty: number }[] };
-const order = (i: number): Order => ({ id: `order-${i}`, amount: i * 1.25, items: [{ sku: `sku-${i % 97}`, qty: (i % 5) + 1 }, { sku: "gift", qty: 1 }] });
+const order = (i: number): Order => ({
+  id: `order-${i}`,
+  amount: i * 1.25,
+  items: [{ sku: `sku-${i % 97}`, qty: (i % 5) + 1 }, { sku: "gift", qty: 1 }],
+});
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -94,12 +107,20 @@ async function main(): Promise<void> {
     {
       name: "Avro",
       ours: new AvroSerializer<Order>(registry, { schema: AVRO }),
-      theirs: async () => (await peer.registry.register({ type: peer.SchemaType.AVRO, schema: JSON.stringify(AVRO) }, { subject: `${topic}-avro-value`, compatibility: "NONE" })).id,
+      theirs: async () =>
+        (await peer.registry.register({ type: peer.SchemaType.AVRO, schema: JSON.stringify(AVRO) }, {
+          subject: `${topic}-avro-value`,
+          compatibility: "NONE",
+        })).id,
     },
     {
       name: "JSON Schema",
       ours: new JsonSchemaSerializer<Order>(registry, { schema: JSON_SCHEMA }),
-      theirs: async () => (await peer.registry.register({ type: peer.SchemaType.JSON, schema: JSON.stringify(JSON_SCHEMA) }, { subject: `${topic}-json-value`, compatibility: "NONE" })).id,
+      theirs: async () =>
+        (await peer.registry.register({ type: peer.SchemaType.JSON, schema: JSON.stringify(JSON_SCHEMA) }, {
+          subject: `${topic}-json-value`,
+          compatibility: "NONE",
+        })).id,
     },
   ];
   console.log("\nformat       ours sync (ns)  ours await (ns)  @kafkajs encode (ns)  ratio @kafkajs/ours (sync)  (await)");
@@ -153,7 +174,12 @@ async function main(): Promise<void> {
   const preSerialized = await Promise.all(batch.map((value) => avro.serialize(topic, value)));
   for (const round of [1, 2]) {
     const report = round === 2;
-    await sendAll("bytes serialized beforehand (ceiling)", (p) => Promise.all(preSerialized.map((value) => p.send({ topic, key: "k", value }))), undefined, report);
+    await sendAll(
+      "bytes serialized beforehand (ceiling)",
+      (p) => Promise.all(preSerialized.map((value) => p.send({ topic, key: "k", value }))),
+      undefined,
+      report,
+    );
     await sendAll(
       "valueSerializer, cold: all sent before the registry answers",
       (p) => Promise.all(batch.map((value) => p.send({ topic, key: "k", value }))),
@@ -162,13 +188,23 @@ async function main(): Promise<void> {
     );
     const warm = new AvroSerializer<Order>(registry, { schema: AVRO });
     await warm.serialize(topic, batch[0]);
-    await sendAll("valueSerializer, warm: the schema id already known", (p) => Promise.all(batch.map((value) => p.send({ topic, key: "k", value }))), warm, report);
-    await sendAll("app awaits serialize() before each send()", async (p) => {
-      const fresh = new AvroSerializer<Order>(registry, { schema: AVRO });
-      const sends = [];
-      for (const value of batch) sends.push(p.send({ topic, key: "k", value: await fresh.serialize(topic, value) }));
-      await Promise.all(sends);
-    }, undefined, report);
+    await sendAll(
+      "valueSerializer, warm: the schema id already known",
+      (p) => Promise.all(batch.map((value) => p.send({ topic, key: "k", value }))),
+      warm,
+      report,
+    );
+    await sendAll(
+      "app awaits serialize() before each send()",
+      async (p) => {
+        const fresh = new AvroSerializer<Order>(registry, { schema: AVRO });
+        const sends = [];
+        for (const value of batch) sends.push(p.send({ topic, key: "k", value: await fresh.serialize(topic, value) }));
+        await Promise.all(sends);
+      },
+      undefined,
+      report,
+    );
   }
 }
 

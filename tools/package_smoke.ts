@@ -123,7 +123,9 @@ async function registrySubpathSmoke(nodeDir: string, bunDir: string, bootstrapSe
       writeFileSync(join(dir, "registry.mjs"), REGISTRY_SCRIPT);
       const ran = await mustRun(command, [...args, "registry.mjs", bootstrapServers, registry.url, topic, runtime], dir);
       const line = JSON.parse(ran.stdout.trim());
-      if (line.back?.runtime !== runtime || !line.hex.startsWith("00")) throw new Error(`${runtime}: schema-registry subpath printed ${ran.stdout}`);
+      if (line.back?.runtime !== runtime || !line.hex.startsWith("00")) {
+        throw new Error(`${runtime}: schema-registry subpath printed ${ran.stdout}`);
+      }
       log(`${runtime}: @edge-kafka/producer/schema-registry -> ${topic}-${line.partition}@${line.offset}, ${line.hex}`);
       written.push(line);
     }

@@ -203,7 +203,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       return this.#sendToKnownTopic(record, info.partitions.length, now, deadline, transaction);
     }
     // Checked only here: a topic the metadata knows has a legal name.
-    const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ?? earlyProblem(record, this.#serializers);
+    const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ??
+      earlyProblem(record, this.#serializers);
     if (illegal !== undefined) return this.#failUnsent(illegal);
     const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, now, partitions);
     // The Sender may be idle in a long poll: the metadata request must go now.
@@ -261,13 +262,21 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     }
     // A serializer is waiting (a Schema Registry's first answer): in send order behind every send still serializing.
     const sent = withResolvers<RecordMetadata>();
-    const left = this.#lane.push(key, value, controller, deadline, `serializing a record for topic ${record.topic}`, (keyBytes, valueBytes) => {
-      const count = this.#metadata.usableTopic(record.topic)?.partitions.length ?? partitionCount;
-      this.#append(record, keyBytes, valueBytes, count, this.#clock.now(), deadline, transaction).then(sent.resolve, sent.reject);
-    }, (error) => {
-      this.#failTransactionalSend(error, transaction);
-      this.#failUnsent(error).catch(sent.reject);
-    });
+    const left = this.#lane.push(
+      key,
+      value,
+      controller,
+      deadline,
+      `serializing a record for topic ${record.topic}`,
+      (keyBytes, valueBytes) => {
+        const count = this.#metadata.usableTopic(record.topic)?.partitions.length ?? partitionCount;
+        this.#append(record, keyBytes, valueBytes, count, this.#clock.now(), deadline, transaction).then(sent.resolve, sent.reject);
+      },
+      (error) => {
+        this.#failTransactionalSend(error, transaction);
+        this.#failUnsent(error).catch(sent.reject);
+      },
+    );
     this.#trackPending(left);
     return sent.promise;
   }

@@ -174,7 +174,9 @@ export class SerializationLane {
   async #wait(entry: Entry): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const settled = new Promise<void>((resolve) => entry.wake = resolve);
-    const deadline = new Promise<"deadline">((resolve) => timer = setTimeout(() => resolve("deadline"), Math.max(0, entry.deadline - this.#now())));
+    const deadline = new Promise<"deadline">((resolve) =>
+      timer = setTimeout(() => resolve("deadline"), Math.max(0, entry.deadline - this.#now()))
+    );
     const first = await Promise.race([settled, deadline]);
     clearTimeout(timer);
     if (first !== "deadline") return;

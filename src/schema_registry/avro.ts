@@ -147,7 +147,9 @@ export class AvroDeserializer<T = unknown> extends RegistryDeserializer<T> {
   /** Compiles the reader's schema now, if one is given. */
   constructor(registry: SchemaRegistryClient, options: AvroDeserializerOptions = {}) {
     super(registry, "AVRO", false);
-    if (options === null || typeof options !== "object") throw new ConfigError("options", `must be an object, not ${describeValue(options)}`);
+    if (options === null || typeof options !== "object") {
+      throw new ConfigError("options", `must be an object, not ${describeValue(options)}`);
+    }
     this.#reader = options.readerSchema === undefined ? undefined : parseType(options.readerSchema, "readerSchema");
   }
 

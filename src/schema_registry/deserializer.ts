@@ -51,7 +51,9 @@ export abstract class RegistryDeserializer<T> {
       const schema = await this.registry.getSchemaById(frame.schemaId, { signal: options.signal });
       if ((schema.schemaType ?? "AVRO") !== this.#schemaType) {
         throw new SerializationError(
-          `${what} was written with schema id ${frame.schemaId}, a ${schema.schemaType ?? "AVRO"} schema; this deserializer reads ${this.#schemaType}`,
+          `${what} was written with schema id ${frame.schemaId}, a ${
+            schema.schemaType ?? "AVRO"
+          } schema; this deserializer reads ${this.#schemaType}`,
         );
       }
       reader = this.#readers.get(frame.schemaId) ?? this.compile(schema, frame.schemaId);

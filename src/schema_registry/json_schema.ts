@@ -159,7 +159,9 @@ export class JsonSchemaDeserializer<T = unknown> extends RegistryDeserializer<T>
   /** `validate` compiles each writer's schema with ajv when first met. */
   constructor(registry: SchemaRegistryClient, options: JsonSchemaDeserializerOptions = {}) {
     super(registry, "JSON", false);
-    if (options === null || typeof options !== "object") throw new ConfigError("options", `must be an object, not ${describeValue(options)}`);
+    if (options === null || typeof options !== "object") {
+      throw new ConfigError("options", `must be an object, not ${describeValue(options)}`);
+    }
     this.#validate = options.validate === true;
   }
 

@@ -83,7 +83,12 @@ function scalarProblem(scalar: ScalarType, value: unknown): string | undefined {
 type Check = (value: unknown, path: string) => void;
 
 /** Checks a message given as a plain object against its type, naming the first bad field's path. */
-function checkMessage(desc: DescMessage, value: unknown, path: string, fail: (path: string, expected: string, given: unknown) => never): void {
+function checkMessage(
+  desc: DescMessage,
+  value: unknown,
+  path: string,
+  fail: (path: string, expected: string, given: unknown) => never,
+): void {
   if (isMessage(value, desc)) return;
   if (value === null || typeof value !== "object" || Array.isArray(value)) fail(path, `a ${desc.typeName} object`, value);
   const join = (key: string) => path === "" ? key : `${path}.${key}`;
@@ -99,7 +104,13 @@ function checkMessage(desc: DescMessage, value: unknown, path: string, fail: (pa
       continue;
     }
     const field = desc.fields.find((f) => f.localName === key && f.oneof === undefined);
-    if (field === undefined) fail(join(key), `no such field (${desc.typeName} has ${desc.fields.map((f) => f.localName).join(", ")})`, given);
+    if (field === undefined) {
+      fail(
+        join(key),
+        `no such field (${desc.typeName} has ${desc.fields.map((f) => f.localName).join(", ")})`,
+        given,
+      );
+    }
     checkField(field, given, join(key), fail);
   }
 }
@@ -211,7 +222,10 @@ function fileOf(schema: Schema, what: string): DescFile {
     const registry = createFileRegistry(proto, (name) => WELL_KNOWN.find((file) => file.proto.name === name));
     return registry.getFile(proto.name)!;
   } catch (error) {
-    throw new SerializationError(`${what} is not a FileDescriptorProto that @bufbuild/protobuf can use: ${(error as Error).message}`, error);
+    throw new SerializationError(
+      `${what} is not a FileDescriptorProto that @bufbuild/protobuf can use: ${(error as Error).message}`,
+      error,
+    );
   }
 }
 

@@ -79,7 +79,9 @@ export class RegistryHttp {
 
   /** Checks the configuration; a mistake throws ConfigError naming the key. */
   constructor(config: RegistryHttpConfig) {
-    if (config === null || typeof config !== "object") throw new ConfigError("url", `the registry needs a config object, not ${describeValue(config)}`);
+    if (config === null || typeof config !== "object") {
+      throw new ConfigError("url", `the registry needs a config object, not ${describeValue(config)}`);
+    }
     rejectUnknownKeys(config, HTTP_KEYS);
     const settings = config as unknown as Record<string, unknown>;
     if (typeof config.url !== "string" || !/^https?:\/\/[^/]/.test(config.url)) {
@@ -92,7 +94,9 @@ export class RegistryHttp {
     this.#backoffMaxMs = nonNegativeInteger(settings, "retryBackoffMaxMs", 2_000);
     this.#headers = { ...config.headers };
     const fetcher = config.fetch;
-    if (fetcher !== undefined && typeof fetcher !== "function") throw new ConfigError("fetch", `must be a function, not ${describeValue(fetcher)}`);
+    if (fetcher !== undefined && typeof fetcher !== "function") {
+      throw new ConfigError("fetch", `must be a function, not ${describeValue(fetcher)}`);
+    }
     // Called as a plain function: workerd's fetch refuses any other `this` ("Illegal invocation").
     this.#fetch = fetcher ?? ((input, init) => fetch(input, init));
     this.#authorization = authorization(config.auth);
@@ -114,7 +118,8 @@ export class RegistryHttp {
         const answer = registryAnswer(text);
         const error = new SchemaRegistryError(
           `schema registry ${method} ${url} answered HTTP ${response.status}` +
-            (answer.errorCode === undefined ? "" : `, error_code ${answer.errorCode}`) + `: ${answer.message ?? (text.slice(0, 300) || response.statusText)}`,
+            (answer.errorCode === undefined ? "" : `, error_code ${answer.errorCode}`) +
+            `: ${answer.message ?? (text.slice(0, 300) || response.statusText)}`,
           {
             url,
             status: response.status,
@@ -143,7 +148,10 @@ export class RegistryHttp {
   /** One attempt within the per-attempt timeout; the caller's abort ends it at once. */
   async #attempt(method: string, url: string, body: unknown, signal: AbortSignal | undefined): Promise<Attempt> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error(`no answer within requestTimeoutMs (${this.#timeoutMs} ms)`)), this.#timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new Error(`no answer within requestTimeoutMs (${this.#timeoutMs} ms)`)),
+      this.#timeoutMs,
+    );
     const onAbort = () => controller.abort(signal!.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -180,7 +188,9 @@ export class RegistryHttp {
 
 function authorization(auth: RegistryAuth | undefined): () => Promise<string | undefined> {
   if (auth === undefined) return () => Promise.resolve(undefined);
-  if (auth === null || typeof auth !== "object") throw new ConfigError("auth", `must be { username, password } or { bearerToken }, not ${describeValue(auth)}`);
+  if (auth === null || typeof auth !== "object") {
+    throw new ConfigError("auth", `must be { username, password } or { bearerToken }, not ${describeValue(auth)}`);
+  }
   if ("bearerToken" in auth) {
     const token = auth.bearerToken;
     if (typeof token === "function") return async () => `Bearer ${await token()}`;

@@ -167,7 +167,9 @@ export class SchemaRegistryClient {
     const path = `${subjectPath(subject)}/versions${options.normalize ? "?normalize=true" : ""}`;
     return cached(this.#ids, schemaKey(subject, schema), async () => {
       const answer = await this.#http.request("POST", path, schemaBody(schema), options.signal) as { id?: unknown };
-      if (typeof answer?.id !== "number") throw new SchemaRegistryError(`POST ${this.url}${path}: the answer has no id`, { url: this.url + path });
+      if (typeof answer?.id !== "number") {
+        throw new SchemaRegistryError(`POST ${this.url}${path}: the answer has no id`, { url: this.url + path });
+      }
       return answer.id;
     });
   }
@@ -187,7 +189,9 @@ export class SchemaRegistryClient {
   /** The schema with this id (cached for good: ids never change). */
   getSchemaById(id: number, options: { signal?: AbortSignal } = {}): Promise<Schema> {
     if (!Number.isSafeInteger(id) || id < 0) {
-      return Promise.reject(new SchemaRegistryError(`a schema id must be a non-negative integer, not ${describeValue(id)}`, { url: this.url }));
+      return Promise.reject(
+        new SchemaRegistryError(`a schema id must be a non-negative integer, not ${describeValue(id)}`, { url: this.url }),
+      );
     }
     return cached(this.#byId, id, async () => {
       const path = `/schemas/ids/${id}`;

@@ -83,7 +83,10 @@ export function resolveSubjectNameStrategy(strategy: SubjectNameStrategy | Subje
   if (typeof strategy === "function") return strategy;
   const found = typeof strategy === "string" ? BY_NAME[strategy] : undefined;
   if (found === undefined) {
-    throw new ConfigError("subjectNameStrategy", `must be "TopicName", "RecordName", "TopicRecordName" or a function, not ${describeValue(strategy)}`);
+    throw new ConfigError(
+      "subjectNameStrategy",
+      `must be "TopicName", "RecordName", "TopicRecordName" or a function, not ${describeValue(strategy)}`,
+    );
   }
   return found;
 }

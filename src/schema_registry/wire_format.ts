@@ -114,7 +114,9 @@ export function decodeFrame(bytes: Uint8Array, what: string, withIndexes = false
   if (bytes.length < HEADER_SIZE || bytes[0] !== MAGIC_BYTE) {
     const start = Array.from(bytes.subarray(0, 5), (b) => b.toString(16).padStart(2, "0")).join(" ");
     throw new SerializationError(
-      `${what} is not in Confluent's wire format (magic byte 0 and a 4-byte schema id): ${bytes.length} bytes starting ${start || "(empty)"}`,
+      `${what} is not in Confluent's wire format (magic byte 0 and a 4-byte schema id): ${bytes.length} bytes starting ${
+        start || "(empty)"
+      }`,
     );
   }
   const schemaId = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1);

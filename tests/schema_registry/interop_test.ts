@@ -34,7 +34,13 @@ const AVRO = {
   fields: [
     { name: "id", type: "string" },
     { name: "amount", type: "double" },
-    { name: "items", type: { type: "array", items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] } } },
+    {
+      name: "items",
+      type: {
+        type: "array",
+        items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] },
+      },
+    },
   ],
 };
 const JSON_SCHEMA = {
@@ -50,10 +56,14 @@ const JSON_SCHEMA = {
 };
 
 // No zero fields: proto3 leaves them out of Python's MessageToDict and of toJson.
-const values = Array.from({ length: 12 }, (_, i) => ({ id: `o-${i}`, amount: i + 0.25, items: [{ sku: `s-${i}`, qty: i + 1 }, { sku: "x", qty: 7 }] }));
+const values = Array.from(
+  { length: 12 },
+  (_, i) => ({ id: `o-${i}`, amount: i + 0.25, items: [{ sku: `s-${i}`, qty: i + 1 }, { sku: "x", qty: 7 }] }),
+);
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 const unhex = (text: string) => Uint8Array.from(text.match(/../g)!, (b) => parseInt(b, 16));
-const sorted = (value: unknown): string => JSON.stringify(value, (_k, v) => v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v);
+const sorted = (value: unknown): string =>
+  JSON.stringify(value, (_k, v) => v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v);
 
 interface Format {
   name: "avro" | "json" | "protobuf";
@@ -103,7 +113,9 @@ for (const format of formats) {
     assert.deepEqual(decoded.map((line) => sorted(JSON.parse(line))), values.map(sorted));
 
     // Python → ours.
-    const theirs = (await pythonInterop("encode", url, format.name, topic, format.schemaText, values.map((v) => JSON.stringify(v)))).map(unhex);
+    const theirs = (await pythonInterop("encode", url, format.name, topic, format.schemaText, values.map((v) => JSON.stringify(v)))).map(
+      unhex,
+    );
     const deserializer = format.deserializer(registry);
     const read = await Promise.all(theirs.map((bytes) => deserializer.deserialize(topic, bytes)));
     assert.deepEqual(read.map((value) => sorted(format.plain(value))), values.map(sorted));

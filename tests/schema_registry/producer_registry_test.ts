@@ -25,7 +25,13 @@ const ORDER = {
   fields: [
     { name: "id", type: "string" },
     { name: "amount", type: "double" },
-    { name: "items", type: { type: "array", items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] } } },
+    {
+      name: "items",
+      type: {
+        type: "array",
+        items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] },
+      },
+    },
   ],
 };
 
@@ -70,7 +76,8 @@ test("a value not matching its schema, and an incompatible schema, reject only t
   const incompatible = new AvroSerializer<unknown>(registry, { schema: changed });
   const producer = new KafkaProducer<string, unknown>({
     bootstrapServers: servers,
-    valueSerializer: (value, t, context) => (value as { v?: number }).v === 2 ? incompatible.serializer(value, t, context) : orders.serializer(value as Order, t, context),
+    valueSerializer: (value, t, context) =>
+      (value as { v?: number }).v === 2 ? incompatible.serializer(value, t, context) : orders.serializer(value as Order, t, context),
   });
   try {
     const outcomes = await Promise.allSettled([
@@ -114,7 +121,8 @@ test("a registry that does not answer fails the send at maxBlockMs naming its UR
   const producer = new KafkaProducer<string, Order | string>({
     bootstrapServers: servers,
     maxBlockMs: 1_500,
-    valueSerializer: (value, t, context) => typeof value === "string" ? new TextEncoder().encode(value) : slow.serializer(value, t, context),
+    valueSerializer: (value, t, context) =>
+      typeof value === "string" ? new TextEncoder().encode(value) : slow.serializer(value, t, context),
   });
   try {
     await producer.send({ topic, value: "before" });
@@ -138,8 +146,14 @@ test("a registry that does not answer fails the send at maxBlockMs naming its UR
     silent.server.close();
   }
   // A registry that refuses connections: the client's own retries end the send, with the URL.
-  const down = new AvroSerializer<Order>(new SchemaRegistryClient({ url: downUrl.replace(/:\d+\//, ":1/"), maxRetries: 1, retryBackoffMs: 10 }), { schema: ORDER });
+  const down = new AvroSerializer<Order>(
+    new SchemaRegistryClient({ url: downUrl.replace(/:\d+\//, ":1/"), maxRetries: 1, retryBackoffMs: 10 }),
+    { schema: ORDER },
+  );
   const refused = await down.serialize(uniqueTopic("sr"), orderAt(1)).then(() => undefined, (e) => e);
   assert.ok(refused instanceof SchemaRegistryError);
-  assert.match(refused.message, /^schema registry POST http:\/\/127\.0\.0\.1:1\/nothing-here\/subjects\/sr-.*-value\/versions failed after 2 attempt\(s\): /);
+  assert.match(
+    refused.message,
+    /^schema registry POST http:\/\/127\.0\.0\.1:1\/nothing-here\/subjects\/sr-.*-value\/versions failed after 2 attempt\(s\): /,
+  );
 });

@@ -45,7 +45,7 @@ test("basic and bearer authentication, the password never printed", async () => 
   const basic = new SchemaRegistryClient({ url: URL_BASE, fetch: fake.fetch, auth: { username: "key", password: "s3cret" } });
   await basic.getSubjects().catch(() => {});
   assert.equal(fake.requests[0].headers.Authorization, `Basic ${btoa("key:s3cret")}`);
-  const bearer = new SchemaRegistryClient({ url: URL_BASE, fetch: fake.fetch, auth: { bearerToken: async () => "tok-1" } });
+  const bearer = new SchemaRegistryClient({ url: URL_BASE, fetch: fake.fetch, auth: { bearerToken: () => Promise.resolve("tok-1") } });
   await bearer.getSubjects().catch(() => {});
   assert.equal(fake.requests[1].headers.Authorization, "Bearer tok-1");
   assert.throws(() => new SchemaRegistryClient({ url: "registry:8081" }), ConfigError);
@@ -94,6 +94,9 @@ test("an attempt without an answer ends at requestTimeoutMs; the caller's signal
   const controller = new AbortController();
   const waiting = registry.getSchemaById(2, { signal: controller.signal });
   controller.abort(new Error("maxBlockMs (100 ms) ran out"));
-  await assert.rejects(waiting, new RegExp(`^SchemaRegistryError: schema registry GET ${URL_BASE}/schemas/ids/2 did not complete: maxBlockMs \\(100 ms\\) ran out`));
+  await assert.rejects(
+    waiting,
+    new RegExp(`^SchemaRegistryError: schema registry GET ${URL_BASE}/schemas/ids/2 did not complete: maxBlockMs \\(100 ms\\) ran out`),
+  );
   open();
 });

@@ -21,7 +21,13 @@ const ORDER = {
   fields: [
     { name: "id", type: "string" },
     { name: "amount", type: "double" },
-    { name: "items", type: { type: "array", items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] } } },
+    {
+      name: "items",
+      type: {
+        type: "array",
+        items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] },
+      },
+    },
   ],
 };
 const order = { id: "o-1", amount: 9.5, items: [{ sku: "a", qty: 2 }] };
@@ -67,7 +73,10 @@ test("Avro: a value that does not match fails with the field path before the reg
   assert.equal(missing.message, "record.key.amount does not match Avro schema shop.Order: expected double, got undefined");
   assert.equal(fake.requests.length, 0);
   assert.throws(() => new AvroSerializer(registry, { schema: { type: "record", name: "X" } }), ConfigError);
-  assert.throws(() => new AvroSerializer(registry, { schema: ORDER, autoRegisterSchema: false } as never), /did you mean "autoRegisterSchemas"/);
+  assert.throws(
+    () => new AvroSerializer(registry, { schema: ORDER, autoRegisterSchema: false } as never),
+    /did you mean "autoRegisterSchemas"/,
+  );
 });
 
 test("subject name strategies: TopicName, RecordName, TopicRecordName", async () => {
@@ -114,7 +123,9 @@ test("JSON Schema: draft 7 by default, 2020-12 when $schema says so; the failing
   const draft7 = new JsonSchemaSerializer(registry, { schema: { title: "Pair", ...tuple } });
   // Draft 7 has no prefixItems: anything array-shaped passes.
   assert.ok(await draft7.serialize("pairs", ["a", "b"]));
-  const modern = new JsonSchemaSerializer(registry, { schema: { $schema: "https://json-schema.org/draft/2020-12/schema", title: "Pair", ...tuple } });
+  const modern = new JsonSchemaSerializer(registry, {
+    schema: { $schema: "https://json-schema.org/draft/2020-12/schema", title: "Pair", ...tuple },
+  });
   const error = await rejection(modern.serialize("pairs", ["a", "b"]));
   assert.ok(error instanceof SerializationError);
   assert.equal(error.message, 'record.value[1] does not match JSON Schema Pair: must be integer, got string ("b")');
@@ -123,10 +134,18 @@ test("JSON Schema: draft 7 by default, 2020-12 when $schema says so; the failing
   assert.deepEqual(await new JsonSchemaDeserializer(registry, { validate: true }).deserialize("pairs", bytes), ["a", 1]);
 
   const orders = new JsonSchemaSerializer(registry, {
-    schema: { type: "object", title: "Order", required: ["id"], properties: { items: { type: "array", items: { type: "object", required: ["sku"] } } } },
+    schema: {
+      type: "object",
+      title: "Order",
+      required: ["id"],
+      properties: { items: { type: "array", items: { type: "object", required: ["sku"] } } },
+    },
   });
   const missing = await rejection(orders.serialize("orders", { id: "o", items: [{ sku: "a" }, {}] }));
-  assert.equal(missing.message, "record.value.items[1].sku does not match JSON Schema Order: must have required property 'sku', got undefined");
+  assert.equal(
+    missing.message,
+    "record.value.items[1].sku does not match JSON Schema Order: must have required property 'sku', got undefined",
+  );
 });
 
 test("Protobuf: message indexes as Confluent writes them ([1] for the file's second message, [1, 0] for one nested in it)", async () => {
@@ -155,7 +174,10 @@ test("Protobuf: a field of the wrong type, or one the message does not have, fai
   const wrong = await rejection(orders.serialize("orders", { id: "o", items: [{ sku: "a", qty: 1 }, { sku: "b", qty: 1.5 }] }));
   assert.equal(wrong.message, "record.value.items[1].qty does not match Protobuf message shop.Order: expected int32, got number (1.5)");
   const unknown = await rejection(orders.serialize("orders", { id: "o", total: 3 }));
-  assert.match(unknown.message, /^record\.value\.total does not match Protobuf message shop\.Order: expected no such field \(shop\.Order has id, amount, items, note\)/);
+  assert.match(
+    unknown.message,
+    /^record\.value\.total does not match Protobuf message shop\.Order: expected no such field \(shop\.Order has id, amount, items, note\)/,
+  );
 });
 
 test("a deserializer refuses bytes of another format or schema type, naming the topic and schema id", async () => {
@@ -163,5 +185,8 @@ test("a deserializer refuses bytes of another format or schema type, naming the 
   const json = (await new JsonSchemaSerializer(registry, { schema: { type: "object" } }).serialize("t", {}))!;
   const error = await rejection(new AvroDeserializer(registry).deserialize("t", json));
   assert.equal(error.message, "value from topic t was written with schema id 1, a JSON schema; this deserializer reads AVRO");
-  await assert.rejects(new AvroDeserializer(registry).deserialize("t", new TextEncoder().encode("plain")), /not in Confluent's wire format/);
+  await assert.rejects(
+    new AvroDeserializer(registry).deserialize("t", new TextEncoder().encode("plain")),
+    /not in Confluent's wire format/,
+  );
 });

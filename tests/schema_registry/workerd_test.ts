@@ -27,29 +27,52 @@ test("in workerd: Avro, JSON Schema and Protobuf serializers produce through the
   const dir = mkdtempSync(join(tmpdir(), "edge-kafka-sr-workerd-"));
   let workerd: ChildProcess | undefined;
   try {
-    await buildWorker({ entry: join(root, "tests", "schema_registry", "workerd_worker.ts"), outfile: join(dir, "dist", "cloudflare_worker.js") })
+    await buildWorker({
+      entry: join(root, "tests", "schema_registry", "workerd_worker.ts"),
+      outfile: join(dir, "dist", "cloudflare_worker.js"),
+    })
       .finally(() => esbuild.stop());
     const config = readFileSync(join(root, "tools", "workerd", "config.capnp"), "utf8").replace(
       "bindings = [",
       'bindings = [\n    (name = "SCHEMA_REGISTRY_URL", fromEnvironment = "SCHEMA_REGISTRY_URL"),',
     );
     writeFileSync(join(dir, "config.capnp"), config);
-    const started = await startWorkerd(join(dir, "config.capnp"), { KAFKA_BOOTSTRAP_SERVERS: servers, SCHEMA_REGISTRY_URL: url }, { expectStatus: 400 });
+    const started = await startWorkerd(join(dir, "config.capnp"), { KAFKA_BOOTSTRAP_SERVERS: servers, SCHEMA_REGISTRY_URL: url }, {
+      expectStatus: 400,
+    });
     workerd = started.child;
     const registry = new SchemaRegistryClient({ url });
     const cases = [
-      { format: "avro", values: [{ id: "a-1", amount: 1.5 }, { id: "a-2", amount: 2.5 }], bad: { id: 3, amount: 1 }, reader: new AvroDeserializer(registry) },
-      { format: "json", values: [{ id: "j-1" }, { id: "j-2", amount: 2 }], bad: { amount: 1 }, reader: new JsonSchemaDeserializer(registry) },
-      { format: "protobuf", values: [{ id: "p-1", amount: 1.5 }, { id: "p-2", amount: 2.5, items: [{ sku: "s", qty: 3 }] }], bad: { id: "p", amount: "x" } },
+      {
+        format: "avro",
+        values: [{ id: "a-1", amount: 1.5 }, { id: "a-2", amount: 2.5 }],
+        bad: { id: 3, amount: 1 },
+        reader: new AvroDeserializer(registry),
+      },
+      {
+        format: "json",
+        values: [{ id: "j-1" }, { id: "j-2", amount: 2 }],
+        bad: { amount: 1 },
+        reader: new JsonSchemaDeserializer(registry),
+      },
+      {
+        format: "protobuf",
+        values: [{ id: "p-1", amount: 1.5 }, { id: "p-2", amount: 2.5, items: [{ sku: "s", qty: 3 }] }],
+        bad: { id: "p", amount: "x" },
+      },
     ];
     const expectedErrors: Record<string, string> = {
-      avro: 'SerializationError: record.value.id does not match Avro schema Order: expected string, got number (3)',
+      avro: "SerializationError: record.value.id does not match Avro schema Order: expected string, got number (3)",
       json: "SerializationError: record.value.id does not match JSON Schema Order: must have required property 'id', got undefined",
       protobuf: 'SerializationError: record.value.amount does not match Protobuf message shop.Order: expected a number, got string ("x")',
     };
     for (const { format, values, bad, reader } of cases) {
       const topic = await createTestTopic(`sr-workerd-${format}`, 1);
-      const response = await fetch(started.url, { method: "POST", body: JSON.stringify({ format, topic, values, bad }), signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(started.url, {
+        method: "POST",
+        body: JSON.stringify({ format, topic, values, bad }),
+        signal: AbortSignal.timeout(30_000),
+      });
       const answer = await response.json() as { written: { offset: number }[]; rejected: string; decoded: unknown[]; error?: string };
       assert.equal(response.status, 200, `${answer.error}\n${started.output()}`);
       assert.deepEqual(answer.written.map((w) => w.offset), [0, 1]);

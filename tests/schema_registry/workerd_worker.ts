@@ -40,7 +40,10 @@ export default {
     if (request.method !== "POST") return new Response("POST { format, topic, values, bad }", { status: 400 });
     const { format, topic, values, bad } = await request.json() as { format: string; topic: string; values: unknown[]; bad: unknown };
     const [serializer, deserializer] = serdes[format];
-    const producer = new KafkaProducer<null, unknown>({ bootstrapServers: bindings.KAFKA_BOOTSTRAP_SERVERS, valueSerializer: serializer.serializer });
+    const producer = new KafkaProducer<null, unknown>({
+      bootstrapServers: bindings.KAFKA_BOOTSTRAP_SERVERS,
+      valueSerializer: serializer.serializer,
+    });
     try {
       const sends = values.map((value) => producer.send({ topic, value }));
       const rejected = await producer.send({ topic, value: bad }).then(() => "no error", (error) => `${error.name}: ${error.message}`);

@@ -37,7 +37,14 @@ export function pythonSerdes(): Promise<string> {
     fs.mkdirSync(cacheRoot(), { recursive: true });
     const steps: [string, string[]][] = [
       ["python3", ["-m", "venv", venv]],
-      [python, ["-m", "pip", "install", "-q", "--disable-pip-version-check", `confluent-kafka[avro,json,protobuf,schemaregistry]==${CONFLUENT_KAFKA_PYTHON}`]],
+      [python, [
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        `confluent-kafka[avro,json,protobuf,schemaregistry]==${CONFLUENT_KAFKA_PYTHON}`,
+      ]],
     ];
     for (const [command, args] of steps) {
       const result = await run(command, args, { timeoutMs: 10 * 60_000 });
