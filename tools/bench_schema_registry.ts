@@ -23,46 +23,14 @@ import { KafkaProducer } from "../mod.ts";
 import { AvroSerializer, JsonSchemaSerializer, type RegistrySerializer, SchemaRegistryClient } from "../src/schema_registry/mod.ts";
 import { createTopic, up } from "./kafka.ts";
 import { registryUp } from "./registry.ts";
+import { type Order, ORDER_AVRO, ORDER_JSON_SCHEMA, orderAt } from "../tests/support/orders.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PEERS = join(root, "bench", "peers");
 
-const AVRO = {
-  type: "record",
-  name: "Order",
-  fields: [
-    { name: "id", type: "string" },
-    { name: "amount", type: "double" },
-    {
-      name: "items",
-      type: {
-        type: "array",
-        items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] },
-      },
-    },
-  ],
-};
-const JSON_SCHEMA = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  title: "Order",
-  type: "object",
-  required: ["id", "amount", "items"],
-  properties: {
-    id: { type: "string" },
-    amount: { type: "number" },
-    items: {
-      type: "array",
-      items: { type: "object", required: ["sku", "qty"], properties: { sku: { type: "string" }, qty: { type: "integer" } } },
-    },
-  },
-};
-
-type Order = { id: string; amount: number; items: { sku: string; qty: number }[] };
-const order = (i: number): Order => ({
-  id: `order-${i}`,
-  amount: i * 1.25,
-  items: [{ sku: `sku-${i % 97}`, qty: (i % 5) + 1 }, { sku: "gift", qty: 1 }],
-});
+const AVRO = ORDER_AVRO;
+const JSON_SCHEMA = ORDER_JSON_SCHEMA;
+const order = orderAt;
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

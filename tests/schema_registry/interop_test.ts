@@ -26,40 +26,11 @@ import { readTopic } from "../support/reader.ts";
 import { registryUrl } from "../support/registry.ts";
 import { OrderSchema } from "../support/shop_proto.ts";
 import { pythonInterop } from "../../tools/registry/python_serdes.ts";
+import { ORDER_AVRO, ORDER_JSON_SCHEMA, orderAt } from "../support/orders.ts";
 
-const AVRO = {
-  type: "record",
-  name: "Order",
-  namespace: "shop",
-  fields: [
-    { name: "id", type: "string" },
-    { name: "amount", type: "double" },
-    {
-      name: "items",
-      type: {
-        type: "array",
-        items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] },
-      },
-    },
-  ],
-};
-const JSON_SCHEMA = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  title: "Order",
-  type: "object",
-  required: ["id", "amount", "items"],
-  properties: {
-    id: { type: "string" },
-    amount: { type: "number" },
-    items: { type: "array", items: { type: "object", properties: { sku: { type: "string" }, qty: { type: "integer" } } } },
-  },
-};
-
-// No zero fields: proto3 leaves them out of Python's MessageToDict and of toJson.
-const values = Array.from(
-  { length: 12 },
-  (_, i) => ({ id: `o-${i}`, amount: i + 0.25, items: [{ sku: `s-${i}`, qty: i + 1 }, { sku: "x", qty: 7 }] }),
-);
+const AVRO = ORDER_AVRO;
+const JSON_SCHEMA = ORDER_JSON_SCHEMA;
+const values = Array.from({ length: 12 }, (_, i) => orderAt(i));
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 const unhex = (text: string) => Uint8Array.from(text.match(/../g)!, (b) => parseInt(b, 16));
 const sorted = (value: unknown): string =>

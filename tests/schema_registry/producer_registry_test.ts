@@ -12,30 +12,9 @@ import { bootstrapServers, uniqueTopic } from "../support/broker.ts";
 import { createTestTopic } from "../support/topics.ts";
 import { readTopic } from "../support/reader.ts";
 import { registryUrl } from "../support/registry.ts";
+import { type Order, ORDER_AVRO, orderAt } from "../support/orders.ts";
 
-interface Order {
-  id: string;
-  amount: number;
-  items: { sku: string; qty: number }[];
-}
-
-const ORDER = {
-  type: "record",
-  name: "Order",
-  fields: [
-    { name: "id", type: "string" },
-    { name: "amount", type: "double" },
-    {
-      name: "items",
-      type: {
-        type: "array",
-        items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] },
-      },
-    },
-  ],
-};
-
-const orderAt = (i: number): Order => ({ id: `o-${i}`, amount: i + 0.25, items: [{ sku: `s-${i % 7}`, qty: i % 5 }] });
+const ORDER = ORDER_AVRO;
 
 test("records with an Avro valueSerializer keep their send order per partition, and the Java consumer reads Confluent's bytes", async () => {
   const [servers, url, topic] = await Promise.all([bootstrapServers(), registryUrl(), createTestTopic("sr-order", 3)]);
@@ -90,7 +69,7 @@ test("a value not matching its schema, and an incompatible schema, reject only t
     assert.equal(outcomes[3].status, "fulfilled");
     const bad = (outcomes[1] as PromiseRejectedResult).reason;
     assert.ok(bad instanceof SerializationError);
-    assert.equal(bad.message, 'record.value.items[1].qty does not match Avro schema Order: expected int, got string ("two")');
+    assert.equal(bad.message, 'record.value.items[1].qty does not match Avro schema shop.Order: expected int, got string ("two")');
     const rejected = (outcomes[2] as PromiseRejectedResult).reason;
     assert.ok(rejected instanceof SchemaRegistryError, String(rejected));
     assert.equal(rejected.status, 409);

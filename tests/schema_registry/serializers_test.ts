@@ -13,23 +13,9 @@ import {
 import { ConfigError, SerializationError } from "../../src/errors.ts";
 import { FakeRegistry } from "../support/fake_registry.ts";
 import { NoteSchema, OrderSchema } from "../support/shop_proto.ts";
+import { ORDER_AVRO } from "../support/orders.ts";
 
-const ORDER = {
-  type: "record",
-  name: "Order",
-  namespace: "shop",
-  fields: [
-    { name: "id", type: "string" },
-    { name: "amount", type: "double" },
-    {
-      name: "items",
-      type: {
-        type: "array",
-        items: { type: "record", name: "Item", fields: [{ name: "sku", type: "string" }, { name: "qty", type: "int" }] },
-      },
-    },
-  ],
-};
+const ORDER = ORDER_AVRO;
 const order = { id: "o-1", amount: 9.5, items: [{ sku: "a", qty: 2 }] };
 
 function setup() {
