@@ -26,7 +26,7 @@ export type { MockProducerOptions } from "./src/producer/mock_producer.ts";
 export type { ProducerInterceptor } from "./src/producer/producer_interceptor.ts";
 export { PRODUCER_METRIC_NAMES } from "./src/producer/producer_metrics.ts";
 export type { ProducerMetricName, ProducerMetricsSnapshot } from "./src/producer/producer_metrics.ts";
-export type { ProducerConfig, Serializer } from "./src/producer/producer_config.ts";
+export type { AsyncSerializer, ProducerConfig, Serializer, SerializerContext, SerializerSignal } from "./src/producer/producer_config.ts";
 export type { ProducerRecord, RecordData, RecordHeaders, RecordMetadata } from "./src/producer/producer_record.ts";
 export type { Partitioner } from "./src/producer/partitioner.ts";
 export type { GroupMetadata, TransactionOffset } from "./src/producer/transaction_types.ts";

@@ -117,6 +117,24 @@ const embedZstdWasm: esbuild.Plugin = {
   },
 };
 
+/** The package's entries: the producer, and the Schema Registry serdes as a subpath of their own (`./schema-registry`). */
+const ENTRY_POINTS = { mod: "mod.ts", "schema-registry": "src/schema_registry/mod.ts" };
+
+/**
+ * avsc's Type code asks its `./platform` for an MD5 (schema fingerprints) through Node's
+ * crypto; every flavour gets avsc's own browser platform instead (MD5 in JavaScript), so
+ * the package needs no Node module for Avro, on Workers either.
+ */
+const avscPlatform: esbuild.Plugin = {
+  name: "avsc-platform",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/platform$/ }, (args) => {
+      if (!args.importer.includes(join("node_modules", "avsc", "lib"))) return undefined;
+      return { path: join(ROOT, "node_modules", "avsc", "etc", "browser", "lib", "platform.js") };
+    });
+  },
+};
+
 function readDenoJson(): { name: string; version: string; license?: string } {
   const json = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
@@ -153,7 +171,7 @@ function flavourPlugin(flavour: Flavour): esbuild.Plugin {
 async function bundle(flavour: Flavour, outdir: string): Promise<esbuild.Metafile> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: { mod: "mod.ts" },
+    entryPoints: ENTRY_POINTS,
     outdir,
     bundle: true,
     splitting: true,
@@ -171,7 +189,7 @@ async function bundle(flavour: Flavour, outdir: string): Promise<esbuild.Metafil
     chunkNames: "chunks/[name]-[hash]",
     loader: { ".wasm": "binary" },
     // The flavour's stand-ins resolve first.
-    plugins: [flavourPlugin(flavour), embedZstdWasm],
+    plugins: [flavourPlugin(flavour), embedZstdWasm, avscPlatform],
     metafile: true,
     logLevel: "warning",
   });
@@ -211,7 +229,11 @@ function declarations(outDir: string): void {
   const config = join(DIST, "tsconfig.types.json");
   writeFileSync(
     config,
-    JSON.stringify({ ...TSCONFIG, compilerOptions: { ...TSCONFIG.compilerOptions, rootDir: ROOT, outDir }, files: [join(ROOT, "mod.ts")] }),
+    JSON.stringify({
+      ...TSCONFIG,
+      compilerOptions: { ...TSCONFIG.compilerOptions, rootDir: ROOT, outDir },
+      files: Object.values(ENTRY_POINTS).map((entry) => join(ROOT, entry)),
+    }),
   );
   run(join(ROOT, "node_modules/.bin/tsc"), ["-p", config], ROOT);
   rmSync(config);
@@ -257,8 +279,20 @@ function packageJson(name: string, version: string, license: string | undefined)
         workerd: "./workerd/mod.js",
         default: entry,
       },
+      "./schema-registry": {
+        types: "./types/src/schema_registry/mod.d.ts",
+        deno: "./esm/schema-registry.js",
+        bun: "./esm/schema-registry.js",
+        node: "./esm/schema-registry.js",
+        workerd: "./workerd/schema-registry.js",
+        default: "./esm/schema-registry.js",
+      },
       "./package.json": "./package.json",
     },
+    // Bundled like every other dependency; named for the types of the Protobuf serdes (DescMessage), which
+    // users of generated Protobuf code have installed anyway.
+    peerDependencies: { "@bufbuild/protobuf": "^2.0.0" },
+    peerDependenciesMeta: { "@bufbuild/protobuf": { optional: true } },
     files: ["esm/", "workerd/", "types/", "README.md", "LICENSE"],
     engines: { node: ">=20" },
     keywords: ["kafka", "producer", "deno", "bun", "node", "cloudflare-workers"],

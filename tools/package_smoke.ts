@@ -28,6 +28,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { buildNpm } from "./build_npm.ts";
 import { up } from "./kafka.ts";
+import { registryDown, registryUp } from "./registry.ts";
 import { withConnection } from "./kafka/wire.ts";
 import { workerdSmoke } from "./package_smoke_workerd.ts";
 import { readTopic } from "../tests/support/reader.ts";
@@ -70,6 +71,25 @@ console.log(JSON.stringify({ started, imported, acked: performance.now(), offset
 await producer.close();
 `;
 
+// The Schema Registry subpath, as a user's program imports it: one Avro record, registered on first use.
+const REGISTRY_SCRIPT = `import process from "node:process";
+import { KafkaProducer } from "@edge-kafka/producer";
+import { AvroDeserializer, AvroSerializer, SchemaRegistryClient } from "@edge-kafka/producer/schema-registry";
+const [bootstrapServers, registryUrl, topic, runtime] = process.argv.slice(2);
+const registry = new SchemaRegistryClient({ url: registryUrl });
+const schema = { type: "record", name: "Smoke", fields: [{ name: "runtime", type: "string" }] };
+const serializer = new AvroSerializer(registry, { schema });
+const producer = new KafkaProducer({ bootstrapServers, valueSerializer: serializer.serializer });
+try {
+  const md = await producer.send({ topic, key: runtime, value: { runtime } });
+  const bytes = await serializer.serialize(topic, { runtime });
+  const back = await new AvroDeserializer(registry).deserialize(topic, bytes);
+  console.log(JSON.stringify({ runtime, partition: md.partition, offset: md.offset, hex: Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(""), back }));
+} finally {
+  await producer.close();
+}
+`;
+
 const CONSUMER_TS = `import { KafkaError, KafkaProducer, type ProducerConfig, type RecordMetadata } from "@edge-kafka/producer";
 
 // No console here: the project's lib is bare ES2022, so only the package's own types are in play.
@@ -89,6 +109,37 @@ try {
 // @ts-expect-error bootstrapServers is a string
 new KafkaProducer({ bootstrapServers: 9092 });
 `;
+
+/** `@edge-kafka/producer/schema-registry` on Node, Bun and Deno: an Avro record through the harness's registry, read back by the Java consumer. */
+async function registrySubpathSmoke(nodeDir: string, bunDir: string, bootstrapServers: string, log: (line: string) => void): Promise<void> {
+  const registry = await registryUp({ log: (message) => console.error(`[registry] ${message}`) });
+  try {
+    const topic = `package-smoke-registry-${Date.now()}`;
+    await createTopic(bootstrapServers, topic);
+    const written: { partition: number; offset: number; hex: string }[] = [];
+    for (const runtime of Object.keys(RUNTIMES) as Runtime[]) {
+      const [command, ...args] = RUNTIMES[runtime];
+      const dir = runtime === "bun" ? bunDir : nodeDir;
+      writeFileSync(join(dir, "registry.mjs"), REGISTRY_SCRIPT);
+      const ran = await mustRun(command, [...args, "registry.mjs", bootstrapServers, registry.url, topic, runtime], dir);
+      const line = JSON.parse(ran.stdout.trim());
+      if (line.back?.runtime !== runtime || !line.hex.startsWith("00")) {
+        throw new Error(`${runtime}: schema-registry subpath printed ${ran.stdout}`);
+      }
+      log(`${runtime}: @edge-kafka/producer/schema-registry -> ${topic}-${line.partition}@${line.offset}, ${line.hex}`);
+      written.push(line);
+    }
+    const records = await readTopic(bootstrapServers, topic);
+    for (const w of written) {
+      const stored = records.find((r) => r.partition === w.partition && r.offset === w.offset);
+      const hex = Array.from(stored?.value ?? [], (b) => b.toString(16).padStart(2, "0")).join("");
+      if (hex !== w.hex) throw new Error(`reader: ${topic}-${w.partition}@${w.offset} holds ${hex}, not ${w.hex}`);
+    }
+    log(`reader: the ${written.length} Avro records in Confluent's format read back byte for byte`);
+  } finally {
+    if (!registry.reused) await registryDown();
+  }
+}
 
 interface Ran {
   code: number | null;
@@ -216,6 +267,7 @@ export async function packageSmoke(opts: { tarball?: string; timingRuns?: number
       sent.push(line);
     }
     sent.push(...await workerdSmoke(nodeDir, bootstrapServers, topic, log));
+    await registrySubpathSmoke(nodeDir, bunDir, bootstrapServers, log);
 
     const records = await readTopic(bootstrapServers, topic);
     const decoder = new TextDecoder();

@@ -5,6 +5,8 @@
  *   deno task test [--runtime deno|bun|node ...] [--compat 3.9.x ...] [--keep-broker] [FILTER_PATH ...]
  *
  * `--compat V` then runs the integration tests again against Kafka V (CI: 3.9.x).
+ * When a selected file's path names schema_registry, the registry harness (Apicurio)
+ * starts too, once, and SCHEMA_REGISTRY_URL tells the tests where it is.
  * The broker runs the harness's `--security all` layout, so the TLS and SASL tests
  * find their listeners in KAFKA_SECURED_LISTENERS.
  */
@@ -14,6 +16,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { down, up, type UpResult } from "./kafka.ts";
+import { registryDown, registryUp } from "./registry.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
@@ -153,8 +156,17 @@ async function main(): Promise<number> {
     return { KAFKA_BOOTSTRAP_SERVERS: cluster.bootstrapServers, KAFKA_SECURED_LISTENERS: securedListenersEnv(cluster) };
   };
 
-  const env = external ? {} : await startBroker();
+  const env: Record<string, string> = external ? {} : await startBroker();
+  // The Schema Registry (Apicurio, a JVM) starts only when a selected file needs it, once for every runtime.
+  let startedRegistry = false;
+  if (!process.env.SCHEMA_REGISTRY_URL && files.some((f) => f.includes("schema_registry"))) {
+    const registry = await registryUp({ log: (message) => console.error(`[registry] ${message}`) });
+    startedRegistry = !registry.reused;
+    console.log(`schema.registry.url=${registry.url}`);
+    env.SCHEMA_REGISTRY_URL = registry.url;
+  }
   broken ||= await runSuite("", runtimes, files, env, results);
+  if (startedRegistry && !keepBroker) await registryDown();
   // Older brokers: the protocol and client tests again, against each version asked for.
   for (const version of compatVersions) {
     await down();

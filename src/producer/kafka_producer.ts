@@ -18,13 +18,14 @@ import type { RecordHeader } from "../protocol/record_batch.ts";
 import { RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
 import type { CompressionCodec } from "../compression/mod.ts";
 import { loadCompressionCodec } from "../compression/mod.ts";
-import { partitionForKey } from "./partitioner.ts";
-import type { ProducerConfig, ResolvedProducerConfig, Serializer } from "./producer_config.ts";
-import { defaultKeySerializer, defaultSerializer, resolveProducerConfig, resolveSerializers } from "./producer_config.ts";
+import { choosePartition } from "./partitioner.ts";
+import type { AsyncSerializer, ProducerConfig, ResolvedProducerConfig } from "./producer_config.ts";
+import { resolveProducerConfig, resolveSerializers } from "./producer_config.ts";
 import { ProducerMetadata } from "./producer_metadata.ts";
 import type { Producer } from "./producer.ts";
 import type { ProducerRecord, RecordMetadata } from "./producer_record.ts";
-import { normalizeHeaders, recordProblem, serialize, topicProblem } from "./record_checks.ts";
+import { checkRecordSize, earlyProblem, normalizeHeaders, recordProblem, serialize, topicProblem } from "./record_checks.ts";
+import { LazySignalContext, SerializationLane } from "./serialization_lane.ts";
 import type { AppendRequest } from "./record_accumulator.ts";
 import { RecordAccumulator } from "./record_accumulator.ts";
 import { Sender } from "./sender.ts";
@@ -39,6 +40,7 @@ import { checkOffsetsArguments, withinMaxBlock } from "./transaction_types.ts";
 import { describeValue, optionsObject, timeoutMsOption } from "../validation.ts";
 
 const CLOSE_OPTIONS = ["timeoutMs"];
+type Bytes = Uint8Array | null;
 
 /**
  * Sends records to Kafka with batching, compression, retries and back pressure.
@@ -53,7 +55,10 @@ const CLOSE_OPTIONS = ["timeoutMs"];
  */
 export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Array | null> implements Producer<K, V> {
   readonly #config: ResolvedProducerConfig;
-  readonly #serializers: { key: Serializer<K>; value: Serializer<V> };
+  readonly #serializers: { key: AsyncSerializer<K>; value: AsyncSerializer<V> };
+  // Sends whose serializer returned a promise, in send order; the context their signal comes from.
+  readonly #lane: SerializationLane;
+  readonly #serializerContext = new LazySignalContext();
   readonly #clock: Clock;
   readonly #metadata: ProducerMetadata;
   readonly #accumulator: RecordAccumulator;
@@ -84,6 +89,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const interceptors = resolveInterceptors<K, V>(config);
     this.#interceptors = interceptors.length === 0 ? undefined : new ProducerInterceptors(interceptors, this.#config.logger);
     this.#clock = clock;
+    this.#lane = new SerializationLane(clock, this.#config.maxBlockMs);
     const settings = this.#config;
     // As the Java client's "ProducerConfig values", with secrets shown as [hidden].
     settings.logger.debug(`producer config: ${JSON.stringify(settings)}`);
@@ -202,11 +208,14 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     if (info !== undefined && info.partitions.length >= partitions) {
       this.#metadata.touch(record.topic, now);
       // A record not in a batch yet (it waits for memory): flush and close wait for it too.
-      if (this.#append(record, info.partitions.length, now, deadline, transaction, settler)) this.#trackPending(settler.promise);
+      if (this.#serializeAndAppend(record, info.partitions.length, now, deadline, transaction, settler)) {
+        this.#trackPending(settler.promise);
+      }
       return settler.promise;
     }
     // Checked only here: a topic the metadata knows has a legal name.
-    const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ?? this.#earlyProblem(record);
+    const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ??
+      earlyProblem(record, this.#serializers);
     if (illegal !== undefined) return this.#failUnsent(illegal);
     const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, now, partitions);
     // The Sender may be idle in a long poll: the metadata request must go now.
@@ -215,29 +224,13 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       if (this.#closing !== undefined && this.#closing.forced) {
         return this.#failUnsentRecord(new ClosedError("the producer was closed while the record waited for metadata"), settler);
       }
-      this.#append(record, topic.partitions.length, this.#clock.now(), deadline, transaction, settler);
+      this.#serializeAndAppend(record, topic.partitions.length, this.#clock.now(), deadline, transaction, settler);
     }, (error) => {
       this.#failTransactionalSend(error, transaction);
       this.#failUnsentRecord(error, settler);
     });
     this.#trackPending(settler.promise);
     return settler.promise;
-  }
-
-  /**
-   * What the checks after the metadata wait would find in the headers, and in the key and
-   * value when the default serializers take them: a bad record is told so at once, not
-   * after a wait that may end in a TimeoutError. A custom serializer runs only once, later.
-   */
-  #earlyProblem(record: ProducerRecord<K, V>): unknown {
-    try {
-      normalizeHeaders(record.headers);
-      if (this.#serializers.key === defaultKeySerializer) defaultKeySerializer(record.key, record.topic);
-      if (this.#serializers.value === defaultSerializer) defaultSerializer(record.value, record.topic);
-      return undefined;
-    } catch (error) {
-      return error;
-    }
   }
 
   /** Rejects a send whose record never reached a batch, counting it in `record-error-*` as Java's `errors` sensor does. */
@@ -258,10 +251,13 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   }
 
   /**
-   * Serializes, partitions and appends the record; `settler` settles the send. Returns
-   * whether the record waits for buffer memory (it is not in a batch yet).
+   * Serializes the record, then appends it; `settler` settles the send. A serializer that
+   * returns a promise (a Schema Registry's first answer for a subject) puts the send in the
+   * lane, behind every send still serializing, so records reach their batches in send
+   * order. Returns whether the record is not in a batch yet (it waits in the lane or for
+   * memory), so flush and close wait for it.
    */
-  #append(
+  #serializeAndAppend(
     record: ProducerRecord<K, V>,
     partitionCount: number,
     now: number,
@@ -269,19 +265,55 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     transaction: number | undefined,
     settler: Deferred<RecordMetadata>,
   ): boolean {
+    let key: Bytes | Promise<Bytes>;
+    let value: Bytes | Promise<Bytes>;
+    const context = this.#serializerContext.prepare(deadline);
+    try {
+      this.#transactions?.ensureAppendAllowed(transaction);
+      key = serialize(this.#serializers.key, record.key as K, record.topic, "key", context);
+      value = serialize(this.#serializers.value, record.value as V, record.topic, "value", context);
+    } catch (error) {
+      this.#failTransactionalSend(error, transaction);
+      this.#failUnsentRecord(error, settler);
+      return false;
+    }
+    const controller = context.controller();
+    if (!this.#lane.busy && !(key instanceof Promise) && !(value instanceof Promise)) {
+      return this.#append(record, key, value, partitionCount, now, deadline, transaction, settler);
+    }
+    this.#lane.push(key, value, controller, deadline, `serializing a record for topic ${record.topic}`, (keyBytes, valueBytes) => {
+      const count = this.#metadata.usableTopic(record.topic)?.partitions.length ?? partitionCount;
+      this.#append(record, keyBytes, valueBytes, count, this.#clock.now(), deadline, transaction, settler);
+    }, (error) => {
+      this.#failTransactionalSend(error, transaction);
+      this.#failUnsentRecord(error, settler);
+    });
+    return true;
+  }
+
+  /**
+   * Checks the serialized record, chooses its partition and appends it to the accumulator;
+   * `settler` settles the send. Returns whether the record waits for buffer memory.
+   */
+  #append(
+    record: ProducerRecord<K, V>,
+    key: Bytes,
+    value: Bytes,
+    partitionCount: number,
+    now: number,
+    deadline: number,
+    transaction: number | undefined,
+    settler: Deferred<RecordMetadata>,
+  ): boolean {
     const transactions = this.#transactions;
-    let key: Uint8Array | null;
-    let value: Uint8Array | null;
     let headers: readonly RecordHeader[];
     let partition: number;
     const timestamp = record.timestamp ?? now;
     try {
       transactions?.ensureAppendAllowed(transaction);
-      key = serialize(this.#serializers.key, record.key as K, record.topic, "key");
-      value = serialize(this.#serializers.value, record.value as V, record.topic, "value");
       headers = normalizeHeaders(record.headers);
-      this.#checkSize(key, value, headers);
-      partition = this.#partition(record, key, value, partitionCount);
+      checkRecordSize(RECORD_BATCH_OVERHEAD + recordSizeUpperBound(key, value, headers), this.#config);
+      partition = choosePartition(record, key, value, partitionCount, this.#config, this.#metadata.cluster);
     } catch (error) {
       this.#failTransactionalSend(error, transaction);
       this.#failUnsentRecord(error, settler);
@@ -324,35 +356,6 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     if (transactions === undefined || transaction === undefined || transactions.openTransaction !== transaction) return;
     if (!(error instanceof KafkaError) || isApplicationError(error)) return;
     transactions.handleBatchFailure(error);
-  }
-
-  #partition(record: ProducerRecord<K, V>, key: Uint8Array | null, value: Uint8Array | null, count: number): number {
-    // recordProblem let through only undefined, null or a non-negative integer; #doSend waited until the topic has it.
-    if (record.partition !== undefined && record.partition !== null) return record.partition;
-    const custom = this.#config.partitioner;
-    if (custom !== undefined) {
-      const chosen = custom(record.topic, key, value, this.#metadata.cluster);
-      if (!Number.isInteger(chosen) || chosen < 0 || chosen >= count) {
-        throw new KafkaError(`the partitioner chose partition ${chosen} for ${record.topic}, which has ${count}`);
-      }
-      return chosen;
-    }
-    if (key !== null && !this.#config.partitionerIgnoreKeys) return partitionForKey(key, count);
-    return -1;
-  }
-
-  #checkSize(key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[]): void {
-    const size = RECORD_BATCH_OVERHEAD + recordSizeUpperBound(key, value, headers);
-    if (size > this.#config.maxRequestSize) {
-      throw new RecordTooLargeError(
-        `The message is ${size} bytes when serialized which is larger than ${this.#config.maxRequestSize}, the value of maxRequestSize.`,
-      );
-    }
-    if (size > this.#config.bufferMemory) {
-      throw new RecordTooLargeError(
-        `The message is ${size} bytes when serialized which is larger than the total memory buffer (bufferMemory ${this.#config.bufferMemory}).`,
-      );
-    }
   }
 
   /**

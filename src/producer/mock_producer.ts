@@ -9,12 +9,20 @@ import { PRODUCER_METRIC_NAMES, type ProducerMetricsSnapshot } from "./producer_
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
-import { ClosedError, ConfigError, KafkaError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
+import {
+  ClosedError,
+  ConfigError,
+  KafkaError,
+  ProducerFencedError,
+  SerializationError,
+  TransactionAbortedError,
+  TransactionStateError,
+} from "../errors.ts";
 import { describeValue, optionsObject, rejectUnknownKeys, timeoutMsOption } from "../validation.ts";
 import type { Partitioner } from "./partitioner.ts";
 import { MockCluster } from "./mock_cluster.ts";
 import type { Producer } from "./producer.ts";
-import type { Serializer } from "./producer_config.ts";
+import type { AsyncSerializer } from "./producer_config.ts";
 import { resolveSerializers } from "./producer_config.ts";
 import type { ProducerRecord, RecordData, RecordMetadata } from "./producer_record.ts";
 import { normalizeHeaders, recordProblem, serialize, topicProblem } from "./record_checks.ts";
@@ -22,6 +30,18 @@ import type { GroupMetadata, TransactionOffset, TransactionState } from "./trans
 import { checkOffsetsArguments } from "./transaction_types.ts";
 
 // Every option of MockProducerOptions, once (the type makes the list complete); unknown ones are refused against it.
+// The mock settles sends in send order without a lane, so its serializers must answer at once.
+const NO_WAIT = { signal: new AbortController().signal };
+
+function synchronousBytes(bytes: Uint8Array | null | Promise<Uint8Array | null>, field: "key" | "value"): Uint8Array | null {
+  if (!(bytes instanceof Promise)) return bytes;
+  bytes.catch(() => {});
+  throw new SerializationError(
+    `record.${field}: MockProducer takes only serializers that return bytes at once, and ${field}Serializer returned a promise; ` +
+      `await its serialize() before send(), or warm a Schema Registry serializer up with one serialize() first`,
+  );
+}
+
 const OPTION_KEYS: Readonly<Record<keyof MockProducerOptions, true>> = {
   autoComplete: true,
   partitions: true,
@@ -46,9 +66,9 @@ export interface MockProducerOptions<K = RecordData, V = RecordData> {
   /** Partition count per topic; a topic not named here has 1. `partitionsFor` answers from it. */
   partitions?: Readonly<Record<string, number>>;
   /** As the producer's `keySerializer` (default: strings as UTF-8, bytes as they are). */
-  keySerializer?: Serializer<K>;
+  keySerializer?: AsyncSerializer<K>;
   /** As the producer's `valueSerializer` (default: strings as UTF-8, bytes as they are). */
-  valueSerializer?: Serializer<V>;
+  valueSerializer?: AsyncSerializer<V>;
   /** As the producer's `partitioner`; without one, keyed records go where the real producer puts them (murmur2). */
   partitioner?: Partitioner;
   /** Makes the mock transactional, with the real producer's state rules: `initTransactions()` first, sends only inside a transaction. */
@@ -101,7 +121,7 @@ interface PendingSend {
 export class MockProducer<K = RecordData, V = RecordData> implements Producer<K, V> {
   readonly #autoComplete: boolean;
   readonly #cluster: MockCluster;
-  readonly #serializers: { key: Serializer<K>; value: Serializer<V> };
+  readonly #serializers: { key: AsyncSerializer<K>; value: AsyncSerializer<V> };
   readonly #transactionalId: string | undefined;
   readonly #clock: Clock;
 
@@ -179,8 +199,8 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
     const timestamp = record.timestamp ?? this.#clock.now();
     try {
       this.#ensureSendAllowed();
-      const key = serialize(this.#serializers.key, record.key as K, record.topic, "key");
-      const value = serialize(this.#serializers.value, record.value as V, record.topic, "value");
+      const key = synchronousBytes(serialize(this.#serializers.key, record.key as K, record.topic, "key", NO_WAIT), "key");
+      const value = synchronousBytes(serialize(this.#serializers.value, record.value as V, record.topic, "value", NO_WAIT), "value");
       normalizeHeaders(record.headers); // for its checks only: the history keeps the record as given
       partition = this.#cluster.partition(record.topic, record.partition ?? undefined, key, value);
     } catch (error) {

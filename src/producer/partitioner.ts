@@ -118,3 +118,36 @@ export function partitionForKey(keyBytes: Uint8Array, numPartitions: number): nu
  * ```
  */
 export type Partitioner = (topic: string, key: Uint8Array | null, value: Uint8Array | null, cluster: Cluster) => number;
+
+/**
+ * The partition `send()` puts a record in: its own, the custom partitioner's choice
+ * (checked), the key's murmur2 partition, or -1 for the sticky partitioner to choose.
+ *
+ * @example
+ * ```ts
+ * import { choosePartition } from "./partitioner.ts";
+ * const key = new TextEncoder().encode("order-17");
+ * console.log(choosePartition({ topic: "orders" }, key, null, 6, { partitionerIgnoreKeys: false }, { brokers: [], topics: new Map() } as never));
+ * ```
+ */
+export function choosePartition(
+  record: { topic: string; partition?: number | null },
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  count: number,
+  config: { partitioner?: Partitioner; partitionerIgnoreKeys: boolean },
+  cluster: Cluster,
+): number {
+  // recordProblem let through only undefined, null or a non-negative integer; send() waited until the topic has it.
+  if (record.partition !== undefined && record.partition !== null) return record.partition;
+  const custom = config.partitioner;
+  if (custom !== undefined) {
+    const chosen = custom(record.topic, key, value, cluster);
+    if (!Number.isInteger(chosen) || chosen < 0 || chosen >= count) {
+      throw new KafkaError(`the partitioner chose partition ${chosen} for ${record.topic}, which has ${count}`);
+    }
+    return chosen;
+  }
+  if (key !== null && !config.partitionerIgnoreKeys) return partitionForKey(key, count);
+  return -1;
+}

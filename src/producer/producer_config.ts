@@ -16,6 +16,38 @@ import type { ProducerInterceptor } from "./producer_interceptor.ts";
 /** Turns a key or value into bytes; null stays null. */
 export type Serializer<T> = (data: T, topic: string) => Uint8Array | null;
 
+/**
+ * The part of an AbortSignal a serializer needs: the producer's types stay within plain
+ * ES2022 (no DOM lib), and a real AbortSignal is what is passed.
+ */
+export interface SerializerSignal {
+  /** Whether the send's time is up. */
+  readonly aborted: boolean;
+  /** Why: a TimeoutError naming maxBlockMs. */
+  readonly reason: unknown;
+  /** Calls `listener` once the send's time is up. */
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  /** Removes a listener added with addEventListener. */
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/** What `send()` tells a serializer besides the data and topic. */
+export interface SerializerContext {
+  /**
+   * Aborts when the send's `maxBlockMs` runs out while the serializer's promise is
+   * pending: a serializer that waits for something (a Schema Registry) should give up
+   * then, rejecting with an error that says what it waited for.
+   */
+  signal: SerializerSignal;
+}
+
+/**
+ * A serializer that may need to wait (the first record of a Schema Registry subject):
+ * it returns the bytes, or a promise of them. The producer keeps the send order of
+ * records whatever their serializers return, and bounds the wait by `maxBlockMs`.
+ */
+export type AsyncSerializer<T> = (data: T, topic: string, context: SerializerContext) => Uint8Array | null | Promise<Uint8Array | null>;
+
 /** The producer's settings; see the README's table for each key's Java name. */
 export interface ProducerConfig<K = unknown, V = unknown> extends ClientConfig {
   /** `acks`: "all" (or -1) waits for all in-sync replicas, 1 for the leader, 0 for nothing (default "all"). */
@@ -64,9 +96,12 @@ export interface ProducerConfig<K = unknown, V = unknown> extends ClientConfig {
   /** `transaction.timeout.ms`: the coordinator aborts a transaction open longer than this (default 60000). */
   transactionTimeoutMs?: number;
   /** `key.serializer`: turns keys into bytes (default: strings as UTF-8, bytes as they are). */
-  keySerializer?: Serializer<K>;
-  /** `value.serializer`: turns values into bytes (default: strings as UTF-8, bytes as they are). */
-  valueSerializer?: Serializer<V>;
+  keySerializer?: AsyncSerializer<K>;
+  /**
+   * `value.serializer`: turns values into bytes (default: strings as UTF-8, bytes as they
+   * are). May return a promise (a Schema Registry serializer's first record).
+   */
+  valueSerializer?: AsyncSerializer<V>;
   /**
    * `interceptor.classes`: see every record before it is serialized (and change it) and
    * every acknowledgement; an interceptor that throws is logged, never fails a send.
@@ -261,15 +296,18 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
 /** The serializers to use: the caller's, or UTF-8 for strings and bytes as they are. */
 export function resolveSerializers<K, V>(
   config: Pick<ProducerConfig<K, V>, "keySerializer" | "valueSerializer">,
-): { key: Serializer<K>; value: Serializer<V> } {
+): { key: AsyncSerializer<K>; value: AsyncSerializer<V> } {
   return {
-    key: functionSetting<Serializer<K>>(config, "keySerializer") ?? (defaultKeySerializer as Serializer<K>),
-    value: functionSetting<Serializer<V>>(config, "valueSerializer") ?? (defaultSerializer as Serializer<V>),
+    key: functionSetting<AsyncSerializer<K>>(config, "keySerializer") ?? (defaultKeySerializer as AsyncSerializer<K>),
+    value: functionSetting<AsyncSerializer<V>>(config, "valueSerializer") ?? (defaultValueSerializer as AsyncSerializer<V>),
   };
 }
 
 /** The default for keys: {@link defaultSerializer}, its errors naming record.key. */
 export const defaultKeySerializer = (data: unknown, topic: string): Uint8Array | null => defaultSerializer(data, topic, "key");
+
+/** The default for values: {@link defaultSerializer} (a serializer's third argument is the send's context, not the field). */
+export const defaultValueSerializer = (data: unknown, topic: string): Uint8Array | null => defaultSerializer(data, topic, "value");
 
 const encoder = new TextEncoder();
 

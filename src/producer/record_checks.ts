@@ -7,11 +7,12 @@
  *
  * @module
  */
-import { KafkaError, SerializationError } from "../errors.ts";
+import { KafkaError, RecordTooLargeError, SerializationError } from "../errors.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
 import { NO_HEADERS } from "../protocol/record_batch.ts";
 import { describeValue } from "../validation.ts";
-import type { Serializer } from "./producer_config.ts";
+import type { AsyncSerializer, SerializerContext } from "./producer_config.ts";
+import { defaultKeySerializer, defaultValueSerializer } from "./producer_config.ts";
 
 const encoder = new TextEncoder();
 // Kafka's rule for topic names (Topic.validate in the Java client).
@@ -81,23 +82,43 @@ export function topicProblem(topic: unknown, what: string): KafkaError | undefin
 }
 
 /**
- * Runs a serializer and checks what it returned; a serializer's own non-Kafka error
- * becomes a SerializationError with it as the cause.
+ * Runs a serializer and checks what it returned (at once, or when its promise settles);
+ * a serializer's own non-Kafka error becomes a SerializationError with it as the cause.
  *
  * @example
  * ```ts
  * import { serialize } from "./record_checks.ts";
- * console.log(serialize((v: string) => new TextEncoder().encode(v), "x", "orders", "value")); // Uint8Array(1) [120]
+ * const context = { signal: new AbortController().signal };
+ * console.log(serialize((v: string) => new TextEncoder().encode(v), "x", "orders", "value", context)); // Uint8Array(1) [120]
  * ```
  */
-export function serialize<T>(serializer: Serializer<T>, data: T, topic: string, field: "key" | "value"): Uint8Array | null {
+export function serialize<T>(
+  serializer: AsyncSerializer<T>,
+  data: T,
+  topic: string,
+  field: "key" | "value",
+  context: SerializerContext,
+): Uint8Array | null | Promise<Uint8Array | null> {
   let bytes: unknown;
   try {
-    bytes = serializer(data, topic);
+    bytes = serializer(data, topic, context);
   } catch (error) {
-    if (error instanceof KafkaError) throw error;
-    throw new SerializationError(`record.${field}: ${field}Serializer threw for topic ${topic}: ${error}`, error);
+    throw serializerError(error, field, topic);
   }
+  if (bytes instanceof Promise) {
+    return bytes.then((settled) => checkBytes(settled, field), (error) => {
+      throw serializerError(error, field, topic);
+    });
+  }
+  return checkBytes(bytes, field);
+}
+
+function serializerError(error: unknown, field: "key" | "value", topic: string): unknown {
+  if (error instanceof KafkaError) return error;
+  return new SerializationError(`record.${field}: ${field}Serializer threw for topic ${topic}: ${error}`, error);
+}
+
+function checkBytes(bytes: unknown, field: "key" | "value"): Uint8Array | null {
   if (bytes === null || bytes instanceof Uint8Array) return bytes;
   throw new SerializationError(`record.${field}: ${field}Serializer must return a Uint8Array or null, not ${describeValue(bytes)}`);
 }
@@ -135,4 +156,53 @@ function headerValue(value: unknown, name: string, index: number): Uint8Array | 
   if (value instanceof Uint8Array) return value;
   const where = index < 0 ? `record.headers[${JSON.stringify(name)}]` : `record.headers[${index}][1]`;
   throw new SerializationError(`${where} must be a string, Uint8Array or null, not ${describeValue(value)}`);
+}
+
+/**
+ * Refuses a record whose batch would exceed `maxRequestSize` or `bufferMemory`, with
+ * Java's message.
+ *
+ * @example
+ * ```ts
+ * import { checkRecordSize } from "./record_checks.ts";
+ * checkRecordSize(100, { maxRequestSize: 1_048_576, bufferMemory: 33_554_432 }); // fine
+ * ```
+ */
+export function checkRecordSize(size: number, limits: { maxRequestSize: number; bufferMemory: number }): void {
+  if (size > limits.maxRequestSize) {
+    throw new RecordTooLargeError(
+      `The message is ${size} bytes when serialized which is larger than ${limits.maxRequestSize}, the value of maxRequestSize.`,
+    );
+  }
+  if (size > limits.bufferMemory) {
+    throw new RecordTooLargeError(
+      `The message is ${size} bytes when serialized which is larger than the total memory buffer (bufferMemory ${limits.bufferMemory}).`,
+    );
+  }
+}
+
+/**
+ * What the checks after the metadata wait would find in the headers, and in the key and
+ * value when the default serializers take them: a bad record is told so at once, not
+ * after a wait that may end in a TimeoutError. A custom serializer runs only once, later.
+ *
+ * @example
+ * ```ts
+ * import { earlyProblem } from "./record_checks.ts";
+ * import { resolveSerializers } from "./producer_config.ts";
+ * console.log(String(earlyProblem({ topic: "t", value: 42 }, resolveSerializers({}))));
+ * ```
+ */
+export function earlyProblem(
+  record: { topic: string; key?: unknown; value?: unknown; headers?: unknown },
+  serializers: { key: unknown; value: unknown },
+): unknown {
+  try {
+    normalizeHeaders(record.headers);
+    if (serializers.key === defaultKeySerializer) defaultKeySerializer(record.key, record.topic);
+    if (serializers.value === defaultValueSerializer) defaultValueSerializer(record.value, record.topic);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
 }
