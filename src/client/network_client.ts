@@ -100,16 +100,25 @@ export class NetworkClient {
   #polling = false;
   #closed = false;
   /** Told about requests, responses and connections, when someone keeps metrics. */
-  sensors: NetworkClientSensors | undefined;
+  readonly sensors: NetworkClientSensors | undefined;
 
   /**
    * @param selector The socket event loop.
    * @param metadata The cluster view it keeps fresh.
    * @param config Validated settings.
    * @param clock The time source.
-   * @param random Jitter source for backoffs, replaceable in tests.
+   * @param options Who is told about requests and connections (`sensors`, when someone keeps metrics), and the
+   *   jitter source for backoffs (`random`, replaceable in tests).
    */
-  constructor(selector: Selectable, metadata: Metadata, config: NetworkClientConfig, clock: Clock, random: () => number = Math.random) {
+  constructor(
+    selector: Selectable,
+    metadata: Metadata,
+    config: NetworkClientConfig,
+    clock: Clock,
+    options: { sensors?: NetworkClientSensors; random?: () => number } = {},
+  ) {
+    const random = options.random ?? Math.random;
+    this.sensors = options.sensors;
     this.#selector = selector;
     this.#metadata = metadata;
     this.#config = config;

@@ -10,14 +10,13 @@ import type { Clock } from "../clock.ts";
 import { raceDeadline, systemClock } from "../clock.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
 import { NetworkClient } from "../client/network_client.ts";
-import { ClosedError, ConfigError, KafkaError, RecordTooLargeError, SerializationError, TransactionStateError } from "../errors.ts";
+import { ClosedError, ConfigError, KafkaError, SerializationError, TransactionStateError } from "../errors.ts";
 import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import { initCrc32c } from "../protocol/crc32c.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
 import { RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
-import type { CompressionCodec } from "../compression/mod.ts";
-import { loadCompressionCodec } from "../compression/mod.ts";
+import { BatchCompression } from "./batch_compression.ts";
 import { choosePartition } from "./partitioner.ts";
 import type { AsyncSerializer, ProducerConfig, ResolvedProducerConfig } from "./producer_config.ts";
 import { resolveProducerConfig, resolveSerializers } from "./producer_config.ts";
@@ -94,7 +93,19 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     // As the Java client's "ProducerConfig values", with secrets shown as [hidden].
     settings.logger.debug(`producer config: ${JSON.stringify(settings)}`);
     const transport = typeof settings.transport === "object" ? settings.transport : runtimeTransport(settings.transport);
-    this.#metadata = new ProducerMetadata(
+    // The gauges read the parts built below, when asked.
+    const metrics = this.#metrics = new ProducerMetrics(
+      { sampleWindowMs: settings.metricsSampleWindowMs, numSamples: settings.metricsNumSamples },
+      clock,
+      {
+        bufferTotalBytes: () => this.#accumulator.pool.totalMemory,
+        bufferAvailableBytes: () => this.#accumulator.pool.availableMemory,
+        waitingThreads: () => this.#accumulator.blockedAppends,
+        requestsInFlight: () => this.#client.inFlightRequestCount(),
+        connectionCount: () => this.#client.connectionCount(),
+      },
+    );
+    const metadata = this.#metadata = new ProducerMetadata(
       settings.bootstrap,
       { ...settings, allowAutoTopicCreation: true },
       settings.metadataMaxIdleMs,
@@ -102,62 +113,40 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     );
     const client = this.#client = new NetworkClient(
       new Selector(transport, { maxReceiveSize: settings.maxResponseSize }),
-      this.#metadata,
+      metadata,
       settings,
       clock,
+      { sensors: metrics },
     );
     // A send that times out waiting for metadata says what the connections met.
-    this.#metadata.diagnostics = client;
-    let compression: CompressionCodec | null = null;
-    let decompress: (codecId: number, data: Uint8Array) => Uint8Array = () => {
-      throw new KafkaError("decompression is not ready");
-    };
-    const accumulator = this.#accumulator = new RecordAccumulator(settings, Math.random, clock);
+    metadata.diagnostics = client;
+    const compression = new BatchCompression(settings.compressionType, settings.compressionLevel);
+    const accumulator = this.#accumulator = new RecordAccumulator(settings, {
+      clock,
+      compression,
+      metrics,
+      onBatchReady: () => this.#sender.wakeup(),
+    });
     const sequences = settings.enableIdempotence ? new SequenceTracker() : undefined;
-    this.#transactions = settings.transactionalId === undefined ? undefined : new TransactionManager(
+    const transactions = this.#transactions = settings.transactionalId === undefined ? undefined : new TransactionManager(
       settings.transactionalId,
       settings.transactionTimeoutMs,
       settings.retryBackoffMs,
       sequences!,
       accumulator.partitions,
     );
-    this.#sender = new Sender(
+    const sender = this.#sender = new Sender({
       client,
-      this.#metadata,
-      this.#accumulator,
-      { ...settings, guaranteeMessageOrder: settings.maxInFlightRequestsPerConnection === 1 },
+      metadata,
+      accumulator,
+      config: { ...settings, guaranteeMessageOrder: settings.maxInFlightRequestsPerConnection === 1 },
       clock,
-      (id, data) => decompress(id, data),
       sequences,
-      this.#transactions,
-    );
-    this.#accumulator.onBatchReady = () => this.#sender.wakeup();
-    const pool = this.#accumulator.pool;
-    this.#metrics = new ProducerMetrics({ sampleWindowMs: settings.metricsSampleWindowMs, numSamples: settings.metricsNumSamples }, clock, {
-      bufferTotalBytes: () => pool.totalMemory,
-      bufferAvailableBytes: () => pool.availableMemory,
-      waitingThreads: () => accumulator.blockedAppends,
-      requestsInFlight: () => client.inFlightRequestCount(),
-      connectionCount: () => client.connectionCount(),
+      transactions,
+      metrics,
     });
-    client.sensors = this.#accumulator.metrics = this.#sender.metrics = this.#metrics;
-    // Codecs and CRC tables load asynchronously; the Sender starts once they are in.
-    this.#started = Promise.all([
-      initCrc32c(),
-      loadCompressionCodec(settings.compressionType, settings.compressionLevel).then((codec) => {
-        compression = codec;
-        // A batch is split only after we compressed it, so our own codec reads it back;
-        // the other codecs (and their WebAssembly) are never loaded.
-        decompress = (id, data) => {
-          if (id === 0) return data;
-          if (codec === null || codec.id !== id) throw new KafkaError(`cannot split a batch compressed with codec id ${id}`);
-          return codec.decompress(data);
-        };
-      }),
-    ]).then(() => {
-      this.#accumulator.compression = compression;
-      this.#sender.run();
-    });
+    // The codec (and its WebAssembly) and the CRC table load first; the Sender starts once they are in.
+    this.#started = Promise.all([initCrc32c(), compression.load()]).then(() => void sender.run());
     this.#started.catch((error) => {
       const failure = this.#startFailure = new KafkaError(`the producer could not start: ${error}`, { cause: error });
       this.#accumulator.abortIncompleteBatches(failure);

@@ -14,7 +14,7 @@ import { ClosedError, TimeoutError } from "../errors.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
 import { RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
 import { decodeRecordBatches } from "../protocol/record_batch_decoder.ts";
-import type { CompressionCodec } from "../compression/mod.ts";
+import { BatchCompression } from "./batch_compression.ts";
 import { ExponentialBackoff } from "../client/exponential_backoff.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { BuiltInPartitioner, NodeLatencyTracker, PartitionLoadStatsCollector } from "./built_in_partitioner.ts";
@@ -35,6 +35,20 @@ export interface AccumulatorConfig {
   retryBackoffMaxMs: number;
   partitionerAdaptivePartitioningEnable: boolean;
   partitionerAvailabilityTimeoutMs: number;
+}
+
+/** What a {@link RecordAccumulator} works with besides its settings; each has a default. */
+export interface AccumulatorParts {
+  /** Whose timers end the waits for memory (default: the real clock). */
+  clock?: Clock;
+  /** The codec batches are compressed with (default: none). */
+  compression?: BatchCompression;
+  /** Where waits for buffer memory are counted. */
+  metrics?: ProducerMetrics;
+  /** Source for the sticky partitioner's choices (default: Math.random). */
+  random?: () => number;
+  /** Called when a batch fills up or a new one is created, so the Sender wakes. */
+  onBatchReady?: () => void;
 }
 
 /** What {@link RecordAccumulator.ready} found. */
@@ -114,10 +128,10 @@ interface BlockedAppend {
  */
 export class RecordAccumulator {
   readonly #config: AccumulatorConfig;
-  /** The codec batches are compressed with when they close; set once it has loaded. */
-  compression: CompressionCodec | null = null;
-  /** Where waits for buffer memory are counted, when the producer keeps metrics. */
-  metrics: ProducerMetrics | undefined;
+  // The codec batches are compressed with when they close, and read back with to split.
+  readonly #compression: BatchCompression;
+  // Where waits for buffer memory are counted, when the producer keeps metrics.
+  readonly #metrics: ProducerMetrics | undefined;
   readonly #pool: BufferPool;
   readonly #retryBackoff: ExponentialBackoff;
   /** Every partition's state, its queue of batches among it. */
@@ -144,19 +158,24 @@ export class RecordAccumulator {
   #closed = false;
   // Round-robin start per node, so every partition of a leader gets its turn.
   readonly #drainIndex = new Map<number, number>();
-  #onBatchReady: () => void = () => {};
+  readonly #onBatchReady: () => void;
   readonly #random: () => number;
   // How long each leader's data has waited, for partitionerAvailabilityTimeoutMs.
   readonly #latency: NodeLatencyTracker;
 
   /**
    * @param config Batching settings.
-   * @param random Source for the sticky partitioner's choices, replaceable in tests.
-   * @param clock Whose timers end the waits for memory.
+   * @param parts The clock whose timers end the waits for memory (default: the real one), the
+   *   compression (default: none), the metrics, and a source for the sticky partitioner's
+   *   choices (default: Math.random), replaceable in tests.
    */
-  constructor(config: AccumulatorConfig, random: () => number = Math.random, clock: Clock = systemClock) {
+  constructor(config: AccumulatorConfig, parts: AccumulatorParts = {}) {
+    const { random = Math.random, clock = systemClock } = parts;
     this.#config = config;
     this.#clock = clock;
+    this.#compression = parts.compression ?? new BatchCompression("none");
+    this.#metrics = parts.metrics;
+    this.#onBatchReady = parts.onBatchReady ?? (() => {});
     this.#pool = new BufferPool(config.bufferMemory, config.batchSize, clock);
     this.#retryBackoff = new ExponentialBackoff(config.retryBackoffMs, config.retryBackoffMaxMs);
     this.#random = random;
@@ -170,11 +189,6 @@ export class RecordAccumulator {
    */
   updateNodeLatencyStats(nodeId: number, now: number, canDrain: boolean): void {
     this.#latency.updateNodeLatencyStats(nodeId, now, canDrain);
-  }
-
-  /** Called when a batch fills up or a new one is created, so the Sender wakes. */
-  set onBatchReady(callback: () => void) {
-    this.#onBatchReady = callback;
   }
 
   /** The buffer pool, for its gauges. */
@@ -288,7 +302,7 @@ export class RecordAccumulator {
     this.#allocating = false;
     const entry = this.#blocked[0];
     const now = entry.now();
-    if (error instanceof TimeoutError && !this.#closed) this.metrics?.recordBufferExhausted(now);
+    if (error instanceof TimeoutError && !this.#closed) this.#metrics?.recordBufferExhausted(now);
     this.#settleBlocked(entry, error, now);
     this.#serveBlocked();
   };
@@ -296,7 +310,7 @@ export class RecordAccumulator {
   #settleBlocked(entry: BlockedAppend, error: Error | undefined, now: number): void {
     entry.done = true;
     this.#blockedCount--;
-    this.metrics?.recordBufferPoolWait(now - entry.since, now);
+    this.#metrics?.recordBufferPoolWait(now - entry.since, now);
     if (error === undefined) entry.resolve();
     else entry.reject(error);
     if (this.#early[0] === entry) this.#armEarly(now);
@@ -330,7 +344,7 @@ export class RecordAccumulator {
       const entry = early.shift()!;
       // One waiting in the pool has the pool's timer for the same deadline.
       if (entry.done || (this.#allocating && entry === this.#blocked[0])) continue;
-      if (!this.#closed) this.metrics?.recordBufferExhausted(now);
+      if (!this.#closed) this.#metrics?.recordBufferExhausted(now);
       this.#settleBlocked(
         entry,
         new TimeoutError(`Failed to get buffer memory within maxBlockMs (${this.#config.maxBlockMs} ms): earlier sends still wait for it`),
@@ -471,7 +485,7 @@ export class RecordAccumulator {
         const deque = state.queue;
         const first = deque[0];
         if (first === undefined || state.muted || first.isBackingOff(now) || !policy.canDrain(first, now)) continue;
-        const bytes = first.close(this.compression);
+        const bytes = first.close(this.#compression.codec);
         if (batches.length > 0 && size + bytes.length > maxRequestSize) {
           this.#drainIndex.set(nodeId, index);
           break;
@@ -542,11 +556,10 @@ export class RecordAccumulator {
    */
   splitAndReenqueue(
     batch: ProducerBatch,
-    decompress: (codecId: number, data: Uint8Array) => Uint8Array,
     now: number,
     assignSequences?: (original: ProducerBatch, pieces: readonly ProducerBatch[]) => void,
   ): number {
-    const decoded = decodeRecordBatches(batch.bytes!, decompress);
+    const decoded = decodeRecordBatches(batch.bytes!, this.#compression.decompress);
     const { settlers } = batch.takeSettlersForSplit();
     const target = Math.min(this.#config.batchSize, Math.floor(batch.uncompressedSizeInBytes / 2));
     const parts: ProducerBatch[] = [];

@@ -12,7 +12,7 @@ import type { Clock } from "../clock.ts";
 import type { NetworkClient } from "../client/network_client.ts";
 import type { ClientResponse } from "../client/client_request.ts";
 import { KafkaError, TimeoutError, TransactionAbortedError } from "../errors.ts";
-import { errorCode, errorForCode, errorInfo } from "../protocol/error_codes.ts";
+import { errorCode, errorInfo } from "../protocol/error_codes.ts";
 import type { ProduceRequest, ProduceResponse } from "../protocol/produce.ts";
 import { ProduceApi } from "../protocol/produce.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
@@ -22,7 +22,7 @@ import type { DrainPolicy, RecordAccumulator } from "./record_accumulator.ts";
 import type { SequenceTracker } from "./sequence_tracker.ts";
 import type { TransactionManager } from "./transaction_manager.ts";
 import { isFatalProducerError } from "./transaction_types.ts";
-import { InitProducerIdApi } from "../protocol/init_producer_id.ts";
+import { IdempotentProducerId } from "./producer_id.ts";
 import { describeConnectionFailure } from "../client/connection_failure.ts";
 import { NETWORK_EXCEPTION, NEVER_SENT, produceOutcomes } from "./produce_outcome.ts";
 
@@ -59,6 +59,23 @@ export interface SenderConfig {
   logger?: Logger;
 }
 
+/** What a {@link Sender} works with. */
+export interface SenderParts {
+  /** The network client; the Sender owns its poll loop. */
+  client: SenderClient;
+  metadata: ProducerMetadata;
+  /** Where the batches wait. */
+  accumulator: RecordAccumulator;
+  config: SenderConfig;
+  clock: Clock;
+  /** The sequence keeper, when idempotence is on. */
+  sequences?: SequenceTracker;
+  /** The transaction manager, for a transactional producer. */
+  transactions?: TransactionManager;
+  /** Where requests, retries and errors are counted. */
+  metrics?: ProducerMetrics;
+}
+
 const MESSAGE_TOO_LARGE = errorCode("MESSAGE_TOO_LARGE");
 const DUPLICATE_SEQUENCE_NUMBER = errorCode("DUPLICATE_SEQUENCE_NUMBER");
 
@@ -80,7 +97,6 @@ export class Sender {
   readonly #accumulator: RecordAccumulator;
   readonly #config: SenderConfig;
   readonly #clock: Clock;
-  readonly #decompress: (codecId: number, data: Uint8Array) => Uint8Array;
   // Batches sent and not yet answered, so they expire on time even in flight.
   readonly #inFlight = new Set<ProducerBatch>();
   // Produce requests not answered yet, their batches expired or not: EndTxn waits for them, since
@@ -90,47 +106,33 @@ export class Sender {
   readonly #sequences: SequenceTracker | undefined;
   // The transactional state machine, when a transactionalId is set.
   readonly #transactions: TransactionManager | undefined;
+  // The idempotent (not transactional) producer's InitProducerId.
+  readonly #producerId: IdempotentProducerId | undefined;
   readonly #drainPolicy: DrainPolicy;
   readonly #assignSplitSequences: ((original: ProducerBatch, pieces: readonly ProducerBatch[]) => void) | undefined;
-  #initProducerIdInFlight = false;
-  #nextInitProducerIdMs = 0;
   #fatalError: KafkaError | undefined;
-  /** Where requests, retries and errors are counted, when the producer keeps metrics. */
-  metrics: ProducerMetrics | undefined;
+  // Where requests, retries and errors are counted, when the producer keeps metrics.
+  readonly #metrics: ProducerMetrics | undefined;
   #running = true;
   #forceClose = false;
   /** Resolves when the loop has ended. */
   readonly stopped: Promise<void>;
   #resolveStopped!: () => void;
 
-  /**
-   * @param client The network client (the Sender owns its poll loop).
-   * @param metadata The producer's metadata.
-   * @param accumulator Where the batches wait.
-   * @param config Settings.
-   * @param clock Time source.
-   * @param decompress Reads a batch back when it has to be split.
-   * @param sequences The sequence keeper, when idempotence is on.
-   * @param transactions The transaction manager, for a transactional producer.
-   */
-  constructor(
-    client: SenderClient,
-    metadata: ProducerMetadata,
-    accumulator: RecordAccumulator,
-    config: SenderConfig,
-    clock: Clock,
-    decompress: (codecId: number, data: Uint8Array) => Uint8Array,
-    sequences?: SequenceTracker,
-    transactions?: TransactionManager,
-  ) {
-    this.#client = client;
-    this.#metadata = metadata;
-    this.#accumulator = accumulator;
+  /** Takes the network client (the Sender owns its poll loop), the metadata, the accumulator and the rest in {@link SenderParts}. */
+  constructor(parts: SenderParts) {
+    const { sequences, transactions, config } = parts;
+    this.#client = parts.client;
+    this.#metadata = parts.metadata;
+    this.#accumulator = parts.accumulator;
     this.#config = config;
-    this.#clock = clock;
-    this.#decompress = decompress;
+    this.#clock = parts.clock;
+    this.#metrics = parts.metrics;
     this.#sequences = sequences;
     this.#transactions = transactions;
+    this.#producerId = sequences === undefined || transactions !== undefined
+      ? undefined
+      : new IdempotentProducerId(sequences, config.retryBackoffMs, (error) => this.#fatalError ??= error);
     this.#drainPolicy = {
       canDrain: (batch) =>
         (transactions === undefined || batch.state.inTransaction) && (sequences === undefined || sequences.canDrain(batch)),
@@ -248,7 +250,7 @@ export class Sender {
       }
       if (!sequences.hasProducerId()) {
         // Nothing is sent before the broker gave a producer id.
-        const waitMs = transactions === undefined ? this.#maybeInitProducerId(now) : this.#config.retryBackoffMs;
+        const waitMs = this.#producerId !== undefined ? this.#maybeInitProducerId(this.#producerId, now) : this.#config.retryBackoffMs;
         await this.#client.poll(this.#expireWhileWaiting(now, waitMs), now);
         return;
       }
@@ -291,29 +293,18 @@ export class Sender {
     return this.#fatalError;
   }
 
-  /** Asks the least loaded broker for a producer id; returns how long to poll meanwhile. */
-  #maybeInitProducerId(now: number): number {
-    if (this.#initProducerIdInFlight) return this.#config.requestTimeoutMs;
-    if (now < this.#nextInitProducerIdMs) return this.#nextInitProducerIdMs - now;
+  /** Asks the least loaded broker for a producer id, when one is due; returns how long to poll meanwhile. */
+  #maybeInitProducerId(producerId: IdempotentProducerId, now: number): number {
+    const waitMs = producerId.waitMs(now);
+    if (waitMs > 0) return Math.min(waitMs, this.#config.requestTimeoutMs);
     const node = this.#client.leastLoadedNode(now);
     if (node === undefined || !this.#client.ready(node.id, now)) return this.#config.retryBackoffMs;
-    this.#initProducerIdInFlight = true;
+    const request = producerId.next(now)!;
     this.#client.send({
       destination: node.id,
-      api: InitProducerIdApi,
-      body: { transactionalId: null, transactionTimeoutMs: 60_000 },
-      callback: (response) => {
-        this.#initProducerIdInFlight = false;
-        const body = response.body;
-        const error = response.error ?? (body && body.errorCode !== 0 ? errorForCode(body.errorCode, "InitProducerId") : undefined);
-        if (error === undefined && body !== undefined) {
-          this.#sequences!.setProducerIdAndEpoch({ producerId: body.producerId, epoch: body.producerEpoch });
-        } else if (error?.retriable) {
-          this.#nextInitProducerIdMs = response.receivedMs + this.#config.retryBackoffMs;
-        } else {
-          this.#fatalError = error ?? new KafkaError("InitProducerId failed");
-        }
-      },
+      api: request.api,
+      body: request.body(),
+      callback: (response) => request.handle(response.body, response.error, response.receivedMs),
     }, now);
     return this.#config.requestTimeoutMs;
   }
@@ -447,7 +438,7 @@ export class Sender {
       timeoutMs: this.#config.requestTimeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
     };
-    this.metrics?.recordProduceRequest(batches, now);
+    this.#metrics?.recordProduceRequest(batches, now);
     if (this.#config.acks !== 0) this.#unansweredProduceRequests++;
     this.#client.send({
       destination: nodeId,
@@ -464,7 +455,7 @@ export class Sender {
     const now = response.receivedMs;
     if (this.#config.acks !== 0) this.#unansweredProduceRequests--;
     if (response.error === undefined && response.body !== undefined) {
-      this.metrics?.recordProduceResponse(now - response.request.createdMs, response.body.throttleTimeMs, now);
+      this.#metrics?.recordProduceResponse(now - response.request.createdMs, response.body.throttleTimeMs, now);
     }
     for (const o of produceOutcomes(response, batches, this.#accumulator.partitions, this.#transactions)) {
       this.#completeBatch(o.batch, o.errorCode, o.error, o.baseOffset, o.logAppendTimeMs, now, o.recordErrors);
@@ -491,8 +482,8 @@ export class Sender {
     }
     if (errorCode === MESSAGE_TOO_LARGE && batch.recordCount > 1) {
       // The pieces take the batch's sequences, in its place.
-      this.#accumulator.splitAndReenqueue(batch, this.#decompress, now, this.#assignSplitSequences);
-      this.metrics?.recordBatchSplit(now);
+      this.#accumulator.splitAndReenqueue(batch, now, this.#assignSplitSequences);
+      this.#metrics?.recordBatchSplit(now);
       return;
     }
     const sequenceVerdict = this.#sequences?.retryForSequenceError(batch, errorCode, this.#transactions !== undefined);
@@ -503,7 +494,7 @@ export class Sender {
       );
       batch.lastError = error;
       this.#accumulator.reenqueue(batch, now);
-      this.metrics?.recordRetries(batch.recordCount, now);
+      this.#metrics?.recordRetries(batch.recordCount, now);
     } else {
       this.#sequences?.handleFailed(batch);
       this.#failBatch(batch, error, recordErrors);
@@ -515,7 +506,7 @@ export class Sender {
     this.#transactions?.handleBatchFailure(error);
     // Not authorized to be idempotent (and the like): the idempotent producer stops, as in Java.
     if (this.#sequences !== undefined && this.#transactions === undefined && isFatalProducerError(error)) this.#fatalError ??= error;
-    if (batch.fail(error, "failed", recordErrors)) this.metrics?.recordErrors(batch.recordCount, this.#clock.now());
+    if (batch.fail(error, "failed", recordErrors)) this.#metrics?.recordErrors(batch.recordCount, this.#clock.now());
     this.#accumulator.deallocate(batch);
   }
 }

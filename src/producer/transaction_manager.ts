@@ -32,6 +32,7 @@ import {
   type TxnOffsetCommitResponse,
 } from "../protocol/txn_offset_commit.ts";
 import type { SequenceTracker } from "./sequence_tracker.ts";
+import { applyProducerId, initProducerIdBody } from "./producer_id.ts";
 import type { PartitionRegistry, PartitionState } from "./partition_state.ts";
 import type { GroupMetadata, Pending, TransactionalRequest, TransactionOffset, TransactionState } from "./transaction_types.ts";
 import { isFatalProducerError, LEGAL_SOURCES, pending } from "./transaction_types.ts";
@@ -628,14 +629,10 @@ export class TransactionManager {
     const request: TransactionalRequest<InitProducerIdRequest, InitProducerIdResponse> = {
       api: InitProducerIdApi,
       target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
-      body: () => ({
-        transactionalId: this.transactionalId,
-        transactionTimeoutMs: this.#transactionTimeoutMs,
-        ...(bump ? this.#producerFields() : {}),
-      }),
+      body: () => initProducerIdBody(this.transactionalId, this.#transactionTimeoutMs, this.#sequences, bump),
       handle: (response, error, now) => {
         this.#answer(request, error, response?.errorCode ?? 0, now, () => {
-          this.#sequences.setProducerIdAndEpoch({ producerId: response!.producerId, epoch: response!.producerEpoch });
+          applyProducerId(this.#sequences, response!);
           if (!this.#moveTo("READY", "complete initTransactions")) return;
           for (const result of [this.#initResult, this.#endResult]) result?.resolve();
           this.#initResult = undefined;
@@ -737,9 +734,7 @@ export class TransactionManager {
       handle: (response, error, now) => {
         this.#answer(request, error, response?.errorCode ?? 0, now, () => {
           // Protocol v2: every EndTxn bumps the epoch, and the sequences start again.
-          if (response!.producerId >= 0n) {
-            this.#sequences.setProducerIdAndEpoch({ producerId: response!.producerId, epoch: response!.producerEpoch });
-          }
+          if (response!.producerId >= 0n) applyProducerId(this.#sequences, response!);
           this.#completeTransaction();
         });
       },

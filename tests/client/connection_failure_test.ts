@@ -91,7 +91,7 @@ test("an HTTP server's answer is recorded as not_kafka, quoting its first line (
   const clock = new FakeClock();
   const transport = new FakeTransport();
   const metadata = new Metadata(config.bootstrap, config);
-  const client = new NetworkClient(new Selector(transport), metadata, config, clock, () => 0.5);
+  const client = new NetworkClient(new Selector(transport), metadata, config, clock, { random: () => 0.5 });
   await client.poll(0, clock.now());
   const socket = transport.sockets[0];
   socket.events.onOpen();

@@ -30,7 +30,7 @@ function setup(overrides: Partial<ClientConfig> = {}) {
   const selector = new FakeSelector();
   const metadata = new Metadata(config.bootstrap, config);
   // random() = 0.5: re-authentication comes at exactly 90% of the session lifetime.
-  const client = new NetworkClient(selector, metadata, config, clock, () => 0.5);
+  const client = new NetworkClient(selector, metadata, config, clock, { random: () => 0.5 });
   // Lets the mechanism's promise steps run, then polls so their requests are seen.
   const poll = async () => {
     await new Promise((resolve) => setTimeout(resolve, 0));

@@ -31,7 +31,7 @@ function make(overrides: Partial<AccumulatorConfig> = {}) {
     ...overrides,
   };
   const clock = new FakeClock();
-  const acc = new RecordAccumulator(config, () => 0.5);
+  const acc = new RecordAccumulator(config, { random: () => 0.5 });
   const append = (c: ReturnType<typeof cluster>, partition: number, value: string | Uint8Array, outcome = new Outcome()) => {
     const request: AppendRequest = {
       topic: TOPIC,
@@ -258,7 +258,7 @@ test("accumulator scenario: splitting a rejected batch puts its records back at 
   const outcomes = [append(c, 0, "z".repeat(300)), append(c, 0, "s1"), append(c, 0, "s2")];
   const [batch] = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;
   append(c, 0, "newer");
-  const pieces = acc.splitAndReenqueue(batch, (_, data) => data, clock.now());
+  const pieces = acc.splitAndReenqueue(batch, clock.now());
   assert.ok(pieces >= 1);
   const drainedValues: string[] = [];
   for (let i = 0; i < 10 && acc.hasUndrained(); i++) {

@@ -270,7 +270,7 @@ test("partition state: the pieces of a split take no new records (they hold sequ
     );
   for (const value of ["a", "b", "c", "d"]) append(value.repeat(100));
   const [batch] = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;
-  assert.ok(acc.splitAndReenqueue(batch, (_, data) => data, clock.now()) > 1);
+  assert.ok(acc.splitAndReenqueue(batch, clock.now()) > 1);
   append("late");
   const drained: string[][] = [];
   while (acc.hasUndrained()) {

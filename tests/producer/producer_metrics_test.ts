@@ -97,8 +97,8 @@ test("ProducerMetrics.snapshot names every metric once and reads the gauges", ()
 });
 
 test("The Sender records per request: records sent, batch sizes, queue time, record size, latency and throttle", async () => {
-  const t = setup();
-  const metrics = t.sender.metrics = new ProducerMetrics(WINDOW, t.clock);
+  let metrics!: ProducerMetrics;
+  const t = setup({}, 2, 1024, undefined, (clock) => metrics = new ProducerMetrics(WINDOW, clock));
   const outcomes = [t.send(0, "a"), t.send(0, "bbbbbbbbbb"), t.send(1, "c")];
   t.clock.advance(7);
   await t.sender.runOnce();
@@ -131,8 +131,8 @@ test("The Sender records per request: records sent, batch sizes, queue time, rec
 });
 
 test("The Sender counts retried and failed records, and expired ones as failed", async () => {
-  const t = setup({ retries: 1 });
-  const metrics = t.sender.metrics = new ProducerMetrics(WINDOW, t.clock);
+  let metrics!: ProducerMetrics;
+  const t = setup({ retries: 1 }, 2, 1024, undefined, (clock) => metrics = new ProducerMetrics(WINDOW, clock));
   const outcomes = [t.send(0, "a"), t.send(0, "b")];
   await t.sender.runOnce();
   t.client.respond(produceResponse([{ partition: 0, errorCode: 6 }]), undefined, undefined, t.clock.now());
@@ -148,8 +148,8 @@ test("The Sender counts retried and failed records, and expired ones as failed",
   assert.equal(m["record-error-total"], 2);
   assert.equal(m["record-send-total"], 4, "each attempt counts its records, as in Java");
 
-  const expiring = setup({ deliveryTimeoutMs: 1_000 });
-  const expiringMetrics = expiring.sender.metrics = new ProducerMetrics(WINDOW, expiring.clock);
+  let expiringMetrics!: ProducerMetrics;
+  const expiring = setup({ deliveryTimeoutMs: 1_000 }, 2, 1024, undefined, (clock) => expiringMetrics = new ProducerMetrics(WINDOW, clock));
   expiring.client.readyNodes.clear();
   const late = expiring.send(0);
   expiring.clock.advance(1_000);
@@ -162,7 +162,8 @@ test("The Sender counts retried and failed records, and expired ones as failed",
 
 test("The accumulator records how long appends waited for buffer memory, and when the wait ran out", async () => {
   const clock = new FakeClock();
-  const accumulator = new RecordAccumulator({
+  let metrics!: ProducerMetrics;
+  const accumulator: RecordAccumulator = new RecordAccumulator({
     batchSize: 1024,
     lingerMs: 0,
     bufferMemory: 1024,
@@ -172,8 +173,7 @@ test("The accumulator records how long appends waited for buffer memory, and whe
     retryBackoffMaxMs: 100,
     partitionerAdaptivePartitioningEnable: false,
     partitionerAvailabilityTimeoutMs: 0,
-  });
-  const metrics = accumulator.metrics = new ProducerMetrics(WINDOW, clock, { waitingThreads: () => accumulator.pool.queued });
+  }, { clock, metrics: metrics = new ProducerMetrics(WINDOW, clock, { waitingThreads: () => accumulator.pool.queued }) });
   const topics = cluster("t", 2);
   const append = (partition: number) =>
     accumulator.append(
@@ -222,9 +222,11 @@ test("The NetworkClient reports requests, responses, bytes and connections", asy
   const config = resolveClientConfig({ bootstrapServers: "b1:9092", clientId: "test" });
   const clock = new FakeClock();
   const selector = new FakeSelector();
-  const client = new NetworkClient(selector, new Metadata(config.bootstrap, config), config, clock, () => 0.5);
-  const metrics = new ProducerMetrics(WINDOW, clock, { connectionCount: () => client.connectionCount() });
-  client.sensors = metrics;
+  const metrics: ProducerMetrics = new ProducerMetrics(WINDOW, clock, { connectionCount: () => client.connectionCount() });
+  const client: NetworkClient = new NetworkClient(selector, new Metadata(config.bootstrap, config), config, clock, {
+    sensors: metrics,
+    random: () => 0.5,
+  });
   client.ready(-1, clock.now());
   assert.equal(metrics.snapshot()["connection-count"], 1, "connecting counts, as Java's channels");
   selector.openConnection(-1);

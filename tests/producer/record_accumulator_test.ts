@@ -12,7 +12,7 @@ await initCrc32c();
 
 const TOPIC = "t";
 
-function accumulator(overrides: Partial<AccumulatorConfig> = {}, random: () => number = () => 0.5) {
+function accumulator(overrides: Partial<AccumulatorConfig> = {}, random: () => number = () => 0.5, onBatchReady?: () => void) {
   const config: AccumulatorConfig = {
     batchSize: 1024,
     lingerMs: 10,
@@ -25,7 +25,7 @@ function accumulator(overrides: Partial<AccumulatorConfig> = {}, random: () => n
     partitionerAvailabilityTimeoutMs: 0,
     ...overrides,
   };
-  return new RecordAccumulator(config, random);
+  return new RecordAccumulator(config, { random, onBatchReady });
 }
 
 function record(partition: number, value: string | Uint8Array, outcome = new Outcome()): AppendRequest {
@@ -56,11 +56,10 @@ test("RecordAccumulator holds a batch for lingerMs, then makes its leader ready"
 });
 
 test("RecordAccumulator makes a full batch ready at once and starts a new one", () => {
-  const acc = accumulator();
+  let wakeups = 0;
+  const acc = accumulator({}, () => 0.5, () => wakeups++);
   const clock = new FakeClock();
   const c = cluster(TOPIC, 1);
-  let wakeups = 0;
-  acc.onBatchReady = () => wakeups++;
   const value = new Uint8Array(100);
   let appended = 0;
   while (acc.ready(c, clock.now()).readyNodes.size === 0) {
@@ -189,9 +188,7 @@ test("RecordAccumulator splits a batch into batchSize pieces that keep each reco
   const outcomes = Array.from({ length: 20 }, () => new Outcome());
   for (let i = 0; i < 20; i++) assert.ok(big.tryAppend(1000 + i, null, new Uint8Array(300).fill(i), [], outcomes[i]));
   big.close(null);
-  const pieces = acc.splitAndReenqueue(big, () => {
-    throw new Error("not compressed");
-  }, clock.now());
+  const pieces = acc.splitAndReenqueue(big, clock.now());
   assert.ok(pieces >= 7, `20 records of 300 bytes need at least 7 batches of 1 KiB, got ${pieces}`);
   let offset = 0;
   let seen = 0;

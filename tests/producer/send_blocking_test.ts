@@ -35,7 +35,7 @@ function accumulator(clock: TimerClock, overrides: Partial<AccumulatorConfig> = 
     partitionerAvailabilityTimeoutMs: 0,
     ...overrides,
   };
-  return new RecordAccumulator(config, () => 0.5, clock);
+  return new RecordAccumulator(config, { random: () => 0.5, clock });
 }
 
 function record(partition: number, size: number, outcome = new Outcome()): AppendRequest {

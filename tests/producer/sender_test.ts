@@ -301,18 +301,15 @@ function transactionalSetup(config: Partial<SenderConfig> = {}) {
     guaranteeMessageOrder: false,
     ...config,
   };
-  const sender = new Sender(
-    t.client,
-    t.metadata,
-    t.accumulator,
-    senderConfig,
-    t.clock,
-    () => {
-      throw new Error("not compressed");
-    },
+  const sender = new Sender({
+    client: t.client,
+    metadata: t.metadata,
+    accumulator: t.accumulator,
+    config: senderConfig,
+    clock: t.clock,
     sequences,
-    manager,
-  );
+    transactions: manager,
+  });
   const sent = (api: string) => t.client.requests.filter((r) => r.request.api.name === api);
   const answer = (api: string, body: unknown) => {
     const recorded = t.client.requests.find((r) => !r.answered && r.request.api.name === api);

@@ -228,18 +228,15 @@ export function transactionalScenario(options: ScenarioOptions & { transactional
   const t = setup(config, options.partitions ?? 2, options.batchSize ?? 1024, sequences);
   const id = options.transactionalId ?? "txn-java";
   const manager = new TransactionManager(id, 60_000, config.retryBackoffMs, sequences, t.accumulator.partitions);
-  const sender = new Sender(
-    t.client,
-    t.metadata,
-    t.accumulator,
+  const sender = new Sender({
+    client: t.client,
+    metadata: t.metadata,
+    accumulator: t.accumulator,
     config,
-    t.clock,
-    () => {
-      throw new Error("not compressed");
-    },
+    clock: t.clock,
     sequences,
-    manager,
-  );
+    transactions: manager,
+  });
   const c = common(t, sender);
   /** A send as KafkaProducer makes it: checked against the state, appended, its partition added to the transaction. */
   const send = (partition: number, value = "v") => {

@@ -12,7 +12,7 @@ export function networkClientSetup(overrides: Partial<ClientConfig> = {}) {
   const selector = new FakeSelector();
   const metadata = new Metadata(config.bootstrap, config);
   // random() = 0.5 removes jitter, so backoffs are exact.
-  const client = new NetworkClient(selector, metadata, config, clock, () => 0.5);
+  const client = new NetworkClient(selector, metadata, config, clock, { random: () => 0.5 });
   const poll = () => client.poll(0, clock.now());
   return { config, clock, selector, metadata, client, poll };
 }

@@ -6,6 +6,7 @@ import { ProducerMetadata } from "../../src/producer/producer_metadata.ts";
 import type { ProduceRequest, ProduceResponse } from "../../src/protocol/produce.ts";
 import type { MetadataResponse } from "../../src/protocol/metadata.ts";
 import type { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
+import type { ProducerMetrics } from "../../src/producer/producer_metrics.ts";
 import { FakeClient } from "./fake_client.ts";
 import { bytes, FakeClock, Outcome } from "./producer_fixtures.ts";
 
@@ -58,7 +59,13 @@ export function produceResponse(
   };
 }
 
-export function setup(overrides: Partial<SenderConfig> = {}, partitions = 2, batchSize = 1024, transactions?: SequenceTracker) {
+export function setup(
+  overrides: Partial<SenderConfig> = {},
+  partitions = 2,
+  batchSize = 1024,
+  sequences?: SequenceTracker,
+  metrics?: (clock: FakeClock) => ProducerMetrics,
+) {
   const clock = new FakeClock();
   const client = new FakeClient();
   const metadata = new ProducerMetadata([{ host: "b1", port: 9092 }], { metadataMaxAgeMs: 300_000, retryBackoffMs: 100 }, 300_000);
@@ -85,9 +92,7 @@ export function setup(overrides: Partial<SenderConfig> = {}, partitions = 2, bat
     partitionerAdaptivePartitioningEnable: false,
     partitionerAvailabilityTimeoutMs: 0,
   });
-  const sender = new Sender(client, metadata, accumulator, config, clock, () => {
-    throw new Error("not compressed");
-  }, transactions);
+  const sender = new Sender({ client, metadata, accumulator, config, clock, sequences, metrics: metrics?.(clock) });
   const send = (partition: number, value = "v", timestamp = 5000) => {
     const outcome = new Outcome();
     accumulator.append(
