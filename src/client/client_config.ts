@@ -7,106 +7,196 @@
 import { ConfigError } from "../errors.ts";
 import type { Transport } from "../net/transport.ts";
 import type { RuntimeName } from "../net/runtime_transport.ts";
-import type { SaslConfig } from "../security/mod.ts";
 import type { Logger } from "../logger.ts";
 import { silentLogger } from "../logger.ts";
-import type { ResolvedTls, SaslOptions, SslOptions } from "./security_config.ts";
+import type { SaslOptions, SslOptions } from "./security_config.ts";
 import { resolveSasl, resolveTls } from "./security_config.ts";
 import { describeValue, rejectUnknownKeys } from "../validation.ts";
+import { custom, integer, type ResolvedSettings, resolveSettings, type Setting } from "./settings.ts";
 
 /** The connection settings a user may give. */
 export interface ClientConfig {
-  /** `bootstrap.servers`: "host:port", a comma-separated list, or an array of them. Required. */
+  /** `bootstrap.servers`: `"host:port"`, a comma-separated list, or an array; IPv6 as `[::1]:9092` (default required). */
   bootstrapServers: string | readonly string[];
-  /** `client.id`, sent with every request. */
+  /** `client.id`: sent with every request (default `edge-kafka-N`). */
   clientId?: string;
-  /** `request.timeout.ms`: how long to wait for a response (default 30000). */
+  /** `request.timeout.ms`: a request without a response by then fails with `TimeoutError` and its connection is closed (default 30000). */
   requestTimeoutMs?: number;
   /** `reconnect.backoff.ms`: first wait before reconnecting to a node (default 50). */
   reconnectBackoffMs?: number;
-  /** `reconnect.backoff.max.ms`: the wait grows to this (default 1000). */
+  /** `reconnect.backoff.max.ms`: the wait doubles per failure up to this, ±20% jitter (default 1000). */
   reconnectBackoffMaxMs?: number;
-  /** `socket.connection.setup.timeout.ms`: how long a connection may take to open (default 10000). */
+  /** `socket.connection.setup.timeout.ms`: a connection not open by then is abandoned (default 10000). */
   socketConnectionSetupTimeoutMs?: number;
-  /** `socket.connection.setup.timeout.max.ms`: that timeout grows to this (default 30000). */
+  /** `socket.connection.setup.timeout.max.ms`: that timeout grows per failure up to this (default 30000). */
   socketConnectionSetupTimeoutMaxMs?: number;
-  /** `max.in.flight.requests.per.connection` (default 5). */
+  /**
+   * `max.in.flight.requests.per.connection`: unanswered requests per connection; 1 keeps order across retries without
+   * idempotence (default 5).
+   */
   maxInFlightRequestsPerConnection?: number;
-  /** `metadata.max.age.ms`: refresh metadata at least this often (default 300000). */
+  /** `metadata.max.age.ms`: metadata is refreshed at least this often (default 300000). */
   metadataMaxAgeMs?: number;
   /**
-   * `connections.max.idle.ms`: close connections idle this long (default 540000). After the
-   * process was frozen (a serverless platform between invocations), idle connections are
-   * replaced at once, whatever this says.
+   * `connections.max.idle.ms`: idle connections are closed after this; after a freeze of the process (a serverless
+   * platform between invocations), at once (default 540000).
    */
   connectionsMaxIdleMs?: number;
-  /** `retry.backoff.ms`: wait between retries and metadata refreshes (default 100). */
+  /** `retry.backoff.ms`: first wait before a retry, and the least wait between metadata refreshes (default 100). */
   retryBackoffMs?: number;
-  /** `retry.backoff.max.ms` (default 1000). */
+  /** `retry.backoff.max.ms`: the wait between retries grows to this (default 1000). */
   retryBackoffMaxMs?: number;
-  /** The largest response frame accepted (no Java name; default 100 MiB). */
+  /** (none): a larger response frame closes the connection with `CorruptResponseError` (default 104857600 (100 MiB)). */
   maxResponseSize?: number;
-  /** Which sockets to use: a runtime's name or your own {@link Transport} (default: detected). */
+  /** (none): `"deno"`, `"bun"`, `"node"`, `"workerd"` or your own `Transport` object (default detected). */
   transport?: RuntimeName | Transport;
-  /** TLS for every connection (`security.protocol=SSL`/`SASL_SSL`): `true` for the runtime's CAs, or options. */
+  /**
+   * `security.protocol=SSL` / `SASL_SSL`, `ssl.truststore.*`, `ssl.keystore.*`: `true` (the runtime's trusted CAs) or
+   * `{ ca, cert, key, servername, rejectUnauthorized }`; PEM as strings or bytes; `rejectUnauthorized: false` only for
+   * tests (default off).
+   */
   ssl?: boolean | SslOptions;
-  /** SASL authentication after connecting (`security.protocol=SASL_*`, `sasl.mechanism`, `sasl.jaas.config`). */
+  /**
+   * `security.protocol=SASL_*`, `sasl.mechanism`, `sasl.jaas.config`: `{ mechanism: "plain" | "scram-sha-256" |
+   * "scram-sha-512" | "oauthbearer", username, password, oauthBearerProvider }` (default off).
+   */
   sasl?: SaslOptions;
-  /** Where log lines go (default: nowhere). */
+  /**
+   * (log4j/slf4j): `{ debug, info, warn, error }`; `consoleLogger("debug")` prints to the console. Secrets appear as
+   * `[hidden]` (default silent).
+   */
   logger?: Logger;
 }
 
-/** {@link ClientConfig} with every default filled in and the bootstrap list parsed. */
-export interface ResolvedClientConfig {
-  bootstrap: { host: string; port: number }[];
-  clientId: string;
-  requestTimeoutMs: number;
-  reconnectBackoffMs: number;
-  reconnectBackoffMaxMs: number;
-  socketConnectionSetupTimeoutMs: number;
-  socketConnectionSetupTimeoutMaxMs: number;
-  maxInFlightRequestsPerConnection: number;
-  metadataMaxAgeMs: number;
-  connectionsMaxIdleMs: number;
-  retryBackoffMs: number;
-  retryBackoffMaxMs: number;
-  maxResponseSize: number;
-  transport: RuntimeName | Transport | undefined;
-  tls: ResolvedTls | undefined;
-  sasl: SaslConfig | undefined;
-  logger: Logger;
-  clientSoftwareName: string;
-  clientSoftwareVersion: string;
-}
+const INT_MAX = 2_147_483_647;
+let clientCounter = 0;
 
-// Every key of ClientConfig, once: the type makes this list complete, and unknown keys are refused against it.
-const CLIENT_KEYS: Readonly<Record<keyof ClientConfig, true>> = {
-  bootstrapServers: true,
-  clientId: true,
-  requestTimeoutMs: true,
-  reconnectBackoffMs: true,
-  reconnectBackoffMaxMs: true,
-  socketConnectionSetupTimeoutMs: true,
-  socketConnectionSetupTimeoutMaxMs: true,
-  maxInFlightRequestsPerConnection: true,
-  metadataMaxAgeMs: true,
-  connectionsMaxIdleMs: true,
-  retryBackoffMs: true,
-  retryBackoffMaxMs: true,
-  maxResponseSize: true,
-  transport: true,
-  ssl: true,
-  sasl: true,
-  logger: true,
-};
+/**
+ * Every connection key, declared once: its Java name, default, meaning and check. A key of
+ * {@link ClientConfig} without a declaration here does not compile.
+ */
+export const CLIENT_SETTINGS = {
+  bootstrapServers: custom({
+    java: "bootstrap.servers",
+    doc: '`"host:port"`, a comma-separated list, or an array; IPv6 as `[::1]:9092`',
+    shown: "required",
+    resolve: parseBootstrap,
+  }),
+  clientId: custom({
+    java: "client.id",
+    doc: "sent with every request",
+    shown: "`edge-kafka-N`",
+    resolve: (value: unknown, key: string) => {
+      if (value === undefined) return `edge-kafka-${++clientCounter}`;
+      if (typeof value !== "string") throw new ConfigError(key, `must be a string, not ${describeValue(value)}`);
+      return value;
+    },
+  }),
+  requestTimeoutMs: integer({
+    java: "request.timeout.ms",
+    doc: "a request without a response by then fails with `TimeoutError` and its connection is closed",
+    fallback: 30_000,
+    min: 1,
+    max: INT_MAX,
+  }),
+  reconnectBackoffMs: integer({ java: "reconnect.backoff.ms", doc: "first wait before reconnecting to a node", fallback: 50, min: 0 }),
+  reconnectBackoffMaxMs: integer({
+    java: "reconnect.backoff.max.ms",
+    doc: "the wait doubles per failure up to this, ±20% jitter",
+    fallback: 1000,
+    min: 0,
+  }),
+  socketConnectionSetupTimeoutMs: integer({
+    java: "socket.connection.setup.timeout.ms",
+    doc: "a connection not open by then is abandoned",
+    fallback: 10_000,
+    min: 1,
+  }),
+  socketConnectionSetupTimeoutMaxMs: integer({
+    java: "socket.connection.setup.timeout.max.ms",
+    doc: "that timeout grows per failure up to this",
+    fallback: 30_000,
+    min: 1,
+  }),
+  maxInFlightRequestsPerConnection: integer({
+    java: "max.in.flight.requests.per.connection",
+    doc: "unanswered requests per connection; 1 keeps order across retries without idempotence",
+    fallback: 5,
+    min: 1,
+  }),
+  metadataMaxAgeMs: integer({ java: "metadata.max.age.ms", doc: "metadata is refreshed at least this often", fallback: 300_000, min: 0 }),
+  connectionsMaxIdleMs: integer({
+    java: "connections.max.idle.ms",
+    doc: "idle connections are closed after this; after a freeze of the process (a serverless platform between invocations), at once",
+    fallback: 540_000,
+    min: 0,
+  }),
+  retryBackoffMs: integer({
+    java: "retry.backoff.ms",
+    doc: "first wait before a retry, and the least wait between metadata refreshes",
+    fallback: 100,
+    min: 0,
+  }),
+  retryBackoffMaxMs: integer({ java: "retry.backoff.max.ms", doc: "the wait between retries grows to this", fallback: 1000, min: 0 }),
+  maxResponseSize: integer({
+    java: "(none)",
+    doc: "a larger response frame closes the connection with `CorruptResponseError`",
+    fallback: 100 * 1024 * 1024,
+    min: 64,
+    max: INT_MAX,
+    shown: "104857600 (100 MiB)",
+  }),
+  transport: custom({
+    java: "(none)",
+    doc: '`"deno"`, `"bun"`, `"node"`, `"workerd"` or your own `Transport` object',
+    shown: "detected",
+    resolve: (value: unknown, key: string): RuntimeName | Transport | undefined => {
+      if (
+        value === undefined || value === "deno" || value === "bun" || value === "node" || value === "workerd" ||
+        (typeof value === "object" && value !== null && typeof (value as Transport).connect === "function")
+      ) {
+        return value as RuntimeName | Transport | undefined;
+      }
+      throw new ConfigError(key, `must be "deno", "bun", "node", "workerd" or an object with connect(), not ${describeValue(value)}`);
+    },
+  }),
+  ssl: custom({
+    java: "`security.protocol=SSL` / `SASL_SSL`, `ssl.truststore.*`, `ssl.keystore.*`",
+    doc: "`true` (the runtime's trusted CAs) or `{ ca, cert, key, servername, rejectUnauthorized }`; PEM as strings or bytes; " +
+      "`rejectUnauthorized: false` only for tests",
+    shown: "off",
+    resolve: (value: unknown) => resolveTls(value),
+  }),
+  sasl: custom({
+    java: "`security.protocol=SASL_*`, `sasl.mechanism`, `sasl.jaas.config`",
+    doc: '`{ mechanism: "plain" | "scram-sha-256" | "scram-sha-512" | "oauthbearer", username, password, oauthBearerProvider }`',
+    shown: "off",
+    resolve: (value: unknown) => resolveSasl(value),
+  }),
+  logger: custom({
+    java: "(log4j/slf4j)",
+    doc: '`{ debug, info, warn, error }`; `consoleLogger("debug")` prints to the console. Secrets appear as `[hidden]`',
+    shown: "silent",
+    resolve: (value: unknown, key: string): Logger => {
+      const logger = value ?? silentLogger;
+      for (const level of ["debug", "info", "warn", "error"] as const) {
+        if (typeof logger !== "object" || logger === null || typeof (logger as Logger)[level] !== "function") {
+          throw new ConfigError(key, `must have debug, info, warn and error methods; ${level} is missing from ${describeValue(logger)}`);
+        }
+      }
+      return logger as Logger;
+    },
+  }),
+} satisfies { [K in keyof ClientConfig]-?: Setting<unknown> };
+
+/** {@link ClientConfig} with every default filled in, the bootstrap list parsed and TLS and SASL resolved. */
+export type ResolvedClientConfig = ResolvedSettings<typeof CLIENT_SETTINGS>;
 
 /** The connection keys every client takes; a client with more (the producer) adds its own. */
-export const CLIENT_CONFIG_KEYS: readonly string[] = Object.keys(CLIENT_KEYS);
+export const CLIENT_CONFIG_KEYS: readonly string[] = Object.keys(CLIENT_SETTINGS);
 
 /** This library's name and version, sent to brokers in ApiVersions. */
 export const CLIENT_SOFTWARE = { name: "edge-kafka", version: "0.1.0" } as const;
-
-let clientCounter = 0;
 
 /**
  * Parses "host:port" (IPv6 hosts in brackets) into its parts.
@@ -127,31 +217,6 @@ export function parseAddress(address: string, key: string): { host: string; port
 }
 
 /**
- * Checks a numeric setting: absent gives the default, otherwise it must be an integer
- * within [min, max].
- *
- * @example
- * ```ts
- * import { integerSetting } from "./client_config.ts";
- * console.log(integerSetting({ lingerMs: 5 }, "lingerMs", 0, 0)); // 5
- * ```
- */
-export function integerSetting(
-  config: object,
-  key: string,
-  fallback: number,
-  min: number,
-  max: number = Number.MAX_SAFE_INTEGER,
-): number {
-  const value = (config as Record<string, unknown>)[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(key, `must be an integer from ${min} to ${max}, not ${describeValue(value)}`);
-  }
-  return value;
-}
-
-/**
  * Validates the connection settings and fills in the defaults. A key that is neither a
  * connection key nor in `otherKeys` (the producer's) is a ConfigError suggesting the
  * closest known key.
@@ -160,7 +225,7 @@ export function integerSetting(
  * ```ts
  * import { resolveClientConfig } from "./client_config.ts";
  * const config = resolveClientConfig({ bootstrapServers: "127.0.0.1:9092,127.0.0.1:9093" });
- * console.log(config.bootstrap.length, config.requestTimeoutMs); // 2 30000
+ * console.log(config.bootstrapServers.length, config.requestTimeoutMs); // 2 30000
  * ```
  */
 export function resolveClientConfig(config: ClientConfig, otherKeys: readonly string[] = []): ResolvedClientConfig {
@@ -169,62 +234,23 @@ export function resolveClientConfig(config: ClientConfig, otherKeys: readonly st
   }
   // First, so a misspelt key is named for what it is, not as the required key it failed to set.
   rejectUnknownKeys(config, otherKeys.length === 0 ? CLIENT_CONFIG_KEYS : [...CLIENT_CONFIG_KEYS, ...otherKeys]);
-  const servers = config.bootstrapServers;
+  const resolved = resolveSettings(config, CLIENT_SETTINGS);
+  // A maximum below its base means the base, as in Java.
+  resolved.reconnectBackoffMaxMs = Math.max(resolved.reconnectBackoffMs, resolved.reconnectBackoffMaxMs);
+  resolved.socketConnectionSetupTimeoutMaxMs = Math.max(
+    resolved.socketConnectionSetupTimeoutMs,
+    resolved.socketConnectionSetupTimeoutMaxMs,
+  );
+  resolved.retryBackoffMaxMs = Math.max(resolved.retryBackoffMs, resolved.retryBackoffMaxMs);
+  return resolved;
+}
+
+function parseBootstrap(servers: unknown, key: string): { host: string; port: number }[] {
   if (typeof servers !== "string" && !(Array.isArray(servers) && servers.every((s) => typeof s === "string"))) {
-    throw new ConfigError(
-      "bootstrapServers",
-      `must be "host:port", a comma-separated list or an array of them, not ${describeValue(servers)}`,
-    );
+    throw new ConfigError(key, `must be "host:port", a comma-separated list or an array of them, not ${describeValue(servers)}`);
   }
   const list = typeof servers === "string" ? servers.split(",") : servers.flatMap((s) => s.split(","));
   const entries = list.map((s) => s.trim()).filter((s) => s.length > 0);
-  if (entries.length === 0) throw new ConfigError("bootstrapServers", "at least one host:port is required");
-  const bootstrap = entries.map((entry) => parseAddress(entry, "bootstrapServers"));
-
-  const clientId = config.clientId ?? `edge-kafka-${++clientCounter}`;
-  if (typeof clientId !== "string") throw new ConfigError("clientId", `must be a string, not ${describeValue(clientId)}`);
-
-  const reconnectBackoffMs = integerSetting(config, "reconnectBackoffMs", 50, 0);
-  const socketConnectionSetupTimeoutMs = integerSetting(config, "socketConnectionSetupTimeoutMs", 10_000, 1);
-  const retryBackoffMs = integerSetting(config, "retryBackoffMs", 100, 0);
-  const transport = config.transport;
-  if (
-    transport !== undefined && transport !== "deno" && transport !== "bun" && transport !== "node" && transport !== "workerd" &&
-    (typeof transport !== "object" || typeof transport.connect !== "function")
-  ) {
-    throw new ConfigError(
-      "transport",
-      `must be "deno", "bun", "node", "workerd" or an object with connect(), not ${describeValue(transport)}`,
-    );
-  }
-  const logger = config.logger ?? silentLogger;
-  for (const level of ["debug", "info", "warn", "error"] as const) {
-    if (typeof logger !== "object" || typeof logger[level] !== "function") {
-      throw new ConfigError("logger", `must have debug, info, warn and error methods; ${level} is missing from ${describeValue(logger)}`);
-    }
-  }
-  return {
-    bootstrap,
-    clientId,
-    requestTimeoutMs: integerSetting(config, "requestTimeoutMs", 30_000, 1, 2_147_483_647),
-    reconnectBackoffMs,
-    reconnectBackoffMaxMs: Math.max(reconnectBackoffMs, integerSetting(config, "reconnectBackoffMaxMs", 1000, 0)),
-    socketConnectionSetupTimeoutMs,
-    socketConnectionSetupTimeoutMaxMs: Math.max(
-      socketConnectionSetupTimeoutMs,
-      integerSetting(config, "socketConnectionSetupTimeoutMaxMs", 30_000, 1),
-    ),
-    maxInFlightRequestsPerConnection: integerSetting(config, "maxInFlightRequestsPerConnection", 5, 1),
-    metadataMaxAgeMs: integerSetting(config, "metadataMaxAgeMs", 300_000, 0),
-    connectionsMaxIdleMs: integerSetting(config, "connectionsMaxIdleMs", 540_000, 0),
-    retryBackoffMs,
-    retryBackoffMaxMs: Math.max(retryBackoffMs, integerSetting(config, "retryBackoffMaxMs", 1000, 0)),
-    maxResponseSize: integerSetting(config, "maxResponseSize", 100 * 1024 * 1024, 64, 2_147_483_647),
-    transport,
-    tls: resolveTls(config.ssl),
-    sasl: resolveSasl(config.sasl),
-    logger,
-    clientSoftwareName: CLIENT_SOFTWARE.name,
-    clientSoftwareVersion: CLIENT_SOFTWARE.version,
-  };
+  if (entries.length === 0) throw new ConfigError(key, "at least one host:port is required");
+  return entries.map((entry) => parseAddress(entry, key));
 }

@@ -15,6 +15,7 @@ import { ApiVersionsApi } from "../protocol/api_versions.ts";
 import type { ClientRequest, RequestSpec } from "./client_request.ts";
 import type { ClusterConnectionStates } from "./cluster_connection_states.ts";
 import type { ResolvedClientConfig } from "./client_config.ts";
+import { CLIENT_SOFTWARE } from "./client_config.ts";
 import { SaslSessions } from "./sasl_authenticator.ts";
 
 /** The versions of each API (by key) that one broker supports. */
@@ -37,7 +38,7 @@ export interface ConnectionSetupHost {
 /** The settings the setup uses. */
 export type ConnectionSetupConfig = Pick<
   ResolvedClientConfig,
-  "clientSoftwareName" | "clientSoftwareVersion" | "sasl" | "requestTimeoutMs" | "logger"
+  "sasl" | "requestTimeoutMs" | "logger"
 >;
 
 const UNSUPPORTED_VERSION = 35;
@@ -146,7 +147,7 @@ export class ConnectionSetup {
       destination: nodeId,
       api: ApiVersionsApi,
       version,
-      body: { clientSoftwareName: this.#config.clientSoftwareName, clientSoftwareVersion: this.#config.clientSoftwareVersion },
+      body: { clientSoftwareName: CLIENT_SOFTWARE.name, clientSoftwareVersion: CLIENT_SOFTWARE.version },
       // A failed handshake needs nothing here: the disconnection is already handled.
       callback: (response) => {
         if (response.body !== undefined) this.#handleApiVersions(nodeId, version, response.body, response.receivedMs);

@@ -44,9 +44,7 @@ export type NetworkClientConfig = Pick<
   | "socketConnectionSetupTimeoutMs"
   | "socketConnectionSetupTimeoutMaxMs"
   | "maxInFlightRequestsPerConnection"
-  | "clientSoftwareName"
-  | "clientSoftwareVersion"
-  | "tls"
+  | "ssl"
   | "sasl"
   | "logger"
 >;
@@ -274,7 +272,7 @@ export class NetworkClient {
     if (node === undefined) throw new Error(`node ${nodeId} is neither in the cluster metadata nor registered`);
     this.#states.connecting(nodeId, now);
     this.#addresses.set(nodeId, `${node.host}:${node.port}`);
-    const tls = this.#config.tls;
+    const tls = this.#config.ssl;
     this.#config.logger.debug(`connecting to node ${nodeId} at ${node.host}:${node.port}${tls ? " over TLS" : ""}`);
     this.#selector.connect(nodeId, { host: node.host, port: node.port, tls: tls && transportTlsOptions(tls) });
   }
@@ -576,7 +574,7 @@ export class NetworkClient {
     // A close we asked for (shutdown, an idle connection replaced) says nothing about the broker.
     if (error instanceof ClosedError || (state === "ready" && error instanceof NetworkError && this.#inFlight.count(nodeId) === 0)) return;
     const address = this.nodeAddress(nodeId) ?? `node ${nodeId}`;
-    this.#failures.set(nodeId, classifyConnectionFailure(nodeId, address, error, state, this.#config.tls !== undefined, now));
+    this.#failures.set(nodeId, classifyConnectionFailure(nodeId, address, error, state, this.#config.ssl !== undefined, now));
   }
 
   #complete(responses: ClientResponse[]): ClientResponse[] {

@@ -41,7 +41,7 @@ export function createNetworkClient(settings: ClientConfig, clock: Clock = syste
   const config = resolveClientConfig(settings);
   const transport = typeof config.transport === "object" ? config.transport : runtimeTransport(config.transport);
   const selector = new Selector(transport, { maxReceiveSize: config.maxResponseSize });
-  const metadata = new Metadata(config.bootstrap, config);
+  const metadata = new Metadata(config.bootstrapServers, config);
   const client = new NetworkClient(selector, metadata, config, clock);
   return { client, metadata, config, clock };
 }

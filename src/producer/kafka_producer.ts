@@ -106,7 +106,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       },
     );
     const metadata = this.#metadata = new ProducerMetadata(
-      settings.bootstrap,
+      settings.bootstrapServers,
       { ...settings, allowAutoTopicCreation: true },
       settings.metadataMaxIdleMs,
       clock,

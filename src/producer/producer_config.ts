@@ -5,13 +5,15 @@
  * @module
  */
 import type { ClientConfig, ResolvedClientConfig } from "../client/client_config.ts";
-import { integerSetting, resolveClientConfig } from "../client/client_config.ts";
+import { resolveClientConfig } from "../client/client_config.ts";
+import { custom, flag, integer, optionalFunction, type ResolvedSettings, resolveSettings, type Setting } from "../client/settings.ts";
 import { ConfigError, SerializationError } from "../errors.ts";
 import { describeValue } from "../validation.ts";
 import type { CompressionType } from "../compression/mod.ts";
 import { COMPRESSION_LEVELS } from "../compression/mod.ts";
 import type { Partitioner } from "./partitioner.ts";
 import type { ProducerInterceptor } from "./producer_interceptor.ts";
+import { resolveInterceptors } from "./producer_interceptor.ts";
 
 /** Turns a key or value into bytes; null stays null. */
 export type Serializer<T> = (data: T, topic: string) => Uint8Array | null;
@@ -50,166 +52,254 @@ export type AsyncSerializer<T> = (data: T, topic: string, context: SerializerCon
 
 /** The producer's settings; see the README's table for each key's Java name. */
 export interface ProducerConfig<K = unknown, V = unknown> extends ClientConfig {
-  /** `acks`: "all" (or -1) waits for all in-sync replicas, 1 for the leader, 0 for nothing (default "all"). */
+  /** `acks`: `"all"`/-1: all in-sync replicas; 1: the leader; 0: no acknowledgement (default `"all"`). */
   acks?: "all" | -1 | 0 | 1;
   /** `linger.ms`: how long a batch waits for more records (default 5). */
   lingerMs?: number;
-  /** `batch.size`: the bytes a batch fills before it is sent (default 16384). */
+  /** `batch.size`: bytes a batch fills before it is sent (default 16384). */
   batchSize?: number;
-  /** `buffer.memory`: the bytes of records waiting to be sent; `send()` waits for room (default 32 MiB). */
+  /** `buffer.memory`: bytes of unsent records; `send()` waits for room up to `maxBlockMs` (default 33554432 (32 MiB)). */
   bufferMemory?: number;
-  /** `max.block.ms`: how long `send()` may wait for metadata or buffer memory (default 60000). */
+  /** `max.block.ms`: the longest `send()` waits for metadata, serialization and memory together (default 60000). */
   maxBlockMs?: number;
-  /** `compression.type` (default "none"). */
+  /** `compression.type`: `"gzip"`, `"snappy"`, `"lz4"`, `"zstd"` (default `"none"`). */
   compressionType?: CompressionType;
-  /** `compression.gzip.level`: 1..9, or -1 for the library default. */
+  /** `compression.gzip.level`: gzip's level, 1 to 9 (-1: the library's default) (default -1). */
   compressionGzipLevel?: number;
-  /** `compression.lz4.level`: 1..17 (default 9). */
+  /** `compression.lz4.level`: lz4's level, 1 to 17 (default 9). */
   compressionLz4Level?: number;
-  /** `compression.zstd.level`: -131072..22 (default 3). */
+  /** `compression.zstd.level`: zstd's level, -131072 to 22 (default 3). */
   compressionZstdLevel?: number;
-  /** `delivery.timeout.ms`: the most a `send()` takes to settle, retries included (default 120000). */
+  /**
+   * `delivery.timeout.ms`: every `send()` settles within this (plus `maxBlockMs`); must be ≥ `lingerMs +
+   * requestTimeoutMs` (default 120000).
+   */
   deliveryTimeoutMs?: number;
-  /** `retries`: how often a failed batch is retried within the delivery timeout (default 2147483647). */
+  /** `retries`: retries of a failed batch, within the delivery timeout (default 2147483647). */
   retries?: number;
-  /** `max.request.size`: the largest produce request, and so the largest record (default 1048576). */
+  /** `max.request.size`: the largest request, and so the largest record (default 1048576). */
   maxRequestSize?: number;
-  /** `metadata.max.idle.ms`: forget a topic's metadata after this long unused (default 300000). */
+  /** `metadata.max.idle.ms`: forget an unused topic's metadata (default 300000). */
   metadataMaxIdleMs?: number;
-  /** `partitioner.class`: your own partitioner, called for every record without an explicit partition. */
+  /**
+   * `partitioner.class`: `(topic, key, value, cluster) => partition`, for every record without an explicit partition
+   * (default built-in).
+   */
   partitioner?: Partitioner;
   /** `partitioner.ignore.keys`: spread keyed records like keyless ones (default false). */
   partitionerIgnoreKeys?: boolean;
   /** `partitioner.adaptive.partitioning.enable`: favour partitions of faster brokers (default true). */
   partitionerAdaptivePartitioningEnable?: boolean;
-  /** `partitioner.availability.timeout.ms`: avoid partitions whose leader was not ready this long (default 0 = off). */
+  /** `partitioner.availability.timeout.ms`: avoid partitions whose leader was not ready this long (0: off) (default 0). */
   partitionerAvailabilityTimeoutMs?: number;
   /**
-   * `enable.idempotence`: stamp batches with a producer id and sequence numbers so that
-   * retries never duplicate or reorder records (default true). Needs `acks: "all"`,
-   * `retries` > 0 and `maxInFlightRequestsPerConnection` <= 5; when one of those is set
-   * otherwise and this key is not given, idempotence is turned off, as in Java.
+   * `enable.idempotence`: producer ids and sequence numbers: no duplicates, order kept across retries. Needs `acks`
+   * all, `retries` > 0 and at most 5 requests in flight; when one of those is set otherwise and this key is not, it is
+   * off, as in Java (default true).
    */
   enableIdempotence?: boolean;
-  /** `transactional.id`: makes the producer transactional (idempotence is then required). */
+  /** `transactional.id`: makes the producer transactional (needs idempotence) (default none). */
   transactionalId?: string;
   /** `transaction.timeout.ms`: the coordinator aborts a transaction open longer than this (default 60000). */
   transactionTimeoutMs?: number;
-  /** `key.serializer`: turns keys into bytes (default: strings as UTF-8, bytes as they are). */
+  /**
+   * `key.serializer`: `(data, topic, context) => bytes`, or a promise of them (a Schema Registry serializer's first
+   * record) (default UTF-8 / bytes).
+   */
   keySerializer?: AsyncSerializer<K>;
   /**
-   * `value.serializer`: turns values into bytes (default: strings as UTF-8, bytes as they
-   * are). May return a promise (a Schema Registry serializer's first record).
+   * `value.serializer`: `(data, topic, context) => bytes`, or a promise of them (a Schema Registry serializer's first
+   * record) (default UTF-8 / bytes).
    */
   valueSerializer?: AsyncSerializer<V>;
   /**
-   * `interceptor.classes`: see every record before it is serialized (and change it) and
-   * every acknowledgement; an interceptor that throws is logged, never fails a send.
+   * `interceptor.classes`: `[{ onSend, onAcknowledgement, close }]`: see each record before it is serialized, and each
+   * acknowledgement; one that throws is logged, never fails a send; see [Metrics and
+   * interceptors](#metrics-and-interceptors) (default none).
    */
   interceptors?: ProducerInterceptor<K, V>[];
-  /** `metrics.sample.window.ms`: the length of one sample of the windowed metrics (default 30000). */
+  /** `metrics.sample.window.ms`: the length of one sample of `metrics()`' rates, averages and maxima (default 30000). */
   metricsSampleWindowMs?: number;
-  /** `metrics.num.samples`: how many samples the windowed metrics cover (default 2). */
+  /** `metrics.num.samples`: how many samples the windows of `metrics()` cover (default 2). */
   metricsNumSamples?: number;
 }
 
-/** {@link ProducerConfig} with every default filled in. */
-export interface ResolvedProducerConfig extends ResolvedClientConfig {
-  acks: -1 | 0 | 1;
-  lingerMs: number;
-  batchSize: number;
-  bufferMemory: number;
-  maxBlockMs: number;
-  compressionType: CompressionType;
-  compressionLevel: number | undefined;
-  deliveryTimeoutMs: number;
-  retries: number;
-  maxRequestSize: number;
-  metadataMaxIdleMs: number;
-  partitioner: Partitioner | undefined;
-  partitionerIgnoreKeys: boolean;
-  partitionerAdaptivePartitioningEnable: boolean;
-  partitionerAvailabilityTimeoutMs: number;
-  enableIdempotence: boolean;
-  transactionalId: string | undefined;
-  transactionTimeoutMs: number;
-  metricsSampleWindowMs: number;
-  metricsNumSamples: number;
-}
-
-// Every key of ProducerConfig beyond ClientConfig's, once: the type makes this list complete, and unknown keys are refused against it.
-const PRODUCER_KEYS: Readonly<Record<Exclude<keyof ProducerConfig, keyof ClientConfig>, true>> = {
-  acks: true,
-  lingerMs: true,
-  batchSize: true,
-  bufferMemory: true,
-  maxBlockMs: true,
-  compressionType: true,
-  compressionGzipLevel: true,
-  compressionLz4Level: true,
-  compressionZstdLevel: true,
-  deliveryTimeoutMs: true,
-  retries: true,
-  maxRequestSize: true,
-  metadataMaxIdleMs: true,
-  partitioner: true,
-  partitionerIgnoreKeys: true,
-  partitionerAdaptivePartitioningEnable: true,
-  partitionerAvailabilityTimeoutMs: true,
-  enableIdempotence: true,
-  transactionalId: true,
-  transactionTimeoutMs: true,
-  keySerializer: true,
-  valueSerializer: true,
-  interceptors: true,
-  metricsSampleWindowMs: true,
-  metricsNumSamples: true,
-};
-
-/** The producer's own keys (the connection keys are `CLIENT_CONFIG_KEYS`). */
-export const PRODUCER_CONFIG_KEYS: readonly string[] = Object.keys(PRODUCER_KEYS);
-
 const INT_MAX = 2_147_483_647;
 const COMPRESSION_TYPES: readonly CompressionType[] = ["none", "gzip", "snappy", "lz4", "zstd"];
-const LEVEL_KEYS = { gzip: "compressionGzipLevel", lz4: "compressionLz4Level", zstd: "compressionZstdLevel" } as const;
 
-function booleanSetting(config: object, key: string, fallback: boolean): boolean {
-  const value = (config as Record<string, unknown>)[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new ConfigError(key, `must be true or false, not ${describeValue(value)}`);
-  return value;
-}
+/** A codec's level: its range and default come from the codec itself. */
+const compressionLevel = (codec: keyof typeof COMPRESSION_LEVELS, doc: string) => {
+  const range = COMPRESSION_LEVELS[codec];
+  return integer({ java: `compression.${codec}.level`, doc, fallback: range.default, min: range.min, max: range.max });
+};
 
-function functionSetting<T>(config: object, key: string): T | undefined {
-  const value = (config as Record<string, unknown>)[key];
-  if (value !== undefined && typeof value !== "function") throw new ConfigError(key, `must be a function, not ${describeValue(value)}`);
-  return value as T | undefined;
-}
+/**
+ * Every producer key, declared once: its Java name, default, meaning and check. A key of
+ * {@link ProducerConfig} without a declaration here does not compile.
+ */
+export const PRODUCER_SETTINGS = {
+  acks: custom({
+    java: "acks",
+    doc: '`"all"`/-1: all in-sync replicas; 1: the leader; 0: no acknowledgement',
+    shown: '`"all"`',
+    resolve: (value: unknown, key: string): -1 | 0 | 1 => {
+      if (value === undefined || value === "all" || value === -1 || value === "-1") return -1;
+      if (value === 1 || value === "1") return 1;
+      if (value === 0 || value === "0") return 0;
+      throw new ConfigError(key, `must be "all", -1, 0 or 1, not ${describeValue(value)}`);
+    },
+  }),
+  lingerMs: integer({ java: "linger.ms", doc: "how long a batch waits for more records", fallback: 5, min: 0, max: INT_MAX }),
+  batchSize: integer({ java: "batch.size", doc: "bytes a batch fills before it is sent", fallback: 16_384, min: 0, max: INT_MAX }),
+  bufferMemory: integer({
+    java: "buffer.memory",
+    doc: "bytes of unsent records; `send()` waits for room up to `maxBlockMs`",
+    fallback: 32 * 1024 * 1024,
+    min: 1,
+    shown: "33554432 (32 MiB)",
+  }),
+  maxBlockMs: integer({
+    java: "max.block.ms",
+    doc: "the longest `send()` waits for metadata, serialization and memory together",
+    fallback: 60_000,
+    min: 0,
+    max: INT_MAX,
+  }),
+  compressionType: custom({
+    java: "compression.type",
+    doc: '`"gzip"`, `"snappy"`, `"lz4"`, `"zstd"`',
+    shown: '`"none"`',
+    resolve: (value: unknown, key: string): CompressionType => {
+      const type = value ?? "none";
+      if (COMPRESSION_TYPES.includes(type as CompressionType)) return type as CompressionType;
+      throw new ConfigError(key, `must be one of ${COMPRESSION_TYPES.join(", ")}, not ${describeValue(value)}`);
+    },
+  }),
+  compressionGzipLevel: compressionLevel("gzip", "gzip's level, 1 to 9 (-1: the library's default)"),
+  compressionLz4Level: compressionLevel("lz4", "lz4's level, 1 to 17"),
+  compressionZstdLevel: compressionLevel("zstd", "zstd's level, -131072 to 22"),
+  deliveryTimeoutMs: integer({
+    java: "delivery.timeout.ms",
+    doc: "every `send()` settles within this (plus `maxBlockMs`); must be ≥ `lingerMs + requestTimeoutMs`",
+    fallback: 120_000,
+    min: 1,
+    max: INT_MAX,
+  }),
+  retries: integer({
+    java: "retries",
+    doc: "retries of a failed batch, within the delivery timeout",
+    fallback: INT_MAX,
+    min: 0,
+    max: INT_MAX,
+  }),
+  maxRequestSize: integer({
+    java: "max.request.size",
+    doc: "the largest request, and so the largest record",
+    fallback: 1_048_576,
+    min: 1,
+    max: INT_MAX,
+  }),
+  metadataMaxIdleMs: integer({
+    java: "metadata.max.idle.ms",
+    doc: "forget an unused topic's metadata",
+    fallback: 300_000,
+    min: 5_000,
+    max: INT_MAX,
+  }),
+  partitioner: optionalFunction<Partitioner>({
+    java: "partitioner.class",
+    doc: "`(topic, key, value, cluster) => partition`, for every record without an explicit partition",
+    shown: "built-in",
+  }),
+  partitionerIgnoreKeys: flag({ java: "partitioner.ignore.keys", doc: "spread keyed records like keyless ones", fallback: false }),
+  partitionerAdaptivePartitioningEnable: flag({
+    java: "partitioner.adaptive.partitioning.enable",
+    doc: "favour partitions of faster brokers",
+    fallback: true,
+  }),
+  partitionerAvailabilityTimeoutMs: integer({
+    java: "partitioner.availability.timeout.ms",
+    doc: "avoid partitions whose leader was not ready this long (0: off)",
+    fallback: 0,
+    min: 0,
+    max: INT_MAX,
+  }),
+  enableIdempotence: flag({
+    java: "enable.idempotence",
+    doc: "producer ids and sequence numbers: no duplicates, order kept across retries. Needs `acks` all, `retries` > 0 and " +
+      "at most 5 requests in flight; when one of those is set otherwise and this key is not, it is off, as in Java",
+    fallback: true,
+  }),
+  transactionalId: custom({
+    java: "transactional.id",
+    doc: "makes the producer transactional (needs idempotence)",
+    shown: "none",
+    resolve: (value: unknown, key: string): string | undefined => {
+      if (value === undefined || (typeof value === "string" && value.length > 0)) return value;
+      throw new ConfigError(key, `must be a non-empty string, not ${describeValue(value)}`);
+    },
+  }),
+  transactionTimeoutMs: integer({
+    java: "transaction.timeout.ms",
+    doc: "the coordinator aborts a transaction open longer than this",
+    fallback: 60_000,
+    min: 1,
+    max: INT_MAX,
+  }),
+  keySerializer: optionalFunction<AsyncSerializer<unknown>>({
+    java: "key.serializer",
+    doc: "`(data, topic, context) => bytes`, or a promise of them (a Schema Registry serializer's first record)",
+    shown: "UTF-8 / bytes",
+  }),
+  valueSerializer: optionalFunction<AsyncSerializer<unknown>>({
+    java: "value.serializer",
+    doc: "`(data, topic, context) => bytes`, or a promise of them (a Schema Registry serializer's first record)",
+    shown: "UTF-8 / bytes",
+  }),
+  interceptors: custom({
+    java: "interceptor.classes",
+    doc: "`[{ onSend, onAcknowledgement, close }]`: see each record before it is serialized, and each acknowledgement; " +
+      "one that throws is logged, never fails a send; see [Metrics and interceptors](#metrics-and-interceptors)",
+    shown: "none",
+    resolve: (value: unknown) => resolveInterceptors<unknown, unknown>({ interceptors: value }),
+  }),
+  metricsSampleWindowMs: integer({
+    java: "metrics.sample.window.ms",
+    doc: "the length of one sample of `metrics()`' rates, averages and maxima",
+    fallback: 30_000,
+    min: 1,
+    max: INT_MAX,
+  }),
+  metricsNumSamples: integer({
+    java: "metrics.num.samples",
+    doc: "how many samples the windows of `metrics()` cover",
+    fallback: 2,
+    min: 1,
+    max: 1_000,
+  }),
+} satisfies { [K in Exclude<keyof ProducerConfig, keyof ClientConfig>]-?: Setting<unknown> };
 
-function resolveAcks(value: unknown): -1 | 0 | 1 {
-  if (value === undefined || value === "all" || value === -1 || value === "-1") return -1;
-  if (value === 1 || value === "1") return 1;
-  if (value === 0 || value === "0") return 0;
-  throw new ConfigError("acks", `must be "all", -1, 0 or 1, not ${describeValue(value)}`);
-}
+/** The producer's own keys (the connection keys are `CLIENT_CONFIG_KEYS`). */
+export const PRODUCER_CONFIG_KEYS: readonly string[] = Object.keys(PRODUCER_SETTINGS);
 
-function resolveCompression(config: ProducerConfig): { type: CompressionType; level: number | undefined } {
-  const type = config.compressionType ?? "none";
-  if (!COMPRESSION_TYPES.includes(type)) {
-    throw new ConfigError("compressionType", `must be one of ${COMPRESSION_TYPES.join(", ")}, not ${describeValue(type)}`);
-  }
-  let level: number | undefined;
-  for (const [codec, key] of Object.entries(LEVEL_KEYS)) {
-    const range = COMPRESSION_LEVELS[codec as keyof typeof LEVEL_KEYS];
-    const given = integerSetting(config, key, range.default, range.min, range.max);
-    if (codec === type) level = given;
-  }
-  return { type, level };
-}
+// Resolved apart (they are generic in the key and value types), or into one level.
+type ResolvedApart =
+  | "keySerializer"
+  | "valueSerializer"
+  | "interceptors"
+  | "compressionGzipLevel"
+  | "compressionLz4Level"
+  | "compressionZstdLevel";
+
+/** {@link ProducerConfig} with every default filled in; the level of the chosen codec as `compressionLevel`. */
+export type ResolvedProducerConfig =
+  & ResolvedClientConfig
+  & Omit<ResolvedSettings<typeof PRODUCER_SETTINGS>, ResolvedApart>
+  & { compressionLevel: number | undefined };
 
 /** Java's rules: idempotence needs acks=all, retries and at most 5 requests in flight. */
-function resolveIdempotence(config: ProducerConfig, acks: number, retries: number, maxInFlight: number, transactional: boolean): boolean {
-  const explicit = booleanSetting(config, "enableIdempotence", true);
+function resolveIdempotence(config: ProducerConfig, explicit: boolean, acks: number, retries: number, maxInFlight: number): boolean {
+  const transactional = config.transactionalId !== undefined;
   if (transactional && !explicit) throw new ConfigError("enableIdempotence", "must be true when transactionalId is set");
   const conflicts: string[] = [];
   if (acks !== -1) conflicts.push(`acks must be "all" (is ${acks})`);
@@ -239,58 +329,39 @@ function resolveIdempotence(config: ProducerConfig, acks: number, retries: numbe
  */
 export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerConfig {
   const client = resolveClientConfig(config, PRODUCER_CONFIG_KEYS);
-  const lingerMs = integerSetting(config, "lingerMs", 5, 0, INT_MAX);
-  const batchSize = integerSetting(config, "batchSize", 16_384, 0, INT_MAX);
-  const bufferMemory = integerSetting(config, "bufferMemory", 32 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER);
-  const maxRequestSize = integerSetting(config, "maxRequestSize", 1_048_576, 1, INT_MAX);
-  const minimumDelivery = lingerMs + client.requestTimeoutMs;
-  let deliveryTimeoutMs = integerSetting(config, "deliveryTimeoutMs", 120_000, 1, INT_MAX);
-  if (deliveryTimeoutMs < minimumDelivery) {
+  const {
+    keySerializer: _key,
+    valueSerializer: _value,
+    interceptors: _interceptors,
+    compressionGzipLevel,
+    compressionLz4Level,
+    compressionZstdLevel,
+    ...producer
+  } = resolveSettings(config, PRODUCER_SETTINGS);
+  const minimumDelivery = producer.lingerMs + client.requestTimeoutMs;
+  if (producer.deliveryTimeoutMs < minimumDelivery) {
     if (config.deliveryTimeoutMs !== undefined) {
       throw new ConfigError(
         "deliveryTimeoutMs",
-        `must be at least lingerMs + requestTimeoutMs (${lingerMs} + ${client.requestTimeoutMs} = ${minimumDelivery}), got ${deliveryTimeoutMs}`,
+        `must be at least lingerMs + requestTimeoutMs (${producer.lingerMs} + ${client.requestTimeoutMs} = ${minimumDelivery}), ` +
+          `got ${producer.deliveryTimeoutMs}`,
       );
     }
-    deliveryTimeoutMs = minimumDelivery;
+    producer.deliveryTimeoutMs = minimumDelivery;
   }
-  const compression = resolveCompression(config);
-  const acks = resolveAcks(config.acks);
-  const retries = integerSetting(config, "retries", INT_MAX, 0, INT_MAX);
-  const transactionalId = config.transactionalId;
-  if (transactionalId !== undefined && (typeof transactionalId !== "string" || transactionalId.length === 0)) {
-    throw new ConfigError("transactionalId", `must be a non-empty string, not ${describeValue(transactionalId)}`);
-  }
-  const enableIdempotence = resolveIdempotence(
-    config,
-    acks,
-    retries,
-    client.maxInFlightRequestsPerConnection,
-    transactionalId !== undefined,
-  );
-  return {
-    ...client,
-    acks,
-    enableIdempotence,
-    transactionalId,
-    transactionTimeoutMs: integerSetting(config, "transactionTimeoutMs", 60_000, 1, INT_MAX),
-    lingerMs,
-    batchSize,
-    bufferMemory,
-    maxBlockMs: integerSetting(config, "maxBlockMs", 60_000, 0, INT_MAX),
-    compressionType: compression.type,
-    compressionLevel: compression.level,
-    deliveryTimeoutMs,
-    retries,
-    maxRequestSize,
-    metadataMaxIdleMs: integerSetting(config, "metadataMaxIdleMs", 300_000, 5_000, INT_MAX),
-    partitioner: functionSetting<Partitioner>(config, "partitioner"),
-    partitionerIgnoreKeys: booleanSetting(config, "partitionerIgnoreKeys", false),
-    partitionerAdaptivePartitioningEnable: booleanSetting(config, "partitionerAdaptivePartitioningEnable", true),
-    partitionerAvailabilityTimeoutMs: integerSetting(config, "partitionerAvailabilityTimeoutMs", 0, 0, INT_MAX),
-    metricsSampleWindowMs: integerSetting(config, "metricsSampleWindowMs", 30_000, 1, INT_MAX),
-    metricsNumSamples: integerSetting(config, "metricsNumSamples", 2, 1, 1_000),
+  const levels: Partial<Record<CompressionType, number>> = {
+    gzip: compressionGzipLevel,
+    lz4: compressionLz4Level,
+    zstd: compressionZstdLevel,
   };
+  producer.enableIdempotence = resolveIdempotence(
+    config,
+    producer.enableIdempotence,
+    producer.acks,
+    producer.retries,
+    client.maxInFlightRequestsPerConnection,
+  );
+  return { ...client, ...producer, compressionLevel: levels[producer.compressionType] };
 }
 
 /** The serializers to use: the caller's, or UTF-8 for strings and bytes as they are. */
@@ -298,8 +369,11 @@ export function resolveSerializers<K, V>(
   config: Pick<ProducerConfig<K, V>, "keySerializer" | "valueSerializer">,
 ): { key: AsyncSerializer<K>; value: AsyncSerializer<V> } {
   return {
-    key: functionSetting<AsyncSerializer<K>>(config, "keySerializer") ?? (defaultKeySerializer as AsyncSerializer<K>),
-    value: functionSetting<AsyncSerializer<V>>(config, "valueSerializer") ?? (defaultValueSerializer as AsyncSerializer<V>),
+    key: (PRODUCER_SETTINGS.keySerializer.resolve(config.keySerializer, "keySerializer") ?? defaultKeySerializer) as AsyncSerializer<K>,
+    value:
+      (PRODUCER_SETTINGS.valueSerializer.resolve(config.valueSerializer, "valueSerializer") ?? defaultValueSerializer) as AsyncSerializer<
+        V
+      >,
   };
 }
 

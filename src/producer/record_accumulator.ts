@@ -23,19 +23,21 @@ import { ProducerBatch } from "./producer_batch.ts";
 import type { PartitionState } from "./partition_state.ts";
 import { PartitionRegistry } from "./partition_state.ts";
 import type { ProducerMetrics } from "./producer_metrics.ts";
+import type { ResolvedProducerConfig } from "./producer_config.ts";
 
 /** The accumulator's settings, named as the producer's configuration. */
-export interface AccumulatorConfig {
-  batchSize: number;
-  lingerMs: number;
-  bufferMemory: number;
-  maxBlockMs: number;
-  deliveryTimeoutMs: number;
-  retryBackoffMs: number;
-  retryBackoffMaxMs: number;
-  partitionerAdaptivePartitioningEnable: boolean;
-  partitionerAvailabilityTimeoutMs: number;
-}
+export type AccumulatorConfig = Pick<
+  ResolvedProducerConfig,
+  | "batchSize"
+  | "lingerMs"
+  | "bufferMemory"
+  | "maxBlockMs"
+  | "deliveryTimeoutMs"
+  | "retryBackoffMs"
+  | "retryBackoffMaxMs"
+  | "partitionerAdaptivePartitioningEnable"
+  | "partitionerAvailabilityTimeoutMs"
+>;
 
 /** What a {@link RecordAccumulator} works with besides its settings; each has a default. */
 export interface AccumulatorParts {

@@ -17,6 +17,7 @@ import type { ProduceRequest, ProduceResponse } from "../protocol/produce.ts";
 import { ProduceApi } from "../protocol/produce.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 import type { ProducerMetadata } from "./producer_metadata.ts";
+import type { ResolvedProducerConfig } from "./producer_config.ts";
 import type { ProducerMetrics } from "./producer_metrics.ts";
 import type { DrainPolicy, RecordAccumulator } from "./record_accumulator.ts";
 import type { SequenceTracker } from "./sequence_tracker.ts";
@@ -46,18 +47,14 @@ export type SenderClient = Pick<
 >;
 
 /** The Sender's settings, named as the producer's configuration. */
-export interface SenderConfig {
-  acks: -1 | 0 | 1;
-  retries: number;
-  requestTimeoutMs: number;
-  deliveryTimeoutMs: number;
-  maxRequestSize: number;
-  retryBackoffMs: number;
-  /** One batch in flight per partition (maxInFlightRequestsPerConnection = 1), so retries cannot reorder. */
-  guaranteeMessageOrder: boolean;
-  /** Where a failure of the loop itself is reported (default: nowhere). */
-  logger?: Logger;
-}
+export type SenderConfig =
+  & Pick<ResolvedProducerConfig, "acks" | "retries" | "requestTimeoutMs" | "deliveryTimeoutMs" | "maxRequestSize" | "retryBackoffMs">
+  & {
+    /** One batch in flight per partition (maxInFlightRequestsPerConnection = 1), so retries cannot reorder. */
+    guaranteeMessageOrder: boolean;
+    /** Where a failure of the loop itself is reported (default: nowhere). */
+    logger?: Logger;
+  };
 
 /** What a {@link Sender} works with. */
 export interface SenderParts {

@@ -90,7 +90,7 @@ test("an HTTP server's answer is recorded as not_kafka, quoting its first line (
   const config = resolveClientConfig({ bootstrapServers: "127.0.0.1:8080", clientId: "test" });
   const clock = new FakeClock();
   const transport = new FakeTransport();
-  const metadata = new Metadata(config.bootstrap, config);
+  const metadata = new Metadata(config.bootstrapServers, config);
   const client = new NetworkClient(new Selector(transport), metadata, config, clock, { random: () => 0.5 });
   await client.poll(0, clock.now());
   const socket = transport.sockets[0];

@@ -28,7 +28,7 @@ function setup(overrides: Partial<ClientConfig> = {}) {
   let ms = 1_000_000;
   const clock = { now: () => ms };
   const selector = new FakeSelector();
-  const metadata = new Metadata(config.bootstrap, config);
+  const metadata = new Metadata(config.bootstrapServers, config);
   // random() = 0.5: re-authentication comes at exactly 90% of the session lifetime.
   const client = new NetworkClient(selector, metadata, config, clock, { random: () => 0.5 });
   // Lets the mechanism's promise steps run, then polls so their requests are seen.

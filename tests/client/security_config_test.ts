@@ -53,10 +53,10 @@ test("security settings: mechanisms in any case; KafkaJS-style PEM bytes are acc
     sasl: { mechanism: "SCRAM-SHA-256", username: "alice", password: PASSWORD },
   });
   assert.equal(config.sasl?.mechanism, "SCRAM-SHA-256");
-  const tls = transportTlsOptions(config.tls!);
+  const tls = transportTlsOptions(config.ssl!);
   assert.deepEqual(tls, { rejectUnauthorized: true, ca: ["CA PEM"], cert: "CERT PEM", key: KEY, servername: "broker.example" });
-  assert.equal(resolveClientConfig({ ...base, ssl: true }).tls?.rejectUnauthorized, true);
-  assert.equal(resolveClientConfig({ ...base, ssl: false }).tls, undefined);
+  assert.equal(resolveClientConfig({ ...base, ssl: true }).ssl?.rejectUnauthorized, true);
+  assert.equal(resolveClientConfig({ ...base, ssl: false }).ssl, undefined);
   assert.equal(
     resolveClientConfig({ ...base, sasl: { mechanism: "plain", username: "u", password: new Secret(PASSWORD) } }).sasl?.mechanism,
     "PLAIN",
@@ -72,7 +72,7 @@ test("security settings: the resolved configuration shows no password, token or 
   ];
   for (const config of configs) {
     for (
-      const printed of [JSON.stringify(config), inspect(config, { depth: 10, showHidden: true }), `${config.sasl}`, String(config.tls?.key)]
+      const printed of [JSON.stringify(config), inspect(config, { depth: 10, showHidden: true }), `${config.sasl}`, String(config.ssl?.key)]
     ) {
       assert.ok(!printed.includes(PASSWORD), printed);
       assert.ok(!printed.includes("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"), printed);

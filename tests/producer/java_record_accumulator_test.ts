@@ -11,7 +11,7 @@ import type { AccumulatorConfig, AppendRequest } from "../../src/producer/record
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import { KafkaError } from "../../src/errors.ts";
-import { bytes, cluster, FakeClock, Outcome } from "../support/producer_fixtures.ts";
+import { bytes, cluster, FakeClock, Outcome, PRODUCER_DEFAULTS } from "../support/producer_fixtures.ts";
 
 await initCrc32c();
 
@@ -19,6 +19,7 @@ const TOPIC = "t";
 
 function make(overrides: Partial<AccumulatorConfig> = {}) {
   const config: AccumulatorConfig = {
+    ...PRODUCER_DEFAULTS,
     batchSize: 1024,
     lingerMs: 0,
     bufferMemory: 64 * 1024,

@@ -19,7 +19,7 @@ import { ConfigError, TimeoutError } from "../../src/errors.ts";
 import { FakeSelector } from "../support/fake_selector.ts";
 import { FakeTransport } from "../support/fake_transport.ts";
 import { apiVersionsResponse, FAKE_BROKER_APIS } from "../support/responses.ts";
-import { bytes, cluster, FakeClock, Outcome } from "../support/producer_fixtures.ts";
+import { bytes, cluster, FakeClock, Outcome, PRODUCER_DEFAULTS } from "../support/producer_fixtures.ts";
 import { RecordAccumulator } from "../../src/producer/record_accumulator.ts";
 import { produceResponse, setup } from "../support/sender_fixtures.ts";
 
@@ -164,6 +164,7 @@ test("The accumulator records how long appends waited for buffer memory, and whe
   const clock = new FakeClock();
   let metrics!: ProducerMetrics;
   const accumulator: RecordAccumulator = new RecordAccumulator({
+    ...PRODUCER_DEFAULTS,
     batchSize: 1024,
     lingerMs: 0,
     bufferMemory: 1024,
@@ -223,7 +224,7 @@ test("The NetworkClient reports requests, responses, bytes and connections", asy
   const clock = new FakeClock();
   const selector = new FakeSelector();
   const metrics: ProducerMetrics = new ProducerMetrics(WINDOW, clock, { connectionCount: () => client.connectionCount() });
-  const client: NetworkClient = new NetworkClient(selector, new Metadata(config.bootstrap, config), config, clock, {
+  const client: NetworkClient = new NetworkClient(selector, new Metadata(config.bootstrapServers, config), config, clock, {
     sensors: metrics,
     random: () => 0.5,
   });

@@ -6,7 +6,7 @@ import type { AccumulatorConfig, AppendRequest } from "../../src/producer/record
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import { TimeoutError } from "../../src/errors.ts";
-import { bytes, cluster, FakeClock, Outcome } from "../support/producer_fixtures.ts";
+import { bytes, cluster, FakeClock, Outcome, PRODUCER_DEFAULTS } from "../support/producer_fixtures.ts";
 
 await initCrc32c();
 
@@ -14,6 +14,7 @@ const TOPIC = "t";
 
 function accumulator(overrides: Partial<AccumulatorConfig> = {}, random: () => number = () => 0.5, onBatchReady?: () => void) {
   const config: AccumulatorConfig = {
+    ...PRODUCER_DEFAULTS,
     batchSize: 1024,
     lingerMs: 10,
     bufferMemory: 10 * 1024,

@@ -16,7 +16,7 @@ import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { KafkaError, TimeoutError, TransactionAbortedError } from "../../src/errors.ts";
 import { FakeBroker } from "../support/fake_broker.ts";
 import { FakeTransport } from "../support/fake_transport.ts";
-import { cluster, Outcome, TimerClock } from "../support/producer_fixtures.ts";
+import { cluster, Outcome, PRODUCER_DEFAULTS, TimerClock } from "../support/producer_fixtures.ts";
 
 await initCrc32c();
 
@@ -24,6 +24,7 @@ const TOPIC = "t";
 
 function accumulator(clock: TimerClock, overrides: Partial<AccumulatorConfig> = {}) {
   const config: AccumulatorConfig = {
+    ...PRODUCER_DEFAULTS,
     batchSize: 1024,
     lingerMs: 0,
     bufferMemory: 1024,

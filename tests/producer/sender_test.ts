@@ -10,6 +10,7 @@ import { TransactionManager } from "../../src/producer/transaction_manager.ts";
 import { Sender } from "../../src/producer/sender.ts";
 import type { SenderConfig } from "../../src/producer/sender.ts";
 import { metadataResponse, produceResponse, setup, TOPIC } from "../support/sender_fixtures.ts";
+import { PRODUCER_DEFAULTS } from "../support/producer_fixtures.ts";
 
 await initCrc32c();
 
@@ -291,16 +292,8 @@ function transactionalSetup(config: Partial<SenderConfig> = {}) {
   const sequences = new SequenceTracker();
   const t = setup({}, 2, 1024, sequences);
   const manager = new TransactionManager("txn-s", 60_000, 100, sequences, t.accumulator.partitions);
-  const senderConfig: SenderConfig = {
-    acks: -1,
-    retries: 2_147_483_647,
-    requestTimeoutMs: 30_000,
-    deliveryTimeoutMs: 120_000,
-    maxRequestSize: 1_048_576,
-    retryBackoffMs: 100,
-    guaranteeMessageOrder: false,
-    ...config,
-  };
+  const senderConfig: SenderConfig = { ...PRODUCER_DEFAULTS, guaranteeMessageOrder: false, ...config };
+
   const sender = new Sender({
     client: t.client,
     metadata: t.metadata,

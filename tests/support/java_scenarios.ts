@@ -14,7 +14,7 @@ import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts"
 import type { KafkaError } from "../../src/errors.ts";
 import type { FakeClient, Recorded } from "./fake_client.ts";
 import { setup, TOPIC } from "./sender_fixtures.ts";
-import { bytes, Outcome } from "./producer_fixtures.ts";
+import { bytes, Outcome, PRODUCER_DEFAULTS } from "./producer_fixtures.ts";
 
 export { TOPIC };
 
@@ -152,16 +152,7 @@ interface ScenarioOptions {
 
 /** Settings as `setup()` fills them in, for a second Sender over the same pieces. */
 function senderConfig(overrides: Partial<SenderConfig>): SenderConfig {
-  return {
-    acks: -1,
-    retries: 2_147_483_647,
-    requestTimeoutMs: 30_000,
-    deliveryTimeoutMs: 120_000,
-    maxRequestSize: 1_048_576,
-    retryBackoffMs: 100,
-    guaranteeMessageOrder: false,
-    ...overrides,
-  };
+  return { ...PRODUCER_DEFAULTS, guaranteeMessageOrder: false, ...overrides };
 }
 
 function common(t: ReturnType<typeof setup>, sender: Sender) {

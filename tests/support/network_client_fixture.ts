@@ -10,7 +10,7 @@ export function networkClientSetup(overrides: Partial<ClientConfig> = {}) {
   const config = resolveClientConfig({ bootstrapServers: "b1:9092", clientId: "test", ...overrides });
   const clock = new FakeClock();
   const selector = new FakeSelector();
-  const metadata = new Metadata(config.bootstrap, config);
+  const metadata = new Metadata(config.bootstrapServers, config);
   // random() = 0.5 removes jitter, so backoffs are exact.
   const client = new NetworkClient(selector, metadata, config, clock, { random: () => 0.5 });
   const poll = () => client.poll(0, clock.now());

@@ -3,6 +3,13 @@ import { Cluster } from "../../src/client/metadata.ts";
 import type { PartitionInfo, TopicInfo } from "../../src/client/metadata.ts";
 import type { RecordSettler } from "../../src/producer/producer_batch.ts";
 import type { RecordMetadata } from "../../src/producer/producer_record.ts";
+import { type ResolvedProducerConfig, resolveProducerConfig } from "../../src/producer/producer_config.ts";
+
+/**
+ * The producer's defaults, as its declarations give them: fixtures take their settings from
+ * here and override what their test is about, so a new key needs no fixture of its own.
+ */
+export const PRODUCER_DEFAULTS: ResolvedProducerConfig = resolveProducerConfig({ bootstrapServers: "b1:9092", clientId: "test" });
 
 export class FakeClock {
   constructor(public ms = 1_000_000) {}

@@ -8,7 +8,7 @@ import type { MetadataResponse } from "../../src/protocol/metadata.ts";
 import type { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
 import type { ProducerMetrics } from "../../src/producer/producer_metrics.ts";
 import { FakeClient } from "./fake_client.ts";
-import { bytes, FakeClock, Outcome } from "./producer_fixtures.ts";
+import { bytes, FakeClock, Outcome, PRODUCER_DEFAULTS } from "./producer_fixtures.ts";
 
 export const TOPIC = "t";
 
@@ -71,17 +71,9 @@ export function setup(
   const metadata = new ProducerMetadata([{ host: "b1", port: 9092 }], { metadataMaxAgeMs: 300_000, retryBackoffMs: 100 }, 300_000);
   metadata.touch(TOPIC, clock.now());
   metadata.update(metadataResponse(partitions), clock.now());
-  const config: SenderConfig = {
-    acks: -1,
-    retries: 2_147_483_647,
-    requestTimeoutMs: 30_000,
-    deliveryTimeoutMs: 120_000,
-    maxRequestSize: 1_048_576,
-    retryBackoffMs: 100,
-    guaranteeMessageOrder: false,
-    ...overrides,
-  };
+  const config: SenderConfig = { ...PRODUCER_DEFAULTS, guaranteeMessageOrder: false, ...overrides };
   const accumulator = new RecordAccumulator({
+    ...PRODUCER_DEFAULTS,
     batchSize,
     lingerMs: 0,
     bufferMemory: 1024 * 1024,

@@ -230,7 +230,7 @@ export async function fuzzNetworkClient(
     const body = mutate(seed.payload, kind, random, seeds[Math.floor(random() * seeds.length)].payload);
     const transport = new FeedingTransport();
     const config = resolveClientConfig({ bootstrapServers: "fuzz:9092", transport, requestTimeoutMs: 1_000, maxResponseSize: 1 << 20 });
-    const metadata = new Metadata(config.bootstrap, config);
+    const metadata = new Metadata(config.bootstrapServers, config);
     let now = 0;
     const client = new NetworkClient(new Selector(transport, { maxReceiveSize: config.maxResponseSize }), metadata, config, {
       now: () => now,
