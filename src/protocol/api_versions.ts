@@ -5,6 +5,7 @@
  */
 
 import type { ApiCodec } from "./api.ts";
+import { ErrorCode } from "./error_codes.ts";
 import { readArray, readString, readTagged, skipTags } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
@@ -115,8 +116,6 @@ export interface ApiVersionsResponse {
   zkMigrationReady: boolean;
 }
 
-const UNSUPPORTED_VERSION = 35;
-
 function readApiKey(r: Reader, flexible: boolean): ApiVersionsResponseKey {
   const key = { apiKey: r.int16(), minVersion: r.int16(), maxVersion: r.int16() };
   skipTags(r, flexible);
@@ -167,7 +166,7 @@ export const ApiVersionsApi: ApiCodec<ApiVersionsRequest, ApiVersionsResponse> =
   decodeResponse(r: Reader, version: number): ApiVersionsResponse {
     const errorCode = r.int16();
     // A broker that rejects our version answers in v0, whatever version we sent.
-    const v = errorCode === UNSUPPORTED_VERSION ? 0 : version;
+    const v = errorCode === ErrorCode.UNSUPPORTED_VERSION ? 0 : version;
     const flexible = v >= 3;
     const res: ApiVersionsResponse = {
       errorCode,

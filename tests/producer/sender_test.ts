@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import type { ProduceRequest } from "../../src/protocol/produce.ts";
-import { errorCode, KafkaProtocolError } from "../../src/protocol/error_codes.ts";
+import { ErrorCode, KafkaProtocolError } from "../../src/protocol/error_codes.ts";
 import { AuthenticationError, KafkaError, NetworkError, TimeoutError } from "../../src/errors.ts";
 import { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
 import { TransactionManager } from "../../src/producer/transaction_manager.ts";
@@ -226,7 +226,7 @@ test("Sender (idempotent): CLUSTER_AUTHORIZATION_FAILED on a produce is fatal, a
   const t = idempotentSetup();
   const first = t.send(0);
   await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 0, errorCode: errorCode("CLUSTER_AUTHORIZATION_FAILED") }]));
+  t.client.respond(produceResponse([{ partition: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED }]));
   await t.sender.runOnce();
   assert.equal((first.error as KafkaProtocolError).errorName, "CLUSTER_AUTHORIZATION_FAILED");
   assert.equal((t.sender.fatalError as KafkaProtocolError | undefined)?.errorName, "CLUSTER_AUTHORIZATION_FAILED");
@@ -240,7 +240,7 @@ test("Sender (idempotent): INVALID_PRODUCER_EPOCH on a produce fails that batch 
   const t = idempotentSetup();
   const first = t.send(0);
   await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 0, errorCode: errorCode("INVALID_PRODUCER_EPOCH") }]));
+  t.client.respond(produceResponse([{ partition: 0, errorCode: ErrorCode.INVALID_PRODUCER_EPOCH }]));
   await t.sender.runOnce();
   assert.equal((first.error as KafkaProtocolError).errorName, "INVALID_PRODUCER_EPOCH");
   assert.equal(t.sender.fatalError, undefined);
@@ -255,7 +255,7 @@ test("Sender: record errors (Produce v8+) fail the listed records with their own
   const t = setup();
   const outcomes = ["a", "b", "c", "d"].map((v) => t.send(0, v));
   await t.sender.runOnce();
-  const response = produceResponse([{ partition: 0, errorCode: errorCode("INVALID_RECORD") }]);
+  const response = produceResponse([{ partition: 0, errorCode: ErrorCode.INVALID_RECORD }]);
   response.responses[0].partitionResponses[0].recordErrors = [
     { batchIndex: 1, batchIndexErrorMessage: "key is null on a compacted topic" },
     { batchIndex: 3, batchIndexErrorMessage: null },
@@ -277,7 +277,7 @@ test("Sender: a single record error gives that record the partition's error with
   const t = setup();
   const outcomes = ["a", "b"].map((v) => t.send(0, v));
   await t.sender.runOnce();
-  const response = produceResponse([{ partition: 0, errorCode: errorCode("INVALID_TIMESTAMP") }]);
+  const response = produceResponse([{ partition: 0, errorCode: ErrorCode.INVALID_TIMESTAMP }]);
   response.responses[0].partitionResponses[0].recordErrors = [{ batchIndex: 0, batchIndexErrorMessage: "timestamp out of range" }];
   t.client.respond(response);
   await t.sender.runOnce();

@@ -7,13 +7,13 @@
  * Use it with `enableIdempotence: false`: it knows no InitProducerId.
  */
 import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "../../src/net/transport.ts";
+import { ErrorCode } from "../../src/protocol/error_codes.ts";
 import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 import { frame } from "./fake_transport.ts";
 import { apiVersionsResponse, FAKE_BROKER_APIS, metadataResponseV12 } from "./responses.ts";
 
 const APIS = [...FAKE_BROKER_APIS, { apiKey: 0, minVersion: 9, maxVersion: 9 }];
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
 interface ProducedPartition {
   topic: string;
@@ -99,7 +99,7 @@ export class FakeBroker implements Transport {
       this.metadataRequests++;
       const topics = (asked ?? [...this.partitions.keys()]).map((name) => {
         const count = this.partitions.get(name);
-        if (count === undefined) return { name, errorCode: UNKNOWN_TOPIC_OR_PARTITION, partitions: [] };
+        if (count === undefined) return { name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partitions: [] };
         return { name, partitions: Array.from({ length: count }, (_, partition) => ({ partition, leader: 1 })) };
       });
       return (send) => send(metadataResponseV12(correlationId, [{ nodeId: 1, host: "b1", port: 9092 }], topics));
