@@ -69,16 +69,14 @@ export const AddOffsetsToTxnApi: ApiCodec<AddOffsetsToTxnRequest, AddOffsetsToTx
   maxVersion: 4,
   flexibleFrom: 3,
 
-  encodeRequest(w: Writer, version: number, request: AddOffsetsToTxnRequest): void {
-    const flexible = version >= 3;
+  encodeRequest(w: Writer, _version: number, request: AddOffsetsToTxnRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);
     w.int64(request.producerId).int16(request.producerEpoch);
     writeString(w, flexible, request.groupId);
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): AddOffsetsToTxnResponse {
-    const flexible = version >= 3;
+  decodeResponse(r: Reader, _version: number, flexible: boolean): AddOffsetsToTxnResponse {
     const res: AddOffsetsToTxnResponse = { throttleTimeMs: r.int32(), errorCode: r.int16() };
     skipTags(r, flexible);
     return res;

@@ -142,8 +142,7 @@ export const AddPartitionsToTxnApi: ApiCodec<AddPartitionsToTxnRequest, AddParti
   maxVersion: 3,
   flexibleFrom: 3,
 
-  encodeRequest(w: Writer, version: number, request: AddPartitionsToTxnRequest): void {
-    const flexible = version >= 3;
+  encodeRequest(w: Writer, _version: number, request: AddPartitionsToTxnRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);
     w.int64(request.producerId).int16(request.producerEpoch);
     writeArray(w, flexible, request.topics, (x, t) => {
@@ -154,8 +153,7 @@ export const AddPartitionsToTxnApi: ApiCodec<AddPartitionsToTxnRequest, AddParti
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): AddPartitionsToTxnResponse {
-    const flexible = version >= 3;
+  decodeResponse(r: Reader, _version: number, flexible: boolean): AddPartitionsToTxnResponse {
     const res: AddPartitionsToTxnResponse = {
       throttleTimeMs: r.int32(),
       resultsByTopic: readArray(r, flexible, (x) => readTopicResult(x, flexible), "topic results"),

@@ -163,11 +163,12 @@ export const ApiVersionsApi: ApiCodec<ApiVersionsRequest, ApiVersionsResponse> =
     w.compactString(request.clientSoftwareName).compactString(request.clientSoftwareVersion).taggedFields();
   },
 
-  decodeResponse(r: Reader, version: number): ApiVersionsResponse {
+  decodeResponse(r: Reader, version: number, flexibleVersion: boolean): ApiVersionsResponse {
     const errorCode = r.int16();
-    // A broker that rejects our version answers in v0, whatever version we sent.
-    const v = errorCode === ErrorCode.UNSUPPORTED_VERSION ? 0 : version;
-    const flexible = v >= 3;
+    // A broker that rejects our version answers in v0, which is not flexible, whatever version we sent.
+    const answeredInV0 = errorCode === ErrorCode.UNSUPPORTED_VERSION;
+    const v = answeredInV0 ? 0 : version;
+    const flexible = flexibleVersion && !answeredInV0;
     const res: ApiVersionsResponse = {
       errorCode,
       apiKeys: readArray(r, flexible, (x) => readApiKey(x, flexible), "api keys"),

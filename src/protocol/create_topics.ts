@@ -242,15 +242,13 @@ export const CreateTopicsApi: ApiCodec<CreateTopicsRequest, CreateTopicsResponse
   maxVersion: 7,
   flexibleFrom: 5,
 
-  encodeRequest(w: Writer, version: number, request: CreateTopicsRequest): void {
-    const flexible = version >= 5;
+  encodeRequest(w: Writer, _version: number, request: CreateTopicsRequest, flexible: boolean): void {
     writeArray(w, flexible, request.topics, (x, t) => encodeTopic(x, flexible, t));
     w.int32(request.timeoutMs).bool(request.validateOnly ?? false);
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): CreateTopicsResponse {
-    const flexible = version >= 5;
+  decodeResponse(r: Reader, version: number, flexible: boolean): CreateTopicsResponse {
     const res: CreateTopicsResponse = {
       throttleTimeMs: r.int32(),
       topics: readArray(r, flexible, (x) => readTopicResult(x, version, flexible), "topics"),

@@ -135,8 +135,7 @@ export const DeleteTopicsApi: ApiCodec<DeleteTopicsRequest, DeleteTopicsResponse
   maxVersion: 6,
   flexibleFrom: 4,
 
-  encodeRequest(w: Writer, version: number, request: DeleteTopicsRequest): void {
-    const flexible = version >= 4;
+  encodeRequest(w: Writer, version: number, request: DeleteTopicsRequest, flexible: boolean): void {
     if (version >= 6) {
       const topics = request.topics ?? (request.topicNames ?? []).map((name) => ({ name }));
       writeArray(w, true, topics, (x, t: DeleteTopicState) => {
@@ -149,8 +148,7 @@ export const DeleteTopicsApi: ApiCodec<DeleteTopicsRequest, DeleteTopicsResponse
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): DeleteTopicsResponse {
-    const flexible = version >= 4;
+  decodeResponse(r: Reader, version: number, flexible: boolean): DeleteTopicsResponse {
     const res: DeleteTopicsResponse = {
       throttleTimeMs: r.int32(),
       responses: readArray(r, flexible, (x) => readResult(x, version, flexible), "responses"),

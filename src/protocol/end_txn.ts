@@ -91,15 +91,13 @@ export const EndTxnApi: ApiCodec<EndTxnRequest, EndTxnResponse> = {
   maxVersion: 5,
   flexibleFrom: 3,
 
-  encodeRequest(w: Writer, version: number, request: EndTxnRequest): void {
-    const flexible = version >= 3;
+  encodeRequest(w: Writer, _version: number, request: EndTxnRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);
     w.int64(request.producerId).int16(request.producerEpoch).bool(request.committed);
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): EndTxnResponse {
-    const flexible = version >= 3;
+  decodeResponse(r: Reader, version: number, flexible: boolean): EndTxnResponse {
     const res: EndTxnResponse = {
       throttleTimeMs: r.int32(),
       errorCode: r.int16(),

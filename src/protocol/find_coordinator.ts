@@ -130,8 +130,7 @@ export const FindCoordinatorApi: ApiCodec<FindCoordinatorRequest, FindCoordinato
   maxVersion: 6,
   flexibleFrom: 3,
 
-  encodeRequest(w: Writer, version: number, request: FindCoordinatorRequest): void {
-    const flexible = version >= 3;
+  encodeRequest(w: Writer, version: number, request: FindCoordinatorRequest, flexible: boolean): void {
     if (version < 4) {
       if (request.keys.length !== 1) {
         throw new UnsupportedVersionError("FindCoordinator", `version ${version} looks up exactly one key, not ${request.keys.length}`);
@@ -148,8 +147,7 @@ export const FindCoordinatorApi: ApiCodec<FindCoordinatorRequest, FindCoordinato
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): FindCoordinatorResponse {
-    const flexible = version >= 3;
+  decodeResponse(r: Reader, version: number, flexible: boolean): FindCoordinatorResponse {
     const throttleTimeMs = version >= 1 ? r.int32() : 0;
     let coordinators: FindCoordinatorCoordinator[];
     if (version >= 4) {

@@ -78,8 +78,7 @@ export const InitProducerIdApi: ApiCodec<InitProducerIdRequest, InitProducerIdRe
   maxVersion: 5,
   flexibleFrom: 2,
 
-  encodeRequest(w: Writer, version: number, request: InitProducerIdRequest): void {
-    const flexible = version >= 2;
+  encodeRequest(w: Writer, version: number, request: InitProducerIdRequest, flexible: boolean): void {
     const producerId = request.producerId ?? -1n;
     const producerEpoch = request.producerEpoch ?? -1;
     writeString(w, flexible, request.transactionalId);
@@ -91,8 +90,7 @@ export const InitProducerIdApi: ApiCodec<InitProducerIdRequest, InitProducerIdRe
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): InitProducerIdResponse {
-    const flexible = version >= 2;
+  decodeResponse(r: Reader, _version: number, flexible: boolean): InitProducerIdResponse {
     const res: InitProducerIdResponse = {
       throttleTimeMs: r.int32(),
       errorCode: r.int16(),

@@ -244,8 +244,7 @@ export const MetadataApi: ApiCodec<MetadataRequest, MetadataResponse> = {
   maxVersion: 13,
   flexibleFrom: 9,
 
-  encodeRequest(w: Writer, version: number, request: MetadataRequest): void {
-    const flexible = version >= 9;
+  encodeRequest(w: Writer, version: number, request: MetadataRequest, flexible: boolean): void {
     let topics = request.topics;
     if (version === 0) {
       if (topics !== null && topics.length === 0) {
@@ -262,8 +261,7 @@ export const MetadataApi: ApiCodec<MetadataRequest, MetadataResponse> = {
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): MetadataResponse {
-    const flexible = version >= 9;
+  decodeResponse(r: Reader, version: number, flexible: boolean): MetadataResponse {
     const res: MetadataResponse = {
       throttleTimeMs: version >= 3 ? r.int32() : 0,
       brokers: readArray(r, flexible, (x) => readBroker(x, version, flexible), "brokers"),

@@ -279,16 +279,14 @@ export const ProduceApi: ApiCodec<ProduceRequest, ProduceResponse> = {
   maxVersion: 12,
   flexibleFrom: 9,
 
-  encodeRequest(w: Writer, version: number, request: ProduceRequest): void {
-    const flexible = version >= 9;
+  encodeRequest(w: Writer, _version: number, request: ProduceRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);
     w.int16(request.acks).int32(request.timeoutMs);
     writeArray(w, flexible, request.topicData, (x, t) => encodeTopic(x, flexible, t));
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): ProduceResponse {
-    const flexible = version >= 9;
+  decodeResponse(r: Reader, version: number, flexible: boolean): ProduceResponse {
     const res: ProduceResponse = {
       responses: readArray(r, flexible, (x) => readTopic(x, version, flexible), "responses"),
       throttleTimeMs: r.int32(),

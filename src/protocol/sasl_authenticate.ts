@@ -70,15 +70,13 @@ export const SaslAuthenticateApi: ApiCodec<SaslAuthenticateRequest, SaslAuthenti
   maxVersion: 2,
   flexibleFrom: 2,
 
-  encodeRequest(w: Writer, version: number, request: SaslAuthenticateRequest): void {
-    const flexible = version >= 2;
+  encodeRequest(w: Writer, _version: number, request: SaslAuthenticateRequest, flexible: boolean): void {
     if (flexible) w.compactBytes(request.authBytes);
     else w.bytes(request.authBytes);
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): SaslAuthenticateResponse {
-    const flexible = version >= 2;
+  decodeResponse(r: Reader, version: number, flexible: boolean): SaslAuthenticateResponse {
     const errorCode = r.int16();
     const errorMessage = readNullableString(r, flexible);
     const authBytes = flexible ? r.compactBytes() : r.bytes();

@@ -200,8 +200,7 @@ export const TxnOffsetCommitApi: ApiCodec<TxnOffsetCommitRequest, TxnOffsetCommi
   maxVersion: 5,
   flexibleFrom: 3,
 
-  encodeRequest(w: Writer, version: number, request: TxnOffsetCommitRequest): void {
-    const flexible = version >= 3;
+  encodeRequest(w: Writer, version: number, request: TxnOffsetCommitRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);
     writeString(w, flexible, request.groupId);
     w.int64(request.producerId).int16(request.producerEpoch);
@@ -219,8 +218,7 @@ export const TxnOffsetCommitApi: ApiCodec<TxnOffsetCommitRequest, TxnOffsetCommi
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): TxnOffsetCommitResponse {
-    const flexible = version >= 3;
+  decodeResponse(r: Reader, _version: number, flexible: boolean): TxnOffsetCommitResponse {
     const res: TxnOffsetCommitResponse = {
       throttleTimeMs: r.int32(),
       topics: readArray(r, flexible, (x) => readTopic(x, flexible), "topics"),

@@ -5,6 +5,7 @@ import {
   type ApiCodec,
   decodeResponse,
   encodeRequest,
+  isFlexible,
   negotiateVersion,
   requestHeaderVersion,
   responseCorrelationId,
@@ -72,6 +73,26 @@ test("header versions per api", () => {
   assert.equal(requestHeaderVersion(ApiVersionsApi, 3), 2);
   assert.equal(responseHeaderVersion(ApiVersionsApi, 3), 0);
   assert.equal(responseHeaderVersion(ApiVersionsApi, 4), 0);
+});
+
+test("the codec is told whether the version is flexible, from its flexibleFrom", () => {
+  const told: string[] = [];
+  const Telling: ApiCodec<null, null> = {
+    ...Echo,
+    encodeRequest(_w, version, _request, flexible) {
+      told.push(`encode v${version} ${flexible}`);
+    },
+    decodeResponse(_r, version, flexible) {
+      told.push(`decode v${version} ${flexible}`);
+      return null;
+    },
+  };
+  for (const v of [1, 2]) {
+    encodeRequest(Telling, v, 1, null, null);
+    decodeResponse(Telling, v, hex(v === 2 ? "00000001 00" : "00000001"));
+  }
+  assert.deepEqual(told, ["encode v1 false", "decode v1 false", "encode v2 true", "decode v2 true"]);
+  assert.deepEqual([0, 1, 2, 3].map((v) => isFlexible(Echo, v)), [false, false, true, true]);
 });
 
 test("encodeRequest with a writer resets it and returns a copy the caller owns", () => {

@@ -9,7 +9,8 @@ import {
   MUTATIONS,
   prng,
 } from "../../tools/fuzz/fuzz.ts";
-import { SUPPORTED_APIS } from "../../src/protocol/apis.ts";
+import { decodeResponse } from "../../src/protocol/api.ts";
+import { apiByKey, SUPPORTED_APIS } from "../../src/protocol/apis.ts";
 
 const seeds = loadSeeds();
 // A new seed every run covers new ground; it is printed so a failure can be replayed with `deno task fuzz --seed`.
@@ -18,6 +19,14 @@ const runSeed = Date.now() % 2 ** 31;
 test("fuzz seeds: a recorded broker response for every API this client decodes", () => {
   const recorded = new Set(seeds.map((s) => s.api));
   assert.deepEqual(SUPPORTED_APIS.map((api) => api.name).filter((name) => !recorded.has(name)), []);
+});
+
+test("fuzz seeds: every recorded broker response decodes as it is", () => {
+  for (const seed of seeds) {
+    const api = apiByKey(seed.key);
+    assert.ok(api, `${seed.api}: no codec for key ${seed.key}`);
+    assert.doesNotThrow(() => decodeResponse(api, seed.version, seed.payload), `${seed.api} v${seed.version}`);
+  }
 });
 
 test(`fuzz: 100,000 mutated broker responses decode or fail with CorruptResponseError, none crashes, hangs or over-allocates (seed ${runSeed})`, async () => {
