@@ -184,7 +184,7 @@ export function pending(): Pending {
  *
  * @example
  * ```ts
- * import { withinMaxBlock } from "./transaction_manager.ts";
+ * import { withinMaxBlock } from "./transaction_types.ts";
  * await withinMaxBlock(Promise.resolve(), 1000, "commitTransaction");
  * ```
  */

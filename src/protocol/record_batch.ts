@@ -1,7 +1,7 @@
 /**
  * Record batches, message format v2 (magic 2): a builder that encodes records straight
- * into a pooled buffer, in-place rewriting of the producer id, epoch and sequence, and
- * a checked decoder.
+ * into a pooled buffer, and in-place rewriting of the producer id, epoch and sequence.
+ * Reading batches back is record_batch_decoder.ts's job.
  *
  * A batch is a 61-byte header followed by the records (compressed as one block when
  * the batch is compressed):
@@ -22,7 +22,7 @@
  * |     53 | baseSequence         | int32  |
  * |     57 | recordCount          | int32  |
  *
- * Every function that computes a CRC needs {@linkcode initCrc32c} to have resolved.
+ * Every function that computes a CRC needs `initCrc32c()` (crc32c.ts) to have resolved.
  *
  * @module
  */
@@ -114,8 +114,7 @@ const PRODUCER_ID_OFFSET = 43;
 const PRODUCER_EPOCH_OFFSET = 51;
 const BASE_SEQUENCE_OFFSET = 53;
 const RECORD_COUNT_OFFSET = 57;
-/** baseOffset and batchLength, which batchLength does not count. */
-/** Bytes before `batchLength` counts: baseOffset and batchLength. */
+/** The bytes `batchLength` does not count: baseOffset and batchLength itself. */
 export const LOG_OVERHEAD = 12;
 /** Length, attributes, the longest timestamp delta and the longest offset delta. */
 const MAX_RECORD_OVERHEAD = 21;
@@ -127,11 +126,9 @@ export const CONTROL_FLAG = 0x20;
 export const TIMESTAMP_TYPE_FLAG = 0x08;
 /** The attribute bits that hold the compression codec id. */
 export const COMPRESSION_MASK = 0x07;
-/** zstd; codec ids 5-7 are not defined. */
-/** The highest compression codec id Kafka defines (zstd). */
+/** The highest compression codec id Kafka defines (4, zstd); ids 5-7 are not defined. */
 export const MAX_CODEC_ID = 4;
-/** The smallest possible record: seven one-byte fields. */
-/** The fewest bytes one encoded record can take. */
+/** The fewest bytes one encoded record can take: seven one-byte fields. */
 export const MIN_RECORD_SIZE = 7;
 /** Beyond this magnitude a zigzagged number may no longer be exact, so bigint takes over. */
 const EXACT_ZIGZAG_LIMIT = 2 ** 51;
