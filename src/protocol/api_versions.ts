@@ -13,13 +13,6 @@ import type { Writer } from "./writer.ts";
 /**
  * An ApiVersions request. The client software fields are sent from v3 on, and the
  * broker rejects empty ones (they must match `[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?`).
- *
- * @example
- * ```ts
- * import type { ApiVersionsRequest } from "./api_versions.ts";
- * const req: ApiVersionsRequest = { clientSoftwareName: "edge-kafka", clientSoftwareVersion: "0.1.0" };
- * console.log(req.clientSoftwareName);
- * ```
  */
 export interface ApiVersionsRequest {
   /** The name of the client (v3+). */
@@ -28,16 +21,7 @@ export interface ApiVersionsRequest {
   clientSoftwareVersion: string;
 }
 
-/**
- * The version range a broker supports for one API.
- *
- * @example
- * ```ts
- * import type { ApiVersionsResponseKey } from "./api_versions.ts";
- * const k: ApiVersionsResponseKey = { apiKey: 3, minVersion: 0, maxVersion: 13 };
- * console.log(k.maxVersion);
- * ```
- */
+/** The version range a broker supports for one API. */
 export interface ApiVersionsResponseKey {
   /** The API key. */
   apiKey: number;
@@ -47,16 +31,7 @@ export interface ApiVersionsResponseKey {
   maxVersion: number;
 }
 
-/**
- * A feature the broker supports, with its version range (v3+ tagged field).
- *
- * @example
- * ```ts
- * import type { SupportedFeatureKey } from "./api_versions.ts";
- * const f: SupportedFeatureKey = { name: "metadata.version", minVersion: 1, maxVersion: 21 };
- * console.log(f.name);
- * ```
- */
+/** A feature the broker supports, with its version range (v3+ tagged field). */
 export interface SupportedFeatureKey {
   /** The name of the feature. */
   name: string;
@@ -66,16 +41,7 @@ export interface SupportedFeatureKey {
   maxVersion: number;
 }
 
-/**
- * A cluster-wide finalized feature level (v3+ tagged field).
- *
- * @example
- * ```ts
- * import type { FinalizedFeatureKey } from "./api_versions.ts";
- * const f: FinalizedFeatureKey = { name: "metadata.version", maxVersionLevel: 21, minVersionLevel: 21 };
- * console.log(f.maxVersionLevel);
- * ```
- */
+/** A cluster-wide finalized feature level (v3+ tagged field). */
 export interface FinalizedFeatureKey {
   /** The name of the feature. */
   name: string;
@@ -88,16 +54,6 @@ export interface FinalizedFeatureKey {
 /**
  * An ApiVersions response. Fields absent from the decoded version hold their defaults
  * (0, -1n, empty arrays, false).
- *
- * @example
- * ```ts
- * import type { ApiVersionsResponse } from "./api_versions.ts";
- * const res: ApiVersionsResponse = {
- *   errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }], throttleTimeMs: 0,
- *   supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [], zkMigrationReady: false,
- * };
- * console.log(res.apiKeys.length);
- * ```
  */
 export interface ApiVersionsResponse {
   /** The top-level error code. 35 (UNSUPPORTED_VERSION) means the body was decoded as v0. */
@@ -140,16 +96,6 @@ function readFinalizedFeature(r: Reader): FinalizedFeatureKey {
  * When the broker does not speak the requested version it answers UNSUPPORTED_VERSION
  * (35) in a v0 body; this codec then decodes the body as v0, so the caller can retry
  * with the highest ApiVersions version listed in `apiKeys`.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { ApiVersionsApi } from "./api_versions.ts";
- * const frame = encodeRequest(ApiVersionsApi, ApiVersionsApi.maxVersion, 1, "client", {
- *   clientSoftwareName: "edge-kafka", clientSoftwareVersion: "0.1.0",
- * });
- * console.log(frame.length);
- * ```
  */
 export const ApiVersionsApi: ApiCodec<ApiVersionsRequest, ApiVersionsResponse> = {
   name: "ApiVersions",

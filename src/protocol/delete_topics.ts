@@ -20,16 +20,7 @@ import {
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * One topic to delete, by name or by id (v6+).
- *
- * @example
- * ```ts
- * import type { DeleteTopicState } from "./delete_topics.ts";
- * const byName: DeleteTopicState = { name: "orders" };
- * console.log(byName.name);
- * ```
- */
+/** One topic to delete, by name or by id (v6+). */
 export interface DeleteTopicState {
   /** The topic name, or null when deleting by id. */
   name: string | null;
@@ -40,13 +31,6 @@ export interface DeleteTopicState {
 /**
  * A DeleteTopics request. Give either `topics` (the v6 shape) or `topicNames` (the
  * v0-5 shape); the codec converts between them, and refuses ids before v6.
- *
- * @example
- * ```ts
- * import type { DeleteTopicsRequest } from "./delete_topics.ts";
- * const req: DeleteTopicsRequest = { topicNames: ["orders"], timeoutMs: 30000 };
- * console.log(req.topicNames);
- * ```
  */
 export interface DeleteTopicsRequest {
   /** The topics to delete, by name or id (v6+ wire field). */
@@ -57,16 +41,7 @@ export interface DeleteTopicsRequest {
   timeoutMs: number;
 }
 
-/**
- * The result for one topic in a DeleteTopics response.
- *
- * @example
- * ```ts
- * import type { DeletableTopicResult } from "./delete_topics.ts";
- * const r: DeletableTopicResult = { name: "orders", topicId: new Uint8Array(16), errorCode: 0, errorMessage: null };
- * console.log(r.errorCode);
- * ```
- */
+/** The result for one topic in a DeleteTopics response. */
 export interface DeletableTopicResult {
   /** The topic name; null only from v6 on, for an unknown topic deleted by id. */
   name: string | null;
@@ -78,16 +53,7 @@ export interface DeletableTopicResult {
   errorMessage: string | null;
 }
 
-/**
- * A DeleteTopics response.
- *
- * @example
- * ```ts
- * import type { DeleteTopicsResponse } from "./delete_topics.ts";
- * const res: DeleteTopicsResponse = { throttleTimeMs: 0, responses: [] };
- * console.log(res.responses.length);
- * ```
- */
+/** A DeleteTopics response. */
 export interface DeleteTopicsResponse {
   /** Throttle time in milliseconds. */
   throttleTimeMs: number;
@@ -119,14 +85,6 @@ function readResult(r: Reader, version: number, flexible: boolean): DeletableTop
 /**
  * The DeleteTopics codec, versions 1-6 (flexible from 4). Kafka 4.0 removed version 0,
  * and every broker from 3.x on speaks 1+.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { DeleteTopicsApi } from "./delete_topics.ts";
- * const frame = encodeRequest(DeleteTopicsApi, 6, 4, "client", { topics: [{ name: "orders" }], timeoutMs: 30000 });
- * console.log(frame.length);
- * ```
  */
 export const DeleteTopicsApi: ApiCodec<DeleteTopicsRequest, DeleteTopicsResponse> = {
   name: "DeleteTopics",

@@ -273,15 +273,7 @@ export const ErrorCode: Readonly<Record<ErrorName, number>> = Object.freeze(
   Object.fromEntries(TABLE.map(([code, name]) => [name, code])) as Record<ErrorName, number>,
 );
 
-/**
- * Every known error code, in code order from -1 (UNKNOWN_SERVER_ERROR) up.
- *
- * @example
- * ```ts
- * import { ERROR_CODES } from "./error_codes.ts";
- * console.log(ERROR_CODES[ERROR_CODES.length - 1].name);
- * ```
- */
+/** Every known error code, in code order from -1 (UNKNOWN_SERVER_ERROR) up. */
 export const ERROR_CODES: readonly ErrorInfo[] = TABLE.map(([code, name, flags, description]) =>
   Object.freeze({ code, name, retriable: (flags & R) !== 0, invalidMetadata: (flags & M) !== 0, description })
 );

@@ -9,15 +9,7 @@ import { CorruptResponseError } from "../errors.ts";
 import { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * The all-zero UUID, which the protocol uses for "no topic id".
- *
- * @example
- * ```ts
- * import { ZERO_UUID } from "./fields.ts";
- * console.log(ZERO_UUID.length); // 16
- * ```
- */
+/** The all-zero UUID, which the protocol uses for "no topic id". */
 export const ZERO_UUID: Uint8Array = new Uint8Array(16);
 
 /**

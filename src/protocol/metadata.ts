@@ -21,16 +21,7 @@ import {
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * One topic to fetch metadata for.
- *
- * @example
- * ```ts
- * import type { MetadataRequestTopic } from "./metadata.ts";
- * const t: MetadataRequestTopic = { name: "orders" };
- * console.log(t.name);
- * ```
- */
+/** One topic to fetch metadata for. */
 export interface MetadataRequestTopic {
   /** The topic id (v12+; all zeros, the default, means "by name"). */
   topicId?: Uint8Array;
@@ -38,16 +29,7 @@ export interface MetadataRequestTopic {
   name: string | null;
 }
 
-/**
- * A Metadata request.
- *
- * @example All topics, no auto-creation
- * ```ts
- * import type { MetadataRequest } from "./metadata.ts";
- * const req: MetadataRequest = { topics: null, allowAutoTopicCreation: false };
- * console.log(req.topics);
- * ```
- */
+/** A Metadata request. */
 export interface MetadataRequest {
   /** The topics to fetch metadata for; null means all topics. */
   topics: MetadataRequestTopic[] | null;
@@ -59,16 +41,7 @@ export interface MetadataRequest {
   includeTopicAuthorizedOperations?: boolean;
 }
 
-/**
- * One broker in a Metadata response.
- *
- * @example
- * ```ts
- * import type { MetadataResponseBroker } from "./metadata.ts";
- * const b: MetadataResponseBroker = { nodeId: 1, host: "kafka-1", port: 9092, rack: null };
- * console.log(`${b.host}:${b.port}`);
- * ```
- */
+/** One broker in a Metadata response. */
 export interface MetadataResponseBroker {
   /** The broker id. */
   nodeId: number;
@@ -80,19 +53,7 @@ export interface MetadataResponseBroker {
   rack: string | null;
 }
 
-/**
- * One partition in a Metadata response.
- *
- * @example
- * ```ts
- * import type { MetadataResponsePartition } from "./metadata.ts";
- * const p: MetadataResponsePartition = {
- *   errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 5,
- *   replicaNodes: [1, 2], isrNodes: [1, 2], offlineReplicas: [],
- * };
- * console.log(p.leaderId);
- * ```
- */
+/** One partition in a Metadata response. */
 export interface MetadataResponsePartition {
   /** The partition error, or 0. */
   errorCode: number;
@@ -138,19 +99,7 @@ export interface MetadataResponseTopic {
   topicAuthorizedOperations: number;
 }
 
-/**
- * A Metadata response. Fields absent from the decoded version hold their defaults.
- *
- * @example
- * ```ts
- * import type { MetadataResponse } from "./metadata.ts";
- * const res: MetadataResponse = {
- *   throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: [],
- *   clusterAuthorizedOperations: -2147483648, errorCode: 0,
- * };
- * console.log(res.controllerId);
- * ```
- */
+/** A Metadata response. Fields absent from the decoded version hold their defaults. */
 export interface MetadataResponse {
   /** Throttle time in milliseconds (v3+; 0 before). */
   throttleTimeMs: number;
@@ -228,14 +177,6 @@ function readTopic(r: Reader, version: number, flexible: boolean): MetadataRespo
  * up by id needs v12+ (the spec allows v10, but brokers ignore it before v12), and
  * `allowAutoTopicCreation: false` needs v4+; both throw
  * {@linkcode UnsupportedVersionError} on older versions.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { MetadataApi } from "./metadata.ts";
- * const frame = encodeRequest(MetadataApi, 12, 2, "client", { topics: [{ name: "orders" }] });
- * console.log(frame.length);
- * ```
  */
 export const MetadataApi: ApiCodec<MetadataRequest, MetadataResponse> = {
   name: "Metadata",

@@ -9,16 +9,7 @@ import { readArray, readNullableString, readString, readTagged, skipTags, writeA
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * The records for one partition in a Produce request.
- *
- * @example
- * ```ts
- * import type { ProducePartitionData } from "./produce.ts";
- * const p: ProducePartitionData = { index: 0, records: new Uint8Array(0) };
- * console.log(p.index);
- * ```
- */
+/** The records for one partition in a Produce request. */
 export interface ProducePartitionData {
   /** The partition index. */
   index: number;
@@ -26,16 +17,7 @@ export interface ProducePartitionData {
   records: Uint8Array | null;
 }
 
-/**
- * The partitions of one topic in a Produce request.
- *
- * @example
- * ```ts
- * import type { ProduceTopicData } from "./produce.ts";
- * const t: ProduceTopicData = { name: "orders", partitionData: [] };
- * console.log(t.name);
- * ```
- */
+/** The partitions of one topic in a Produce request. */
 export interface ProduceTopicData {
   /** The topic name. */
   name: string;
@@ -43,16 +25,7 @@ export interface ProduceTopicData {
   partitionData: ProducePartitionData[];
 }
 
-/**
- * A Produce request.
- *
- * @example
- * ```ts
- * import type { ProduceRequest } from "./produce.ts";
- * const req: ProduceRequest = { transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [] };
- * console.log(req.acks);
- * ```
- */
+/** A Produce request. */
 export interface ProduceRequest {
   /** The transactional id, or null if the producer is not transactional. */
   transactionalId: string | null;
@@ -64,16 +37,7 @@ export interface ProduceRequest {
   topicData: ProduceTopicData[];
 }
 
-/**
- * One record that made the broker drop a batch (v8+).
- *
- * @example
- * ```ts
- * import type { ProduceRecordError } from "./produce.ts";
- * const e: ProduceRecordError = { batchIndex: 3, batchIndexErrorMessage: null };
- * console.log(e.batchIndex);
- * ```
- */
+/** One record that made the broker drop a batch (v8+). */
 export interface ProduceRecordError {
   /** The index of the record within the batch. */
   batchIndex: number;
@@ -84,13 +48,6 @@ export interface ProduceRecordError {
 /**
  * A partition's leader as the broker knows it (v10+, sent with NOT_LEADER_OR_FOLLOWER
  * and similar errors).
- *
- * @example
- * ```ts
- * import type { ProduceLeaderIdAndEpoch } from "./produce.ts";
- * const l: ProduceLeaderIdAndEpoch = { leaderId: 2, leaderEpoch: 7 };
- * console.log(l.leaderId);
- * ```
  */
 export interface ProduceLeaderIdAndEpoch {
   /** The current leader's broker id, or -1 if unknown. */
@@ -99,19 +56,7 @@ export interface ProduceLeaderIdAndEpoch {
   leaderEpoch: number;
 }
 
-/**
- * The result for one partition in a Produce response.
- *
- * @example
- * ```ts
- * import type { ProducePartitionResponse } from "./produce.ts";
- * const p: ProducePartitionResponse = {
- *   index: 0, errorCode: 0, baseOffset: 42n, logAppendTimeMs: -1n, logStartOffset: 0n,
- *   recordErrors: [], errorMessage: null,
- * };
- * console.log(p.baseOffset);
- * ```
- */
+/** The result for one partition in a Produce response. */
 export interface ProducePartitionResponse {
   /** The partition index. */
   index: number;
@@ -131,16 +76,7 @@ export interface ProducePartitionResponse {
   currentLeader?: ProduceLeaderIdAndEpoch;
 }
 
-/**
- * The results for one topic in a Produce response.
- *
- * @example
- * ```ts
- * import type { ProduceTopicResponse } from "./produce.ts";
- * const t: ProduceTopicResponse = { name: "orders", partitionResponses: [] };
- * console.log(t.name);
- * ```
- */
+/** The results for one topic in a Produce response. */
 export interface ProduceTopicResponse {
   /** The topic name. */
   name: string;
@@ -151,13 +87,6 @@ export interface ProduceTopicResponse {
 /**
  * A broker endpoint in a Produce response (tagged, v10+), for the new leaders named in
  * `currentLeader`.
- *
- * @example
- * ```ts
- * import type { ProduceNodeEndpoint } from "./produce.ts";
- * const n: ProduceNodeEndpoint = { nodeId: 2, host: "kafka-2", port: 9092, rack: null };
- * console.log(`${n.host}:${n.port}`);
- * ```
  */
 export interface ProduceNodeEndpoint {
   /** The broker id. */
@@ -173,13 +102,6 @@ export interface ProduceNodeEndpoint {
 /**
  * A Produce response. Fields absent from the decoded version hold their spec defaults;
  * tagged fields the broker did not send are absent.
- *
- * @example
- * ```ts
- * import type { ProduceResponse } from "./produce.ts";
- * const res: ProduceResponse = { responses: [], throttleTimeMs: 0 };
- * console.log(res.throttleTimeMs);
- * ```
  */
 export interface ProduceResponse {
   /** Each topic produced to. */
@@ -260,17 +182,6 @@ function readNodeEndpoint(r: Reader): ProduceNodeEndpoint {
  * The records of each partition are written as given, so they must already be encoded
  * record batches (see `RecordBatchBuilder` in record_batch.ts). With `acks: 0` the broker sends
  * no response at all.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { ProduceApi } from "./produce.ts";
- * const frame = encodeRequest(ProduceApi, 9, 1, "client", {
- *   transactionalId: null, acks: -1, timeoutMs: 30000,
- *   topicData: [{ name: "orders", partitionData: [{ index: 0, records: new Uint8Array(0) }] }],
- * });
- * console.log(frame.length);
- * ```
  */
 export const ProduceApi: ApiCodec<ProduceRequest, ProduceResponse> = {
   name: "Produce",

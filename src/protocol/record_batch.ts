@@ -29,27 +29,12 @@
 
 import { crc32c } from "./crc32c.ts";
 
-/**
- * The size of a record batch header (magic 2) in bytes.
- *
- * @example
- * ```ts
- * import { RECORD_BATCH_OVERHEAD } from "./record_batch.ts";
- * console.log(RECORD_BATCH_OVERHEAD); // 61
- * ```
- */
+/** The size of a record batch header (magic 2) in bytes. */
 export const RECORD_BATCH_OVERHEAD = 61;
 
 /**
  * One record header. Keys are UTF-8 strings; values are bytes or null. A record may
  * carry the same key more than once, and the order is kept.
- *
- * @example
- * ```ts
- * import type { RecordHeader } from "./record_batch.ts";
- * const h: RecordHeader = { key: "trace-id", value: new TextEncoder().encode("abc") };
- * console.log(h.key);
- * ```
  */
 export interface RecordHeader {
   /** The header key. */
@@ -60,13 +45,6 @@ export interface RecordHeader {
 
 /**
  * A pluggable compression codec for {@linkcode RecordBatchBuilder.build}.
- *
- * @example A codec that does nothing, for illustration
- * ```ts
- * import type { RecordBatchCompression } from "./record_batch.ts";
- * const identity: RecordBatchCompression = { id: 1, compress: (data) => data.slice() };
- * console.log(identity.id);
- * ```
  */
 export interface RecordBatchCompression {
   /** The codec id stored in attribute bits 0-2 (1 gzip, 2 snappy, 3 lz4, 4 zstd). */
@@ -77,13 +55,6 @@ export interface RecordBatchCompression {
 
 /**
  * Options of {@linkcode RecordBatchBuilder.build}.
- *
- * @example
- * ```ts
- * import type { RecordBatchBuildOptions } from "./record_batch.ts";
- * const opts: RecordBatchBuildOptions = { producerId: 7n, producerEpoch: 0, baseSequence: 0 };
- * console.log(opts.producerId);
- * ```
  */
 export interface RecordBatchBuildOptions {
   /** The codec to compress the records with; absent or null means none. */
@@ -291,15 +262,7 @@ function stampCrc(batch: Uint8Array, view: DataView): void {
   view.setUint32(CRC_OFFSET, crc32c(batch.subarray(ATTRIBUTES_OFFSET)));
 }
 
-/**
- * A record without headers, shared so that appending one allocates nothing.
- *
- * @example
- * ```ts
- * import { NO_HEADERS } from "./record_batch.ts";
- * console.log(NO_HEADERS.length); // 0
- * ```
- */
+/** A record without headers, shared so that appending one allocates nothing. */
 export const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 
 /**
