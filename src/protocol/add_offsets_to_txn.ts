@@ -6,7 +6,7 @@
  */
 
 import type { ApiCodec } from "./api.ts";
-import { skipTags, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -49,8 +49,6 @@ export const AddOffsetsToTxnApi: ApiCodec<AddOffsetsToTxnRequest, AddOffsetsToTx
   },
 
   decodeResponse(r: Reader, _version: number, flexible: boolean): AddOffsetsToTxnResponse {
-    const res: AddOffsetsToTxnResponse = { throttleTimeMs: r.int32(), errorCode: r.int16() };
-    skipTags(r, flexible);
-    return res;
+    return endStruct(r, flexible, { throttleTimeMs: r.int32(), errorCode: r.int16() });
   },
 };

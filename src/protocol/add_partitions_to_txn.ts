@@ -6,7 +6,7 @@
  */
 
 import type { ApiCodec } from "./api.ts";
-import { readArray, readString, skipTags, writeArray, writeInt32Array, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, readArray, readString, writeArray, writeInt32Array, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -55,18 +55,14 @@ export interface AddPartitionsToTxnResponse {
 }
 
 function readPartitionResult(r: Reader, flexible: boolean): AddPartitionsToTxnPartitionResult {
-  const p: AddPartitionsToTxnPartitionResult = { partitionIndex: r.int32(), partitionErrorCode: r.int16() };
-  skipTags(r, flexible);
-  return p;
+  return endStruct(r, flexible, { partitionIndex: r.int32(), partitionErrorCode: r.int16() });
 }
 
 function readTopicResult(r: Reader, flexible: boolean): AddPartitionsToTxnTopicResult {
-  const t: AddPartitionsToTxnTopicResult = {
+  return endStruct(r, flexible, {
     name: readString(r, flexible, "topic name"),
     resultsByPartition: readArray(r, flexible, (x) => readPartitionResult(x, flexible), "partition results"),
-  };
-  skipTags(r, flexible);
-  return t;
+  });
 }
 
 /**
@@ -95,11 +91,9 @@ export const AddPartitionsToTxnApi: ApiCodec<AddPartitionsToTxnRequest, AddParti
   },
 
   decodeResponse(r: Reader, _version: number, flexible: boolean): AddPartitionsToTxnResponse {
-    const res: AddPartitionsToTxnResponse = {
+    return endStruct(r, flexible, {
       throttleTimeMs: r.int32(),
       resultsByTopic: readArray(r, flexible, (x) => readTopicResult(x, flexible), "topic results"),
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

@@ -6,7 +6,7 @@
 
 import type { ApiCodec } from "./api.ts";
 import { ErrorCode } from "./error_codes.ts";
-import { readArray, readString, readTagged, skipTags } from "./fields.ts";
+import { endStruct, readArray, readString, readTagged } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -73,21 +73,15 @@ export interface ApiVersionsResponse {
 }
 
 function readApiKey(r: Reader, flexible: boolean): ApiVersionsResponseKey {
-  const key = { apiKey: r.int16(), minVersion: r.int16(), maxVersion: r.int16() };
-  skipTags(r, flexible);
-  return key;
+  return endStruct(r, flexible, { apiKey: r.int16(), minVersion: r.int16(), maxVersion: r.int16() });
 }
 
 function readSupportedFeature(r: Reader): SupportedFeatureKey {
-  const f = { name: readString(r, true, "feature name"), minVersion: r.int16(), maxVersion: r.int16() };
-  skipTags(r, true);
-  return f;
+  return endStruct(r, true, { name: readString(r, true, "feature name"), minVersion: r.int16(), maxVersion: r.int16() });
 }
 
 function readFinalizedFeature(r: Reader): FinalizedFeatureKey {
-  const f = { name: readString(r, true, "feature name"), maxVersionLevel: r.int16(), minVersionLevel: r.int16() };
-  skipTags(r, true);
-  return f;
+  return endStruct(r, true, { name: readString(r, true, "feature name"), maxVersionLevel: r.int16(), minVersionLevel: r.int16() });
 }
 
 /**

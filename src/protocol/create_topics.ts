@@ -6,12 +6,12 @@
 
 import type { ApiCodec } from "./api.ts";
 import {
+  endStruct,
   readArray,
   readNullableArray,
   readNullableString,
   readString,
   readTagged,
-  skipTags,
   writeArray,
   writeInt32Array,
   writeNoTags,
@@ -133,15 +133,13 @@ function encodeTopic(w: Writer, flexible: boolean, t: CreatableTopic): void {
 
 function readConfig(r: Reader): CreatableTopicConfigs {
   // Only flexible versions (5+) carry configs.
-  const c: CreatableTopicConfigs = {
+  return endStruct(r, true, {
     name: readString(r, true, "config name"),
     value: readNullableString(r, true),
     readOnly: r.bool(),
     configSource: r.int8(),
     isSensitive: r.bool(),
-  };
-  skipTags(r, true);
-  return c;
+  });
 }
 
 function readTopicResult(r: Reader, version: number, flexible: boolean): CreatableTopicResult {
@@ -181,11 +179,9 @@ export const CreateTopicsApi: ApiCodec<CreateTopicsRequest, CreateTopicsResponse
   },
 
   decodeResponse(r: Reader, version: number, flexible: boolean): CreateTopicsResponse {
-    const res: CreateTopicsResponse = {
+    return endStruct(r, flexible, {
       throttleTimeMs: r.int32(),
       topics: readArray(r, flexible, (x) => readTopicResult(x, version, flexible), "topics"),
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

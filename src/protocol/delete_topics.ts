@@ -7,11 +7,11 @@
 import { UnsupportedVersionError } from "../errors.ts";
 import type { ApiCodec } from "./api.ts";
 import {
+  endStruct,
   isZeroUuid,
   readArray,
   readNullableString,
   readString,
-  skipTags,
   writeArray,
   writeNoTags,
   writeString,
@@ -72,14 +72,12 @@ function topicNamesOf(version: number, request: DeleteTopicsRequest): string[] {
 }
 
 function readResult(r: Reader, version: number, flexible: boolean): DeletableTopicResult {
-  const res: DeletableTopicResult = {
+  return endStruct(r, flexible, {
     name: version >= 6 ? readNullableString(r, flexible) : readString(r, flexible, "topic name"),
     topicId: version >= 6 ? r.uuid() : new Uint8Array(16),
     errorCode: r.int16(),
     errorMessage: version >= 5 ? readNullableString(r, flexible) : null,
-  };
-  skipTags(r, flexible);
-  return res;
+  });
 }
 
 /**
@@ -107,11 +105,9 @@ export const DeleteTopicsApi: ApiCodec<DeleteTopicsRequest, DeleteTopicsResponse
   },
 
   decodeResponse(r: Reader, version: number, flexible: boolean): DeleteTopicsResponse {
-    const res: DeleteTopicsResponse = {
+    return endStruct(r, flexible, {
       throttleTimeMs: r.int32(),
       responses: readArray(r, flexible, (x) => readResult(x, version, flexible), "responses"),
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

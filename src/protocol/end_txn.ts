@@ -5,7 +5,7 @@
  */
 
 import type { ApiCodec } from "./api.ts";
-import { skipTags, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -70,13 +70,11 @@ export const EndTxnApi: ApiCodec<EndTxnRequest, EndTxnResponse> = {
   },
 
   decodeResponse(r: Reader, version: number, flexible: boolean): EndTxnResponse {
-    const res: EndTxnResponse = {
+    return endStruct(r, flexible, {
       throttleTimeMs: r.int32(),
       errorCode: r.int16(),
       producerId: version >= 5 ? r.int64() : -1n,
       producerEpoch: version >= 5 ? r.int16() : -1,
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

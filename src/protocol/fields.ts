@@ -179,6 +179,24 @@ export function skipTags(r: Reader, flexible: boolean): void {
 }
 
 /**
+ * Ends a struct: skips its tagged-field section if `flexible` and returns the struct.
+ * Arguments are evaluated in order, so the fields of an object literal passed as
+ * `struct` are read before the tagged fields that follow them.
+ *
+ * @example
+ * ```ts
+ * import { Reader } from "./reader.ts";
+ * import { endStruct } from "./fields.ts";
+ * const r = new Reader(new Uint8Array([0, 7, 0]));
+ * console.log(endStruct(r, true, { id: r.int16() }), r.remaining); // { id: 7 } 0
+ * ```
+ */
+export function endStruct<T>(r: Reader, flexible: boolean, struct: T): T {
+  skipTags(r, flexible);
+  return struct;
+}
+
+/**
  * Decodes a tagged field's value with `decode` and checks that it used every byte.
  *
  * @example

@@ -7,7 +7,7 @@
 
 import { UnsupportedVersionError } from "../errors.ts";
 import type { ApiCodec } from "./api.ts";
-import { readArray, readNullableString, readString, skipTags, writeArray, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, readArray, readNullableString, readString, writeArray, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -61,16 +61,14 @@ export interface FindCoordinatorResponse {
 
 function readCoordinator(r: Reader): FindCoordinatorCoordinator {
   // Only v4+, which are all flexible, carry this struct.
-  const c: FindCoordinatorCoordinator = {
+  return endStruct(r, true, {
     key: readString(r, true, "coordinator key"),
     nodeId: r.int32(),
     host: readString(r, true, "coordinator host"),
     port: r.int32(),
     errorCode: r.int16(),
     errorMessage: readNullableString(r, true),
-  };
-  skipTags(r, true);
-  return c;
+  });
 }
 
 /**
@@ -117,7 +115,6 @@ export const FindCoordinatorApi: ApiCodec<FindCoordinatorRequest, FindCoordinato
       const port = r.int32();
       coordinators = [{ key: "", nodeId, host, port, errorCode, errorMessage }];
     }
-    skipTags(r, flexible);
-    return { throttleTimeMs, coordinators };
+    return endStruct(r, flexible, { throttleTimeMs, coordinators });
   },
 };

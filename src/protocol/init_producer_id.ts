@@ -7,7 +7,7 @@
 
 import { UnsupportedVersionError } from "../errors.ts";
 import type { ApiCodec } from "./api.ts";
-import { skipTags, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -63,13 +63,11 @@ export const InitProducerIdApi: ApiCodec<InitProducerIdRequest, InitProducerIdRe
   },
 
   decodeResponse(r: Reader, _version: number, flexible: boolean): InitProducerIdResponse {
-    const res: InitProducerIdResponse = {
+    return endStruct(r, flexible, {
       throttleTimeMs: r.int32(),
       errorCode: r.int16(),
       producerId: r.int64(),
       producerEpoch: r.int16(),
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

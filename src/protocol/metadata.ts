@@ -7,12 +7,12 @@
 import { UnsupportedVersionError } from "../errors.ts";
 import type { ApiCodec } from "./api.ts";
 import {
+  endStruct,
   isZeroUuid,
   readArray,
   readInt32Array,
   readNullableString,
   readString,
-  skipTags,
   writeArray,
   writeNoTags,
   writeString,
@@ -132,18 +132,16 @@ function encodeTopic(w: Writer, version: number, flexible: boolean, t: MetadataR
 }
 
 function readBroker(r: Reader, version: number, flexible: boolean): MetadataResponseBroker {
-  const b: MetadataResponseBroker = {
+  return endStruct(r, flexible, {
     nodeId: r.int32(),
     host: readString(r, flexible, "broker host"),
     port: r.int32(),
     rack: version >= 1 ? readNullableString(r, flexible) : null,
-  };
-  skipTags(r, flexible);
-  return b;
+  });
 }
 
 function readPartition(r: Reader, version: number, flexible: boolean): MetadataResponsePartition {
-  const p: MetadataResponsePartition = {
+  return endStruct(r, flexible, {
     errorCode: r.int16(),
     partitionIndex: r.int32(),
     leaderId: r.int32(),
@@ -151,22 +149,18 @@ function readPartition(r: Reader, version: number, flexible: boolean): MetadataR
     replicaNodes: readInt32Array(r, flexible, "replica nodes"),
     isrNodes: readInt32Array(r, flexible, "isr nodes"),
     offlineReplicas: version >= 5 ? readInt32Array(r, flexible, "offline replicas") : [],
-  };
-  skipTags(r, flexible);
-  return p;
+  });
 }
 
 function readTopic(r: Reader, version: number, flexible: boolean): MetadataResponseTopic {
-  const t: MetadataResponseTopic = {
+  return endStruct(r, flexible, {
     errorCode: r.int16(),
     name: version >= 12 ? readNullableString(r, flexible) : readString(r, flexible, "topic name"),
     topicId: version >= 10 ? r.uuid() : new Uint8Array(16),
     isInternal: version >= 1 ? r.bool() : false,
     partitions: readArray(r, flexible, (x) => readPartition(x, version, flexible), "partitions"),
     topicAuthorizedOperations: version >= 8 ? r.int32() : NO_AUTHORIZED_OPERATIONS,
-  };
-  skipTags(r, flexible);
-  return t;
+  });
 }
 
 /**
@@ -203,7 +197,7 @@ export const MetadataApi: ApiCodec<MetadataRequest, MetadataResponse> = {
   },
 
   decodeResponse(r: Reader, version: number, flexible: boolean): MetadataResponse {
-    const res: MetadataResponse = {
+    return endStruct(r, flexible, {
       throttleTimeMs: version >= 3 ? r.int32() : 0,
       brokers: readArray(r, flexible, (x) => readBroker(x, version, flexible), "brokers"),
       clusterId: version >= 2 ? readNullableString(r, flexible) : null,
@@ -211,8 +205,6 @@ export const MetadataApi: ApiCodec<MetadataRequest, MetadataResponse> = {
       topics: readArray(r, flexible, (x) => readTopic(x, version, flexible), "topics"),
       clusterAuthorizedOperations: version >= 8 && version <= 10 ? r.int32() : NO_AUTHORIZED_OPERATIONS,
       errorCode: version >= 13 ? r.int16() : 0,
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

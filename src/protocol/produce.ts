@@ -5,7 +5,7 @@
  */
 
 import type { ApiCodec } from "./api.ts";
-import { readArray, readNullableString, readString, readTagged, skipTags, writeArray, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, readArray, readNullableString, readString, readTagged, writeArray, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -126,15 +126,11 @@ function encodeTopic(w: Writer, flexible: boolean, t: ProduceTopicData): void {
 }
 
 function readRecordError(r: Reader, flexible: boolean): ProduceRecordError {
-  const e: ProduceRecordError = { batchIndex: r.int32(), batchIndexErrorMessage: readNullableString(r, flexible) };
-  skipTags(r, flexible);
-  return e;
+  return endStruct(r, flexible, { batchIndex: r.int32(), batchIndexErrorMessage: readNullableString(r, flexible) });
 }
 
 function readLeader(r: Reader): ProduceLeaderIdAndEpoch {
-  const l: ProduceLeaderIdAndEpoch = { leaderId: r.int32(), leaderEpoch: r.int32() };
-  r.taggedFields();
-  return l;
+  return endStruct(r, true, { leaderId: r.int32(), leaderEpoch: r.int32() });
 }
 
 function readPartition(r: Reader, version: number, flexible: boolean): ProducePartitionResponse {
@@ -156,23 +152,19 @@ function readPartition(r: Reader, version: number, flexible: boolean): ProducePa
 }
 
 function readTopic(r: Reader, version: number, flexible: boolean): ProduceTopicResponse {
-  const t: ProduceTopicResponse = {
+  return endStruct(r, flexible, {
     name: readString(r, flexible, "topic name"),
     partitionResponses: readArray(r, flexible, (x) => readPartition(x, version, flexible), "partition responses"),
-  };
-  skipTags(r, flexible);
-  return t;
+  });
 }
 
 function readNodeEndpoint(r: Reader): ProduceNodeEndpoint {
-  const n: ProduceNodeEndpoint = {
+  return endStruct(r, true, {
     nodeId: r.int32(),
     host: readString(r, true, "node host"),
     port: r.int32(),
     rack: readNullableString(r, true),
-  };
-  r.taggedFields();
-  return n;
+  });
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 
 import type { ApiCodec } from "./api.ts";
-import { readNullableString, skipTags, writeNoTags } from "./fields.ts";
+import { endStruct, readNullableString, writeNoTags } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 import { CorruptResponseError } from "../errors.ts";
@@ -59,7 +59,6 @@ export const SaslAuthenticateApi: ApiCodec<SaslAuthenticateRequest, SaslAuthenti
     if (authBytes === null) throw new CorruptResponseError("auth bytes are null but the field is not nullable");
     // Milliseconds fit a double exactly for any realistic lifetime.
     const sessionLifetimeMs = version >= 1 ? Number(r.int64()) : 0;
-    skipTags(r, flexible);
-    return { errorCode, errorMessage, authBytes, sessionLifetimeMs };
+    return endStruct(r, flexible, { errorCode, errorMessage, authBytes, sessionLifetimeMs });
   },
 };

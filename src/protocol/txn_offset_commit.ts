@@ -7,7 +7,7 @@
 
 import { UnsupportedVersionError } from "../errors.ts";
 import type { ApiCodec } from "./api.ts";
-import { readArray, readString, skipTags, writeArray, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, readArray, readString, writeArray, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -96,18 +96,14 @@ function encodeTopic(w: Writer, version: number, flexible: boolean, t: TxnOffset
 }
 
 function readPartition(r: Reader, flexible: boolean): TxnOffsetCommitResponsePartition {
-  const p: TxnOffsetCommitResponsePartition = { partitionIndex: r.int32(), errorCode: r.int16() };
-  skipTags(r, flexible);
-  return p;
+  return endStruct(r, flexible, { partitionIndex: r.int32(), errorCode: r.int16() });
 }
 
 function readTopic(r: Reader, flexible: boolean): TxnOffsetCommitResponseTopic {
-  const t: TxnOffsetCommitResponseTopic = {
+  return endStruct(r, flexible, {
     name: readString(r, flexible, "topic name"),
     partitions: readArray(r, flexible, (x) => readPartition(x, flexible), "partitions"),
-  };
-  skipTags(r, flexible);
-  return t;
+  });
 }
 
 /**
@@ -144,11 +140,9 @@ export const TxnOffsetCommitApi: ApiCodec<TxnOffsetCommitRequest, TxnOffsetCommi
   },
 
   decodeResponse(r: Reader, _version: number, flexible: boolean): TxnOffsetCommitResponse {
-    const res: TxnOffsetCommitResponse = {
+    return endStruct(r, flexible, {
       throttleTimeMs: r.int32(),
       topics: readArray(r, flexible, (x) => readTopic(x, flexible), "topics"),
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };
