@@ -10,7 +10,7 @@ import { MetadataApi } from "../../src/protocol/metadata.ts";
 import { CorruptResponseError, NetworkError, TimeoutError } from "../../src/errors.ts";
 import { Reader } from "../../src/protocol/reader.ts";
 import { apiVersionsResponse, FAKE_BROKER_APIS, metadataResponseV12 } from "../support/responses.ts";
-import { frame } from "../support/fake_transport.ts";
+import { frame } from "../support/helpers.ts";
 
 type Misbehaviour = (socket: net.Socket, correlationId: number, port: number) => void;
 

@@ -13,6 +13,7 @@ import { readTopic, type TopicRecord } from "../support/reader.ts";
 import { createTestTopic, storedBatches } from "../support/topics.ts";
 // Deterministic, so a failure can be reproduced record by record.
 import { prng } from "../../tools/fuzz/fuzz.ts";
+import { within } from "../support/helpers.ts";
 
 const RECORDS = 50_000;
 const CODEC_IDS = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
@@ -155,15 +156,6 @@ function compare(
   }
   for (const position of atPosition.keys()) problems.push(`the reader read a record at ${position} that no send() reported`);
   return problems;
-}
-
-/** Rejects when `promise` has not settled after `ms`: a hang becomes a failure that says what hung. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) =>
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
-  );
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 for (const compressionType of ["none", "gzip", "snappy", "lz4", "zstd"] as const) {

@@ -3,22 +3,15 @@ import assert from "node:assert/strict";
 import { CorruptResponseError } from "../../src/errors.ts";
 import { decodeResponse, encodeRequest } from "../../src/protocol/api.ts";
 import { ApiVersionsApi, type ApiVersionsResponse } from "../../src/protocol/api_versions.ts";
-import { hex, sized } from "./_hex.ts";
+import { frame, hex } from "../support/helpers.ts";
 
 const request = { clientSoftwareName: "edge-kafka", clientSoftwareVersion: "0.1.0" };
-
-test("ApiVersions codec metadata", () => {
-  assert.equal(ApiVersionsApi.key, 18);
-  assert.equal(ApiVersionsApi.minVersion, 0);
-  assert.equal(ApiVersionsApi.maxVersion, 4);
-  assert.equal(ApiVersionsApi.flexibleFrom, 3);
-});
 
 test("ApiVersions request v0-v2: header v1 and an empty body", () => {
   for (const v of [0, 1, 2]) {
     assert.deepEqual(
       encodeRequest(ApiVersionsApi, v, 1, "cli", request),
-      sized(hex(`0012 000${v} 00000001 0003 "cli"`)),
+      frame(hex(`0012 000${v} 00000001 0003 "cli"`)),
       `v${v}`,
     );
   }
@@ -28,7 +21,7 @@ test("ApiVersions request v3-v4: header v2, client software name and version", (
   for (const v of [3, 4]) {
     assert.deepEqual(
       encodeRequest(ApiVersionsApi, v, 1, "cli", request),
-      sized(hex(`
+      frame(hex(`
         0012 000${v} 00000001 0003 "cli" 00  // header v2
         0b "edge-kafka"                      // client software name (compact)
         06 "0.1.0"                           // client software version (compact)

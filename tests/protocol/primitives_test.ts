@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
-import { hex } from "./_hex.ts";
+import { hex } from "../support/helpers.ts";
 
 function bytesOf(fill: (w: Writer) => void): Uint8Array {
   const w = new Writer(1);

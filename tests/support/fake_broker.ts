@@ -10,7 +10,7 @@ import type { Transport, TransportAddress, TransportEvents, TransportSocket } fr
 import { ErrorCode } from "../../src/protocol/error_codes.ts";
 import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
-import { frame } from "./fake_transport.ts";
+import { frame } from "./helpers.ts";
 import { apiVersionsResponse, FAKE_BROKER_APIS, metadataResponseV12 } from "./responses.ts";
 
 const APIS = [...FAKE_BROKER_APIS, { apiKey: 0, minVersion: 9, maxVersion: 9 }];
