@@ -12,7 +12,7 @@ import { bootstrapServers } from "../support/broker.ts";
 import { readTopic, type TopicRecord } from "../support/reader.ts";
 import { createTestTopic, storedBatches } from "../support/topics.ts";
 // Deterministic, so a failure can be reproduced record by record.
-import { prng } from "../../tools/fuzz/fuzz.ts";
+import { mulberry32 } from "../support/random.ts";
 import { within } from "../support/helpers.ts";
 
 const RECORDS = 50_000;
@@ -26,7 +26,7 @@ const encoder = new TextEncoder();
  * binary and null values; explicit timestamps (a day back) and explicit partitions on some.
  */
 function makeRecords(topic: string, count: number, baseTimestamp: number): ProducerRecord[] {
-  const random = prng(0x5eed);
+  const random = mulberry32(0x5eed);
   const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
   const words = ["kafka", "producer", "record", "batch", "linger", "Zürich", "東京", "🙂", "offset", "λ"];
   const text = (n: number) => {
