@@ -10,7 +10,7 @@ import { MetadataApi } from "../../src/protocol/metadata.ts";
 import { CorruptResponseError, NetworkError, TimeoutError } from "../../src/errors.ts";
 import { Reader } from "../../src/protocol/reader.ts";
 import { apiVersionsResponse, FAKE_BROKER_APIS, metadataResponseV12 } from "../support/responses.ts";
-import { frame } from "../support/helpers.ts";
+import { frame, frameSplitter } from "../support/helpers.ts";
 
 type Misbehaviour = (socket: net.Socket, correlationId: number, port: number) => void;
 
@@ -27,17 +27,10 @@ async function fakeBroker(misbehave: Misbehaviour): Promise<{ port: number; clos
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
-    let buffered = new Uint8Array(0);
+    const split = frameSplitter();
     socket.on("data", (chunk: Uint8Array) => {
-      const joined = new Uint8Array(buffered.length + chunk.length);
-      joined.set(buffered);
-      joined.set(chunk, buffered.length);
-      buffered = joined;
-      while (buffered.length >= 4) {
-        const size = new DataView(buffered.buffer, buffered.byteOffset).getInt32(0);
-        if (buffered.length < 4 + size) break;
-        const request = new Reader(buffered.subarray(4, 4 + size));
-        buffered = buffered.slice(4 + size);
+      for (const payload of split(chunk)) {
+        const request = new Reader(payload);
         const apiKey = request.int16();
         const version = request.int16();
         const correlationId = request.int32();

@@ -1,14 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
-import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
-import type { ProduceRequest } from "../../src/protocol/produce.ts";
 import type { InitProducerIdResponse } from "../../src/protocol/init_producer_id.ts";
 import { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
 import { resolveProducerConfig } from "../../src/producer/producer_config.ts";
 import { KafkaProtocolError } from "../../src/protocol/error_codes.ts";
 import { ConfigError, TimeoutError } from "../../src/errors.ts";
 import { produceResponse, setup } from "../support/sender_fixtures.ts";
+import { stampsOf } from "../support/java_scenarios.ts";
 
 await initCrc32c();
 
@@ -22,22 +21,8 @@ function idempotent(overrides = {}, partitions = 2, batchSize = 1024) {
     const response: InitProducerIdResponse = { throttleTimeMs: 0, errorCode, producerId, producerEpoch };
     t.client.respond(response);
   };
-  /** Producer id, epoch and base sequence of each batch in the last produce request. */
-  const stamps = (index = t.client.requests.length - 1) => {
-    const body = t.client.requests[index].request.body as ProduceRequest;
-    return body.topicData.flatMap((topic) =>
-      topic.partitionData.map((p) => {
-        const [batch] = decodeRecordBatches(p.records!);
-        return {
-          partition: p.index,
-          producerId: batch.producerId,
-          epoch: batch.producerEpoch,
-          sequence: batch.baseSequence,
-          records: batch.records.length,
-        };
-      })
-    );
-  };
+  /** Producer id, epoch, base sequence and records of each batch in a produce request (by default the last). */
+  const stamps = (index = t.client.requests.length - 1) => stampsOf(t.client.requests[index]);
   const lastApiKey = () => t.client.requests[t.client.requests.length - 1].request.api.key;
   /** Gets a producer id: the Sender asks, the test answers, the Sender takes it in. */
   const start = async (producerId = 4000n, epoch = 0) => {
@@ -57,7 +42,7 @@ test("idempotence: nothing is produced before InitProducerId, then batches carry
   t.grantId(4000n, 3);
   await t.sender.runOnce();
   await t.sender.runOnce();
-  assert.deepEqual(t.stamps(), [{ partition: 0, producerId: 4000n, epoch: 3, sequence: 0, records: 1 }]);
+  assert.deepEqual(t.stamps(), [{ partition: 0, producerId: 4000n, epoch: 3, sequence: 0, records: 1, values: ["a"] }]);
   t.client.respond(produceResponse([{ partition: 0, baseOffset: 0 }]));
   await t.sender.runOnce();
   t.send(0, "b");

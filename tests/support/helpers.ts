@@ -49,6 +49,28 @@ export function frame(payload: Uint8Array): Uint8Array {
 }
 
 /**
+ * Splits a byte stream into frames: give it each chunk as it arrives, and it returns the
+ * payloads (without their size) of the frames the chunk completed, keeping any partial one.
+ */
+export function frameSplitter(): (chunk: Uint8Array) => Uint8Array[] {
+  let pending = new Uint8Array(0);
+  return (chunk) => {
+    const joined = new Uint8Array(pending.length + chunk.length);
+    joined.set(pending);
+    joined.set(chunk, pending.length);
+    pending = joined;
+    const payloads: Uint8Array[] = [];
+    while (pending.length >= 4) {
+      const size = new DataView(pending.buffer, pending.byteOffset).getInt32(0);
+      if (pending.length < 4 + size) break;
+      payloads.push(pending.slice(4, 4 + size));
+      pending = pending.slice(4 + size);
+    }
+    return payloads;
+  };
+}
+
+/**
  * The annotated hex of the request header the protocol tests encode with: correlation id 1,
  * client id "cli", and (header v2, for `flexible` versions) an empty tagged-field section.
  * `flexible` is the test's own statement of the spec, not read from the codec under test.

@@ -50,7 +50,7 @@ export function produceResult(results: PartitionResult[]): ProduceResponse {
   };
 }
 
-/** Producer id, epoch, base sequence, record count and the transactional flag of one batch of a produce request. */
+/** Producer id, epoch, base sequence, record count and values of one batch of a produce request. */
 export interface Stamp {
   partition: number;
   producerId: bigint;
