@@ -7,11 +7,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RecordAccumulator } from "../../src/producer/record_accumulator.ts";
-import type { AccumulatorConfig, AppendRequest } from "../../src/producer/record_accumulator.ts";
+import type { AccumulatorConfig } from "../../src/producer/record_accumulator.ts";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import { KafkaError } from "../../src/errors.ts";
-import { bytes, cluster, FakeClock, Outcome } from "../support/producer_fixtures.ts";
+import { appendRequest, cluster, FakeClock, Outcome } from "../support/producer_fixtures.ts";
 
 await initCrc32c();
 
@@ -33,16 +33,7 @@ function make(overrides: Partial<AccumulatorConfig> = {}) {
   const clock = new FakeClock();
   const acc = new RecordAccumulator(config, () => 0.5);
   const append = (c: ReturnType<typeof cluster>, partition: number, value: string | Uint8Array, outcome = new Outcome()) => {
-    const request: AppendRequest = {
-      topic: TOPIC,
-      partition,
-      timestamp: 1000,
-      key: null,
-      value: typeof value === "string" ? bytes(value) : value,
-      headers: [],
-      settler: outcome,
-    };
-    acc.append(request, () => c, clock.now);
+    acc.append(appendRequest(TOPIC, partition, value, outcome), () => c, clock.now);
     return outcome;
   };
   return { acc, clock, append, config };
@@ -197,12 +188,17 @@ test("accumulator scenario: the batches a flush waits for are those existing whe
 });
 
 // testAbortIncompleteBatches
-test("accumulator scenario: aborting incomplete batches fails every record, queued or drained, and frees the memory", () => {
+/** One record drained (partition 0), one still queued (partition 1). */
+function drainedAndQueued() {
   const { acc, clock, append } = make();
   const c = cluster(TOPIC, 2);
   const drained = append(c, 0, "a");
   acc.drain(c, [1], 1_000_000, clock.now());
-  const queued = append(c, 1, "b");
+  return { acc, drained, queued: append(c, 1, "b") };
+}
+
+test("accumulator scenario: aborting incomplete batches fails every record, queued or drained, and frees the memory", () => {
+  const { acc, drained, queued } = drainedAndQueued();
   acc.abortIncompleteBatches(new KafkaError("closing forcefully"));
   assert.match(String(drained.error), /forcefully/);
   assert.match(String(queued.error), /forcefully/);
@@ -212,11 +208,7 @@ test("accumulator scenario: aborting incomplete batches fails every record, queu
 
 // testAbortUnsentBatches
 test("accumulator scenario: aborting unsent batches fails only those still queued; drained ones stay incomplete", () => {
-  const { acc, clock, append } = make();
-  const c = cluster(TOPIC, 2);
-  const drained = append(c, 0, "a");
-  acc.drain(c, [1], 1_000_000, clock.now());
-  const queued = append(c, 1, "b");
+  const { acc, drained, queued } = drainedAndQueued();
   acc.abortUndrainedBatches(new KafkaError("aborted"));
   assert.match(String(queued.error), /aborted/);
   assert.equal(drained.settled, false);

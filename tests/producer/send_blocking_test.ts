@@ -203,6 +203,26 @@ function brokerProducer(broker: FakeBroker, extra: Partial<ProducerConfig> = {},
   );
 }
 
+/**
+ * Runs `body` with a producer on a TimerClock that has fetched TOPIC's metadata (`partitions`),
+ * then closes it without waiting.
+ */
+async function withKnownTopic(
+  broker: FakeBroker,
+  extra: Partial<ProducerConfig>,
+  body: (producer: KafkaProducer<unknown, unknown>, clock: TimerClock, partitions: unknown[]) => Promise<void>,
+): Promise<void> {
+  const clock = new TimerClock();
+  const producer = brokerProducer(broker, extra, clock);
+  try {
+    const known = producer.partitionsFor(TOPIC);
+    await until(() => broker.metadataRequests > 0, "the metadata was asked for");
+    await body(producer, clock, await known);
+  } finally {
+    await producer.close({ timeoutMs: 0 });
+  }
+}
+
 test("KafkaProducer: a send to a partition beyond the known count waits until the metadata lists it", async () => {
   const broker = new FakeBroker({ [TOPIC]: 2 });
   const producer = brokerProducer(broker, { maxBlockMs: 10_000 });
@@ -222,12 +242,8 @@ test("KafkaProducer: a send to a partition beyond the known count waits until th
 
 test("KafkaProducer: a partition that never appears fails after maxBlockMs with the Java client's message", async () => {
   const broker = new FakeBroker({ [TOPIC]: 2 });
-  const clock = new TimerClock();
-  const producer = brokerProducer(broker, { maxBlockMs: 300 }, clock);
-  try {
-    const known = producer.partitionsFor(TOPIC);
-    await until(() => broker.metadataRequests > 0, "the metadata was asked for");
-    assert.equal((await known).length, 2);
+  await withKnownTopic(broker, { maxBlockMs: 300 }, async (producer, clock, partitions) => {
+    assert.equal(partitions.length, 2);
     const state = watch(producer.send({ topic: TOPIC, partition: 2, value: "v" }));
     clock.advance(299);
     await settle();
@@ -236,20 +252,13 @@ test("KafkaProducer: a partition that never appears fails after maxBlockMs with 
     await settle();
     assert.ok(state.error instanceof TimeoutError, `got ${state.error}`);
     assert.equal(state.error.message, "Partition 2 of topic t with partition count 2 is not present in metadata after 300 ms.");
-  } finally {
-    await producer.close({ timeoutMs: 0 });
-  }
+  });
 });
 
 test("KafkaProducer: the memory wait after a metadata wait gets only what is left of maxBlockMs", async () => {
   const broker = new FakeBroker({ [TOPIC]: 1 });
   broker.holdProduce = true;
-  const clock = new TimerClock();
-  const producer = brokerProducer(broker, { maxBlockMs: 1000, bufferMemory: 1024, batchSize: 1024 }, clock);
-  try {
-    const known = producer.partitionsFor(TOPIC);
-    await until(() => broker.metadataRequests > 0, "the metadata was asked for");
-    await known;
+  await withKnownTopic(broker, { maxBlockMs: 1000, bufferMemory: 1024, batchSize: 1024 }, async (producer, clock) => {
     const first = watch(producer.send({ topic: TOPIC, value: new Uint8Array(900) }));
     // A topic the broker does not have yet: the send waits for metadata first.
     const second = watch(producer.send({ topic: "u", value: new Uint8Array(900) }));
@@ -265,20 +274,13 @@ test("KafkaProducer: the memory wait after a metadata wait gets only what is lef
     await settle();
     assert.ok(second.error instanceof TimeoutError, `at send() + maxBlockMs, got ${second.error}`);
     assert.equal(first.done, false, "the first is in flight");
-  } finally {
-    await producer.close({ timeoutMs: 0 });
-  }
+  });
 });
 
 test("KafkaProducer metrics: waiting-threads counts every send blocked on memory, and the wait time covers the whole wait", async () => {
   const broker = new FakeBroker({ [TOPIC]: 2 });
   broker.holdProduce = true;
-  const clock = new TimerClock();
-  const producer = brokerProducer(broker, { maxBlockMs: 1000, bufferMemory: 1024, batchSize: 1024 }, clock);
-  try {
-    const known = producer.partitionsFor(TOPIC);
-    await until(() => broker.metadataRequests > 0, "the metadata was asked for");
-    await known;
+  await withKnownTopic(broker, { maxBlockMs: 1000, bufferMemory: 1024, batchSize: 1024 }, async (producer, clock) => {
     void producer.send({ topic: TOPIC, partition: 0, value: new Uint8Array(900) }).catch(() => {});
     const second = watch(producer.send({ topic: TOPIC, partition: 1, value: new Uint8Array(900) }));
     clock.advance(10);
@@ -294,9 +296,7 @@ test("KafkaProducer metrics: waiting-threads counts every send blocked on memory
     assert.equal(producer.metrics()["waiting-threads"], 0);
     // 20 ms for the second, 10 for the third (which waited behind it, not in the pool).
     assert.equal(producer.metrics()["bufferpool-wait-time-ns-total"], 30e6);
-  } finally {
-    await producer.close({ timeoutMs: 0 });
-  }
+  });
 });
 
 test("KafkaProducer.flush: a stream of sends waiting for metadata does not hold it up past the earlier sends' deadline", async () => {

@@ -44,6 +44,11 @@ const keys = [
   { apiKey: 18, minVersion: 0, maxVersion: 4 },
 ];
 
+/** `payload` decodes to `expected` in each of `versions`. */
+function decodesAs(payload: Uint8Array, versions: number[], expected: ApiVersionsResponse) {
+  for (const v of versions) assert.deepEqual(decodeResponse(ApiVersionsApi, v, payload).body, expected, `v${v}`);
+}
+
 test("ApiVersions response v0", () => {
   const payload = hex(`
     00000005                      // correlation id
@@ -61,10 +66,7 @@ test("ApiVersions response v1-v2 add throttle time", () => {
     00000005 0000 00000002 0003 0000 000d 0012 0000 0004
     0000000a                      // throttle time ms
   `);
-  for (const v of [1, 2]) {
-    const expected: ApiVersionsResponse = { errorCode: 0, apiKeys: keys, throttleTimeMs: 10, ...defaults };
-    assert.deepEqual(decodeResponse(ApiVersionsApi, v, payload).body, expected, `v${v}`);
-  }
+  decodesAs(payload, [1, 2], { errorCode: 0, apiKeys: keys, throttleTimeMs: 10, ...defaults });
 });
 
 test("ApiVersions response v3-v4 without tagged fields: compact arrays and defaults", () => {
@@ -77,10 +79,7 @@ test("ApiVersions response v3-v4 without tagged fields: compact arrays and defau
     0000000a                      // throttle time ms
     00                            // tagged fields: none
   `);
-  for (const v of [3, 4]) {
-    const expected: ApiVersionsResponse = { errorCode: 0, apiKeys: keys, throttleTimeMs: 10, ...defaults };
-    assert.deepEqual(decodeResponse(ApiVersionsApi, v, payload).body, expected, `v${v}`);
-  }
+  decodesAs(payload, [3, 4], { errorCode: 0, apiKeys: keys, throttleTimeMs: 10, ...defaults });
 });
 
 test("ApiVersions response v3-v4 with every tagged field, plus an unknown one", () => {
@@ -99,18 +98,15 @@ test("ApiVersions response v3-v4 with every tagged field, plus an unknown one", 
       01
     09 02 abcd                    // tag 9: unknown, skipped
   `);
-  for (const v of [3, 4]) {
-    const expected: ApiVersionsResponse = {
-      errorCode: 0,
-      apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }],
-      throttleTimeMs: 0,
-      supportedFeatures: [{ name: "metadata.version", minVersion: 1, maxVersion: 21 }],
-      finalizedFeaturesEpoch: 7n,
-      finalizedFeatures: [{ name: "metadata.version", maxVersionLevel: 21, minVersionLevel: 20 }],
-      zkMigrationReady: true,
-    };
-    assert.deepEqual(decodeResponse(ApiVersionsApi, v, payload).body, expected, `v${v}`);
-  }
+  decodesAs(payload, [3, 4], {
+    errorCode: 0,
+    apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }],
+    throttleTimeMs: 0,
+    supportedFeatures: [{ name: "metadata.version", minVersion: 1, maxVersion: 21 }],
+    finalizedFeaturesEpoch: 7n,
+    finalizedFeatures: [{ name: "metadata.version", maxVersionLevel: 21, minVersionLevel: 20 }],
+    zkMigrationReady: true,
+  });
 });
 
 test("UNSUPPORTED_VERSION fallback: a v0 body is decoded whatever version was sent", () => {
