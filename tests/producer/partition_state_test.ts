@@ -45,8 +45,7 @@ test("partition state: an authentication failure fails only batches never sent; 
   const t = await idempotent();
   const first = t.send(0, "first");
   await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 0, errorCode: E.NOT_LEADER_OR_FOLLOWER }]), undefined, undefined, t.clock.now());
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: E.NOT_LEADER_OR_FOLLOWER }], t.clock.now());
   const queued = t.send(0, "never sent");
   const refused = new AuthenticationError("node 1: SASL authentication failed");
   t.client.authenticationFailure = refused;
@@ -132,8 +131,7 @@ test("partition state: an epoch bump rewrites only the partition that asked for 
   assert.equal(t.produced().length, 2);
   // The broker wrote partition 1's batch but the answer was lost; partition 0 lost the producer's state.
   t.client.respond(undefined, new NetworkError("connection reset"), t.client.requests.indexOf(t.produced()[0]), t.clock.now());
-  t.client.respond(produceResponse([{ partition: 0, errorCode: E.UNKNOWN_PRODUCER_ID }]), undefined, undefined, t.clock.now());
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: E.UNKNOWN_PRODUCER_ID }], t.clock.now());
   const behind = t.send(1, "behind the retry");
   t.clock.advance(200);
   await t.sender.runOnce();
@@ -144,16 +142,14 @@ test("partition state: an epoch bump rewrites only the partition that asked for 
     [[0, 1, 0, "unknown producer"], [1, 0, 0, "answer lost"]],
     "partition 0 starts over under epoch 1; partition 1's retry is the same (epoch 0, sequence 0), a duplicate the broker drops",
   );
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 0 }, { partition: 1, errorCode: E.DUPLICATE_SEQUENCE_NUMBER }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 0 }, { partition: 1, errorCode: E.DUPLICATE_SEQUENCE_NUMBER }]);
   await t.sender.runOnce();
   assert.deepEqual(
     t.produced().slice(3).flatMap(stampsOf).map((s) => [s.partition, s.epoch, s.sequence]),
     [[1, 1, 0]],
     "then epoch 1 there",
   );
-  t.client.respond(produceResponse([{ partition: 1, baseOffset: 1 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 1, baseOffset: 1 }]);
   assert.equal(unknown.metadata?.offset, 0);
   assert.equal(lost.error, undefined);
   assert.equal(behind.metadata?.offset, 1);
@@ -301,8 +297,7 @@ test("partition state: the Sender does not spin while a drain refuses every read
   const zero = t.client.pollTimeouts.filter((ms) => ms === 0).length;
   assert.ok(zero <= 1, `polls with timeout 0 while nothing could be sent: ${zero} of ${t.client.pollTimeouts.length}`);
   assert.ok(t.client.pollTimeouts.at(-1)! <= 120_000, "but not past the queued batch's delivery timeout");
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 0 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 0 }]);
   await t.sender.runOnce();
   assert.equal(t.produced().length, 2, "the answer lets the second go");
 });
