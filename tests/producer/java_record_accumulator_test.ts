@@ -39,6 +39,14 @@ function make(overrides: Partial<AccumulatorConfig> = {}) {
   return { acc, clock, append, config };
 }
 
+/** Drains node 1's batch and puts it back as after a failed first attempt, so it backs off before its retry. */
+function failOnce(acc: RecordAccumulator, c: ReturnType<typeof cluster>, clock: FakeClock) {
+  const [batch] = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;
+  batch.attempts = 1;
+  acc.reenqueue(batch, clock.now());
+  return batch;
+}
+
 const values = (batch: { bytes?: Uint8Array }) =>
   decodeRecordBatches(batch.bytes!)[0].records.map((r) => new TextDecoder().decode(r.value!));
 
@@ -124,9 +132,7 @@ test("accumulator scenario: a re-enqueued batch is not ready or drainable until 
   const { acc, clock, append } = make({ retryBackoffMs: 100, retryBackoffMaxMs: 100 });
   const c = cluster(TOPIC, 1);
   append(c, 0, "first");
-  const [batch] = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;
-  batch.attempts = 1;
-  acc.reenqueue(batch, clock.now());
+  const batch = failOnce(acc, c, clock);
   append(c, 0, "second");
   assert.equal(acc.ready(c, clock.now()).readyNodes.size, 0, "backing off");
   assert.equal(acc.drain(c, [1], 1_000_000, clock.now()).size, 0);
@@ -283,9 +289,7 @@ test("accumulator scenario: a partition backing off does not hold back the node'
   const { acc, clock, append } = make();
   const c = cluster(TOPIC, 2);
   append(c, 0, "retried");
-  const [batch] = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;
-  batch.attempts = 1;
-  acc.reenqueue(batch, clock.now());
+  failOnce(acc, c, clock);
   append(c, 1, "fresh");
   assert.deepEqual([...acc.ready(c, clock.now()).readyNodes], [1]);
   const drained = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;
