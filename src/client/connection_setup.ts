@@ -12,6 +12,7 @@ import type { ApiCodec } from "../protocol/api.ts";
 import { negotiateVersion } from "../protocol/api.ts";
 import type { ApiVersionsResponse } from "../protocol/api_versions.ts";
 import { ApiVersionsApi } from "../protocol/api_versions.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
 import type { ClientRequest, RequestSpec } from "./client_request.ts";
 import type { ClusterConnectionStates } from "./cluster_connection_states.ts";
 import type { ResolvedClientConfig } from "./client_config.ts";
@@ -40,8 +41,6 @@ export type ConnectionSetupConfig = Pick<
   ResolvedClientConfig,
   "sasl" | "requestTimeoutMs" | "logger"
 >;
-
-const UNSUPPORTED_VERSION = 35;
 
 /**
  * Brings each new connection to the ready state.
@@ -158,7 +157,7 @@ export class ConnectionSetup {
   #handleApiVersions(nodeId: number, sentVersion: number, response: ApiVersionsResponse, now: number): void {
     // The connection may have closed in the same poll that brought the answer.
     if (this.#host.states.state(nodeId) !== "checking_api_versions") return;
-    if (response.errorCode === UNSUPPORTED_VERSION) {
+    if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
       // The broker answered in v0 with what it supports; ask again in its highest version.
       const range = response.apiKeys.find((k) => k.apiKey === ApiVersionsApi.key);
       const version = range && negotiateVersion(ApiVersionsApi, range.minVersion, range.maxVersion);
@@ -167,7 +166,7 @@ export class ConnectionSetup {
         return;
       }
     }
-    if (response.errorCode !== 0) {
+    if (response.errorCode !== ErrorCode.NONE) {
       this.#host.failConnection(
         nodeId,
         new KafkaError(`${this.#host.describeNode(nodeId)} refused ApiVersions with error code ${response.errorCode}`),

@@ -178,11 +178,6 @@ export class Metadata {
     this.#topics?.delete(topic);
   }
 
-  /** Whether the topic is followed (always true when fetching all topics). */
-  hasTopic(topic: string): boolean {
-    return this.#topics === null || this.#topics.has(topic);
-  }
-
   /** Asks for a refresh as soon as the backoff allows; returns the current update version. */
   requestUpdate(): number {
     this.#needUpdate = true;

@@ -8,6 +8,7 @@
  */
 import { AuthenticationError, KafkaError } from "../errors.ts";
 import type { ApiCodec } from "../protocol/api.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
 import { SaslAuthenticateApi } from "../protocol/sasl_authenticate.ts";
 import { SaslHandshakeApi } from "../protocol/sasl_handshake.ts";
 import { createSaslMechanism, runSaslExchange, type SaslConfig } from "../security/mod.ts";
@@ -18,8 +19,6 @@ export interface SaslChannel {
   /** `version` pins the API version; absent, the highest both sides support is used. */
   request<Req, Res>(api: ApiCodec<Req, Res>, body: Req, version?: number): Promise<Res>;
 }
-
-const UNSUPPORTED_SASL_MECHANISM = 33;
 
 /**
  * Authenticates the connection behind `channel` with a fresh mechanism instance and
@@ -46,12 +45,14 @@ export async function authenticate(config: SaslConfig, channel: SaslChannel, pee
   const mechanism = createSaslMechanism(config);
   // v1: the exchange goes in SaslAuthenticate requests, which carry errors and the session lifetime.
   const handshake = await channel.request(SaslHandshakeApi, { mechanism: mechanism.name }, 1);
-  if (handshake.errorCode === UNSUPPORTED_SASL_MECHANISM) {
+  if (handshake.errorCode === ErrorCode.UNSUPPORTED_SASL_MECHANISM) {
     throw new AuthenticationError(
       `${peer} does not enable SASL mechanism ${mechanism.name}; it enables ${handshake.mechanisms.join(", ") || "none"}`,
     );
   }
-  if (handshake.errorCode !== 0) throw new AuthenticationError(`${peer} refused SaslHandshake with error code ${handshake.errorCode}`);
+  if (handshake.errorCode !== ErrorCode.NONE) {
+    throw new AuthenticationError(`${peer} refused SaslHandshake with error code ${handshake.errorCode}`);
+  }
   try {
     return await runSaslExchange(mechanism, (authBytes) => channel.request(SaslAuthenticateApi, { authBytes }));
   } catch (error) {

@@ -9,16 +9,7 @@
 import { ConfigError } from "../errors.ts";
 import { CompressionError } from "./compression_error.ts";
 
-/**
- * A Kafka compression type, as named by the `compression.type` setting.
- *
- * @example
- * ```ts
- * import type { CompressionType } from "./codec.ts";
- * const type: CompressionType = "zstd";
- * console.log(type);
- * ```
- */
+/** A Kafka compression type, as named by the `compression.type` setting. */
 export type CompressionType = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 
 /**
@@ -51,15 +42,7 @@ export interface CompressionCodec {
   decompress(data: Uint8Array, maxOutputBytes?: number): Uint8Array;
 }
 
-/**
- * The codec id of each compression type in a record batch's attributes.
- *
- * @example
- * ```ts
- * import { COMPRESSION_IDS } from "./codec.ts";
- * console.log(COMPRESSION_IDS.zstd); // 4
- * ```
- */
+/** The codec id of each compression type in a record batch's attributes. */
 export const COMPRESSION_IDS: Readonly<Record<CompressionType, number>> = Object.freeze({
   none: 0,
   gzip: 1,
@@ -68,16 +51,7 @@ export const COMPRESSION_IDS: Readonly<Record<CompressionType, number>> = Object
   zstd: 4,
 });
 
-/**
- * The range of a codec's compression level, and the level used when none is given.
- *
- * @example
- * ```ts
- * import type { LevelRange } from "./codec.ts";
- * const lz4: LevelRange = { min: 1, max: 17, default: 9 };
- * console.log(lz4.default);
- * ```
- */
+/** The range of a codec's compression level, and the level used when none is given. */
 export interface LevelRange {
   /** The lowest accepted level. */
   readonly min: number;
@@ -91,12 +65,6 @@ export interface LevelRange {
  * The levels the Java client accepts for `compression.gzip.level`, `compression.lz4.level`
  * and `compression.zstd.level`. Snappy has no level. gzip's default, -1, means zlib's
  * default (6); it is the only level outside 1..9 that gzip accepts.
- *
- * @example
- * ```ts
- * import { COMPRESSION_LEVELS } from "./codec.ts";
- * console.log(COMPRESSION_LEVELS.zstd); // { min: -131072, max: 22, default: 3 }
- * ```
  */
 export const COMPRESSION_LEVELS: Readonly<Record<"gzip" | "lz4" | "zstd", LevelRange>> = Object.freeze({
   gzip: Object.freeze({ min: 1, max: 9, default: -1 }),
@@ -108,12 +76,6 @@ export const COMPRESSION_LEVELS: Readonly<Record<"gzip" | "lz4" | "zstd", LevelR
  * The default ceiling on one decompressed payload (1 GiB). Every codec checks the
  * size it is about to allocate against the ceiling first, so a bogus length in a
  * corrupt header fails fast instead of exhausting memory.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_DECOMPRESSED_BYTES } from "./codec.ts";
- * console.log(DEFAULT_MAX_DECOMPRESSED_BYTES / 2 ** 20); // 1024
- * ```
  */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 1 << 30;
 

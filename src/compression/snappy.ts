@@ -14,15 +14,7 @@ import { snappyCompressor, snappyUncompressor } from "hysnappy";
 import { checkOutputSize, type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES } from "./codec.ts";
 import { CompressionError, wrapCodecErrors } from "./compression_error.ts";
 
-/**
- * The 8 magic bytes that open a snappy-java (xerial) stream.
- *
- * @example
- * ```ts
- * import { XERIAL_MAGIC } from "./snappy.ts";
- * console.log(XERIAL_MAGIC[1]); // 83 ("S")
- * ```
- */
+/** The 8 magic bytes that open a snappy-java (xerial) stream. */
 export const XERIAL_MAGIC: Uint8Array = new Uint8Array([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER_SIZE = 16;
 // snappy-java's SnappyOutputStream.DEFAULT_BLOCK_SIZE, which Kafka's SnappyFactory uses.

@@ -66,14 +66,15 @@ const COALESCE_BELOW_BYTES = 64 * 1024;
 const MAX_COALESCED_WRITE_BYTES = 256 * 1024;
 const MAX_TIMER_MS = 2_147_483_647;
 
-interface Happenings {
+/** What one poll reports: the four lists of {@link Selectable}. */
+interface PollEvents {
   connected: number[];
   disconnected: Disconnection[];
   completedSends: number[];
   completedReceives: NetworkReceive[];
 }
 
-function emptyHappenings(): Happenings {
+function emptyPollEvents(): PollEvents {
   return { connected: [], disconnected: [], completedSends: [], completedReceives: [] };
 }
 
@@ -187,9 +188,12 @@ export class Selector implements Selectable {
   readonly #transport: Transport;
   readonly #channels = new Map<number, Channel>();
   readonly #withQueuedWrites = new Set<Channel>();
-  #next: Happenings = emptyHappenings();
-  #news = false;
-  #wake: (() => void) | null = null;
+  // Gathered since the last poll; the next poll reports them.
+  #pendingEvents: PollEvents = emptyPollEvents();
+  // Set when something happened or wakeup() was called: the next poll returns without waiting.
+  #wakePending = false;
+  // Ends the wait of the poll in progress, if one is waiting.
+  #endWait: (() => void) | null = null;
 
   /**
    * @param transport The runtime's sockets.
@@ -211,8 +215,8 @@ export class Selector implements Selectable {
     const channel = this.#channels.get(nodeId);
     if (channel === undefined || !channel.open) {
       // The socket died after the caller last looked; say so in the next poll, as a failed send.
-      this.#next.disconnected.push({ nodeId, error: new NetworkError(`cannot send to node ${nodeId}: its connection is closed`) });
-      this.#announce();
+      this.#pendingEvents.disconnected.push({ nodeId, error: new NetworkError(`cannot send to node ${nodeId}: its connection is closed`) });
+      this.#wakePoll();
       return;
     }
     channel.queue.push(frame);
@@ -237,38 +241,39 @@ export class Selector implements Selectable {
   }
 
   wakeup(): void {
-    this.#announce();
+    this.#wakePoll();
   }
 
   async poll(timeoutMs: number): Promise<void> {
     for (const channel of this.#withQueuedWrites) {
       if (!channel.awaitingDrain) this.flush(channel);
     }
-    if (!this.#news) {
+    if (!this.#wakePending) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => this.#announce(), Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS));
-        this.#wake = () => {
+        const timer = setTimeout(() => this.#wakePoll(), Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS));
+        this.#endWait = () => {
           clearTimeout(timer);
           resolve();
         };
       });
     }
-    this.#news = false;
-    const happened = this.#next;
-    this.#next = {
+    this.#wakePending = false;
+    // Swap the two sets of lists: the ones the caller read last time are emptied and gather from now on.
+    const events = this.#pendingEvents;
+    this.#pendingEvents = {
       connected: this.connected,
       disconnected: this.disconnected,
       completedSends: this.completedSends,
       completedReceives: this.completedReceives,
     };
-    this.#next.connected.length = 0;
-    this.#next.disconnected.length = 0;
-    this.#next.completedSends.length = 0;
-    this.#next.completedReceives.length = 0;
-    this.connected = happened.connected;
-    this.disconnected = happened.disconnected;
-    this.completedSends = happened.completedSends;
-    this.completedReceives = happened.completedReceives;
+    this.#pendingEvents.connected.length = 0;
+    this.#pendingEvents.disconnected.length = 0;
+    this.#pendingEvents.completedSends.length = 0;
+    this.#pendingEvents.completedReceives.length = 0;
+    this.connected = events.connected;
+    this.disconnected = events.disconnected;
+    this.completedSends = events.completedSends;
+    this.completedReceives = events.completedReceives;
   }
 
   /** Hands as much of a channel's queue to its socket as it takes. */
@@ -322,26 +327,26 @@ export class Selector implements Selectable {
       left -= rest;
       channel.sentOfHead = 0;
       completed++;
-      this.#next.completedSends.push(channel.nodeId);
+      this.#pendingEvents.completedSends.push(channel.nodeId);
     }
     if (completed > 0) {
       queue.splice(0, completed);
-      this.#announce();
+      this.#wakePoll();
     }
   }
 
   /** @internal Called by a channel whose socket opened. */
   channelOpened(channel: Channel): void {
     if (this.#channels.get(channel.nodeId) !== channel) return;
-    this.#next.connected.push(channel.nodeId);
-    this.#announce();
+    this.#pendingEvents.connected.push(channel.nodeId);
+    this.#wakePoll();
   }
 
   /** @internal Called by a channel with a complete frame. */
   frameReceived(channel: Channel, payload: Uint8Array): void {
     if (this.#channels.get(channel.nodeId) !== channel) return;
-    this.#next.completedReceives.push({ nodeId: channel.nodeId, payload });
-    this.#announce();
+    this.#pendingEvents.completedReceives.push({ nodeId: channel.nodeId, payload });
+    this.#wakePoll();
   }
 
   /** @internal Called when a channel's socket failed or its bytes made no sense. */
@@ -353,8 +358,8 @@ export class Selector implements Selectable {
     const reason = error instanceof KafkaError
       ? error
       : new NetworkError(`connection to node ${channel.nodeId} at ${channel.address} failed: ${error.message}`, error);
-    this.#next.disconnected.push({ nodeId: channel.nodeId, error: reason });
-    this.#announce();
+    this.#pendingEvents.disconnected.push({ nodeId: channel.nodeId, error: reason });
+    this.#wakePoll();
   }
 
   #forget(channel: Channel): void {
@@ -362,12 +367,12 @@ export class Selector implements Selectable {
     this.#withQueuedWrites.delete(channel);
   }
 
-  #announce(): void {
-    this.#news = true;
-    const wake = this.#wake;
-    if (wake !== null) {
-      this.#wake = null;
-      wake();
+  #wakePoll(): void {
+    this.#wakePending = true;
+    const endWait = this.#endWait;
+    if (endWait !== null) {
+      this.#endWait = null;
+      endWait();
     }
   }
 }

@@ -7,19 +7,15 @@
  */
 import type { ClientResponse } from "../client/client_request.ts";
 import { KafkaError, UnsupportedVersionError } from "../errors.ts";
-import { errorCode, errorForCode } from "../protocol/error_codes.ts";
+import { ErrorCode, errorForCode } from "../protocol/error_codes.ts";
 import type { ProduceResponse } from "../protocol/produce.ts";
 import type { PartitionState } from "./partition_state.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 import type { RecordAccumulator } from "./record_accumulator.ts";
 import type { TransactionManager } from "./transaction_manager.ts";
 
-/** The NETWORK_EXCEPTION error code. */
-export const NETWORK_EXCEPTION = errorCode("NETWORK_EXCEPTION");
 /** Not a Kafka code: the request failed before it was sent. */
 export const NEVER_SENT = -1;
-const INVALID_RECORD = errorCode("INVALID_RECORD");
-const UNSUPPORTED_VERSION = errorCode("UNSUPPORTED_VERSION");
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
 
@@ -47,9 +43,9 @@ export function* produceOutcomes(
     // No version of Produce both sides speak: no retry mends that (Java answers it as UNSUPPORTED_VERSION).
     // Nor does one for a request that never reached the wire (it could not be encoded): only a lost connection is retried.
     const code = response.error instanceof UnsupportedVersionError
-      ? UNSUPPORTED_VERSION
+      ? ErrorCode.UNSUPPORTED_VERSION
       : response.disconnected
-      ? NETWORK_EXCEPTION
+      ? ErrorCode.NETWORK_EXCEPTION
       : NEVER_SENT;
     for (const batch of batches) yield { batch, errorCode: code, error: response.error, baseOffset: -1, logAppendTimeMs: -1 };
     return;
@@ -71,7 +67,7 @@ export function* produceOutcomes(
     if (result === undefined) {
       yield {
         batch,
-        errorCode: NETWORK_EXCEPTION,
+        errorCode: ErrorCode.NETWORK_EXCEPTION,
         error: new KafkaError(`the broker's produce response left out ${batch.topicPartition}`, {
           retriable: true,
         }),
@@ -102,7 +98,7 @@ export function* produceOutcomes(
  */
 function recordErrorsFor(batch: ProducerBatch, result: PartitionResponse): (index: number) => Error {
   const listed = new Map<number, KafkaError>();
-  const code = result.recordErrors.length === 1 ? result.errorCode : INVALID_RECORD;
+  const code = result.recordErrors.length === 1 ? result.errorCode : ErrorCode.INVALID_RECORD;
   for (const { batchIndex, batchIndexErrorMessage } of result.recordErrors) {
     const where = `${batch.topicPartition} (record ${batchIndex})`;
     listed.set(batchIndex, errorForCode(code, where, batchIndexErrorMessage ?? result.errorMessage));

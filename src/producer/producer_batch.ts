@@ -118,11 +118,6 @@ export class ProducerBatch {
     return this.bytes === undefined ? this.#builder.sizeInBytes : this.#uncompressedSize;
   }
 
-  /** Whether the batch was closed for appends (it is about to be sent, or was). */
-  get isClosed(): boolean {
-    return this.bytes !== undefined;
-  }
-
   /**
    * Whether the batch reached its write limit, or a record did not fit (Java's
    * `isFull`: a batch a few bytes short of the limit counts as full once an append fails).

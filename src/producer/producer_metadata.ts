@@ -14,7 +14,7 @@ import { Metadata } from "../client/metadata.ts";
 import type { ConnectionState } from "../client/cluster_connection_states.ts";
 import { type ConnectionFailure, describeConnectionFailure } from "../client/connection_failure.ts";
 import { TimeoutError } from "../errors.ts";
-import { errorForCode, errorInfo } from "../protocol/error_codes.ts";
+import { ErrorCode, errorForCode, errorInfo } from "../protocol/error_codes.ts";
 
 /** What a metadata wait that timed out asks the NetworkClient, to say why the topic never came. */
 export interface ConnectionDiagnostics {
@@ -23,8 +23,6 @@ export interface ConnectionDiagnostics {
   /** Where the node's connection is now. */
   connectionState(nodeId: number): ConnectionState;
 }
-
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
 // How a node that has not failed stands, for the timeout message.
 const PENDING: Record<ConnectionState, string> = {
@@ -174,7 +172,7 @@ export class ProducerMetadata extends Metadata {
     const info = cluster.topics.get(topic);
     if (info !== undefined && info.errorCode !== 0) {
       const error = errorForCode(info.errorCode, topic);
-      const hint = info.errorCode !== UNKNOWN_TOPIC_OR_PARTITION
+      const hint = info.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
         ? ""
         : this.#autoCreate
         ? " (the producer asked for it to be created, so the broker's auto.create.topics.enable is probably false: create the topic)"

@@ -12,7 +12,7 @@ import type { Clock } from "../clock.ts";
 import type { NetworkClient } from "../client/network_client.ts";
 import type { ClientResponse } from "../client/client_request.ts";
 import { KafkaError, TimeoutError, TransactionAbortedError } from "../errors.ts";
-import { errorCode, errorInfo } from "../protocol/error_codes.ts";
+import { ErrorCode, errorInfo } from "../protocol/error_codes.ts";
 import type { ProduceRequest, ProduceResponse } from "../protocol/produce.ts";
 import { ProduceApi } from "../protocol/produce.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
@@ -25,7 +25,7 @@ import type { TransactionManager } from "./transaction_manager.ts";
 import { isFatalProducerError } from "./transaction_types.ts";
 import { IdempotentProducerId } from "./producer_id.ts";
 import { describeConnectionFailure } from "../client/connection_failure.ts";
-import { NETWORK_EXCEPTION, NEVER_SENT, produceOutcomes } from "./produce_outcome.ts";
+import { NEVER_SENT, produceOutcomes } from "./produce_outcome.ts";
 
 /** What the Sender uses of the NetworkClient (tests give it a fake one, as Java's SenderTest uses MockClient). */
 export type SenderClient = Pick<
@@ -72,9 +72,6 @@ export interface SenderParts {
   /** Where requests, retries and errors are counted. */
   metrics?: ProducerMetrics;
 }
-
-const MESSAGE_TOO_LARGE = errorCode("MESSAGE_TOO_LARGE");
-const DUPLICATE_SEQUENCE_NUMBER = errorCode("DUPLICATE_SEQUENCE_NUMBER");
 
 /**
  * Moves batches from the accumulator to the brokers.
@@ -471,20 +468,20 @@ export class Sender {
     if (this.#inFlight.delete(batch)) batch.state.muted = false;
     if (batch.finalState !== undefined) return;
     // The broker already has these sequences: the batch was written by an earlier attempt.
-    if (error === undefined || (errorCode === DUPLICATE_SEQUENCE_NUMBER && this.#sequences !== undefined)) {
+    if (error === undefined || (errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER && this.#sequences !== undefined)) {
       this.#sequences?.handleCompleted(batch);
       batch.complete(baseOffset, logAppendTimeMs);
       this.#accumulator.deallocate(batch);
       return;
     }
-    if (errorCode === MESSAGE_TOO_LARGE && batch.recordCount > 1) {
+    if (errorCode === ErrorCode.MESSAGE_TOO_LARGE && batch.recordCount > 1) {
       // The pieces take the batch's sequences, in its place.
       this.#accumulator.splitAndReenqueue(batch, now, this.#assignSplitSequences);
       this.#metrics?.recordBatchSplit(now);
       return;
     }
     const sequenceVerdict = this.#sequences?.retryForSequenceError(batch, errorCode, this.#transactions !== undefined);
-    const retriable = errorCode !== NEVER_SENT && (sequenceVerdict ?? (error.retriable || errorCode === NETWORK_EXCEPTION));
+    const retriable = errorCode !== NEVER_SENT && (sequenceVerdict ?? (error.retriable || errorCode === ErrorCode.NETWORK_EXCEPTION));
     if (retriable && batch.attempts <= this.#config.retries && !batch.hasReachedDeliveryTimeout(this.#config.deliveryTimeoutMs, now)) {
       this.#config.logger?.debug(
         `retrying ${batch.topicPartition} (sequence ${batch.baseSequence}, epoch ${batch.producerEpoch}, attempt ${batch.attempts}): ${error.message}`,
@@ -496,7 +493,7 @@ export class Sender {
       this.#sequences?.handleFailed(batch);
       this.#failBatch(batch, error, recordErrors);
     }
-    if (errorCode === NETWORK_EXCEPTION || errorInfo(errorCode)?.invalidMetadata) this.#metadata.requestUpdate();
+    if (errorCode === ErrorCode.NETWORK_EXCEPTION || errorInfo(errorCode)?.invalidMetadata) this.#metadata.requestUpdate();
   }
 
   #failBatch(batch: ProducerBatch, error: KafkaError, recordErrors?: (index: number) => Error): void {

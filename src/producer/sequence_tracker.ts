@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { ErrorCode } from "../protocol/error_codes.ts";
 import { setProducerState } from "../protocol/record_batch.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 import type { PartitionState } from "./partition_state.ts";
@@ -20,8 +21,6 @@ export interface ProducerIdAndEpoch {
 const NO_PRODUCER_ID: ProducerIdAndEpoch = { producerId: -1n, epoch: -1 };
 const MAX_EPOCH = 32_767;
 const MAX_SEQUENCE = 2_147_483_647;
-const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
-const UNKNOWN_PRODUCER_ID = 59;
 /**
  * How many of a producer's latest batches a broker remembers per partition, to answer a retry
  * of one of them with DUPLICATE_SEQUENCE_NUMBER (ProducerStateEntry.NUM_BATCHES_TO_RETAIN).
@@ -248,12 +247,12 @@ export class SequenceTracker {
   retryForSequenceError(batch: ProducerBatch, errorCode: number, isTransactional = false): boolean | undefined {
     const partition = batch.state;
     const tracked = partition.inFlight.includes(batch);
-    if (errorCode === UNKNOWN_PRODUCER_ID) {
+    if (errorCode === ErrorCode.UNKNOWN_PRODUCER_ID) {
       if (!tracked || batch.stampPending) return true;
       this.requestEpochBump(partition);
       return !isTransactional;
     }
-    if (errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER) {
+    if (errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
       if (!tracked || batch.stampPending || partition.inFlight[0] !== batch) return true;
       this.requestEpochBump(partition);
       return !isTransactional;

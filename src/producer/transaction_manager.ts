@@ -10,7 +10,7 @@
 import { KafkaError, ProducerFencedError, TransactionAbortedError, TransactionStateError, UnsupportedVersionError } from "../errors.ts";
 import type { BrokerNode } from "../client/metadata.ts";
 import type { ErrorName } from "../protocol/error_codes.ts";
-import { errorCode, errorForCode, errorInfo, KafkaProtocolError } from "../protocol/error_codes.ts";
+import { ErrorCode, errorForCode, errorInfo, KafkaProtocolError } from "../protocol/error_codes.ts";
 import { AddOffsetsToTxnApi, type AddOffsetsToTxnRequest, type AddOffsetsToTxnResponse } from "../protocol/add_offsets_to_txn.ts";
 import {
   AddPartitionsToTxnApi,
@@ -37,21 +37,12 @@ import type { PartitionRegistry, PartitionState } from "./partition_state.ts";
 import type { GroupMetadata, Pending, TransactionalRequest, TransactionOffset, TransactionState } from "./transaction_types.ts";
 import { isFatalProducerError, LEGAL_SOURCES, pending } from "./transaction_types.ts";
 
-const COORDINATOR_LOAD_IN_PROGRESS = errorCode("COORDINATOR_LOAD_IN_PROGRESS");
-const COORDINATOR_NOT_AVAILABLE = errorCode("COORDINATOR_NOT_AVAILABLE");
-const NOT_COORDINATOR = errorCode("NOT_COORDINATOR");
-const REQUEST_TIMED_OUT = errorCode("REQUEST_TIMED_OUT");
-const INVALID_PRODUCER_EPOCH = errorCode("INVALID_PRODUCER_EPOCH");
-const CONCURRENT_TRANSACTIONS = errorCode("CONCURRENT_TRANSACTIONS");
-const PRODUCER_FENCED = errorCode("PRODUCER_FENCED");
-const INVALID_PRODUCER_ID_MAPPING = errorCode("INVALID_PRODUCER_ID_MAPPING");
-
 /** What a transactional request's error does once it is neither retried nor fencing. */
 type Verdict = "abortable" | "abortable-bump" | "fatal";
 
 const verdicts = (otherwise: Verdict, named: Partial<Record<ErrorName, Verdict>>) => ({
   otherwise,
-  named: new Map(Object.entries(named).map(([name, verdict]) => [errorCode(name as ErrorName), verdict])),
+  named: new Map(Object.entries(named).map(([name, verdict]) => [ErrorCode[name as ErrorName], verdict])),
 });
 // After the handlers of Java's TransactionManager (FindCoordinatorHandler, AddPartitionsToTxnHandler, ...): an error
 // not named is abortable for AddPartitionsToTxn ("Could not add partitions") and fatal for the others ("Unexpected error").
@@ -402,7 +393,7 @@ export class TransactionManager {
     this.#requireNotFatal("abortTransaction");
     if (this.#state === "ABORTING_TRANSACTION" && this.#endResult !== undefined) return this.#endResult.promise;
     // The coordinator no longer maps our producer id: it would refuse EndTxn, so go straight to the epoch bump (as Java).
-    const mappingLost = this.#lastError instanceof KafkaProtocolError && this.#lastError.code === INVALID_PRODUCER_ID_MAPPING;
+    const mappingLost = this.#lastError instanceof KafkaProtocolError && this.#lastError.code === ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     // An abort whose EndTxn failed is tried again from where it is.
     if (this.#state !== "ABORTING_TRANSACTION") this.#transition("ABORTING_TRANSACTION", "abortTransaction");
     for (const state of this.#newPartitions.splice(0)) state.pendingAdd = false;
@@ -437,7 +428,7 @@ export class TransactionManager {
    * produce it typically means the coordinator timed the transaction out and bumped the epoch.
    */
   produceError(errorCode: number, error: KafkaError): KafkaError {
-    return errorCode === PRODUCER_FENCED ? this.#fenced(error) : error;
+    return errorCode === ErrorCode.PRODUCER_FENCED ? this.#fenced(error) : error;
   }
 
   /**
@@ -579,17 +570,19 @@ export class TransactionManager {
     }
     if (errorCode === 0) return onSuccess();
     const failure = errorForCode(errorCode, `TransactionalId ${this.transactionalId} (${request.api.name})`);
-    if (errorCode === NOT_COORDINATOR || errorCode === COORDINATOR_NOT_AVAILABLE) return this.#retry(request, now, true);
-    if (errorCode === REQUEST_TIMED_OUT && request.api === TxnOffsetCommitApi) return this.#retry(request, now, true);
-    if (errorCode === COORDINATOR_LOAD_IN_PROGRESS) return this.#retry(request, now);
+    if (errorCode === ErrorCode.NOT_COORDINATOR || errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) {
+      return this.#retry(request, now, true);
+    }
+    if (errorCode === ErrorCode.REQUEST_TIMED_OUT && request.api === TxnOffsetCommitApi) return this.#retry(request, now, true);
+    if (errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return this.#retry(request, now);
     // The coordinator is still finishing the previous transaction. Java shortens the backoff only for the first
     // AddPartitionsToTxn of a transaction (AddPartitionsToTxnHandler.maybeOverrideRetryBackoffMs): once a partition
     // is in, the transaction is under way and the full backoff applies, as for every other request.
-    if (errorCode === CONCURRENT_TRANSACTIONS) {
+    if (errorCode === ErrorCode.CONCURRENT_TRANSACTIONS) {
       const first = request.api === AddPartitionsToTxnApi && !this.#partitionsInTransaction.some((state) => state.inTransaction);
       return this.#retry(request, now, false, first ? Math.min(20, this.#retryBackoffMs) : this.#retryBackoffMs);
     }
-    if (errorCode === PRODUCER_FENCED || errorCode === INVALID_PRODUCER_EPOCH) return this.#fail(this.#fenced(failure));
+    if (errorCode === ErrorCode.PRODUCER_FENCED || errorCode === ErrorCode.INVALID_PRODUCER_EPOCH) return this.#fail(this.#fenced(failure));
     if (errorInfo(errorCode)?.retriable) return this.#retry(request, now);
     const verdicts = VERDICTS.get(request.api);
     const verdict = verdicts?.named.get(errorCode) ?? verdicts?.otherwise ?? "fatal";

@@ -10,14 +10,14 @@ import { DEADLINE_PASSED, raceDeadline } from "../clock.ts";
 import { KafkaError, ProducerFencedError, TimeoutError, UnsupportedVersionError } from "../errors.ts";
 import { describeValue } from "../validation.ts";
 import type { ApiCodec } from "../protocol/api.ts";
-import { errorCode, KafkaProtocolError } from "../protocol/error_codes.ts";
+import { ErrorCode, KafkaProtocolError } from "../protocol/error_codes.ts";
 
 // Produce errors after which an idempotent or transactional producer cannot go on (Java's maybeTransitionToErrorState).
 const FATAL_PRODUCE_CODES = new Set([
-  errorCode("CLUSTER_AUTHORIZATION_FAILED"),
-  errorCode("TRANSACTIONAL_ID_AUTHORIZATION_FAILED"),
-  errorCode("PRODUCER_FENCED"),
-  errorCode("UNSUPPORTED_VERSION"),
+  ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+  ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+  ErrorCode.PRODUCER_FENCED,
+  ErrorCode.UNSUPPORTED_VERSION,
 ]);
 
 /**

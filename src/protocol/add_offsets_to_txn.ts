@@ -6,20 +6,11 @@
  */
 
 import type { ApiCodec } from "./api.ts";
-import { skipTags, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * An AddOffsetsToTxn request.
- *
- * @example
- * ```ts
- * import type { AddOffsetsToTxnRequest } from "./add_offsets_to_txn.ts";
- * const req: AddOffsetsToTxnRequest = { transactionalId: "tx-1", producerId: 4000n, producerEpoch: 0, groupId: "g" };
- * console.log(req.groupId);
- * ```
- */
+/** An AddOffsetsToTxn request. */
 export interface AddOffsetsToTxnRequest {
   /** The transactional id. */
   transactionalId: string;
@@ -31,16 +22,7 @@ export interface AddOffsetsToTxnRequest {
   groupId: string;
 }
 
-/**
- * An AddOffsetsToTxn response.
- *
- * @example
- * ```ts
- * import type { AddOffsetsToTxnResponse } from "./add_offsets_to_txn.ts";
- * const res: AddOffsetsToTxnResponse = { throttleTimeMs: 0, errorCode: 0 };
- * console.log(res.errorCode);
- * ```
- */
+/** An AddOffsetsToTxn response. */
 export interface AddOffsetsToTxnResponse {
   /** Throttle time in milliseconds. */
   throttleTimeMs: number;
@@ -51,16 +33,6 @@ export interface AddOffsetsToTxnResponse {
 /**
  * The AddOffsetsToTxn codec, versions 0-4 (flexible from 3). With transaction protocol
  * v2 (KIP-890) clients skip it: TxnOffsetCommit v5 adds the offsets partition itself.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { AddOffsetsToTxnApi } from "./add_offsets_to_txn.ts";
- * const frame = encodeRequest(AddOffsetsToTxnApi, 4, 1, "client", {
- *   transactionalId: "tx-1", producerId: 4000n, producerEpoch: 0, groupId: "g",
- * });
- * console.log(frame.length);
- * ```
  */
 export const AddOffsetsToTxnApi: ApiCodec<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> = {
   name: "AddOffsetsToTxn",
@@ -69,18 +41,14 @@ export const AddOffsetsToTxnApi: ApiCodec<AddOffsetsToTxnRequest, AddOffsetsToTx
   maxVersion: 4,
   flexibleFrom: 3,
 
-  encodeRequest(w: Writer, version: number, request: AddOffsetsToTxnRequest): void {
-    const flexible = version >= 3;
+  encodeRequest(w: Writer, _version: number, request: AddOffsetsToTxnRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);
     w.int64(request.producerId).int16(request.producerEpoch);
     writeString(w, flexible, request.groupId);
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): AddOffsetsToTxnResponse {
-    const flexible = version >= 3;
-    const res: AddOffsetsToTxnResponse = { throttleTimeMs: r.int32(), errorCode: r.int16() };
-    skipTags(r, flexible);
-    return res;
+  decodeResponse(r: Reader, _version: number, flexible: boolean): AddOffsetsToTxnResponse {
+    return endStruct(r, flexible, { throttleTimeMs: r.int32(), errorCode: r.int16() });
   },
 };

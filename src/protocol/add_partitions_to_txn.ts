@@ -6,20 +6,11 @@
  */
 
 import type { ApiCodec } from "./api.ts";
-import { readArray, readString, skipTags, writeArray, writeInt32Array, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, readArray, readString, writeArray, writeInt32Array, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * The partitions of one topic to add to a transaction.
- *
- * @example
- * ```ts
- * import type { AddPartitionsToTxnTopic } from "./add_partitions_to_txn.ts";
- * const t: AddPartitionsToTxnTopic = { name: "orders", partitions: [0, 2] };
- * console.log(t.partitions);
- * ```
- */
+/** The partitions of one topic to add to a transaction. */
 export interface AddPartitionsToTxnTopic {
   /** The topic name. */
   name: string;
@@ -27,19 +18,7 @@ export interface AddPartitionsToTxnTopic {
   partitions: number[];
 }
 
-/**
- * An AddPartitionsToTxn request, as a client sends it (the spec's `V3AndBelow*` fields).
- *
- * @example
- * ```ts
- * import type { AddPartitionsToTxnRequest } from "./add_partitions_to_txn.ts";
- * const req: AddPartitionsToTxnRequest = {
- *   transactionalId: "tx-1", producerId: 4000n, producerEpoch: 0,
- *   topics: [{ name: "orders", partitions: [0] }],
- * };
- * console.log(req.topics.length);
- * ```
- */
+/** An AddPartitionsToTxn request, as a client sends it (the spec's `V3AndBelow*` fields). */
 export interface AddPartitionsToTxnRequest {
   /** The transactional id. */
   transactionalId: string;
@@ -51,16 +30,7 @@ export interface AddPartitionsToTxnRequest {
   topics: AddPartitionsToTxnTopic[];
 }
 
-/**
- * The result for one partition.
- *
- * @example
- * ```ts
- * import type { AddPartitionsToTxnPartitionResult } from "./add_partitions_to_txn.ts";
- * const p: AddPartitionsToTxnPartitionResult = { partitionIndex: 0, partitionErrorCode: 0 };
- * console.log(p.partitionErrorCode);
- * ```
- */
+/** The result for one partition. */
 export interface AddPartitionsToTxnPartitionResult {
   /** The partition index. */
   partitionIndex: number;
@@ -68,16 +38,7 @@ export interface AddPartitionsToTxnPartitionResult {
   partitionErrorCode: number;
 }
 
-/**
- * The results for one topic.
- *
- * @example
- * ```ts
- * import type { AddPartitionsToTxnTopicResult } from "./add_partitions_to_txn.ts";
- * const t: AddPartitionsToTxnTopicResult = { name: "orders", resultsByPartition: [] };
- * console.log(t.name);
- * ```
- */
+/** The results for one topic. */
 export interface AddPartitionsToTxnTopicResult {
   /** The topic name. */
   name: string;
@@ -85,16 +46,7 @@ export interface AddPartitionsToTxnTopicResult {
   resultsByPartition: AddPartitionsToTxnPartitionResult[];
 }
 
-/**
- * An AddPartitionsToTxn response (the spec's `ResultsByTopicV3AndBelow`).
- *
- * @example
- * ```ts
- * import type { AddPartitionsToTxnResponse } from "./add_partitions_to_txn.ts";
- * const res: AddPartitionsToTxnResponse = { throttleTimeMs: 0, resultsByTopic: [] };
- * console.log(res.resultsByTopic.length);
- * ```
- */
+/** An AddPartitionsToTxn response (the spec's `ResultsByTopicV3AndBelow`). */
 export interface AddPartitionsToTxnResponse {
   /** Throttle time in milliseconds. */
   throttleTimeMs: number;
@@ -103,18 +55,14 @@ export interface AddPartitionsToTxnResponse {
 }
 
 function readPartitionResult(r: Reader, flexible: boolean): AddPartitionsToTxnPartitionResult {
-  const p: AddPartitionsToTxnPartitionResult = { partitionIndex: r.int32(), partitionErrorCode: r.int16() };
-  skipTags(r, flexible);
-  return p;
+  return endStruct(r, flexible, { partitionIndex: r.int32(), partitionErrorCode: r.int16() });
 }
 
 function readTopicResult(r: Reader, flexible: boolean): AddPartitionsToTxnTopicResult {
-  const t: AddPartitionsToTxnTopicResult = {
+  return endStruct(r, flexible, {
     name: readString(r, flexible, "topic name"),
     resultsByPartition: readArray(r, flexible, (x) => readPartitionResult(x, flexible), "partition results"),
-  };
-  skipTags(r, flexible);
-  return t;
+  });
 }
 
 /**
@@ -123,17 +71,6 @@ function readTopicResult(r: Reader, flexible: boolean): AddPartitionsToTxnTopicR
  * sent broker to broker (Kafka 4's Java producer also stops at v3). With transaction
  * protocol v2 (KIP-890) clients do not send this request at all: Produce v12+ adds
  * partitions implicitly.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { AddPartitionsToTxnApi } from "./add_partitions_to_txn.ts";
- * const frame = encodeRequest(AddPartitionsToTxnApi, 3, 1, "client", {
- *   transactionalId: "tx-1", producerId: 4000n, producerEpoch: 0,
- *   topics: [{ name: "orders", partitions: [0, 1] }],
- * });
- * console.log(frame.length);
- * ```
  */
 export const AddPartitionsToTxnApi: ApiCodec<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = {
   name: "AddPartitionsToTxn",
@@ -142,8 +79,7 @@ export const AddPartitionsToTxnApi: ApiCodec<AddPartitionsToTxnRequest, AddParti
   maxVersion: 3,
   flexibleFrom: 3,
 
-  encodeRequest(w: Writer, version: number, request: AddPartitionsToTxnRequest): void {
-    const flexible = version >= 3;
+  encodeRequest(w: Writer, _version: number, request: AddPartitionsToTxnRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);
     w.int64(request.producerId).int16(request.producerEpoch);
     writeArray(w, flexible, request.topics, (x, t) => {
@@ -154,13 +90,10 @@ export const AddPartitionsToTxnApi: ApiCodec<AddPartitionsToTxnRequest, AddParti
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): AddPartitionsToTxnResponse {
-    const flexible = version >= 3;
-    const res: AddPartitionsToTxnResponse = {
+  decodeResponse(r: Reader, _version: number, flexible: boolean): AddPartitionsToTxnResponse {
+    return endStruct(r, flexible, {
       throttleTimeMs: r.int32(),
       resultsByTopic: readArray(r, flexible, (x) => readTopicResult(x, flexible), "topic results"),
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

@@ -36,14 +36,32 @@ export interface ApiCodec<Req, Res> {
   readonly maxVersion: number;
   /** The first flexible version (Infinity if none). */
   readonly flexibleFrom: number;
-  /** Writes the request body (no header) of the given version. */
-  encodeRequest(w: Writer, version: number, request: Req): void;
-  /** Reads the response body (no header) of the given version. */
-  decodeResponse(r: Reader, version: number): Res;
+  /**
+   * Writes the request body (no header) of the given version; `flexible` says whether that
+   * version is flexible (compact strings and arrays, tagged fields), as {@linkcode isFlexible} computes it.
+   */
+  encodeRequest(w: Writer, version: number, request: Req, flexible: boolean): void;
+  /** Reads the response body (no header) of the given version; `flexible` as for `encodeRequest`. */
+  decodeResponse(r: Reader, version: number, flexible: boolean): Res;
 }
 
 /** The ApiVersions key: its response header stays v0 even in flexible versions. */
 const API_VERSIONS_KEY = 18;
+
+/**
+ * Whether `version` of `api` is flexible: compact strings and arrays, and tagged fields
+ * after every struct. The codecs are told the answer rather than each working it out again.
+ *
+ * @example
+ * ```ts
+ * import { isFlexible } from "./api.ts";
+ * import { MetadataApi } from "./metadata.ts";
+ * console.log(isFlexible(MetadataApi, 8), isFlexible(MetadataApi, 9)); // false true
+ * ```
+ */
+export function isFlexible(api: ApiCodec<unknown, unknown>, version: number): boolean {
+  return version >= api.flexibleFrom;
+}
 
 /**
  * The request header version for `version` of `api`: 2 (with tagged fields) for
@@ -57,7 +75,7 @@ const API_VERSIONS_KEY = 18;
  * ```
  */
 export function requestHeaderVersion(api: ApiCodec<unknown, unknown>, version: number): number {
-  return version >= api.flexibleFrom ? 2 : 1;
+  return isFlexible(api, version) ? 2 : 1;
 }
 
 /**
@@ -73,7 +91,7 @@ export function requestHeaderVersion(api: ApiCodec<unknown, unknown>, version: n
  * ```
  */
 export function responseHeaderVersion(api: ApiCodec<unknown, unknown>, version: number): number {
-  return version >= api.flexibleFrom && api.key !== API_VERSIONS_KEY ? 1 : 0;
+  return isFlexible(api, version) && api.key !== API_VERSIONS_KEY ? 1 : 0;
 }
 
 /**
@@ -105,12 +123,13 @@ export function encodeRequest<Req>(
   if (!Number.isInteger(version) || version < api.minVersion || version > api.maxVersion) {
     throw new UnsupportedVersionError(api.name, `version ${version} is outside ${api.minVersion}..${api.maxVersion}`);
   }
+  const flexible = isFlexible(api, version);
   const w = writer ? writer.reset() : new Writer();
   const sizeAt = w.reserve(4);
   // The client id stays a non-compact nullable string even in header v2.
   w.int16(api.key).int16(version).int32(correlationId).string(clientId);
-  if (version >= api.flexibleFrom) w.taggedFields();
-  api.encodeRequest(w, version, request);
+  if (flexible) w.taggedFields();
+  api.encodeRequest(w, version, request, flexible);
   w.setInt32(sizeAt, w.length - 4);
   return writer ? w.finish().slice() : w.finish();
 }
@@ -158,7 +177,7 @@ export function decodeResponse<Res>(
     const r = new Reader(payload);
     correlationId = r.int32();
     if (responseHeaderVersion(api, version) === 1) r.taggedFields();
-    const body = api.decodeResponse(r, version);
+    const body = api.decodeResponse(r, version, isFlexible(api, version));
     if (r.remaining !== 0) throw new CorruptResponseError(`${r.remaining} bytes left over after the body`);
     return { correlationId, body };
   } catch (e) {

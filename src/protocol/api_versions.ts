@@ -5,20 +5,14 @@
  */
 
 import type { ApiCodec } from "./api.ts";
-import { readArray, readString, readTagged, skipTags } from "./fields.ts";
+import { ErrorCode } from "./error_codes.ts";
+import { endStruct, readArray, readString, readTagged } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
 /**
  * An ApiVersions request. The client software fields are sent from v3 on, and the
  * broker rejects empty ones (they must match `[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?`).
- *
- * @example
- * ```ts
- * import type { ApiVersionsRequest } from "./api_versions.ts";
- * const req: ApiVersionsRequest = { clientSoftwareName: "edge-kafka", clientSoftwareVersion: "0.1.0" };
- * console.log(req.clientSoftwareName);
- * ```
  */
 export interface ApiVersionsRequest {
   /** The name of the client (v3+). */
@@ -27,16 +21,7 @@ export interface ApiVersionsRequest {
   clientSoftwareVersion: string;
 }
 
-/**
- * The version range a broker supports for one API.
- *
- * @example
- * ```ts
- * import type { ApiVersionsResponseKey } from "./api_versions.ts";
- * const k: ApiVersionsResponseKey = { apiKey: 3, minVersion: 0, maxVersion: 13 };
- * console.log(k.maxVersion);
- * ```
- */
+/** The version range a broker supports for one API. */
 export interface ApiVersionsResponseKey {
   /** The API key. */
   apiKey: number;
@@ -46,16 +31,7 @@ export interface ApiVersionsResponseKey {
   maxVersion: number;
 }
 
-/**
- * A feature the broker supports, with its version range (v3+ tagged field).
- *
- * @example
- * ```ts
- * import type { SupportedFeatureKey } from "./api_versions.ts";
- * const f: SupportedFeatureKey = { name: "metadata.version", minVersion: 1, maxVersion: 21 };
- * console.log(f.name);
- * ```
- */
+/** A feature the broker supports, with its version range (v3+ tagged field). */
 export interface SupportedFeatureKey {
   /** The name of the feature. */
   name: string;
@@ -65,16 +41,7 @@ export interface SupportedFeatureKey {
   maxVersion: number;
 }
 
-/**
- * A cluster-wide finalized feature level (v3+ tagged field).
- *
- * @example
- * ```ts
- * import type { FinalizedFeatureKey } from "./api_versions.ts";
- * const f: FinalizedFeatureKey = { name: "metadata.version", maxVersionLevel: 21, minVersionLevel: 21 };
- * console.log(f.maxVersionLevel);
- * ```
- */
+/** A cluster-wide finalized feature level (v3+ tagged field). */
 export interface FinalizedFeatureKey {
   /** The name of the feature. */
   name: string;
@@ -87,16 +54,6 @@ export interface FinalizedFeatureKey {
 /**
  * An ApiVersions response. Fields absent from the decoded version hold their defaults
  * (0, -1n, empty arrays, false).
- *
- * @example
- * ```ts
- * import type { ApiVersionsResponse } from "./api_versions.ts";
- * const res: ApiVersionsResponse = {
- *   errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }], throttleTimeMs: 0,
- *   supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [], zkMigrationReady: false,
- * };
- * console.log(res.apiKeys.length);
- * ```
  */
 export interface ApiVersionsResponse {
   /** The top-level error code. 35 (UNSUPPORTED_VERSION) means the body was decoded as v0. */
@@ -115,24 +72,16 @@ export interface ApiVersionsResponse {
   zkMigrationReady: boolean;
 }
 
-const UNSUPPORTED_VERSION = 35;
-
 function readApiKey(r: Reader, flexible: boolean): ApiVersionsResponseKey {
-  const key = { apiKey: r.int16(), minVersion: r.int16(), maxVersion: r.int16() };
-  skipTags(r, flexible);
-  return key;
+  return endStruct(r, flexible, { apiKey: r.int16(), minVersion: r.int16(), maxVersion: r.int16() });
 }
 
 function readSupportedFeature(r: Reader): SupportedFeatureKey {
-  const f = { name: readString(r, true, "feature name"), minVersion: r.int16(), maxVersion: r.int16() };
-  skipTags(r, true);
-  return f;
+  return endStruct(r, true, { name: readString(r, true, "feature name"), minVersion: r.int16(), maxVersion: r.int16() });
 }
 
 function readFinalizedFeature(r: Reader): FinalizedFeatureKey {
-  const f = { name: readString(r, true, "feature name"), maxVersionLevel: r.int16(), minVersionLevel: r.int16() };
-  skipTags(r, true);
-  return f;
+  return endStruct(r, true, { name: readString(r, true, "feature name"), maxVersionLevel: r.int16(), minVersionLevel: r.int16() });
 }
 
 /**
@@ -141,16 +90,6 @@ function readFinalizedFeature(r: Reader): FinalizedFeatureKey {
  * When the broker does not speak the requested version it answers UNSUPPORTED_VERSION
  * (35) in a v0 body; this codec then decodes the body as v0, so the caller can retry
  * with the highest ApiVersions version listed in `apiKeys`.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { ApiVersionsApi } from "./api_versions.ts";
- * const frame = encodeRequest(ApiVersionsApi, ApiVersionsApi.maxVersion, 1, "client", {
- *   clientSoftwareName: "edge-kafka", clientSoftwareVersion: "0.1.0",
- * });
- * console.log(frame.length);
- * ```
  */
 export const ApiVersionsApi: ApiCodec<ApiVersionsRequest, ApiVersionsResponse> = {
   name: "ApiVersions",
@@ -164,11 +103,12 @@ export const ApiVersionsApi: ApiCodec<ApiVersionsRequest, ApiVersionsResponse> =
     w.compactString(request.clientSoftwareName).compactString(request.clientSoftwareVersion).taggedFields();
   },
 
-  decodeResponse(r: Reader, version: number): ApiVersionsResponse {
+  decodeResponse(r: Reader, version: number, flexibleVersion: boolean): ApiVersionsResponse {
     const errorCode = r.int16();
-    // A broker that rejects our version answers in v0, whatever version we sent.
-    const v = errorCode === UNSUPPORTED_VERSION ? 0 : version;
-    const flexible = v >= 3;
+    // A broker that rejects our version answers in v0, which is not flexible, whatever version we sent.
+    const answeredInV0 = errorCode === ErrorCode.UNSUPPORTED_VERSION;
+    const v = answeredInV0 ? 0 : version;
+    const flexible = flexibleVersion && !answeredInV0;
     const res: ApiVersionsResponse = {
       errorCode,
       apiKeys: readArray(r, flexible, (x) => readApiKey(x, flexible), "api keys"),

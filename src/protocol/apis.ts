@@ -20,8 +20,9 @@ import { SaslHandshakeApi } from "./sasl_handshake.ts";
 import { TxnOffsetCommitApi } from "./txn_offset_commit.ts";
 
 /**
- * Every API codec this client implements, in api-key order. The network layer uses it
- * to negotiate a version of each against the broker's ApiVersions answer.
+ * Every API codec this client implements, in api-key order. describeCluster reports the
+ * version each would use with a broker; the fuzzer finds a recorded response's codec here.
+ * (The network layer needs no list: it negotiates the version of each request it sends.)
  *
  * @example
  * ```ts

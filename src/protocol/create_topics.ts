@@ -6,12 +6,12 @@
 
 import type { ApiCodec } from "./api.ts";
 import {
+  endStruct,
   readArray,
   readNullableArray,
   readNullableString,
   readString,
   readTagged,
-  skipTags,
   writeArray,
   writeInt32Array,
   writeNoTags,
@@ -20,16 +20,7 @@ import {
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * A manual assignment of one partition's replicas.
- *
- * @example
- * ```ts
- * import type { CreatableReplicaAssignment } from "./create_topics.ts";
- * const a: CreatableReplicaAssignment = { partitionIndex: 0, brokerIds: [1, 2, 3] };
- * console.log(a.brokerIds);
- * ```
- */
+/** A manual assignment of one partition's replicas. */
 export interface CreatableReplicaAssignment {
   /** The partition index. */
   partitionIndex: number;
@@ -37,16 +28,7 @@ export interface CreatableReplicaAssignment {
   brokerIds: number[];
 }
 
-/**
- * A topic configuration to set at creation.
- *
- * @example
- * ```ts
- * import type { CreatableTopicConfig } from "./create_topics.ts";
- * const c: CreatableTopicConfig = { name: "cleanup.policy", value: "compact" };
- * console.log(c.value);
- * ```
- */
+/** A topic configuration to set at creation. */
 export interface CreatableTopicConfig {
   /** The configuration name. */
   name: string;
@@ -54,16 +36,7 @@ export interface CreatableTopicConfig {
   value: string | null;
 }
 
-/**
- * One topic to create.
- *
- * @example
- * ```ts
- * import type { CreatableTopic } from "./create_topics.ts";
- * const t: CreatableTopic = { name: "orders", numPartitions: 3, replicationFactor: 3 };
- * console.log(t.numPartitions);
- * ```
- */
+/** One topic to create. */
 export interface CreatableTopic {
   /** The topic name. */
   name: string;
@@ -77,18 +50,7 @@ export interface CreatableTopic {
   configs?: CreatableTopicConfig[];
 }
 
-/**
- * A CreateTopics request.
- *
- * @example
- * ```ts
- * import type { CreateTopicsRequest } from "./create_topics.ts";
- * const req: CreateTopicsRequest = {
- *   topics: [{ name: "orders", numPartitions: 3, replicationFactor: 3 }], timeoutMs: 30000,
- * };
- * console.log(req.topics.length);
- * ```
- */
+/** A CreateTopics request. */
 export interface CreateTopicsRequest {
   /** The topics to create. */
   topics: CreatableTopic[];
@@ -98,18 +60,7 @@ export interface CreateTopicsRequest {
   validateOnly?: boolean;
 }
 
-/**
- * One configuration of a created topic, as returned from v5 on.
- *
- * @example
- * ```ts
- * import type { CreatableTopicConfigs } from "./create_topics.ts";
- * const c: CreatableTopicConfigs = {
- *   name: "retention.ms", value: "604800000", readOnly: false, configSource: 5, isSensitive: false,
- * };
- * console.log(c.name);
- * ```
- */
+/** One configuration of a created topic, as returned from v5 on. */
 export interface CreatableTopicConfigs {
   /** The configuration name. */
   name: string;
@@ -156,16 +107,7 @@ export interface CreatableTopicResult {
   configs: CreatableTopicConfigs[] | null;
 }
 
-/**
- * A CreateTopics response.
- *
- * @example
- * ```ts
- * import type { CreateTopicsResponse } from "./create_topics.ts";
- * const res: CreateTopicsResponse = { throttleTimeMs: 0, topics: [] };
- * console.log(res.topics.length);
- * ```
- */
+/** A CreateTopics response. */
 export interface CreateTopicsResponse {
   /** Throttle time in milliseconds. */
   throttleTimeMs: number;
@@ -191,15 +133,13 @@ function encodeTopic(w: Writer, flexible: boolean, t: CreatableTopic): void {
 
 function readConfig(r: Reader): CreatableTopicConfigs {
   // Only flexible versions (5+) carry configs.
-  const c: CreatableTopicConfigs = {
+  return endStruct(r, true, {
     name: readString(r, true, "config name"),
     value: readNullableString(r, true),
     readOnly: r.bool(),
     configSource: r.int8(),
     isSensitive: r.bool(),
-  };
-  skipTags(r, true);
-  return c;
+  });
 }
 
 function readTopicResult(r: Reader, version: number, flexible: boolean): CreatableTopicResult {
@@ -224,16 +164,6 @@ function readTopicResult(r: Reader, version: number, flexible: boolean): Creatab
 /**
  * The CreateTopics codec, versions 2-7 (flexible from 5). Kafka 4.0 removed versions
  * 0 and 1, and every broker from 3.x on speaks 2+.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { CreateTopicsApi } from "./create_topics.ts";
- * const frame = encodeRequest(CreateTopicsApi, 7, 3, "client", {
- *   topics: [{ name: "orders", numPartitions: -1, replicationFactor: -1 }], timeoutMs: 30000,
- * });
- * console.log(frame.length);
- * ```
  */
 export const CreateTopicsApi: ApiCodec<CreateTopicsRequest, CreateTopicsResponse> = {
   name: "CreateTopics",
@@ -242,20 +172,16 @@ export const CreateTopicsApi: ApiCodec<CreateTopicsRequest, CreateTopicsResponse
   maxVersion: 7,
   flexibleFrom: 5,
 
-  encodeRequest(w: Writer, version: number, request: CreateTopicsRequest): void {
-    const flexible = version >= 5;
+  encodeRequest(w: Writer, _version: number, request: CreateTopicsRequest, flexible: boolean): void {
     writeArray(w, flexible, request.topics, (x, t) => encodeTopic(x, flexible, t));
     w.int32(request.timeoutMs).bool(request.validateOnly ?? false);
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): CreateTopicsResponse {
-    const flexible = version >= 5;
-    const res: CreateTopicsResponse = {
+  decodeResponse(r: Reader, version: number, flexible: boolean): CreateTopicsResponse {
+    return endStruct(r, flexible, {
       throttleTimeMs: r.int32(),
       topics: readArray(r, flexible, (x) => readTopicResult(x, version, flexible), "topics"),
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

@@ -7,11 +7,11 @@
 import { UnsupportedVersionError } from "../errors.ts";
 import type { ApiCodec } from "./api.ts";
 import {
+  endStruct,
   isZeroUuid,
   readArray,
   readNullableString,
   readString,
-  skipTags,
   writeArray,
   writeNoTags,
   writeString,
@@ -20,16 +20,7 @@ import {
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * One topic to delete, by name or by id (v6+).
- *
- * @example
- * ```ts
- * import type { DeleteTopicState } from "./delete_topics.ts";
- * const byName: DeleteTopicState = { name: "orders" };
- * console.log(byName.name);
- * ```
- */
+/** One topic to delete, by name or by id (v6+). */
 export interface DeleteTopicState {
   /** The topic name, or null when deleting by id. */
   name: string | null;
@@ -40,13 +31,6 @@ export interface DeleteTopicState {
 /**
  * A DeleteTopics request. Give either `topics` (the v6 shape) or `topicNames` (the
  * v0-5 shape); the codec converts between them, and refuses ids before v6.
- *
- * @example
- * ```ts
- * import type { DeleteTopicsRequest } from "./delete_topics.ts";
- * const req: DeleteTopicsRequest = { topicNames: ["orders"], timeoutMs: 30000 };
- * console.log(req.topicNames);
- * ```
  */
 export interface DeleteTopicsRequest {
   /** The topics to delete, by name or id (v6+ wire field). */
@@ -57,16 +41,7 @@ export interface DeleteTopicsRequest {
   timeoutMs: number;
 }
 
-/**
- * The result for one topic in a DeleteTopics response.
- *
- * @example
- * ```ts
- * import type { DeletableTopicResult } from "./delete_topics.ts";
- * const r: DeletableTopicResult = { name: "orders", topicId: new Uint8Array(16), errorCode: 0, errorMessage: null };
- * console.log(r.errorCode);
- * ```
- */
+/** The result for one topic in a DeleteTopics response. */
 export interface DeletableTopicResult {
   /** The topic name; null only from v6 on, for an unknown topic deleted by id. */
   name: string | null;
@@ -78,16 +53,7 @@ export interface DeletableTopicResult {
   errorMessage: string | null;
 }
 
-/**
- * A DeleteTopics response.
- *
- * @example
- * ```ts
- * import type { DeleteTopicsResponse } from "./delete_topics.ts";
- * const res: DeleteTopicsResponse = { throttleTimeMs: 0, responses: [] };
- * console.log(res.responses.length);
- * ```
- */
+/** A DeleteTopics response. */
 export interface DeleteTopicsResponse {
   /** Throttle time in milliseconds. */
   throttleTimeMs: number;
@@ -106,27 +72,17 @@ function topicNamesOf(version: number, request: DeleteTopicsRequest): string[] {
 }
 
 function readResult(r: Reader, version: number, flexible: boolean): DeletableTopicResult {
-  const res: DeletableTopicResult = {
+  return endStruct(r, flexible, {
     name: version >= 6 ? readNullableString(r, flexible) : readString(r, flexible, "topic name"),
     topicId: version >= 6 ? r.uuid() : new Uint8Array(16),
     errorCode: r.int16(),
     errorMessage: version >= 5 ? readNullableString(r, flexible) : null,
-  };
-  skipTags(r, flexible);
-  return res;
+  });
 }
 
 /**
  * The DeleteTopics codec, versions 1-6 (flexible from 4). Kafka 4.0 removed version 0,
  * and every broker from 3.x on speaks 1+.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { DeleteTopicsApi } from "./delete_topics.ts";
- * const frame = encodeRequest(DeleteTopicsApi, 6, 4, "client", { topics: [{ name: "orders" }], timeoutMs: 30000 });
- * console.log(frame.length);
- * ```
  */
 export const DeleteTopicsApi: ApiCodec<DeleteTopicsRequest, DeleteTopicsResponse> = {
   name: "DeleteTopics",
@@ -135,8 +91,7 @@ export const DeleteTopicsApi: ApiCodec<DeleteTopicsRequest, DeleteTopicsResponse
   maxVersion: 6,
   flexibleFrom: 4,
 
-  encodeRequest(w: Writer, version: number, request: DeleteTopicsRequest): void {
-    const flexible = version >= 4;
+  encodeRequest(w: Writer, version: number, request: DeleteTopicsRequest, flexible: boolean): void {
     if (version >= 6) {
       const topics = request.topics ?? (request.topicNames ?? []).map((name) => ({ name }));
       writeArray(w, true, topics, (x, t: DeleteTopicState) => {
@@ -149,13 +104,10 @@ export const DeleteTopicsApi: ApiCodec<DeleteTopicsRequest, DeleteTopicsResponse
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): DeleteTopicsResponse {
-    const flexible = version >= 4;
-    const res: DeleteTopicsResponse = {
+  decodeResponse(r: Reader, version: number, flexible: boolean): DeleteTopicsResponse {
+    return endStruct(r, flexible, {
       throttleTimeMs: r.int32(),
       responses: readArray(r, flexible, (x) => readResult(x, version, flexible), "responses"),
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

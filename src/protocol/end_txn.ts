@@ -5,7 +5,7 @@
  */
 
 import type { ApiCodec } from "./api.ts";
-import { skipTags, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -26,16 +26,7 @@ import type { Writer } from "./writer.ts";
  */
 export const END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2: number = 4;
 
-/**
- * An EndTxn request.
- *
- * @example
- * ```ts
- * import type { EndTxnRequest } from "./end_txn.ts";
- * const req: EndTxnRequest = { transactionalId: "tx-1", producerId: 4000n, producerEpoch: 0, committed: true };
- * console.log(req.committed);
- * ```
- */
+/** An EndTxn request. */
 export interface EndTxnRequest {
   /** The transactional id. */
   transactionalId: string;
@@ -47,16 +38,7 @@ export interface EndTxnRequest {
   committed: boolean;
 }
 
-/**
- * An EndTxn response. Fields absent from the decoded version hold their spec defaults.
- *
- * @example
- * ```ts
- * import type { EndTxnResponse } from "./end_txn.ts";
- * const res: EndTxnResponse = { throttleTimeMs: 0, errorCode: 0, producerId: 4000n, producerEpoch: 1 };
- * console.log(res.producerEpoch);
- * ```
- */
+/** An EndTxn response. Fields absent from the decoded version hold their spec defaults. */
 export interface EndTxnResponse {
   /** Throttle time in milliseconds. */
   throttleTimeMs: number;
@@ -73,16 +55,6 @@ export interface EndTxnResponse {
  * v2 (see {@linkcode END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2}): its response returns
  * the producer id and the epoch the coordinator bumped to (a new id with epoch 0 if the
  * epoch overflowed).
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { EndTxnApi } from "./end_txn.ts";
- * const frame = encodeRequest(EndTxnApi, 5, 1, "client", {
- *   transactionalId: "tx-1", producerId: 4000n, producerEpoch: 0, committed: true,
- * });
- * console.log(frame.length);
- * ```
  */
 export const EndTxnApi: ApiCodec<EndTxnRequest, EndTxnResponse> = {
   name: "EndTxn",
@@ -91,22 +63,18 @@ export const EndTxnApi: ApiCodec<EndTxnRequest, EndTxnResponse> = {
   maxVersion: 5,
   flexibleFrom: 3,
 
-  encodeRequest(w: Writer, version: number, request: EndTxnRequest): void {
-    const flexible = version >= 3;
+  encodeRequest(w: Writer, _version: number, request: EndTxnRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);
     w.int64(request.producerId).int16(request.producerEpoch).bool(request.committed);
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): EndTxnResponse {
-    const flexible = version >= 3;
-    const res: EndTxnResponse = {
+  decodeResponse(r: Reader, version: number, flexible: boolean): EndTxnResponse {
+    return endStruct(r, flexible, {
       throttleTimeMs: r.int32(),
       errorCode: r.int16(),
       producerId: version >= 5 ? r.int64() : -1n,
       producerEpoch: version >= 5 ? r.int16() : -1,
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

@@ -257,30 +257,23 @@ const TABLE = [
 /** The UPPER_SNAKE name of an error code this client knows, e.g. "NOT_LEADER_OR_FOLLOWER". */
 export type ErrorName = typeof TABLE[number][1];
 
-const CODES_BY_NAME: ReadonlyMap<string, number> = new Map(TABLE.map(([code, name]) => [name, code]));
-
 /**
- * The numeric code of a named error, so code compares against names rather than bare numbers.
+ * Every error code this client knows, by its Kafka name: compare a response's code
+ * against `ErrorCode.NOT_LEADER_OR_FOLLOWER`, never against a bare number or a local copy.
+ * Built from the table above, so a name and its code are written down once.
  *
  * @example
  * ```ts
- * import { errorCode } from "./error_codes.ts";
- * console.log(errorCode("NOT_LEADER_OR_FOLLOWER")); // 6
+ * import { ErrorCode } from "./error_codes.ts";
+ * const response = { errorCode: 6 };
+ * if (response.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) console.log("refresh metadata, then retry");
  * ```
  */
-export function errorCode(name: ErrorName): number {
-  return CODES_BY_NAME.get(name)!;
-}
+export const ErrorCode: Readonly<Record<ErrorName, number>> = Object.freeze(
+  Object.fromEntries(TABLE.map(([code, name]) => [name, code])) as Record<ErrorName, number>,
+);
 
-/**
- * Every known error code, in code order from -1 (UNKNOWN_SERVER_ERROR) up.
- *
- * @example
- * ```ts
- * import { ERROR_CODES } from "./error_codes.ts";
- * console.log(ERROR_CODES[ERROR_CODES.length - 1].name);
- * ```
- */
+/** Every known error code, in code order from -1 (UNKNOWN_SERVER_ERROR) up. */
 export const ERROR_CODES: readonly ErrorInfo[] = TABLE.map(([code, name, flags, description]) =>
   Object.freeze({ code, name, retriable: (flags & R) !== 0, invalidMetadata: (flags & M) !== 0, description })
 );

@@ -9,15 +9,7 @@ import { CorruptResponseError } from "../errors.ts";
 import { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * The all-zero UUID, which the protocol uses for "no topic id".
- *
- * @example
- * ```ts
- * import { ZERO_UUID } from "./fields.ts";
- * console.log(ZERO_UUID.length); // 16
- * ```
- */
+/** The all-zero UUID, which the protocol uses for "no topic id". */
 export const ZERO_UUID: Uint8Array = new Uint8Array(16);
 
 /**
@@ -184,6 +176,24 @@ export function writeNoTags(w: Writer, flexible: boolean): Writer {
  */
 export function skipTags(r: Reader, flexible: boolean): void {
   if (flexible) r.taggedFields();
+}
+
+/**
+ * Ends a struct: skips its tagged-field section if `flexible` and returns the struct.
+ * Arguments are evaluated in order, so the fields of an object literal passed as
+ * `struct` are read before the tagged fields that follow them.
+ *
+ * @example
+ * ```ts
+ * import { Reader } from "./reader.ts";
+ * import { endStruct } from "./fields.ts";
+ * const r = new Reader(new Uint8Array([0, 7, 0]));
+ * console.log(endStruct(r, true, { id: r.int16() }), r.remaining); // { id: 7 } 0
+ * ```
+ */
+export function endStruct<T>(r: Reader, flexible: boolean, struct: T): T {
+  skipTags(r, flexible);
+  return struct;
 }
 
 /**

@@ -7,19 +7,13 @@
 
 import { UnsupportedVersionError } from "../errors.ts";
 import type { ApiCodec } from "./api.ts";
-import { readArray, readNullableString, readString, skipTags, writeArray, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, readArray, readNullableString, readString, writeArray, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
 /**
  * The kinds of coordinator key: a consumer group id, a transactional id, or (v6+,
  * KIP-932) a share-group key "groupId:topicId:partition".
- *
- * @example
- * ```ts
- * import { CoordinatorKeyType } from "./find_coordinator.ts";
- * console.log(CoordinatorKeyType.TRANSACTION); // 1
- * ```
  */
 export const CoordinatorKeyType: { readonly GROUP: 0; readonly TRANSACTION: 1; readonly SHARE: 2 } = {
   /** A consumer group id. */
@@ -30,16 +24,7 @@ export const CoordinatorKeyType: { readonly GROUP: 0; readonly TRANSACTION: 1; r
   SHARE: 2,
 } as const;
 
-/**
- * A FindCoordinator request. Versions 0-3 carry exactly one key; v4+ batch them.
- *
- * @example
- * ```ts
- * import type { FindCoordinatorRequest } from "./find_coordinator.ts";
- * const req: FindCoordinatorRequest = { keyType: 1, keys: ["tx-1"] };
- * console.log(req.keys);
- * ```
- */
+/** A FindCoordinator request. Versions 0-3 carry exactly one key; v4+ batch them. */
 export interface FindCoordinatorRequest {
   /** What the keys are (see {@linkcode CoordinatorKeyType}); v0 only knows groups (0). */
   keyType: number;
@@ -47,18 +32,7 @@ export interface FindCoordinatorRequest {
   keys: string[];
 }
 
-/**
- * The coordinator found (or the error) for one key.
- *
- * @example
- * ```ts
- * import type { FindCoordinatorCoordinator } from "./find_coordinator.ts";
- * const c: FindCoordinatorCoordinator = {
- *   key: "tx-1", nodeId: 2, host: "kafka-2", port: 9092, errorCode: 0, errorMessage: null,
- * };
- * console.log(`${c.host}:${c.port}`);
- * ```
- */
+/** The coordinator found (or the error) for one key. */
 export interface FindCoordinatorCoordinator {
   /** The key; "" in v0-3 responses, which answer the request's only key without naming it. */
   key: string;
@@ -77,13 +51,6 @@ export interface FindCoordinatorCoordinator {
 /**
  * A FindCoordinator response, normalized to a list of coordinators for every version
  * (v0-3 answers give a list of one).
- *
- * @example
- * ```ts
- * import type { FindCoordinatorResponse } from "./find_coordinator.ts";
- * const res: FindCoordinatorResponse = { throttleTimeMs: 0, coordinators: [] };
- * console.log(res.coordinators.length);
- * ```
  */
 export interface FindCoordinatorResponse {
   /** Throttle time in milliseconds (v1+; 0 before). */
@@ -94,16 +61,14 @@ export interface FindCoordinatorResponse {
 
 function readCoordinator(r: Reader): FindCoordinatorCoordinator {
   // Only v4+, which are all flexible, carry this struct.
-  const c: FindCoordinatorCoordinator = {
+  return endStruct(r, true, {
     key: readString(r, true, "coordinator key"),
     nodeId: r.int32(),
     host: readString(r, true, "coordinator host"),
     port: r.int32(),
     errorCode: r.int16(),
     errorMessage: readNullableString(r, true),
-  };
-  skipTags(r, true);
-  return c;
+  });
 }
 
 /**
@@ -112,16 +77,6 @@ function readCoordinator(r: Reader): FindCoordinatorCoordinator {
  *
  * Before v4 a request carries a single key, so `keys` must hold exactly one; v0 has no
  * key type and can only look up groups. Both throw {@linkcode UnsupportedVersionError}.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { CoordinatorKeyType, FindCoordinatorApi } from "./find_coordinator.ts";
- * const frame = encodeRequest(FindCoordinatorApi, 6, 1, "client", {
- *   keyType: CoordinatorKeyType.TRANSACTION, keys: ["tx-1"],
- * });
- * console.log(frame.length);
- * ```
  */
 export const FindCoordinatorApi: ApiCodec<FindCoordinatorRequest, FindCoordinatorResponse> = {
   name: "FindCoordinator",
@@ -130,8 +85,7 @@ export const FindCoordinatorApi: ApiCodec<FindCoordinatorRequest, FindCoordinato
   maxVersion: 6,
   flexibleFrom: 3,
 
-  encodeRequest(w: Writer, version: number, request: FindCoordinatorRequest): void {
-    const flexible = version >= 3;
+  encodeRequest(w: Writer, version: number, request: FindCoordinatorRequest, flexible: boolean): void {
     if (version < 4) {
       if (request.keys.length !== 1) {
         throw new UnsupportedVersionError("FindCoordinator", `version ${version} looks up exactly one key, not ${request.keys.length}`);
@@ -148,8 +102,7 @@ export const FindCoordinatorApi: ApiCodec<FindCoordinatorRequest, FindCoordinato
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): FindCoordinatorResponse {
-    const flexible = version >= 3;
+  decodeResponse(r: Reader, version: number, flexible: boolean): FindCoordinatorResponse {
     const throttleTimeMs = version >= 1 ? r.int32() : 0;
     let coordinators: FindCoordinatorCoordinator[];
     if (version >= 4) {
@@ -162,7 +115,6 @@ export const FindCoordinatorApi: ApiCodec<FindCoordinatorRequest, FindCoordinato
       const port = r.int32();
       coordinators = [{ key: "", nodeId, host, port, errorCode, errorMessage }];
     }
-    skipTags(r, flexible);
-    return { throttleTimeMs, coordinators };
+    return endStruct(r, flexible, { throttleTimeMs, coordinators });
   },
 };

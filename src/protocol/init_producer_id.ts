@@ -7,20 +7,11 @@
 
 import { UnsupportedVersionError } from "../errors.ts";
 import type { ApiCodec } from "./api.ts";
-import { skipTags, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * An InitProducerId request.
- *
- * @example A transactional producer's first request
- * ```ts
- * import type { InitProducerIdRequest } from "./init_producer_id.ts";
- * const req: InitProducerIdRequest = { transactionalId: "tx-1", transactionTimeoutMs: 60000 };
- * console.log(req.transactionalId);
- * ```
- */
+/** An InitProducerId request. */
 export interface InitProducerIdRequest {
   /** The transactional id, or null for an idempotent (non-transactional) producer. */
   transactionalId: string | null;
@@ -32,16 +23,7 @@ export interface InitProducerIdRequest {
   producerEpoch?: number;
 }
 
-/**
- * An InitProducerId response.
- *
- * @example
- * ```ts
- * import type { InitProducerIdResponse } from "./init_producer_id.ts";
- * const res: InitProducerIdResponse = { throttleTimeMs: 0, errorCode: 0, producerId: 4000n, producerEpoch: 0 };
- * console.log(res.producerId);
- * ```
- */
+/** An InitProducerId response. */
 export interface InitProducerIdResponse {
   /** Throttle time in milliseconds. */
   throttleTimeMs: number;
@@ -60,16 +42,6 @@ export interface InitProducerIdResponse {
  *
  * Bumping an existing producer's epoch (`producerId`/`producerEpoch` other than -1)
  * needs v3+; older versions throw {@linkcode UnsupportedVersionError}.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { InitProducerIdApi } from "./init_producer_id.ts";
- * const frame = encodeRequest(InitProducerIdApi, 5, 1, "client", {
- *   transactionalId: "tx-1", transactionTimeoutMs: 60000, producerId: 4000n, producerEpoch: 3,
- * });
- * console.log(frame.length);
- * ```
  */
 export const InitProducerIdApi: ApiCodec<InitProducerIdRequest, InitProducerIdResponse> = {
   name: "InitProducerId",
@@ -78,8 +50,7 @@ export const InitProducerIdApi: ApiCodec<InitProducerIdRequest, InitProducerIdRe
   maxVersion: 5,
   flexibleFrom: 2,
 
-  encodeRequest(w: Writer, version: number, request: InitProducerIdRequest): void {
-    const flexible = version >= 2;
+  encodeRequest(w: Writer, version: number, request: InitProducerIdRequest, flexible: boolean): void {
     const producerId = request.producerId ?? -1n;
     const producerEpoch = request.producerEpoch ?? -1;
     writeString(w, flexible, request.transactionalId);
@@ -91,15 +62,12 @@ export const InitProducerIdApi: ApiCodec<InitProducerIdRequest, InitProducerIdRe
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): InitProducerIdResponse {
-    const flexible = version >= 2;
-    const res: InitProducerIdResponse = {
+  decodeResponse(r: Reader, _version: number, flexible: boolean): InitProducerIdResponse {
+    return endStruct(r, flexible, {
       throttleTimeMs: r.int32(),
       errorCode: r.int16(),
       producerId: r.int64(),
       producerEpoch: r.int16(),
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

@@ -7,12 +7,12 @@
 import { UnsupportedVersionError } from "../errors.ts";
 import type { ApiCodec } from "./api.ts";
 import {
+  endStruct,
   isZeroUuid,
   readArray,
   readInt32Array,
   readNullableString,
   readString,
-  skipTags,
   writeArray,
   writeNoTags,
   writeString,
@@ -21,16 +21,7 @@ import {
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * One topic to fetch metadata for.
- *
- * @example
- * ```ts
- * import type { MetadataRequestTopic } from "./metadata.ts";
- * const t: MetadataRequestTopic = { name: "orders" };
- * console.log(t.name);
- * ```
- */
+/** One topic to fetch metadata for. */
 export interface MetadataRequestTopic {
   /** The topic id (v12+; all zeros, the default, means "by name"). */
   topicId?: Uint8Array;
@@ -38,16 +29,7 @@ export interface MetadataRequestTopic {
   name: string | null;
 }
 
-/**
- * A Metadata request.
- *
- * @example All topics, no auto-creation
- * ```ts
- * import type { MetadataRequest } from "./metadata.ts";
- * const req: MetadataRequest = { topics: null, allowAutoTopicCreation: false };
- * console.log(req.topics);
- * ```
- */
+/** A Metadata request. */
 export interface MetadataRequest {
   /** The topics to fetch metadata for; null means all topics. */
   topics: MetadataRequestTopic[] | null;
@@ -59,16 +41,7 @@ export interface MetadataRequest {
   includeTopicAuthorizedOperations?: boolean;
 }
 
-/**
- * One broker in a Metadata response.
- *
- * @example
- * ```ts
- * import type { MetadataResponseBroker } from "./metadata.ts";
- * const b: MetadataResponseBroker = { nodeId: 1, host: "kafka-1", port: 9092, rack: null };
- * console.log(`${b.host}:${b.port}`);
- * ```
- */
+/** One broker in a Metadata response. */
 export interface MetadataResponseBroker {
   /** The broker id. */
   nodeId: number;
@@ -80,19 +53,7 @@ export interface MetadataResponseBroker {
   rack: string | null;
 }
 
-/**
- * One partition in a Metadata response.
- *
- * @example
- * ```ts
- * import type { MetadataResponsePartition } from "./metadata.ts";
- * const p: MetadataResponsePartition = {
- *   errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 5,
- *   replicaNodes: [1, 2], isrNodes: [1, 2], offlineReplicas: [],
- * };
- * console.log(p.leaderId);
- * ```
- */
+/** One partition in a Metadata response. */
 export interface MetadataResponsePartition {
   /** The partition error, or 0. */
   errorCode: number;
@@ -138,19 +99,7 @@ export interface MetadataResponseTopic {
   topicAuthorizedOperations: number;
 }
 
-/**
- * A Metadata response. Fields absent from the decoded version hold their defaults.
- *
- * @example
- * ```ts
- * import type { MetadataResponse } from "./metadata.ts";
- * const res: MetadataResponse = {
- *   throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: [],
- *   clusterAuthorizedOperations: -2147483648, errorCode: 0,
- * };
- * console.log(res.controllerId);
- * ```
- */
+/** A Metadata response. Fields absent from the decoded version hold their defaults. */
 export interface MetadataResponse {
   /** Throttle time in milliseconds (v3+; 0 before). */
   throttleTimeMs: number;
@@ -183,18 +132,16 @@ function encodeTopic(w: Writer, version: number, flexible: boolean, t: MetadataR
 }
 
 function readBroker(r: Reader, version: number, flexible: boolean): MetadataResponseBroker {
-  const b: MetadataResponseBroker = {
+  return endStruct(r, flexible, {
     nodeId: r.int32(),
     host: readString(r, flexible, "broker host"),
     port: r.int32(),
     rack: version >= 1 ? readNullableString(r, flexible) : null,
-  };
-  skipTags(r, flexible);
-  return b;
+  });
 }
 
 function readPartition(r: Reader, version: number, flexible: boolean): MetadataResponsePartition {
-  const p: MetadataResponsePartition = {
+  return endStruct(r, flexible, {
     errorCode: r.int16(),
     partitionIndex: r.int32(),
     leaderId: r.int32(),
@@ -202,22 +149,18 @@ function readPartition(r: Reader, version: number, flexible: boolean): MetadataR
     replicaNodes: readInt32Array(r, flexible, "replica nodes"),
     isrNodes: readInt32Array(r, flexible, "isr nodes"),
     offlineReplicas: version >= 5 ? readInt32Array(r, flexible, "offline replicas") : [],
-  };
-  skipTags(r, flexible);
-  return p;
+  });
 }
 
 function readTopic(r: Reader, version: number, flexible: boolean): MetadataResponseTopic {
-  const t: MetadataResponseTopic = {
+  return endStruct(r, flexible, {
     errorCode: r.int16(),
     name: version >= 12 ? readNullableString(r, flexible) : readString(r, flexible, "topic name"),
     topicId: version >= 10 ? r.uuid() : new Uint8Array(16),
     isInternal: version >= 1 ? r.bool() : false,
     partitions: readArray(r, flexible, (x) => readPartition(x, version, flexible), "partitions"),
     topicAuthorizedOperations: version >= 8 ? r.int32() : NO_AUTHORIZED_OPERATIONS,
-  };
-  skipTags(r, flexible);
-  return t;
+  });
 }
 
 /**
@@ -228,14 +171,6 @@ function readTopic(r: Reader, version: number, flexible: boolean): MetadataRespo
  * up by id needs v12+ (the spec allows v10, but brokers ignore it before v12), and
  * `allowAutoTopicCreation: false` needs v4+; both throw
  * {@linkcode UnsupportedVersionError} on older versions.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { MetadataApi } from "./metadata.ts";
- * const frame = encodeRequest(MetadataApi, 12, 2, "client", { topics: [{ name: "orders" }] });
- * console.log(frame.length);
- * ```
  */
 export const MetadataApi: ApiCodec<MetadataRequest, MetadataResponse> = {
   name: "Metadata",
@@ -244,8 +179,7 @@ export const MetadataApi: ApiCodec<MetadataRequest, MetadataResponse> = {
   maxVersion: 13,
   flexibleFrom: 9,
 
-  encodeRequest(w: Writer, version: number, request: MetadataRequest): void {
-    const flexible = version >= 9;
+  encodeRequest(w: Writer, version: number, request: MetadataRequest, flexible: boolean): void {
     let topics = request.topics;
     if (version === 0) {
       if (topics !== null && topics.length === 0) {
@@ -262,9 +196,8 @@ export const MetadataApi: ApiCodec<MetadataRequest, MetadataResponse> = {
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): MetadataResponse {
-    const flexible = version >= 9;
-    const res: MetadataResponse = {
+  decodeResponse(r: Reader, version: number, flexible: boolean): MetadataResponse {
+    return endStruct(r, flexible, {
       throttleTimeMs: version >= 3 ? r.int32() : 0,
       brokers: readArray(r, flexible, (x) => readBroker(x, version, flexible), "brokers"),
       clusterId: version >= 2 ? readNullableString(r, flexible) : null,
@@ -272,8 +205,6 @@ export const MetadataApi: ApiCodec<MetadataRequest, MetadataResponse> = {
       topics: readArray(r, flexible, (x) => readTopic(x, version, flexible), "topics"),
       clusterAuthorizedOperations: version >= 8 && version <= 10 ? r.int32() : NO_AUTHORIZED_OPERATIONS,
       errorCode: version >= 13 ? r.int16() : 0,
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

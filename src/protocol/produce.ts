@@ -5,20 +5,11 @@
  */
 
 import type { ApiCodec } from "./api.ts";
-import { readArray, readNullableString, readString, readTagged, skipTags, writeArray, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, readArray, readNullableString, readString, readTagged, writeArray, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * The records for one partition in a Produce request.
- *
- * @example
- * ```ts
- * import type { ProducePartitionData } from "./produce.ts";
- * const p: ProducePartitionData = { index: 0, records: new Uint8Array(0) };
- * console.log(p.index);
- * ```
- */
+/** The records for one partition in a Produce request. */
 export interface ProducePartitionData {
   /** The partition index. */
   index: number;
@@ -26,16 +17,7 @@ export interface ProducePartitionData {
   records: Uint8Array | null;
 }
 
-/**
- * The partitions of one topic in a Produce request.
- *
- * @example
- * ```ts
- * import type { ProduceTopicData } from "./produce.ts";
- * const t: ProduceTopicData = { name: "orders", partitionData: [] };
- * console.log(t.name);
- * ```
- */
+/** The partitions of one topic in a Produce request. */
 export interface ProduceTopicData {
   /** The topic name. */
   name: string;
@@ -43,16 +25,7 @@ export interface ProduceTopicData {
   partitionData: ProducePartitionData[];
 }
 
-/**
- * A Produce request.
- *
- * @example
- * ```ts
- * import type { ProduceRequest } from "./produce.ts";
- * const req: ProduceRequest = { transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [] };
- * console.log(req.acks);
- * ```
- */
+/** A Produce request. */
 export interface ProduceRequest {
   /** The transactional id, or null if the producer is not transactional. */
   transactionalId: string | null;
@@ -64,16 +37,7 @@ export interface ProduceRequest {
   topicData: ProduceTopicData[];
 }
 
-/**
- * One record that made the broker drop a batch (v8+).
- *
- * @example
- * ```ts
- * import type { ProduceRecordError } from "./produce.ts";
- * const e: ProduceRecordError = { batchIndex: 3, batchIndexErrorMessage: null };
- * console.log(e.batchIndex);
- * ```
- */
+/** One record that made the broker drop a batch (v8+). */
 export interface ProduceRecordError {
   /** The index of the record within the batch. */
   batchIndex: number;
@@ -84,13 +48,6 @@ export interface ProduceRecordError {
 /**
  * A partition's leader as the broker knows it (v10+, sent with NOT_LEADER_OR_FOLLOWER
  * and similar errors).
- *
- * @example
- * ```ts
- * import type { ProduceLeaderIdAndEpoch } from "./produce.ts";
- * const l: ProduceLeaderIdAndEpoch = { leaderId: 2, leaderEpoch: 7 };
- * console.log(l.leaderId);
- * ```
  */
 export interface ProduceLeaderIdAndEpoch {
   /** The current leader's broker id, or -1 if unknown. */
@@ -99,19 +56,7 @@ export interface ProduceLeaderIdAndEpoch {
   leaderEpoch: number;
 }
 
-/**
- * The result for one partition in a Produce response.
- *
- * @example
- * ```ts
- * import type { ProducePartitionResponse } from "./produce.ts";
- * const p: ProducePartitionResponse = {
- *   index: 0, errorCode: 0, baseOffset: 42n, logAppendTimeMs: -1n, logStartOffset: 0n,
- *   recordErrors: [], errorMessage: null,
- * };
- * console.log(p.baseOffset);
- * ```
- */
+/** The result for one partition in a Produce response. */
 export interface ProducePartitionResponse {
   /** The partition index. */
   index: number;
@@ -131,16 +76,7 @@ export interface ProducePartitionResponse {
   currentLeader?: ProduceLeaderIdAndEpoch;
 }
 
-/**
- * The results for one topic in a Produce response.
- *
- * @example
- * ```ts
- * import type { ProduceTopicResponse } from "./produce.ts";
- * const t: ProduceTopicResponse = { name: "orders", partitionResponses: [] };
- * console.log(t.name);
- * ```
- */
+/** The results for one topic in a Produce response. */
 export interface ProduceTopicResponse {
   /** The topic name. */
   name: string;
@@ -151,13 +87,6 @@ export interface ProduceTopicResponse {
 /**
  * A broker endpoint in a Produce response (tagged, v10+), for the new leaders named in
  * `currentLeader`.
- *
- * @example
- * ```ts
- * import type { ProduceNodeEndpoint } from "./produce.ts";
- * const n: ProduceNodeEndpoint = { nodeId: 2, host: "kafka-2", port: 9092, rack: null };
- * console.log(`${n.host}:${n.port}`);
- * ```
  */
 export interface ProduceNodeEndpoint {
   /** The broker id. */
@@ -173,13 +102,6 @@ export interface ProduceNodeEndpoint {
 /**
  * A Produce response. Fields absent from the decoded version hold their spec defaults;
  * tagged fields the broker did not send are absent.
- *
- * @example
- * ```ts
- * import type { ProduceResponse } from "./produce.ts";
- * const res: ProduceResponse = { responses: [], throttleTimeMs: 0 };
- * console.log(res.throttleTimeMs);
- * ```
  */
 export interface ProduceResponse {
   /** Each topic produced to. */
@@ -204,15 +126,11 @@ function encodeTopic(w: Writer, flexible: boolean, t: ProduceTopicData): void {
 }
 
 function readRecordError(r: Reader, flexible: boolean): ProduceRecordError {
-  const e: ProduceRecordError = { batchIndex: r.int32(), batchIndexErrorMessage: readNullableString(r, flexible) };
-  skipTags(r, flexible);
-  return e;
+  return endStruct(r, flexible, { batchIndex: r.int32(), batchIndexErrorMessage: readNullableString(r, flexible) });
 }
 
 function readLeader(r: Reader): ProduceLeaderIdAndEpoch {
-  const l: ProduceLeaderIdAndEpoch = { leaderId: r.int32(), leaderEpoch: r.int32() };
-  r.taggedFields();
-  return l;
+  return endStruct(r, true, { leaderId: r.int32(), leaderEpoch: r.int32() });
 }
 
 function readPartition(r: Reader, version: number, flexible: boolean): ProducePartitionResponse {
@@ -234,23 +152,19 @@ function readPartition(r: Reader, version: number, flexible: boolean): ProducePa
 }
 
 function readTopic(r: Reader, version: number, flexible: boolean): ProduceTopicResponse {
-  const t: ProduceTopicResponse = {
+  return endStruct(r, flexible, {
     name: readString(r, flexible, "topic name"),
     partitionResponses: readArray(r, flexible, (x) => readPartition(x, version, flexible), "partition responses"),
-  };
-  skipTags(r, flexible);
-  return t;
+  });
 }
 
 function readNodeEndpoint(r: Reader): ProduceNodeEndpoint {
-  const n: ProduceNodeEndpoint = {
+  return endStruct(r, true, {
     nodeId: r.int32(),
     host: readString(r, true, "node host"),
     port: r.int32(),
     rack: readNullableString(r, true),
-  };
-  r.taggedFields();
-  return n;
+  });
 }
 
 /**
@@ -260,17 +174,6 @@ function readNodeEndpoint(r: Reader): ProduceNodeEndpoint {
  * The records of each partition are written as given, so they must already be encoded
  * record batches (see `RecordBatchBuilder` in record_batch.ts). With `acks: 0` the broker sends
  * no response at all.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { ProduceApi } from "./produce.ts";
- * const frame = encodeRequest(ProduceApi, 9, 1, "client", {
- *   transactionalId: null, acks: -1, timeoutMs: 30000,
- *   topicData: [{ name: "orders", partitionData: [{ index: 0, records: new Uint8Array(0) }] }],
- * });
- * console.log(frame.length);
- * ```
  */
 export const ProduceApi: ApiCodec<ProduceRequest, ProduceResponse> = {
   name: "Produce",
@@ -279,16 +182,14 @@ export const ProduceApi: ApiCodec<ProduceRequest, ProduceResponse> = {
   maxVersion: 12,
   flexibleFrom: 9,
 
-  encodeRequest(w: Writer, version: number, request: ProduceRequest): void {
-    const flexible = version >= 9;
+  encodeRequest(w: Writer, _version: number, request: ProduceRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);
     w.int16(request.acks).int32(request.timeoutMs);
     writeArray(w, flexible, request.topicData, (x, t) => encodeTopic(x, flexible, t));
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): ProduceResponse {
-    const flexible = version >= 9;
+  decodeResponse(r: Reader, version: number, flexible: boolean): ProduceResponse {
     const res: ProduceResponse = {
       responses: readArray(r, flexible, (x) => readTopic(x, version, flexible), "responses"),
       throttleTimeMs: r.int32(),

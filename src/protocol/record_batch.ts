@@ -1,7 +1,7 @@
 /**
  * Record batches, message format v2 (magic 2): a builder that encodes records straight
- * into a pooled buffer, in-place rewriting of the producer id, epoch and sequence, and
- * a checked decoder.
+ * into a pooled buffer, and in-place rewriting of the producer id, epoch and sequence.
+ * Reading batches back is record_batch_decoder.ts's job.
  *
  * A batch is a 61-byte header followed by the records (compressed as one block when
  * the batch is compressed):
@@ -22,34 +22,19 @@
  * |     53 | baseSequence         | int32  |
  * |     57 | recordCount          | int32  |
  *
- * Every function that computes a CRC needs {@linkcode initCrc32c} to have resolved.
+ * Every function that computes a CRC needs `initCrc32c()` (crc32c.ts) to have resolved.
  *
  * @module
  */
 
 import { crc32c } from "./crc32c.ts";
 
-/**
- * The size of a record batch header (magic 2) in bytes.
- *
- * @example
- * ```ts
- * import { RECORD_BATCH_OVERHEAD } from "./record_batch.ts";
- * console.log(RECORD_BATCH_OVERHEAD); // 61
- * ```
- */
+/** The size of a record batch header (magic 2) in bytes. */
 export const RECORD_BATCH_OVERHEAD = 61;
 
 /**
  * One record header. Keys are UTF-8 strings; values are bytes or null. A record may
  * carry the same key more than once, and the order is kept.
- *
- * @example
- * ```ts
- * import type { RecordHeader } from "./record_batch.ts";
- * const h: RecordHeader = { key: "trace-id", value: new TextEncoder().encode("abc") };
- * console.log(h.key);
- * ```
  */
 export interface RecordHeader {
   /** The header key. */
@@ -60,13 +45,6 @@ export interface RecordHeader {
 
 /**
  * A pluggable compression codec for {@linkcode RecordBatchBuilder.build}.
- *
- * @example A codec that does nothing, for illustration
- * ```ts
- * import type { RecordBatchCompression } from "./record_batch.ts";
- * const identity: RecordBatchCompression = { id: 1, compress: (data) => data.slice() };
- * console.log(identity.id);
- * ```
  */
 export interface RecordBatchCompression {
   /** The codec id stored in attribute bits 0-2 (1 gzip, 2 snappy, 3 lz4, 4 zstd). */
@@ -77,13 +55,6 @@ export interface RecordBatchCompression {
 
 /**
  * Options of {@linkcode RecordBatchBuilder.build}.
- *
- * @example
- * ```ts
- * import type { RecordBatchBuildOptions } from "./record_batch.ts";
- * const opts: RecordBatchBuildOptions = { producerId: 7n, producerEpoch: 0, baseSequence: 0 };
- * console.log(opts.producerId);
- * ```
  */
 export interface RecordBatchBuildOptions {
   /** The codec to compress the records with; absent or null means none. */
@@ -114,8 +85,7 @@ const PRODUCER_ID_OFFSET = 43;
 const PRODUCER_EPOCH_OFFSET = 51;
 const BASE_SEQUENCE_OFFSET = 53;
 const RECORD_COUNT_OFFSET = 57;
-/** baseOffset and batchLength, which batchLength does not count. */
-/** Bytes before `batchLength` counts: baseOffset and batchLength. */
+/** The bytes `batchLength` does not count: baseOffset and batchLength itself. */
 export const LOG_OVERHEAD = 12;
 /** Length, attributes, the longest timestamp delta and the longest offset delta. */
 const MAX_RECORD_OVERHEAD = 21;
@@ -127,11 +97,9 @@ export const CONTROL_FLAG = 0x20;
 export const TIMESTAMP_TYPE_FLAG = 0x08;
 /** The attribute bits that hold the compression codec id. */
 export const COMPRESSION_MASK = 0x07;
-/** zstd; codec ids 5-7 are not defined. */
-/** The highest compression codec id Kafka defines (zstd). */
+/** The highest compression codec id Kafka defines (4, zstd); ids 5-7 are not defined. */
 export const MAX_CODEC_ID = 4;
-/** The smallest possible record: seven one-byte fields. */
-/** The fewest bytes one encoded record can take. */
+/** The fewest bytes one encoded record can take: seven one-byte fields. */
 export const MIN_RECORD_SIZE = 7;
 /** Beyond this magnitude a zigzagged number may no longer be exact, so bigint takes over. */
 const EXACT_ZIGZAG_LIMIT = 2 ** 51;
@@ -294,15 +262,7 @@ function stampCrc(batch: Uint8Array, view: DataView): void {
   view.setUint32(CRC_OFFSET, crc32c(batch.subarray(ATTRIBUTES_OFFSET)));
 }
 
-/**
- * A record without headers, shared so that appending one allocates nothing.
- *
- * @example
- * ```ts
- * import { NO_HEADERS } from "./record_batch.ts";
- * console.log(NO_HEADERS.length); // 0
- * ```
- */
+/** A record without headers, shared so that appending one allocates nothing. */
 export const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 
 /**

@@ -23,13 +23,6 @@ import {
 /**
  * One record read back by {@linkcode decodeRecordBatches}. Keys, values and header
  * values are views of the input (or of the decompressed records), not copies.
- *
- * @example
- * ```ts
- * import type { DecodedRecord } from "./record_batch_decoder.ts";
- * const r: DecodedRecord = { offsetDelta: 0, timestamp: 1000, key: null, value: null, headers: [] };
- * console.log(r.timestamp);
- * ```
  */
 export interface DecodedRecord {
   /** The record's offset relative to the batch's base offset. */

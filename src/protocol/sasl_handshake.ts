@@ -12,16 +12,7 @@ import { readArray, readString, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/**
- * A SaslHandshake request.
- *
- * @example
- * ```ts
- * import type { SaslHandshakeRequest } from "./sasl_handshake.ts";
- * const req: SaslHandshakeRequest = { mechanism: "SCRAM-SHA-512" };
- * console.log(req.mechanism);
- * ```
- */
+/** A SaslHandshake request. */
 export interface SaslHandshakeRequest {
   /** The SASL mechanism chosen by the client, e.g. "PLAIN". */
   mechanism: string;
@@ -47,14 +38,6 @@ export interface SaslHandshakeResponse {
 /**
  * The SaslHandshake codec, versions 0-1 (never flexible: KAFKA-9577 keeps it from
  * being bumped). Both versions have the same body.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { SaslHandshakeApi } from "./sasl_handshake.ts";
- * const frame = encodeRequest(SaslHandshakeApi, 1, 1, "client", { mechanism: "PLAIN" });
- * console.log(frame.length); // 27
- * ```
  */
 export const SaslHandshakeApi: ApiCodec<SaslHandshakeRequest, SaslHandshakeResponse> = {
   name: "SaslHandshake",

@@ -7,7 +7,7 @@
 
 import { UnsupportedVersionError } from "../errors.ts";
 import type { ApiCodec } from "./api.ts";
-import { readArray, readString, skipTags, writeArray, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, readArray, readString, writeArray, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -15,25 +15,10 @@ import type { Writer } from "./writer.ts";
  * The highest TxnOffsetCommit version of transaction protocol v1. Version 5 also does
  * AddOffsetsToTxn's job (KIP-890), so the spec forbids it inside a transaction unless
  * the cluster's finalized `transaction.version` feature is 2 or more.
- *
- * @example
- * ```ts
- * import { TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2 } from "./txn_offset_commit.ts";
- * console.log(TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2); // 4
- * ```
  */
 export const TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2: number = 4;
 
-/**
- * One partition's offset to commit.
- *
- * @example
- * ```ts
- * import type { TxnOffsetCommitRequestPartition } from "./txn_offset_commit.ts";
- * const p: TxnOffsetCommitRequestPartition = { partitionIndex: 0, committedOffset: 42n, committedMetadata: "" };
- * console.log(p.committedOffset);
- * ```
- */
+/** One partition's offset to commit. */
 export interface TxnOffsetCommitRequestPartition {
   /** The partition index. */
   partitionIndex: number;
@@ -45,16 +30,7 @@ export interface TxnOffsetCommitRequestPartition {
   committedMetadata: string | null;
 }
 
-/**
- * The offsets to commit for one topic.
- *
- * @example
- * ```ts
- * import type { TxnOffsetCommitRequestTopic } from "./txn_offset_commit.ts";
- * const t: TxnOffsetCommitRequestTopic = { name: "orders", partitions: [] };
- * console.log(t.name);
- * ```
- */
+/** The offsets to commit for one topic. */
 export interface TxnOffsetCommitRequestTopic {
   /** The topic name. */
   name: string;
@@ -62,19 +38,7 @@ export interface TxnOffsetCommitRequestTopic {
   partitions: TxnOffsetCommitRequestPartition[];
 }
 
-/**
- * A TxnOffsetCommit request.
- *
- * @example
- * ```ts
- * import type { TxnOffsetCommitRequest } from "./txn_offset_commit.ts";
- * const req: TxnOffsetCommitRequest = {
- *   transactionalId: "tx-1", groupId: "g", producerId: 4000n, producerEpoch: 0,
- *   topics: [{ name: "orders", partitions: [{ partitionIndex: 0, committedOffset: 42n, committedMetadata: null }] }],
- * };
- * console.log(req.groupId);
- * ```
- */
+/** A TxnOffsetCommit request. */
 export interface TxnOffsetCommitRequest {
   /** The transactional id. */
   transactionalId: string;
@@ -94,16 +58,7 @@ export interface TxnOffsetCommitRequest {
   topics: TxnOffsetCommitRequestTopic[];
 }
 
-/**
- * The result for one partition.
- *
- * @example
- * ```ts
- * import type { TxnOffsetCommitResponsePartition } from "./txn_offset_commit.ts";
- * const p: TxnOffsetCommitResponsePartition = { partitionIndex: 0, errorCode: 0 };
- * console.log(p.errorCode);
- * ```
- */
+/** The result for one partition. */
 export interface TxnOffsetCommitResponsePartition {
   /** The partition index. */
   partitionIndex: number;
@@ -111,16 +66,7 @@ export interface TxnOffsetCommitResponsePartition {
   errorCode: number;
 }
 
-/**
- * The results for one topic.
- *
- * @example
- * ```ts
- * import type { TxnOffsetCommitResponseTopic } from "./txn_offset_commit.ts";
- * const t: TxnOffsetCommitResponseTopic = { name: "orders", partitions: [{ partitionIndex: 0, errorCode: 0 }] };
- * console.log(t.partitions.length);
- * ```
- */
+/** The results for one topic. */
 export interface TxnOffsetCommitResponseTopic {
   /** The topic name. */
   name: string;
@@ -128,16 +74,7 @@ export interface TxnOffsetCommitResponseTopic {
   partitions: TxnOffsetCommitResponsePartition[];
 }
 
-/**
- * A TxnOffsetCommit response.
- *
- * @example
- * ```ts
- * import type { TxnOffsetCommitResponse } from "./txn_offset_commit.ts";
- * const res: TxnOffsetCommitResponse = { throttleTimeMs: 0, topics: [] };
- * console.log(res.topics.length);
- * ```
- */
+/** A TxnOffsetCommit response. */
 export interface TxnOffsetCommitResponse {
   /** Throttle time in milliseconds. */
   throttleTimeMs: number;
@@ -159,18 +96,14 @@ function encodeTopic(w: Writer, version: number, flexible: boolean, t: TxnOffset
 }
 
 function readPartition(r: Reader, flexible: boolean): TxnOffsetCommitResponsePartition {
-  const p: TxnOffsetCommitResponsePartition = { partitionIndex: r.int32(), errorCode: r.int16() };
-  skipTags(r, flexible);
-  return p;
+  return endStruct(r, flexible, { partitionIndex: r.int32(), errorCode: r.int16() });
 }
 
 function readTopic(r: Reader, flexible: boolean): TxnOffsetCommitResponseTopic {
-  const t: TxnOffsetCommitResponseTopic = {
+  return endStruct(r, flexible, {
     name: readString(r, flexible, "topic name"),
     partitions: readArray(r, flexible, (x) => readPartition(x, flexible), "partitions"),
-  };
-  skipTags(r, flexible);
-  return t;
+  });
 }
 
 /**
@@ -180,18 +113,6 @@ function readTopic(r: Reader, flexible: boolean): TxnOffsetCommitResponseTopic {
  *
  * Group metadata (`generationId`, `memberId`, `groupInstanceId` other than their
  * defaults) needs v3+; older versions throw {@linkcode UnsupportedVersionError}.
- *
- * @example
- * ```ts
- * import { encodeRequest } from "./api.ts";
- * import { TxnOffsetCommitApi } from "./txn_offset_commit.ts";
- * const frame = encodeRequest(TxnOffsetCommitApi, 4, 1, "client", {
- *   transactionalId: "tx-1", groupId: "g", producerId: 4000n, producerEpoch: 0,
- *   generationId: 3, memberId: "member-1",
- *   topics: [{ name: "orders", partitions: [{ partitionIndex: 0, committedOffset: 42n, committedMetadata: "" }] }],
- * });
- * console.log(frame.length);
- * ```
  */
 export const TxnOffsetCommitApi: ApiCodec<TxnOffsetCommitRequest, TxnOffsetCommitResponse> = {
   name: "TxnOffsetCommit",
@@ -200,8 +121,7 @@ export const TxnOffsetCommitApi: ApiCodec<TxnOffsetCommitRequest, TxnOffsetCommi
   maxVersion: 5,
   flexibleFrom: 3,
 
-  encodeRequest(w: Writer, version: number, request: TxnOffsetCommitRequest): void {
-    const flexible = version >= 3;
+  encodeRequest(w: Writer, version: number, request: TxnOffsetCommitRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);
     writeString(w, flexible, request.groupId);
     w.int64(request.producerId).int16(request.producerEpoch);
@@ -219,13 +139,10 @@ export const TxnOffsetCommitApi: ApiCodec<TxnOffsetCommitRequest, TxnOffsetCommi
     writeNoTags(w, flexible);
   },
 
-  decodeResponse(r: Reader, version: number): TxnOffsetCommitResponse {
-    const flexible = version >= 3;
-    const res: TxnOffsetCommitResponse = {
+  decodeResponse(r: Reader, _version: number, flexible: boolean): TxnOffsetCommitResponse {
+    return endStruct(r, flexible, {
       throttleTimeMs: r.int32(),
       topics: readArray(r, flexible, (x) => readTopic(x, flexible), "topics"),
-    };
-    skipTags(r, flexible);
-    return res;
+    });
   },
 };

@@ -41,16 +41,7 @@ export interface SaslMechanism {
   next(challenge: Uint8Array): Promise<Uint8Array | null>;
 }
 
-/**
- * What one SaslAuthenticate round trip returns; a `SaslAuthenticateResponse` fits.
- *
- * @example
- * ```ts
- * import type { SaslRoundTripResult } from "./sasl_mechanism.ts";
- * const ok: SaslRoundTripResult = { errorCode: 0, errorMessage: null, authBytes: new Uint8Array(), sessionLifetimeMs: 0 };
- * console.log(ok.errorCode);
- * ```
- */
+/** What one SaslAuthenticate round trip returns; a `SaslAuthenticateResponse` fits. */
 export interface SaslRoundTripResult {
   /** The error code, or 0. */
   errorCode: number;

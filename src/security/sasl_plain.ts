@@ -13,14 +13,6 @@ const encoder = new TextEncoder();
 
 /**
  * Options of {@linkcode SaslPlain}.
- *
- * @example
- * ```ts
- * import type { SaslPlainOptions } from "./sasl_plain.ts";
- * import { Secret } from "./secrets.ts";
- * const opts: SaslPlainOptions = { username: "alice", password: new Secret("pencil") };
- * console.log(opts.username);
- * ```
  */
 export interface SaslPlainOptions {
   /** The authentication identity. */

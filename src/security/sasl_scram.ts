@@ -21,36 +21,14 @@ const HASHES = { "SCRAM-SHA-256": { hash: "SHA-256", bits: 256 }, "SCRAM-SHA-512
 /**
  * The lowest iteration count accepted from a server, as in Kafka (RFC 7677 also
  * recommends at least 4096); fewer makes an offline attack on a stolen exchange cheap.
- *
- * @example
- * ```ts
- * import { SCRAM_MIN_ITERATIONS } from "./sasl_scram.ts";
- * console.log(SCRAM_MIN_ITERATIONS); // 4096
- * ```
  */
 export const SCRAM_MIN_ITERATIONS: number = 4096;
 
-/**
- * A SCRAM mechanism name.
- *
- * @example
- * ```ts
- * import type { ScramMechanismName } from "./sasl_scram.ts";
- * const name: ScramMechanismName = "SCRAM-SHA-512";
- * console.log(name);
- * ```
- */
+/** A SCRAM mechanism name. */
 export type ScramMechanismName = keyof typeof HASHES;
 
 /**
  * Options of {@linkcode SaslScram}.
- *
- * @example
- * ```ts
- * import type { SaslScramOptions } from "./sasl_scram.ts";
- * const opts: SaslScramOptions = { mechanism: "SCRAM-SHA-256", username: "alice", password: "pencil" };
- * console.log(opts.mechanism);
- * ```
  */
 export interface SaslScramOptions {
   /** "SCRAM-SHA-256" or "SCRAM-SHA-512". */

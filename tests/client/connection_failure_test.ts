@@ -26,12 +26,17 @@ function transportError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
+/** The failure recorded when the first connection to the bootstrap broker fails with `error`. */
+async function bootstrapFailure(error: Error, overrides: Parameters<typeof setup>[0] = {}) {
+  const t = setup(overrides);
+  await t.poll();
+  t.selector.failConnection(-1, error);
+  await t.poll();
+  return { t, failure: t.client.connectionFailure(-1)! };
+}
+
 test("a refused connection is recorded as connection_refused, naming the address", async () => {
-  const t = setup();
-  await t.poll();
-  t.selector.failConnection(-1, transportError("connect ECONNREFUSED 127.0.0.1:1", "ECONNREFUSED"));
-  await t.poll();
-  const failure = t.client.connectionFailure(-1)!;
+  const { t, failure } = await bootstrapFailure(transportError("connect ECONNREFUSED 127.0.0.1:1", "ECONNREFUSED"));
   assert.equal(failure.kind, "connection_refused");
   assert.equal(failure.address, "b1:9092");
   assert.equal(describeConnectionFailure(failure), "b1:9092 connection refused (ECONNREFUSED)");
@@ -40,11 +45,7 @@ test("a refused connection is recorded as connection_refused, naming the address
 });
 
 test("an unknown host is recorded as dns_failure with the runtime's code", async () => {
-  const t = setup();
-  await t.poll();
-  t.selector.failConnection(-1, transportError("getaddrinfo ENOTFOUND b1", "ENOTFOUND"));
-  await t.poll();
-  const failure = t.client.connectionFailure(-1)!;
+  const { failure } = await bootstrapFailure(transportError("getaddrinfo ENOTFOUND b1", "ENOTFOUND"));
   assert.equal(failure.kind, "dns_failure");
   assert.equal(failure.description, "host name did not resolve (ENOTFOUND)");
 });
@@ -62,14 +63,10 @@ test("a connection not set up in time is recorded as setup_timeout; its error na
 });
 
 test("a TLS handshake failure is recorded as tls_failure, whether typed by the adapter or a hang-up during the handshake", async () => {
-  const typed = setup({ ssl: true });
-  await typed.poll();
-  typed.selector.failConnection(
-    -1,
+  const { failure } = await bootstrapFailure(
     new SslAuthenticationError("TLS handshake with b1:9092 failed: invalid peer certificate: UnknownIssuer"),
+    { ssl: true },
   );
-  await typed.poll();
-  const failure = typed.client.connectionFailure(-1)!;
   assert.equal(failure.kind, "tls_failure");
   assert.equal(
     failure.description,
@@ -77,11 +74,10 @@ test("a TLS handshake failure is recorded as tls_failure, whether typed by the a
   );
 
   // A plaintext listener reads the ClientHello as an oversized frame and hangs up.
-  const hungUp = setup({ ssl: true });
-  await hungUp.poll();
-  hungUp.selector.failConnection(-1, transportError("Client network socket disconnected before secure TLS connection", "ECONNRESET"));
-  await hungUp.poll();
-  const reset = hungUp.client.connectionFailure(-1)!;
+  const { failure: reset } = await bootstrapFailure(
+    transportError("Client network socket disconnected before secure TLS connection", "ECONNRESET"),
+    { ssl: true },
+  );
   assert.equal(reset.kind, "tls_failure");
   assert.match(reset.description, /closed the connection during the TLS handshake .*is it a TLS listener\?/);
 });
@@ -121,9 +117,7 @@ test("non-printable first bytes are shown as \\xNN", async () => {
 
 test("a peer that hangs up before answering ApiVersions is recorded as such, with a hint about TLS", async () => {
   const t = setup();
-  await t.poll();
-  t.selector.openConnection(-1);
-  await t.poll();
+  await t.openBootstrap();
   t.selector.failConnection(-1, new Error("connection closed by the broker"));
   await t.poll();
   const failure = t.client.connectionFailure(-1)!;
@@ -146,10 +140,7 @@ test("refused credentials are recorded as authentication_failed with the broker'
 
 test("a ready connection lost with a request in flight is recorded as disconnected, and forgotten once the node answers", async () => {
   const t = setup();
-  await t.poll();
-  t.selector.openConnection(-1);
-  await t.poll();
-  const av = t.selector.lastSent(API_VERSIONS);
+  const av = await t.openBootstrap();
   t.selector.receive(-1, apiVersionsResponse(av.correlationId, av.version, FAKE_BROKER_APIS));
   await t.poll();
   await t.poll();
@@ -178,9 +169,7 @@ test("a ready connection lost with a request in flight is recorded as disconnect
 
 test("a request timeout names the node's address", async () => {
   const t = setup({ requestTimeoutMs: 1000 });
-  await t.poll();
-  t.selector.openConnection(-1);
-  await t.poll();
+  await t.openBootstrap();
   t.clock.ms += 1000;
   await t.poll();
   const failure = t.client.connectionFailure(-1)!;

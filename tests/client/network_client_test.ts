@@ -44,6 +44,16 @@ function metadataSpec(destination: number, outcomes: ClientResponse[]) {
   };
 }
 
+/** Bootstraps, readies node 1 and sends it a Metadata request; the request's outcome lands in `outcomes`. */
+async function metadataInFlight(t: ReturnType<typeof setup>) {
+  await bootstrap(t);
+  await handshake(t, 1);
+  const outcomes: ClientResponse[] = [];
+  const request = t.client.send(metadataSpec(1, outcomes), t.clock.now());
+  await t.poll();
+  return { request, outcomes };
+}
+
 test("NetworkClient bootstraps: connects, sends ApiVersions first, then Metadata at the negotiated version", async () => {
   const t = setup();
   await t.poll();
@@ -66,10 +76,7 @@ test("NetworkClient bootstraps: connects, sends ApiVersions first, then Metadata
 
 test("NetworkClient falls back to the broker's ApiVersions version after UNSUPPORTED_VERSION", async () => {
   const t = setup();
-  await t.poll();
-  t.selector.openConnection(-1);
-  await t.poll();
-  const first = t.selector.lastSent(API_VERSIONS);
+  const first = await t.openBootstrap();
   assert.equal(first.version, 4);
   // An older broker answers in v0 with error 35 and its own ranges.
   t.selector.receive(
@@ -133,11 +140,7 @@ test("NetworkClient does not send another request until the last one is fully wr
 
 test("NetworkClient fails a request with TimeoutError after requestTimeoutMs and drops the connection", async () => {
   const t = setup({ requestTimeoutMs: 5000 });
-  await bootstrap(t);
-  await handshake(t, 1);
-  const outcomes: ClientResponse[] = [];
-  t.client.send(metadataSpec(1, outcomes), t.clock.now());
-  await t.poll();
+  const { outcomes } = await metadataInFlight(t);
   t.clock.advance(4999);
   await t.poll();
   assert.equal(outcomes.length, 0);
@@ -185,11 +188,7 @@ test("NetworkClient gives up on a connection not set up within socketConnectionS
 
 test("NetworkClient closes the connection on a response with the wrong correlation id", async () => {
   const t = setup();
-  await bootstrap(t);
-  await handshake(t, 1);
-  const outcomes: ClientResponse[] = [];
-  const request = t.client.send(metadataSpec(1, outcomes), t.clock.now());
-  await t.poll();
+  const { request, outcomes } = await metadataInFlight(t);
   t.selector.receive(1, metadataResponseV12(request.correlationId + 1000, BROKERS));
   await t.poll();
   assert.equal(outcomes.length, 1);
@@ -201,11 +200,7 @@ test("NetworkClient closes the connection on a response with the wrong correlati
 
 test("NetworkClient closes the connection on a response that does not decode", async () => {
   const t = setup();
-  await bootstrap(t);
-  await handshake(t, 1);
-  const outcomes: ClientResponse[] = [];
-  const request = t.client.send(metadataSpec(1, outcomes), t.clock.now());
-  await t.poll();
+  const { request, outcomes } = await metadataInFlight(t);
   const garbage = new Uint8Array(12);
   new DataView(garbage.buffer).setInt32(0, request.correlationId);
   garbage.fill(0xff, 4);
@@ -218,11 +213,7 @@ test("NetworkClient closes the connection on a response that does not decode", a
 
 test("NetworkClient fails in-flight requests with NetworkError when the connection drops", async () => {
   const t = setup();
-  await bootstrap(t);
-  await handshake(t, 1);
-  const outcomes: ClientResponse[] = [];
-  t.client.send(metadataSpec(1, outcomes), t.clock.now());
-  await t.poll();
+  const { outcomes } = await metadataInFlight(t);
   t.client.send(metadataSpec(1, outcomes), t.clock.now());
   t.selector.failConnection(1, new Error("ECONNRESET"));
   await t.poll();

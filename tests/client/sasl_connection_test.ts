@@ -1,14 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NetworkClient } from "../../src/client/network_client.ts";
-import { Metadata } from "../../src/client/metadata.ts";
-import { resolveClientConfig } from "../../src/client/client_config.ts";
 import type { ClientConfig } from "../../src/client/client_config.ts";
 import type { ClientResponse } from "../../src/client/client_request.ts";
 import { MetadataApi } from "../../src/protocol/metadata.ts";
 import { AuthenticationError, TimeoutError } from "../../src/errors.ts";
 import { Reader } from "../../src/protocol/reader.ts";
-import { FakeSelector } from "../support/fake_selector.ts";
+import { networkClientSetup } from "../support/network_client_fixture.ts";
 import { apiVersionsResponse, metadataResponseV12, saslAuthenticateResponse, saslHandshakeResponse } from "../support/responses.ts";
 
 const API_VERSIONS = 18;
@@ -23,20 +20,15 @@ const BROKER_APIS = [
 ];
 const PLAIN = { mechanism: "plain", username: "alice", password: "alice-secret" } as const;
 
+/** The fixture's client with SASL PLAIN; its random() = 0.5 puts re-authentication at exactly 90% of the session lifetime. */
 function setup(overrides: Partial<ClientConfig> = {}) {
-  const config = resolveClientConfig({ bootstrapServers: "b1:9092", clientId: "test", sasl: PLAIN, ...overrides });
-  let ms = 1_000_000;
-  const clock = { now: () => ms };
-  const selector = new FakeSelector();
-  const metadata = new Metadata(config.bootstrapServers, config);
-  // random() = 0.5: re-authentication comes at exactly 90% of the session lifetime.
-  const client = new NetworkClient(selector, metadata, config, clock, { random: () => 0.5 });
+  const t = networkClientSetup({ sasl: PLAIN, ...overrides });
   // Lets the mechanism's promise steps run, then polls so their requests are seen.
   const poll = async () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
-    return client.poll(0, clock.now());
+    return t.client.poll(0, t.clock.now());
   };
-  return { clock, selector, client, poll, advance: (by: number) => ms += by };
+  return { ...t, poll };
 }
 
 type Setup = ReturnType<typeof setup>;
@@ -143,7 +135,7 @@ test("SASL: re-authenticates on the same connection at 90% of the session, after
     body: { topics: [], allowAutoTopicCreation: false },
     callback: (r) => outcomes.push(r),
   }, t.clock.now());
-  t.advance(9_000);
+  t.clock.advance(9_000);
   await t.poll();
   assert.equal(t.client.isReady(-1, t.clock.now()), false, "no new requests once the session is due");
   const handshakes = () => t.selector.sent.filter((s) => s.apiKey === SASL_HANDSHAKE).length;
@@ -174,7 +166,7 @@ test("SASL: an authentication that never finishes (a token provider that hangs) 
   const handshake = t.selector.lastSent(SASL_HANDSHAKE);
   t.selector.receive(-1, saslHandshakeResponse(handshake.correlationId, 0, ["OAUTHBEARER"]));
   await t.poll();
-  t.advance(5_001);
+  t.clock.advance(5_001);
   await t.poll();
   assert.deepEqual(t.selector.closed, [-1]);
   assert.ok(t.client.lastError(-1) instanceof TimeoutError);

@@ -1,27 +1,12 @@
 /**
- * Test helpers for the codecs: inputs, hex, byte comparison, and a typed-error check.
+ * Test helpers for the codecs: inputs, byte comparison, and a typed-error check (hex is in
+ * ../support/helpers.ts).
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import { CompressionError } from "../../src/compression/mod.ts";
-
-/**
- * Bytes from hex; whitespace is ignored.
- *
- * @example
- * ```ts
- * import { hex } from "./_data.ts";
- * console.log(hex("00 ff")); // Uint8Array(2) [0, 255]
- * ```
- */
-export function hex(text: string): Uint8Array {
-  const digits = text.replace(/\s+/g, "");
-  const out = new Uint8Array(digits.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
 
 /**
  * `n` pseudo-random bytes (a fixed LCG, so every run and runtime sees the same data).

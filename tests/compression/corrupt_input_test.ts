@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type CompressionCodec, CompressionError, type CompressionType, loadCompressionCodec } from "../../src/compression/mod.ts";
-import { hex, jsonText, randomBytes, throwsCompressionError } from "./_data.ts";
+import { jsonText, randomBytes, throwsCompressionError } from "./_data.ts";
+import { hex } from "../support/helpers.ts";
 import { concatBytes } from "../../src/bytes.ts";
 
 const text = jsonText(200_000);

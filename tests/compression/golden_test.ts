@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { loadCompressionCodec, loadDecompressor } from "../../src/compression/mod.ts";
 import { crc32 } from "../../src/compression/gzip.ts";
 import { xxh32 } from "../../src/compression/xxhash32.ts";
-import { hex, utf8 } from "./_data.ts";
+import { utf8 } from "./_data.ts";
+import { hex } from "../support/helpers.ts";
 
 const MESSAGE = "Kafka golden vector: hello hello hello hello hello, records records records!";
 

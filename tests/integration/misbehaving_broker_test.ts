@@ -10,7 +10,7 @@ import { MetadataApi } from "../../src/protocol/metadata.ts";
 import { CorruptResponseError, NetworkError, TimeoutError } from "../../src/errors.ts";
 import { Reader } from "../../src/protocol/reader.ts";
 import { apiVersionsResponse, FAKE_BROKER_APIS, metadataResponseV12 } from "../support/responses.ts";
-import { frame } from "../support/fake_transport.ts";
+import { frame, frameSplitter } from "../support/helpers.ts";
 
 type Misbehaviour = (socket: net.Socket, correlationId: number, port: number) => void;
 
@@ -27,17 +27,10 @@ async function fakeBroker(misbehave: Misbehaviour): Promise<{ port: number; clos
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
-    let buffered = new Uint8Array(0);
+    const split = frameSplitter();
     socket.on("data", (chunk: Uint8Array) => {
-      const joined = new Uint8Array(buffered.length + chunk.length);
-      joined.set(buffered);
-      joined.set(chunk, buffered.length);
-      buffered = joined;
-      while (buffered.length >= 4) {
-        const size = new DataView(buffered.buffer, buffered.byteOffset).getInt32(0);
-        if (buffered.length < 4 + size) break;
-        const request = new Reader(buffered.subarray(4, 4 + size));
-        buffered = buffered.slice(4 + size);
+      for (const payload of split(chunk)) {
+        const request = new Reader(payload);
         const apiKey = request.int16();
         const version = request.int16();
         const correlationId = request.int32();
@@ -79,87 +72,77 @@ async function requestMetadataAfterBootstrap(misbehave: Misbehaviour, requestTim
   }
 }
 
-async function finish(t: { connected: { client: { close(): void } }; broker: { close(): Promise<void> } }) {
-  t.connected.client.close();
-  await t.broker.close();
+type Bootstrapped = Awaited<ReturnType<typeof requestMetadataAfterBootstrap>>;
+
+/** Runs `check` on a Metadata request the misbehaving broker answered, then closes the client and the broker. */
+async function withMisbehavingBroker(misbehave: Misbehaviour, check: (t: Bootstrapped) => void | Promise<void>, requestTimeoutMs?: number) {
+  const t = await requestMetadataAfterBootstrap(misbehave, requestTimeoutMs);
+  try {
+    await check(t);
+  } finally {
+    t.connected.client.close();
+    await t.broker.close();
+  }
 }
 
 test("a response with a correlation id that matches nothing fails that request and closes the connection", async () => {
-  const t = await requestMetadataAfterBootstrap((socket, correlationId, port) => {
+  await withMisbehavingBroker((socket, correlationId, port) => {
     socket.write(frame(metadataResponseV12(correlationId + 7, [{ nodeId: 1, host: "127.0.0.1", port }])));
-  });
-  try {
+  }, (t) => {
     assert.ok(t.outcome instanceof CorruptResponseError, String(t.outcome));
     assert.match((t.outcome as Error).message, /correlation id/);
-  } finally {
-    await finish(t);
-  }
+  });
 });
 
 test("a frame over maxResponseSize fails that request and closes the connection", async () => {
-  const t = await requestMetadataAfterBootstrap((socket) => {
+  await withMisbehavingBroker((socket) => {
     socket.write(new Uint8Array([0x7f, 0xff, 0xff, 0xff, 1, 2, 3]));
-  });
-  try {
+  }, (t) => {
     assert.ok(t.outcome instanceof CorruptResponseError, String(t.outcome));
     assert.match((t.outcome as Error).message, /2147483647 bytes/);
-  } finally {
-    await finish(t);
-  }
+  });
 });
 
 test("a truncated frame followed by a close fails that request with NetworkError", async () => {
-  const t = await requestMetadataAfterBootstrap((socket, correlationId, port) => {
+  await withMisbehavingBroker((socket, correlationId, port) => {
     const whole = frame(metadataResponseV12(correlationId, [{ nodeId: 1, host: "127.0.0.1", port }]));
     socket.end(whole.subarray(0, whole.length - 5));
-  });
-  try {
+  }, (t) => {
     assert.ok(t.outcome instanceof NetworkError, String(t.outcome));
-  } finally {
-    await finish(t);
-  }
+  });
 });
 
 test("an undecodable response body fails that request with CorruptResponseError", async () => {
-  const t = await requestMetadataAfterBootstrap((socket, correlationId) => {
+  await withMisbehavingBroker((socket, correlationId) => {
     const body = new Uint8Array(40).fill(0xee);
     new DataView(body.buffer).setInt32(0, correlationId);
     body[4] = 0; // empty header tagged fields, then garbage
     socket.write(frame(body));
-  });
-  try {
+  }, (t) => {
     assert.ok(t.outcome instanceof CorruptResponseError, String(t.outcome));
-  } finally {
-    await finish(t);
-  }
+  });
 });
 
 test("a broker that never answers fails the request with TimeoutError after requestTimeoutMs", async () => {
-  const t = await requestMetadataAfterBootstrap(() => {}, 500);
-  try {
+  await withMisbehavingBroker(() => {}, (t) => {
     assert.ok(t.outcome instanceof TimeoutError, String(t.outcome));
     assert.match((t.outcome as Error).message, /500 ms/);
-  } finally {
-    await finish(t);
-  }
+  }, 500);
 });
 
 test("after a bad frame the client reconnects and the next request succeeds", async () => {
   let bad = true;
-  const t = await requestMetadataAfterBootstrap((socket, correlationId, port) => {
+  await withMisbehavingBroker((socket, correlationId, port) => {
     if (bad) {
       bad = false;
       socket.write(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
     } else socket.write(frame(metadataResponseV12(correlationId, [{ nodeId: 1, host: "127.0.0.1", port }])));
-  });
-  try {
+  }, async (t) => {
     assert.ok(t.outcome instanceof CorruptResponseError);
     const response = await sendAndReceive(t.connected, { destination: 1, api: MetadataApi, body: { topics: [] } }, 10_000);
     assert.equal(response.brokers[0].nodeId, 1);
     assert.ok(t.broker.connections() >= 2, "a new connection was made");
-  } finally {
-    await finish(t);
-  }
+  });
 });
 
 test("a refused connection is reported as a NetworkError on the node", async () => {

@@ -9,6 +9,7 @@ import { describeTopic, startNode, stopNode } from "../../tools/kafka.ts";
 import { bootstrapServers, uniqueTopic } from "../support/broker.ts";
 import { readTopic } from "../support/reader.ts";
 import { createTestTopic } from "../support/topics.ts";
+import { within } from "../support/helpers.ts";
 
 type Config = ConstructorParameters<typeof KafkaProducer>[0];
 
@@ -21,15 +22,6 @@ async function timed<T>(promise: Promise<T>): Promise<{ ms: number; value?: T; e
   } catch (error) {
     return { ms: Date.now() - start, error };
   }
-}
-
-/** Rejects when `promise` has not settled after `ms`: a hang becomes a failure that says what hung. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) =>
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
-  );
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 test("with the partition's broker stopped, every send rejects with a typed error within deliveryTimeoutMs, and sending resumes after restart", async () => {

@@ -12,7 +12,8 @@ import { bootstrapServers } from "../support/broker.ts";
 import { readTopic, type TopicRecord } from "../support/reader.ts";
 import { createTestTopic, storedBatches } from "../support/topics.ts";
 // Deterministic, so a failure can be reproduced record by record.
-import { prng } from "../../tools/fuzz/fuzz.ts";
+import { mulberry32 } from "../support/random.ts";
+import { within } from "../support/helpers.ts";
 
 const RECORDS = 50_000;
 const CODEC_IDS = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
@@ -25,7 +26,7 @@ const encoder = new TextEncoder();
  * binary and null values; explicit timestamps (a day back) and explicit partitions on some.
  */
 function makeRecords(topic: string, count: number, baseTimestamp: number): ProducerRecord[] {
-  const random = prng(0x5eed);
+  const random = mulberry32(0x5eed);
   const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
   const words = ["kafka", "producer", "record", "batch", "linger", "Zürich", "東京", "🙂", "offset", "λ"];
   const text = (n: number) => {
@@ -155,15 +156,6 @@ function compare(
   }
   for (const position of atPosition.keys()) problems.push(`the reader read a record at ${position} that no send() reported`);
   return problems;
-}
-
-/** Rejects when `promise` has not settled after `ms`: a hang becomes a failure that says what hung. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) =>
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
-  );
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 for (const compressionType of ["none", "gzip", "snappy", "lz4", "zstd"] as const) {

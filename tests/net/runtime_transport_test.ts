@@ -8,7 +8,7 @@ import * as net from "node:net";
 import { Selector } from "../../src/net/selector.ts";
 import { detectRuntime, runtimeTransport } from "../../src/net/runtime_transport.ts";
 import { NetworkError } from "../../src/errors.ts";
-import { frame } from "../support/fake_transport.ts";
+import { frame } from "../support/helpers.ts";
 
 async function pollUntil(selector: Selector, done: () => boolean, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;

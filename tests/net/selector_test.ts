@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Selector } from "../../src/net/selector.ts";
 import { CorruptResponseError, NetworkError } from "../../src/errors.ts";
-import { FakeTransport, frame } from "../support/fake_transport.ts";
+import { FakeTransport } from "../support/fake_transport.ts";
+import { frame } from "../support/helpers.ts";
 
 function openSelector(maxReceiveSize?: number) {
   const transport = new FakeTransport();

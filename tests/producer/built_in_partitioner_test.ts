@@ -10,6 +10,7 @@ import {
 import { Cluster } from "../../src/client/metadata.ts";
 import type { PartitionInfo, TopicInfo } from "../../src/client/metadata.ts";
 import { ConfigError, KafkaError } from "../../src/errors.ts";
+import { mulberry32 } from "../support/random.ts";
 
 const NODE_IDS = [0, 1, 2, 11];
 
@@ -37,18 +38,6 @@ function clusterOf(leadersByTopic: Record<string, number[]>, nodeIds: number[] =
 function sequential() {
   const source = { draws: 0, random: () => source.draws++ / 2 ** 31 };
   return source;
-}
-
-/** A seeded PRNG (mulberry32) giving numbers in [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** Peeks, counts the partition and appends `bytes`, `times` times; returns counts per partition. */
@@ -143,12 +132,12 @@ test("null info (a record with its own partition) and stale info change nothing"
 test("only partitions with a known leader are chosen", () => {
   // Partition 1 of topicA has no leader; partition 0 of topicB's leader (7) is not a known broker.
   const cluster = clusterOf({ topicA: [0, -1, 2], topicB: [7, 0] });
-  const a = new BuiltInPartitioner("topicA", 1, seeded(1));
+  const a = new BuiltInPartitioner("topicA", 1, mulberry32(1));
   const counts = produce(a, cluster, 200);
   assert.equal(counts.get(1), undefined);
   assert.ok((counts.get(0) ?? 0) > 50 && (counts.get(2) ?? 0) > 50, `counts ${[...counts]}`);
 
-  const b = new BuiltInPartitioner("topicB", 1, seeded(2));
+  const b = new BuiltInPartitioner("topicB", 1, mulberry32(2));
   assert.deepEqual([...produce(b, cluster, 100)], [[1, 100]]);
   assert.equal(isPartitionAvailable(cluster, cluster.topics.get("topicB")!.partitions[0]), false);
   assert.equal(isPartitionAvailable(cluster, cluster.topics.get("topicB")!.partitions[1]), true);
@@ -156,7 +145,7 @@ test("only partitions with a known leader are chosen", () => {
 
 test("when no partition has a leader, any partition is chosen", () => {
   const cluster = clusterOf({ topicC: [-1], topicD: [-1, -1, -1] });
-  const c = new BuiltInPartitioner("topicC", 1, seeded(3));
+  const c = new BuiltInPartitioner("topicC", 1, mulberry32(3));
   assert.deepEqual([...produce(c, cluster, 5)], [[0, 5]]);
 
   const d = new BuiltInPartitioner("topicD", 1, sequential().random);
@@ -177,7 +166,7 @@ test("a topic the cluster does not know has no partition to choose", () => {
 });
 
 test("a newer cluster snapshot with a new leader is taken into account", () => {
-  const partitioner = new BuiltInPartitioner("t", 1, seeded(4));
+  const partitioner = new BuiltInPartitioner("t", 1, mulberry32(4));
   assert.deepEqual([...produce(partitioner, clusterOf({ t: [-1, 1] }), 20)], [[1, 20]]);
   const counts = produce(partitioner, clusterOf({ t: [0, -1] }), 20);
   assert.equal(counts.get(1), 1, "the partition chosen before the update is used once more");
@@ -201,7 +190,7 @@ test("adaptive: random draws follow the inverse-load weights", () => {
   const queueSizes = [1, 5, 0, 2, 5, 3];
   const weights = [5, 1, 6, 4, 1, 3]; // 6 - size, total 20
   const cluster = clusterOf({ t: [0, 1, 2, 0, 1, 2] });
-  const partitioner = new BuiltInPartitioner("t", 1, seeded(42));
+  const partitioner = new BuiltInPartitioner("t", 1, mulberry32(42));
   partitioner.updatePartitionLoadStats([...queueSizes], [0, 1, 2, 3, 4, 5], 6);
   const draws = 60_000;
   const counts = produce(partitioner, cluster, draws);
@@ -249,7 +238,7 @@ test("no load stats, equal queues or too few partitions mean uniform choice", ()
 
 test("equal queues still limit the choice to the partitions kept when some were left out", () => {
   const cluster = clusterOf({ t: [0, 1, 2] });
-  const partitioner = new BuiltInPartitioner("t", 1, seeded(5));
+  const partitioner = new BuiltInPartitioner("t", 1, mulberry32(5));
   partitioner.updatePartitionLoadStats([2, 2, 2], [2, 0, 1], 2);
   assert.equal(partitioner.loadStatsRangeEnd(), 2);
   const counts = produce(partitioner, cluster, 400);
@@ -306,7 +295,7 @@ test("partitions on a slow leader are left out of the adaptive choice (Java's ac
     stats.add(partition, size, latency.isUnavailable(cluster.leaderFor("t", partition)!.id));
   }
   assert.equal(stats.length, 1);
-  const partitioner = new BuiltInPartitioner("t", 1, seeded(6));
+  const partitioner = new BuiltInPartitioner("t", 1, mulberry32(6));
   partitioner.updatePartitionLoadStats(stats.queueSizes, stats.partitionIds, stats.length);
   assert.deepEqual([...produce(partitioner, cluster, 10)], [[2, 10]]);
 });

@@ -1,14 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
-import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
-import type { ProduceRequest } from "../../src/protocol/produce.ts";
 import type { InitProducerIdResponse } from "../../src/protocol/init_producer_id.ts";
 import { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
 import { resolveProducerConfig } from "../../src/producer/producer_config.ts";
 import { KafkaProtocolError } from "../../src/protocol/error_codes.ts";
 import { ConfigError, TimeoutError } from "../../src/errors.ts";
 import { produceResponse, setup } from "../support/sender_fixtures.ts";
+import { stampsOf } from "../support/java_scenarios.ts";
 
 await initCrc32c();
 
@@ -22,22 +21,8 @@ function idempotent(overrides = {}, partitions = 2, batchSize = 1024) {
     const response: InitProducerIdResponse = { throttleTimeMs: 0, errorCode, producerId, producerEpoch };
     t.client.respond(response);
   };
-  /** Producer id, epoch and base sequence of each batch in the last produce request. */
-  const stamps = (index = t.client.requests.length - 1) => {
-    const body = t.client.requests[index].request.body as ProduceRequest;
-    return body.topicData.flatMap((topic) =>
-      topic.partitionData.map((p) => {
-        const [batch] = decodeRecordBatches(p.records!);
-        return {
-          partition: p.index,
-          producerId: batch.producerId,
-          epoch: batch.producerEpoch,
-          sequence: batch.baseSequence,
-          records: batch.records.length,
-        };
-      })
-    );
-  };
+  /** Producer id, epoch, base sequence and records of each batch in a produce request (by default the last). */
+  const stamps = (index = t.client.requests.length - 1) => stampsOf(t.client.requests[index]);
   const lastApiKey = () => t.client.requests[t.client.requests.length - 1].request.api.key;
   /** Gets a producer id: the Sender asks, the test answers, the Sender takes it in. */
   const start = async (producerId = 4000n, epoch = 0) => {
@@ -57,9 +42,8 @@ test("idempotence: nothing is produced before InitProducerId, then batches carry
   t.grantId(4000n, 3);
   await t.sender.runOnce();
   await t.sender.runOnce();
-  assert.deepEqual(t.stamps(), [{ partition: 0, producerId: 4000n, epoch: 3, sequence: 0, records: 1 }]);
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 0 }]));
-  await t.sender.runOnce();
+  assert.deepEqual(t.stamps(), [{ partition: 0, producerId: 4000n, epoch: 3, sequence: 0, records: 1, values: ["a"] }]);
+  await t.answerProduce([{ partition: 0, baseOffset: 0 }]);
   t.send(0, "b");
   t.send(0, "c");
   t.send(1, "d");
@@ -75,8 +59,7 @@ test("idempotence: a retried batch keeps its sequence and goes out before the ba
   await t.start();
   await t.sender.runOnce();
   // The warm-up record is acknowledged: from now on batches may be pipelined.
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 0 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 0 }]);
   const first = t.send(0, "x".repeat(60));
   const second = t.send(0, "y".repeat(60));
   await t.sender.runOnce(); // the first batch: sequence 1, after the warm-up record
@@ -85,19 +68,16 @@ test("idempotence: a retried batch keeps its sequence and goes out before the ba
   assert.deepEqual(sent, [0, 1, 2]);
   // The first of the pipelined batches fails retriably; the second is rejected out of order.
   t.client.respond(produceResponse([{ partition: 0, errorCode: 6 }]), undefined, undefined, t.clock.now());
-  t.client.respond(produceResponse([{ partition: 0, errorCode: 45 }]), undefined, undefined, t.clock.now());
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: 45 }], t.clock.now());
   t.clock.advance(200);
   await t.sender.runOnce();
   await t.sender.runOnce();
   const retried = t.client.requests.slice(4).map((_, i) => t.stamps(i + 4)[0].sequence);
   assert.deepEqual(retried, [1], "only the lowest sequence goes out until it is acknowledged");
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 1 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 1 }]);
   await t.sender.runOnce();
   assert.deepEqual(t.stamps().map((s) => s.sequence), [2]);
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 2 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 2 }]);
   assert.equal(first.metadata?.offset, 1);
   assert.equal(second.metadata?.offset, 2);
   assert.equal(t.transactions.producerIdAndEpoch.epoch, 0, "no epoch bump was needed");
@@ -108,8 +88,7 @@ test("idempotence: DUPLICATE_SEQUENCE_NUMBER counts as written", async () => {
   const outcome = t.send(0);
   await t.start();
   await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 0, errorCode: 46, baseOffset: -1 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: 46, baseOffset: -1 }]);
   assert.equal(outcome.error, undefined);
   assert.equal(outcome.metadata?.partition, 0);
 });
@@ -120,14 +99,12 @@ test("idempotence: OUT_OF_ORDER_SEQUENCE_NUMBER on the next expected batch bumps
   await t.start(4000n, 7);
   await t.sender.runOnce();
   assert.deepEqual(t.stamps().map((s) => [s.epoch, s.sequence]), [[7, 0]]);
-  t.client.respond(produceResponse([{ partition: 0, errorCode: 45 }]), undefined, undefined, t.clock.now());
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: 45 }], t.clock.now());
   t.clock.advance(200);
   await t.sender.runOnce();
   await t.sender.runOnce();
   assert.deepEqual(t.stamps().map((s) => [s.producerId, s.epoch, s.sequence]), [[4000n, 8, 0]]);
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 5 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 5 }]);
   assert.equal(outcome.metadata?.offset, 5);
 });
 
@@ -136,14 +113,12 @@ test("idempotence: UNKNOWN_PRODUCER_ID bumps the epoch and the retry succeeds", 
   const outcome = t.send(1);
   await t.start(9n, 0);
   await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 1, errorCode: 59 }]), undefined, undefined, t.clock.now());
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 1, errorCode: 59 }], t.clock.now());
   t.clock.advance(200);
   await t.sender.runOnce();
   await t.sender.runOnce();
   assert.deepEqual(t.stamps().map((s) => [s.epoch, s.sequence]), [[1, 0]]);
-  t.client.respond(produceResponse([{ partition: 1, baseOffset: 0 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 1, baseOffset: 0 }]);
   assert.equal(outcome.error, undefined);
 });
 
@@ -203,18 +178,15 @@ test("idempotence: until a partition has an acknowledged sequence, one batch at 
   await t.sender.runOnce();
   await t.sender.runOnce();
   assert.deepEqual(t.client.requests.slice(1).map((_, i) => t.stamps(i + 1)[0].sequence), [0], "the second waits");
-  t.client.respond(produceResponse([{ partition: 0, errorCode: 6 }]), undefined, undefined, t.clock.now());
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: 6 }], t.clock.now());
   t.clock.advance(200);
   await t.sender.runOnce();
   await t.sender.runOnce();
   assert.deepEqual(t.client.requests.slice(2).map((_, i) => t.stamps(i + 2)[0].sequence), [0], "the retry goes alone");
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 0 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 0 }]);
   await t.sender.runOnce();
   assert.deepEqual(t.stamps().map((s) => [s.epoch, s.sequence]), [[0, 1]], "then the second, in order, under the same epoch");
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 1 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 1 }]);
   assert.equal(first.metadata?.offset, 0);
   assert.equal(second.metadata?.offset, 1);
 });

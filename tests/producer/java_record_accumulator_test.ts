@@ -7,11 +7,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RecordAccumulator } from "../../src/producer/record_accumulator.ts";
-import type { AccumulatorConfig, AppendRequest } from "../../src/producer/record_accumulator.ts";
+import type { AccumulatorConfig } from "../../src/producer/record_accumulator.ts";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import { KafkaError } from "../../src/errors.ts";
-import { bytes, cluster, FakeClock, Outcome, PRODUCER_DEFAULTS } from "../support/producer_fixtures.ts";
+import { appendRequest, cluster, FakeClock, Outcome, PRODUCER_DEFAULTS } from "../support/producer_fixtures.ts";
 
 await initCrc32c();
 
@@ -34,19 +34,18 @@ function make(overrides: Partial<AccumulatorConfig> = {}) {
   const clock = new FakeClock();
   const acc = new RecordAccumulator(config, { random: () => 0.5 });
   const append = (c: ReturnType<typeof cluster>, partition: number, value: string | Uint8Array, outcome = new Outcome()) => {
-    const request: AppendRequest = {
-      topic: TOPIC,
-      partition,
-      timestamp: 1000,
-      key: null,
-      value: typeof value === "string" ? bytes(value) : value,
-      headers: [],
-      settler: outcome,
-    };
-    acc.append(request, () => c, clock.now);
+    acc.append(appendRequest(TOPIC, partition, value, outcome), () => c, clock.now);
     return outcome;
   };
   return { acc, clock, append, config };
+}
+
+/** Drains node 1's batch and puts it back as after a failed first attempt, so it backs off before its retry. */
+function failOnce(acc: RecordAccumulator, c: ReturnType<typeof cluster>, clock: FakeClock) {
+  const [batch] = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;
+  batch.attempts = 1;
+  acc.reenqueue(batch, clock.now());
+  return batch;
 }
 
 const values = (batch: { bytes?: Uint8Array }) =>
@@ -134,9 +133,7 @@ test("accumulator scenario: a re-enqueued batch is not ready or drainable until 
   const { acc, clock, append } = make({ retryBackoffMs: 100, retryBackoffMaxMs: 100 });
   const c = cluster(TOPIC, 1);
   append(c, 0, "first");
-  const [batch] = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;
-  batch.attempts = 1;
-  acc.reenqueue(batch, clock.now());
+  const batch = failOnce(acc, c, clock);
   append(c, 0, "second");
   assert.equal(acc.ready(c, clock.now()).readyNodes.size, 0, "backing off");
   assert.equal(acc.drain(c, [1], 1_000_000, clock.now()).size, 0);
@@ -198,12 +195,17 @@ test("accumulator scenario: the batches a flush waits for are those existing whe
 });
 
 // testAbortIncompleteBatches
-test("accumulator scenario: aborting incomplete batches fails every record, queued or drained, and frees the memory", () => {
+/** One record drained (partition 0), one still queued (partition 1). */
+function drainedAndQueued() {
   const { acc, clock, append } = make();
   const c = cluster(TOPIC, 2);
   const drained = append(c, 0, "a");
   acc.drain(c, [1], 1_000_000, clock.now());
-  const queued = append(c, 1, "b");
+  return { acc, drained, queued: append(c, 1, "b") };
+}
+
+test("accumulator scenario: aborting incomplete batches fails every record, queued or drained, and frees the memory", () => {
+  const { acc, drained, queued } = drainedAndQueued();
   acc.abortIncompleteBatches(new KafkaError("closing forcefully"));
   assert.match(String(drained.error), /forcefully/);
   assert.match(String(queued.error), /forcefully/);
@@ -213,11 +215,7 @@ test("accumulator scenario: aborting incomplete batches fails every record, queu
 
 // testAbortUnsentBatches
 test("accumulator scenario: aborting unsent batches fails only those still queued; drained ones stay incomplete", () => {
-  const { acc, clock, append } = make();
-  const c = cluster(TOPIC, 2);
-  const drained = append(c, 0, "a");
-  acc.drain(c, [1], 1_000_000, clock.now());
-  const queued = append(c, 1, "b");
+  const { acc, drained, queued } = drainedAndQueued();
   acc.abortUndrainedBatches(new KafkaError("aborted"));
   assert.match(String(queued.error), /aborted/);
   assert.equal(drained.settled, false);
@@ -292,9 +290,7 @@ test("accumulator scenario: a partition backing off does not hold back the node'
   const { acc, clock, append } = make();
   const c = cluster(TOPIC, 2);
   append(c, 0, "retried");
-  const [batch] = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;
-  batch.attempts = 1;
-  acc.reenqueue(batch, clock.now());
+  failOnce(acc, c, clock);
   append(c, 1, "fresh");
   assert.deepEqual([...acc.ready(c, clock.now()).readyNodes], [1]);
   const drained = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;

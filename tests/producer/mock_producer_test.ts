@@ -41,6 +41,15 @@ async function inTransaction(options: MockProducerOptions = {}): Promise<MockPro
   return producer;
 }
 
+/** Every transactional call fails with `error`: beginTransaction at once, the others by rejecting. */
+async function transactionalCallsFail(producer: MockProducer, error: new (...args: never[]) => Error): Promise<void> {
+  assert.throws(() => producer.beginTransaction(), error);
+  await assert.rejects(producer.commitTransaction(), error);
+  await assert.rejects(producer.abortTransaction(), error);
+  await assert.rejects(producer.initTransactions(), error);
+  await assert.rejects(producer.sendOffsetsToTransaction([], "g"), error);
+}
+
 test("MockProducer: sends complete at once with offsets counting from 0 per partition, and history keeps them in order", async () => {
   const producer = new MockProducer({ partitions: { orders: 2 } }, { now: () => 5_000 });
   const a = await producer.send({ topic: "orders", value: "a", partition: 0 });
@@ -233,11 +242,7 @@ test("MockProducer: close completes pending sends, is idempotent, and later call
   assert.equal((await pending).offset, 0);
   await assert.rejects(producer.send({ topic: "t", value: "2" }), ClosedError);
   await assert.rejects(producer.partitionsFor("t"), ClosedError);
-  await assert.rejects(producer.commitTransaction(), ClosedError);
-  await assert.rejects(producer.abortTransaction(), ClosedError);
-  await assert.rejects(producer.initTransactions(), ClosedError);
-  await assert.rejects(producer.sendOffsetsToTransaction([], "g"), ClosedError);
-  assert.throws(() => producer.beginTransaction(), ClosedError);
+  await transactionalCallsFail(producer, ClosedError);
   await producer.flush();
 });
 
@@ -415,11 +420,7 @@ test("MockProducer: fenceProducer fails pending sends and every later call with 
   producer.fenceProducer();
   await assert.rejects(pending, ProducerFencedError);
   await assert.rejects(producer.send({ topic: "t", value: "2" }), ProducerFencedError);
-  assert.throws(() => producer.beginTransaction(), ProducerFencedError);
-  await assert.rejects(producer.commitTransaction(), ProducerFencedError);
-  await assert.rejects(producer.abortTransaction(), ProducerFencedError);
-  await assert.rejects(producer.initTransactions(), ProducerFencedError);
-  await assert.rejects(producer.sendOffsetsToTransaction([], "g"), ProducerFencedError);
+  await transactionalCallsFail(producer, ProducerFencedError);
   assert.throws(() => producer.fenceProducer(), ProducerFencedError);
   await producer.close();
   assert.equal(producer.closed, true);

@@ -13,31 +13,14 @@ import type { KafkaProtocolError } from "../../src/protocol/error_codes.ts";
 import { produceResponse, setup } from "../support/sender_fixtures.ts";
 import { bytes, cluster, FakeClock, Outcome } from "../support/producer_fixtures.ts";
 import { RecordAccumulator } from "../../src/producer/record_accumulator.ts";
-import { E, transactionalScenario } from "../support/java_scenarios.ts";
-import type { Recorded } from "../support/fake_client.ts";
+import { E, stampsOf, transactionalScenario } from "../support/java_scenarios.ts";
 
 await initCrc32c();
-
-/** Producer id, epoch, sequence and values of each batch in a produce request. */
-function stamps(recorded: Recorded) {
-  const body = recorded.request.body as ProduceRequest;
-  return body.topicData.flatMap((topic) =>
-    topic.partitionData.map((p) => {
-      const [batch] = decodeRecordBatches(p.records!);
-      return {
-        partition: p.index,
-        epoch: batch.producerEpoch,
-        sequence: batch.baseSequence,
-        values: batch.records.map((r) => new TextDecoder().decode(r.value!)),
-      };
-    })
-  );
-}
 
 /** Answers every unanswered produce request with success, offsets counted per partition from `next`. */
 function acknowledgeAll(t: ReturnType<typeof setup>, next: number[]): void {
   for (const recorded of t.client.requests.filter((r) => !r.answered && r.request.api.name === "Produce")) {
-    const results = stamps(recorded).map((s) => {
+    const results = stampsOf(recorded).map((s) => {
       const baseOffset = next[s.partition];
       next[s.partition] += s.values.length;
       return { partition: s.partition, baseOffset };
@@ -62,8 +45,7 @@ test("partition state: an authentication failure fails only batches never sent; 
   const t = await idempotent();
   const first = t.send(0, "first");
   await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 0, errorCode: E.NOT_LEADER_OR_FOLLOWER }]), undefined, undefined, t.clock.now());
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: E.NOT_LEADER_OR_FOLLOWER }], t.clock.now());
   const queued = t.send(0, "never sent");
   const refused = new AuthenticationError("node 1: SASL authentication failed");
   t.client.authenticationFailure = refused;
@@ -80,7 +62,7 @@ test("partition state: an authentication failure fails only batches never sent; 
   }
   assert.equal(first.metadata?.offset, 0);
   assert.equal(later.metadata?.offset, 1, `the partition still takes writes: ${later.error}`);
-  assert.deepEqual(t.produced().map((r) => stamps(r).map((s) => [s.epoch, s.sequence])), [[[0, 0]], [[0, 0]], [[0, 1]]]);
+  assert.deepEqual(t.produced().map((r) => stampsOf(r).map((s) => [s.epoch, s.sequence])), [[[0, 0]], [[0, 0]], [[0, 1]]]);
 });
 
 test("partition state: a transaction that turns abortable keeps its retried batch, aborts, and the next transaction writes to that partition", async () => {
@@ -149,24 +131,25 @@ test("partition state: an epoch bump rewrites only the partition that asked for 
   assert.equal(t.produced().length, 2);
   // The broker wrote partition 1's batch but the answer was lost; partition 0 lost the producer's state.
   t.client.respond(undefined, new NetworkError("connection reset"), t.client.requests.indexOf(t.produced()[0]), t.clock.now());
-  t.client.respond(produceResponse([{ partition: 0, errorCode: E.UNKNOWN_PRODUCER_ID }]), undefined, undefined, t.clock.now());
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: E.UNKNOWN_PRODUCER_ID }], t.clock.now());
   const behind = t.send(1, "behind the retry");
   t.clock.advance(200);
   await t.sender.runOnce();
   await t.sender.runOnce();
-  const retries = t.produced().slice(2).flatMap(stamps);
+  const retries = t.produced().slice(2).flatMap(stampsOf);
   assert.deepEqual(
     retries.map((s) => [s.partition, s.epoch, s.sequence, s.values.join()]).sort(),
     [[0, 1, 0, "unknown producer"], [1, 0, 0, "answer lost"]],
     "partition 0 starts over under epoch 1; partition 1's retry is the same (epoch 0, sequence 0), a duplicate the broker drops",
   );
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 0 }, { partition: 1, errorCode: E.DUPLICATE_SEQUENCE_NUMBER }]));
+  await t.answerProduce([{ partition: 0, baseOffset: 0 }, { partition: 1, errorCode: E.DUPLICATE_SEQUENCE_NUMBER }]);
   await t.sender.runOnce();
-  await t.sender.runOnce();
-  assert.deepEqual(t.produced().slice(3).flatMap(stamps).map((s) => [s.partition, s.epoch, s.sequence]), [[1, 1, 0]], "then epoch 1 there");
-  t.client.respond(produceResponse([{ partition: 1, baseOffset: 1 }]));
-  await t.sender.runOnce();
+  assert.deepEqual(
+    t.produced().slice(3).flatMap(stampsOf).map((s) => [s.partition, s.epoch, s.sequence]),
+    [[1, 1, 0]],
+    "then epoch 1 there",
+  );
+  await t.answerProduce([{ partition: 1, baseOffset: 1 }]);
   assert.equal(unknown.metadata?.offset, 0);
   assert.equal(lost.error, undefined);
   assert.equal(behind.metadata?.offset, 1);
@@ -185,7 +168,7 @@ test("partition state: a new batch waits while its partition has a batch of the 
   t.clock.advance(200);
   await t.sender.runOnce();
   await t.sender.runOnce();
-  const sentAfterBump = t.produced().slice(2).flatMap(stamps);
+  const sentAfterBump = t.produced().slice(2).flatMap(stampsOf);
   assert.deepEqual(sentAfterBump.map((s) => [s.partition, s.epoch]), [[0, 1]], "sequence 0 of epoch 1 must not overtake epoch 0 there");
 });
 
@@ -202,7 +185,7 @@ test("partition state: an idempotent split keeps the original's sequences, ahead
   const after = t.send(0, "e".repeat(200));
   await t.sender.runOnce();
   await t.sender.runOnce();
-  assert.deepEqual(t.produced().slice(1).flatMap(stamps).map((s) => [s.sequence, s.values.length]), [[1, 4], [5, 1]]);
+  assert.deepEqual(t.produced().slice(1).flatMap(stampsOf).map((s) => [s.sequence, s.values.length]), [[1, 4], [5, 1]]);
   t.client.respond(produceResponse([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }]), undefined, undefined, t.clock.now());
   t.client.respond(produceResponse([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]), undefined, undefined, t.clock.now());
   for (let i = 0; i < 12; i++) {
@@ -211,7 +194,7 @@ test("partition state: an idempotent split keeps the original's sequences, ahead
     acknowledgeAll(t, next);
     await t.sender.runOnce();
   }
-  const resent = t.produced().slice(3).flatMap(stamps);
+  const resent = t.produced().slice(3).flatMap(stampsOf);
   assert.deepEqual(resent.flatMap((s) => s.values.map((v) => v[0])), ["a", "b", "c", "d", "e"], "in send order");
   let sequence = 1;
   for (const s of resent) {
@@ -314,8 +297,7 @@ test("partition state: the Sender does not spin while a drain refuses every read
   const zero = t.client.pollTimeouts.filter((ms) => ms === 0).length;
   assert.ok(zero <= 1, `polls with timeout 0 while nothing could be sent: ${zero} of ${t.client.pollTimeouts.length}`);
   assert.ok(t.client.pollTimeouts.at(-1)! <= 120_000, "but not past the queued batch's delivery timeout");
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 0 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 0 }]);
   await t.sender.runOnce();
   assert.equal(t.produced().length, 2, "the answer lets the second go");
 });
@@ -335,7 +317,7 @@ test("partition state: at most five batches of a partition hold unresolved seque
     outcomes.push(t.send(0, `record ${i}`));
     await t.sender.runOnce();
   }
-  const inFlight = () => t.produced().slice(1).flatMap(stamps).map((s) => s.sequence);
+  const inFlight = () => t.produced().slice(1).flatMap(stampsOf).map((s) => s.sequence);
   assert.deepEqual(inFlight(), [1, 2, 3, 4, 5], "the sixth new batch waits until the oldest is resolved");
   acknowledgeAll(t, next);
   await t.sender.runOnce();
@@ -357,7 +339,7 @@ test("partition state: a batch acknowledged behind an unanswered one still count
   const turn = async () => {
     const before = t.produced().length;
     await t.sender.runOnce();
-    sequences.push(...t.produced().slice(before).flatMap(stamps).map((s) => s.sequence));
+    sequences.push(...t.produced().slice(before).flatMap(stampsOf).map((s) => s.sequence));
   };
   t.send(0, "unanswered");
   await turn();

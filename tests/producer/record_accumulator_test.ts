@@ -2,11 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RecordAccumulator } from "../../src/producer/record_accumulator.ts";
 import { ProducerBatch } from "../../src/producer/producer_batch.ts";
-import type { AccumulatorConfig, AppendRequest } from "../../src/producer/record_accumulator.ts";
+import type { AccumulatorConfig } from "../../src/producer/record_accumulator.ts";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import { TimeoutError } from "../../src/errors.ts";
-import { bytes, cluster, FakeClock, Outcome, PRODUCER_DEFAULTS } from "../support/producer_fixtures.ts";
+import { appendRequest, cluster, FakeClock, Outcome, PRODUCER_DEFAULTS } from "../support/producer_fixtures.ts";
 
 await initCrc32c();
 
@@ -29,17 +29,7 @@ function accumulator(overrides: Partial<AccumulatorConfig> = {}, random: () => n
   return new RecordAccumulator(config, { random, onBatchReady });
 }
 
-function record(partition: number, value: string | Uint8Array, outcome = new Outcome()): AppendRequest {
-  return {
-    topic: TOPIC,
-    partition,
-    timestamp: 1000,
-    key: null,
-    value: typeof value === "string" ? bytes(value) : value,
-    headers: [],
-    settler: outcome,
-  };
-}
+const record = (partition: number, value: string | Uint8Array, outcome = new Outcome()) => appendRequest(TOPIC, partition, value, outcome);
 
 test("RecordAccumulator holds a batch for lingerMs, then makes its leader ready", () => {
   const acc = accumulator();

@@ -46,6 +46,17 @@ function record(partition: number, size: number, outcome = new Outcome()): Appen
 /** Lets promise callbacks (and real zero-delay timers) run. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** Drains node 1 twice, completing and freeing every batch, so their memory goes back to the pool. */
+async function drainTwice(acc: RecordAccumulator, clock: TimerClock): Promise<void> {
+  for (let i = 0; i < 2; i++) {
+    for (const batch of acc.drain(cluster(TOPIC, 2), [1], 1_048_576, clock.now()).get(1) ?? []) {
+      batch.complete(0, -1);
+      acc.deallocate(batch);
+    }
+    await settle();
+  }
+}
+
 /** Whether the promise has settled, and how. */
 function watch(promise: Promise<unknown> | undefined) {
   const state: { done: boolean; error: unknown } = { done: false, error: undefined };
@@ -137,13 +148,7 @@ test("RecordAccumulator returns the buffer when the topic vanished while the rec
   const waiting = watch(acc.append(record(-1, 400), () => current, clock.now));
   assert.equal(waiting.done, false, "the fifth needs memory the first two batches hold");
   current = gone;
-  for (let i = 0; i < 2; i++) {
-    for (const batch of acc.drain(cluster(TOPIC, 2), [1], 1_048_576, clock.now()).get(1) ?? []) {
-      batch.complete(0, -1);
-      acc.deallocate(batch);
-    }
-    await settle();
-  }
+  await drainTwice(acc, clock);
   // As in Java, the sticky partition is checked again once the memory came; with no partition left, the append fails.
   assert.ok(waiting.error instanceof KafkaError, `the append failed: ${waiting.error}`);
   assert.equal(acc.pool.availableMemory, 2048, "all the memory is back");
@@ -163,13 +168,7 @@ test("RecordAccumulator: a record whose admit check fails once the memory came (
   const waiting = watch(acc.append(late, () => current, clock.now));
   assert.equal(waiting.done, false, "it needs memory the first two batches hold");
   open = false;
-  for (let i = 0; i < 2; i++) {
-    for (const batch of acc.drain(cluster(TOPIC, 2), [1], 1_048_576, clock.now()).get(1) ?? []) {
-      batch.complete(0, -1);
-      acc.deallocate(batch);
-    }
-    await settle();
-  }
+  await drainTwice(acc, clock);
   assert.ok(waiting.error instanceof TransactionAbortedError, `the append failed: ${waiting.error}`);
   assert.equal(acc.pool.availableMemory, 2048, "all the memory is back");
   assert.equal(acc.hasIncomplete(), false, "the record is in no batch");
@@ -204,6 +203,26 @@ function brokerProducer(broker: FakeBroker, extra: Partial<ProducerConfig> = {},
   );
 }
 
+/**
+ * Runs `body` with a producer on a TimerClock that has fetched TOPIC's metadata (`partitions`),
+ * then closes it without waiting.
+ */
+async function withKnownTopic(
+  broker: FakeBroker,
+  extra: Partial<ProducerConfig>,
+  body: (producer: KafkaProducer<unknown, unknown>, clock: TimerClock, partitions: unknown[]) => Promise<void>,
+): Promise<void> {
+  const clock = new TimerClock();
+  const producer = brokerProducer(broker, extra, clock);
+  try {
+    const known = producer.partitionsFor(TOPIC);
+    await until(() => broker.metadataRequests > 0, "the metadata was asked for");
+    await body(producer, clock, await known);
+  } finally {
+    await producer.close({ timeoutMs: 0 });
+  }
+}
+
 test("KafkaProducer: a send to a partition beyond the known count waits until the metadata lists it", async () => {
   const broker = new FakeBroker({ [TOPIC]: 2 });
   const producer = brokerProducer(broker, { maxBlockMs: 10_000 });
@@ -223,12 +242,8 @@ test("KafkaProducer: a send to a partition beyond the known count waits until th
 
 test("KafkaProducer: a partition that never appears fails after maxBlockMs with the Java client's message", async () => {
   const broker = new FakeBroker({ [TOPIC]: 2 });
-  const clock = new TimerClock();
-  const producer = brokerProducer(broker, { maxBlockMs: 300 }, clock);
-  try {
-    const known = producer.partitionsFor(TOPIC);
-    await until(() => broker.metadataRequests > 0, "the metadata was asked for");
-    assert.equal((await known).length, 2);
+  await withKnownTopic(broker, { maxBlockMs: 300 }, async (producer, clock, partitions) => {
+    assert.equal(partitions.length, 2);
     const state = watch(producer.send({ topic: TOPIC, partition: 2, value: "v" }));
     clock.advance(299);
     await settle();
@@ -237,20 +252,13 @@ test("KafkaProducer: a partition that never appears fails after maxBlockMs with 
     await settle();
     assert.ok(state.error instanceof TimeoutError, `got ${state.error}`);
     assert.equal(state.error.message, "Partition 2 of topic t with partition count 2 is not present in metadata after 300 ms.");
-  } finally {
-    await producer.close({ timeoutMs: 0 });
-  }
+  });
 });
 
 test("KafkaProducer: the memory wait after a metadata wait gets only what is left of maxBlockMs", async () => {
   const broker = new FakeBroker({ [TOPIC]: 1 });
   broker.holdProduce = true;
-  const clock = new TimerClock();
-  const producer = brokerProducer(broker, { maxBlockMs: 1000, bufferMemory: 1024, batchSize: 1024 }, clock);
-  try {
-    const known = producer.partitionsFor(TOPIC);
-    await until(() => broker.metadataRequests > 0, "the metadata was asked for");
-    await known;
+  await withKnownTopic(broker, { maxBlockMs: 1000, bufferMemory: 1024, batchSize: 1024 }, async (producer, clock) => {
     const first = watch(producer.send({ topic: TOPIC, value: new Uint8Array(900) }));
     // A topic the broker does not have yet: the send waits for metadata first.
     const second = watch(producer.send({ topic: "u", value: new Uint8Array(900) }));
@@ -266,20 +274,13 @@ test("KafkaProducer: the memory wait after a metadata wait gets only what is lef
     await settle();
     assert.ok(second.error instanceof TimeoutError, `at send() + maxBlockMs, got ${second.error}`);
     assert.equal(first.done, false, "the first is in flight");
-  } finally {
-    await producer.close({ timeoutMs: 0 });
-  }
+  });
 });
 
 test("KafkaProducer metrics: waiting-threads counts every send blocked on memory, and the wait time covers the whole wait", async () => {
   const broker = new FakeBroker({ [TOPIC]: 2 });
   broker.holdProduce = true;
-  const clock = new TimerClock();
-  const producer = brokerProducer(broker, { maxBlockMs: 1000, bufferMemory: 1024, batchSize: 1024 }, clock);
-  try {
-    const known = producer.partitionsFor(TOPIC);
-    await until(() => broker.metadataRequests > 0, "the metadata was asked for");
-    await known;
+  await withKnownTopic(broker, { maxBlockMs: 1000, bufferMemory: 1024, batchSize: 1024 }, async (producer, clock) => {
     void producer.send({ topic: TOPIC, partition: 0, value: new Uint8Array(900) }).catch(() => {});
     const second = watch(producer.send({ topic: TOPIC, partition: 1, value: new Uint8Array(900) }));
     clock.advance(10);
@@ -295,9 +296,7 @@ test("KafkaProducer metrics: waiting-threads counts every send blocked on memory
     assert.equal(producer.metrics()["waiting-threads"], 0);
     // 20 ms for the second, 10 for the third (which waited behind it, not in the pool).
     assert.equal(producer.metrics()["bufferpool-wait-time-ns-total"], 30e6);
-  } finally {
-    await producer.close({ timeoutMs: 0 });
-  }
+  });
 });
 
 test("KafkaProducer.flush: a stream of sends waiting for metadata does not hold it up past the earlier sends' deadline", async () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import type { ProduceRequest } from "../../src/protocol/produce.ts";
-import { errorCode, KafkaProtocolError } from "../../src/protocol/error_codes.ts";
+import { ErrorCode, KafkaProtocolError } from "../../src/protocol/error_codes.ts";
 import { AuthenticationError, KafkaError, NetworkError, TimeoutError } from "../../src/errors.ts";
 import { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
 import { TransactionManager } from "../../src/producer/transaction_manager.ts";
@@ -24,8 +24,7 @@ test("Sender sends one produce request per broker and resolves records with base
   assert.deepEqual(body.topicData[0].partitionData.map((p) => p.index).sort(), [0, 1]);
   const p0 = body.topicData[0].partitionData.find((p) => p.index === 0)!;
   assert.deepEqual(decodeRecordBatches(p0.records!)[0].records.map((r) => new TextDecoder().decode(r.value!)), ["a0", "a1"]);
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 40 }, { partition: 1, baseOffset: 7, logAppendTimeMs: 123456 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 40 }, { partition: 1, baseOffset: 7, logAppendTimeMs: 123456 }]);
   assert.deepEqual(a.map((o) => [o.metadata?.partition, o.metadata?.offset, o.metadata?.timestamp]), [[0, 40, 5000], [0, 41, 5000], [
     1,
     7,
@@ -38,16 +37,14 @@ test("Sender retries a retriable error after the backoff and asks for fresh meta
   const outcome = t.send(0);
   await t.sender.runOnce();
   const before = t.metadata.updateRequested();
-  t.client.respond(produceResponse([{ partition: 0, errorCode: 6 }]), undefined, undefined, t.clock.now());
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: 6 }], t.clock.now());
   assert.equal(outcome.settled, false, "NOT_LEADER_OR_FOLLOWER is retried");
   assert.equal(before || t.metadata.updateRequested(), true);
   assert.equal(t.client.requests.length, 1, "not before the backoff");
   t.clock.advance(150);
   await t.sender.runOnce();
   assert.equal(t.client.requests.length, 2);
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 3 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 3 }]);
   assert.equal(outcome.metadata?.offset, 3);
 });
 
@@ -55,8 +52,7 @@ test("Sender fails a batch with a non-retriable error naming the error and the p
   const t = setup();
   const outcome = t.send(1);
   await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 1, errorCode: 29 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 1, errorCode: 29 }]);
   assert.ok(outcome.error instanceof KafkaProtocolError);
   assert.equal((outcome.error as KafkaProtocolError).errorName, "TOPIC_AUTHORIZATION_FAILED");
   assert.match(outcome.error.message, /t-1/);
@@ -67,8 +63,7 @@ test("Sender stops retrying after `retries` retries", async () => {
   const outcome = t.send(0);
   for (let attempt = 0; attempt < 2; attempt++) {
     await t.sender.runOnce();
-    t.client.respond(produceResponse([{ partition: 0, errorCode: 6 }]), undefined, undefined, t.clock.now());
-    await t.sender.runOnce();
+    await t.answerProduce([{ partition: 0, errorCode: 6 }], t.clock.now());
     t.clock.advance(200);
   }
   assert.equal(t.client.requests.length, 2, "one try and one retry");
@@ -84,8 +79,7 @@ test("Sender retries after a disconnection", async () => {
   t.clock.advance(200);
   await t.sender.runOnce();
   assert.equal(t.client.requests.length, 2);
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 9 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 9 }]);
   assert.equal(outcome.metadata?.offset, 9);
 });
 
@@ -97,8 +91,7 @@ test("Sender expires an in-flight batch at deliveryTimeoutMs and ignores its lat
   await t.sender.runOnce();
   assert.ok(outcome.error instanceof TimeoutError);
   assert.match(outcome.error.message, /Expiring 1 record\(s\) for t-0/);
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 1 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 1 }]);
   assert.ok(outcome.error instanceof TimeoutError, "the first outcome stands");
 });
 
@@ -109,17 +102,14 @@ test("Sender with one request in flight per connection keeps a retried batch ahe
   const second = t.send(0, "y".repeat(60));
   await t.sender.runOnce();
   assert.equal(t.client.requests.length, 1, "the partition is muted while its batch is in flight");
-  t.client.respond(produceResponse([{ partition: 0, errorCode: 6 }]), undefined, undefined, t.clock.now());
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: 6 }], t.clock.now());
   t.clock.advance(200);
   await t.sender.runOnce();
   const firstRetry = decodeRecordBatches(t.lastRequest().topicData[0].partitionData[0].records!)[0].records[0];
   assert.equal(new TextDecoder().decode(firstRetry.value!), "x".repeat(60));
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 10 }]));
+  await t.answerProduce([{ partition: 0, baseOffset: 10 }]);
   await t.sender.runOnce();
-  await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 11 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 11 }]);
   assert.equal(first.metadata?.offset, 10);
   assert.equal(second.metadata?.offset, 11);
 });
@@ -132,8 +122,7 @@ test("Sender splits a batch the broker rejects as MESSAGE_TOO_LARGE and sends th
   await t.sender.runOnce();
   const firstBatch = t.lastRequest().topicData[0].partitionData[0].records!;
   const inFirst = decodeRecordBatches(firstBatch)[0].records.length;
-  t.client.respond(produceResponse([{ partition: 0, errorCode: 10 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: 10 }]);
   let offset = 100;
   for (let i = 0; i < 10 && outcomes.some((o) => !o.settled); i++) {
     await t.sender.runOnce();
@@ -182,8 +171,7 @@ test("Sender fails queued batches and metadata waits at once when the brokers re
   t.client.readyNodes.add(1);
   const later = t.send(0);
   await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 9 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 9 }]);
   assert.equal(later.metadata?.offset, 9);
 });
 
@@ -192,14 +180,12 @@ test("Sender retries a batch whose partition the broker's produce response left 
   const [left, answered] = [t.send(0, "left"), t.send(1, "answered")];
   await t.sender.runOnce();
   // A misbehaving broker answers for partition 1 only.
-  t.client.respond(produceResponse([{ partition: 1, baseOffset: 4 }]), undefined, undefined, t.clock.now());
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 1, baseOffset: 4 }], t.clock.now());
   assert.equal(answered.metadata?.offset, 4);
   assert.equal(left.settled, false, "retried, not failed");
   t.clock.advance(150);
   await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 9 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, baseOffset: 9 }]);
   assert.equal(left.metadata?.offset, 9);
 });
 
@@ -227,8 +213,7 @@ test("Sender (idempotent): CLUSTER_AUTHORIZATION_FAILED on a produce is fatal, a
   const t = idempotentSetup();
   const first = t.send(0);
   await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 0, errorCode: errorCode("CLUSTER_AUTHORIZATION_FAILED") }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED }]);
   assert.equal((first.error as KafkaProtocolError).errorName, "CLUSTER_AUTHORIZATION_FAILED");
   assert.equal((t.sender.fatalError as KafkaProtocolError | undefined)?.errorName, "CLUSTER_AUTHORIZATION_FAILED");
   const later = t.send(1);
@@ -241,14 +226,12 @@ test("Sender (idempotent): INVALID_PRODUCER_EPOCH on a produce fails that batch 
   const t = idempotentSetup();
   const first = t.send(0);
   await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 0, errorCode: errorCode("INVALID_PRODUCER_EPOCH") }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 0, errorCode: ErrorCode.INVALID_PRODUCER_EPOCH }]);
   assert.equal((first.error as KafkaProtocolError).errorName, "INVALID_PRODUCER_EPOCH");
   assert.equal(t.sender.fatalError, undefined);
   const later = t.send(1);
   await t.sender.runOnce();
-  t.client.respond(produceResponse([{ partition: 1, baseOffset: 9 }]));
-  await t.sender.runOnce();
+  await t.answerProduce([{ partition: 1, baseOffset: 9 }]);
   assert.equal(later.metadata?.offset, 9);
 });
 
@@ -256,7 +239,7 @@ test("Sender: record errors (Produce v8+) fail the listed records with their own
   const t = setup();
   const outcomes = ["a", "b", "c", "d"].map((v) => t.send(0, v));
   await t.sender.runOnce();
-  const response = produceResponse([{ partition: 0, errorCode: errorCode("INVALID_RECORD") }]);
+  const response = produceResponse([{ partition: 0, errorCode: ErrorCode.INVALID_RECORD }]);
   response.responses[0].partitionResponses[0].recordErrors = [
     { batchIndex: 1, batchIndexErrorMessage: "key is null on a compacted topic" },
     { batchIndex: 3, batchIndexErrorMessage: null },
@@ -278,7 +261,7 @@ test("Sender: a single record error gives that record the partition's error with
   const t = setup();
   const outcomes = ["a", "b"].map((v) => t.send(0, v));
   await t.sender.runOnce();
-  const response = produceResponse([{ partition: 0, errorCode: errorCode("INVALID_TIMESTAMP") }]);
+  const response = produceResponse([{ partition: 0, errorCode: ErrorCode.INVALID_TIMESTAMP }]);
   response.responses[0].partitionResponses[0].recordErrors = [{ batchIndex: 0, batchIndexErrorMessage: "timestamp out of range" }];
   t.client.respond(response);
   await t.sender.runOnce();

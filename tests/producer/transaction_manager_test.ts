@@ -6,7 +6,7 @@ import type { TransactionalRequest } from "../../src/producer/transaction_types.
 import { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
 import { PartitionRegistry } from "../../src/producer/partition_state.ts";
 import { KafkaError, NetworkError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../../src/errors.ts";
-import { errorCode, KafkaProtocolError } from "../../src/protocol/error_codes.ts";
+import { ErrorCode, KafkaProtocolError } from "../../src/protocol/error_codes.ts";
 
 const ID = "txn-1";
 
@@ -366,8 +366,6 @@ async function openWithPartition() {
   return t;
 }
 
-const INVALID_PRODUCER_EPOCH = errorCode("INVALID_PRODUCER_EPOCH");
-const PRODUCER_FENCED = errorCode("PRODUCER_FENCED");
 const endTxnAnswer = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 });
 const codeOf = (error: unknown) => (error as { errorName?: string } | undefined)?.errorName;
 
@@ -407,7 +405,7 @@ test("TransactionManager: a TxnOffsetCommit failing while a commit waits fails t
   t.coordinator(t.expect("FindCoordinator"), 2);
   t.answer(t.expect("TxnOffsetCommit"), {
     throttleTimeMs: 0,
-    topics: [{ name: "in", partitions: [{ partitionIndex: 0, errorCode: errorCode("UNKNOWN_MEMBER_ID") }] }],
+    topics: [{ name: "in", partitions: [{ partitionIndex: 0, errorCode: ErrorCode.UNKNOWN_MEMBER_ID }] }],
   });
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
   await assert.rejects(offsets, (e: unknown) => codeOf(e) === "UNKNOWN_MEMBER_ID");
@@ -417,7 +415,10 @@ test("TransactionManager: a TxnOffsetCommit failing while a commit waits fails t
 
 test("TransactionManager: INVALID_PRODUCER_EPOCH on a produce is abortable, PRODUCER_FENCED fatal (Java's produce error handling)", async () => {
   const t = await openWithPartition();
-  const invalidEpoch = t.manager.produceError(INVALID_PRODUCER_EPOCH, new KafkaProtocolError(INVALID_PRODUCER_EPOCH, "t-0"));
+  const invalidEpoch = t.manager.produceError(
+    ErrorCode.INVALID_PRODUCER_EPOCH,
+    new KafkaProtocolError(ErrorCode.INVALID_PRODUCER_EPOCH, "t-0"),
+  );
   assert.equal(invalidEpoch instanceof ProducerFencedError, false);
   t.manager.handleBatchFailure(invalidEpoch);
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
@@ -427,7 +428,7 @@ test("TransactionManager: INVALID_PRODUCER_EPOCH on a produce is abortable, PROD
   await aborting;
 
   const u = await openWithPartition();
-  const fenced = u.manager.produceError(PRODUCER_FENCED, new KafkaProtocolError(PRODUCER_FENCED, "t-0"));
+  const fenced = u.manager.produceError(ErrorCode.PRODUCER_FENCED, new KafkaProtocolError(ErrorCode.PRODUCER_FENCED, "t-0"));
   assert.ok(fenced instanceof ProducerFencedError);
   u.manager.handleBatchFailure(fenced);
   assert.equal(u.manager.state, "FATAL_ERROR");
@@ -435,13 +436,13 @@ test("TransactionManager: INVALID_PRODUCER_EPOCH on a produce is abortable, PROD
 
 test("TransactionManager: CLUSTER_AUTHORIZATION_FAILED on a produce of the transaction is fatal (Java's maybeTransitionToErrorState)", async () => {
   const t = await openWithPartition();
-  t.manager.handleBatchFailure(new KafkaProtocolError(errorCode("CLUSTER_AUTHORIZATION_FAILED"), "t-0"));
+  t.manager.handleBatchFailure(new KafkaProtocolError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "t-0"));
   assert.equal(t.manager.state, "FATAL_ERROR");
   assert.throws(() => t.manager.beginAbort(), TransactionStateError);
 });
 
 test("TransactionManager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED and INVALID_TXN_STATE on AddPartitionsToTxn are fatal", async () => {
-  for (const code of [errorCode("TRANSACTIONAL_ID_AUTHORIZATION_FAILED"), errorCode("INVALID_TXN_STATE")]) {
+  for (const code of [ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.INVALID_TXN_STATE]) {
     const t = setup();
     await t.init();
     t.manager.beginTransaction(false);
@@ -459,7 +460,7 @@ test("TransactionManager: TRANSACTION_ABORTABLE, UNKNOWN_PRODUCER_ID and INVALID
   for (const name of ["TRANSACTION_ABORTABLE", "UNKNOWN_PRODUCER_ID", "INVALID_PRODUCER_ID_MAPPING"] as const) {
     const t = await openWithPartition();
     const commit = t.manager.beginCommit();
-    t.answer(t.expect("EndTxn"), endTxnAnswer(errorCode(name)));
+    t.answer(t.expect("EndTxn"), endTxnAnswer(ErrorCode[name]));
     await assert.rejects(commit, (e: unknown) => codeOf(e) === name);
     assert.equal(t.manager.state, "ABORTABLE_ERROR", name);
     const aborting = t.manager.beginAbort();

@@ -80,12 +80,28 @@ function setup(transactionVersion: number, config: Partial<ProducerConfig> = {})
   return { cluster, transport, producer, stop };
 }
 
+/** Runs `body` in a transaction begun on a fresh producer over the model cluster, then stops both. */
+async function inTransaction(
+  transactionVersion: number,
+  config: Partial<ProducerConfig>,
+  body: (t: ReturnType<typeof setup>) => Promise<void>,
+): Promise<void> {
+  const t = setup(transactionVersion, config);
+  try {
+    await t.producer.initTransactions();
+    t.producer.beginTransaction();
+    await body(t);
+  } finally {
+    await t.stop();
+  }
+}
+
+/** How many records the cluster's logs show a read_committed reader. */
+const committedRecords = (cluster: ModelCluster) => cluster.logs().flatMap((log) => log.readCommitted()).length;
+
 for (const version of [1, 2]) {
   test(`transactional send (tv${version}): a record still waiting for metadata when the transaction aborts fails, and never joins the next one`, async () => {
-    const { cluster, producer, stop } = setup(version);
-    try {
-      await producer.initTransactions();
-      producer.beginTransaction();
+    await inTransaction(version, {}, async ({ cluster, producer }) => {
       // Partition 1 does not exist yet: the send waits for metadata that lists it.
       const waiting = producer.send({ topic: "t", partition: 1, value: "from the aborted transaction" });
       const outcome = waiting.then(() => undefined, (error) => error);
@@ -96,58 +112,43 @@ for (const version of [1, 2]) {
       assert.ok(error instanceof TransactionAbortedError, `the send fails as aborted, got ${error}`);
       await producer.send({ topic: "t", partition: 0, value: "from the next transaction" });
       await producer.commitTransaction();
-      const visible = cluster.logs().flatMap((log) => log.readCommitted()).length;
+      const visible = committedRecords(cluster);
       assert.equal(visible, 1, "only the next transaction's record is committed");
-    } finally {
-      await stop();
-    }
+    });
   });
 }
 
 test("transactional send: a record waiting for metadata when commitTransaction() is called is in the commit (the flush waits for it)", async () => {
-  const { cluster, producer, stop } = setup(2);
-  try {
-    await producer.initTransactions();
-    producer.beginTransaction();
+  await inTransaction(2, {}, async ({ cluster, producer }) => {
     const waiting = producer.send({ topic: "t", partition: 1, value: "late" });
     const committing = producer.commitTransaction();
     setTimeout(() => cluster.growTopic("t", 1), 20);
     await committing;
     assert.equal((await waiting).partition, 1);
-    assert.equal(cluster.logs().flatMap((log) => log.readCommitted()).length, 1);
-  } finally {
-    await stop();
-  }
+    assert.equal(committedRecords(cluster), 1);
+  });
 });
 
 test("transactional send: a record that gets no metadata within maxBlockMs makes the transaction abortable, as Java's doSend", async () => {
-  const { cluster, producer, stop } = setup(2, { maxBlockMs: 100 });
-  try {
-    await producer.initTransactions();
-    producer.beginTransaction();
+  await inTransaction(2, { maxBlockMs: 100 }, async ({ cluster, producer }) => {
     await producer.send({ topic: "t", partition: 0, value: "delivered" });
     // Partition 1 never appears: the send times out before its record reaches a batch.
     await assert.rejects(producer.send({ topic: "t", partition: 1, value: "lost" }), TimeoutError);
     await assert.rejects(producer.commitTransaction(), TransactionAbortedError);
     await producer.abortTransaction();
     assert.equal(
-      cluster.logs().flatMap((log) => log.readCommitted()).length,
+      committedRecords(cluster),
       0,
       "the transaction without its lost record is not committed",
     );
-  } finally {
-    await stop();
-  }
+  });
 });
 
 // Found by the simulator's long run (seed 4135): the brokers refused the producer's credentials while its records waited for
 // metadata. The waits failed with the authentication error, but the transaction stayed committable, and
 // commitTransaction() committed a transaction without them.
 test("transactional send: a record whose metadata wait fails on an authentication error makes the transaction abortable", async () => {
-  const { cluster, transport, producer, stop } = setup(2, { metadataMaxAgeMs: 50 });
-  try {
-    await producer.initTransactions();
-    producer.beginTransaction();
+  await inTransaction(2, { metadataMaxAgeMs: 50 }, async ({ cluster, transport, producer }) => {
     await producer.send({ topic: "t", partition: 0, value: "delivered" });
     cluster.brokers[0].authFailingUntil = Infinity;
     transport.resetBroker(1, "restarted with a bad certificate");
@@ -155,19 +156,14 @@ test("transactional send: a record whose metadata wait fails on an authenticatio
     assert.ok(refused instanceof AuthenticationError, `${refused}`);
     cluster.brokers[0].authFailingUntil = 0;
     await assert.rejects(producer.commitTransaction(), TransactionAbortedError);
-  } finally {
-    await stop();
-  }
+  });
 });
 
 // Found by the simulator's long run (seed 14438): a send made while commitTransaction() waited for earlier records was taken
 // into the transaction, but the commit did not wait for it (a flush waits only for what came before it), so the transaction
 // committed without it. As in Java, where commitTransaction() moves to COMMITTING_TRANSACTION at once, such a send fails.
 test("transactional send: a send made after commitTransaction() was called is refused, not left out of the commit", async () => {
-  const { cluster, producer, stop } = setup(2);
-  try {
-    await producer.initTransactions();
-    producer.beginTransaction();
+  await inTransaction(2, {}, async ({ cluster, producer }) => {
     const waiting = producer.send({ topic: "t", partition: 1, value: "before the commit" });
     const committing = producer.commitTransaction();
     const late = await producer.send({ topic: "t", partition: 0, value: "after the commit call" }).then(() => undefined, (e) => e);
@@ -175,8 +171,6 @@ test("transactional send: a send made after commitTransaction() was called is re
     cluster.growTopic("t", 1);
     await committing;
     assert.equal((await waiting).partition, 1);
-    assert.equal(cluster.logs().flatMap((log) => log.readCommitted()).length, 1);
-  } finally {
-    await stop();
-  }
+    assert.equal(committedRecords(cluster), 1);
+  });
 });

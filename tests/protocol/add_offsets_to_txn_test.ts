@@ -2,29 +2,19 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeResponse, encodeRequest } from "../../src/protocol/api.ts";
 import { AddOffsetsToTxnApi, type AddOffsetsToTxnRequest } from "../../src/protocol/add_offsets_to_txn.ts";
-import { hex, sized } from "./_hex.ts";
+import { frame, hex, requestHeader } from "../support/helpers.ts";
 
 const PID = "0102030405060708";
 
 const request: AddOffsetsToTxnRequest = { transactionalId: "tx", producerId: 0x0102030405060708n, producerEpoch: 5, groupId: "g" };
 
-function header(v: number): string {
-  return `0019 000${v} 00000001 0003 "cli" ${v >= 3 ? "00" : ""}`;
-}
-
-test("AddOffsetsToTxn codec metadata: versions 0-4, flexible from 3", () => {
-  assert.equal(AddOffsetsToTxnApi.name, "AddOffsetsToTxn");
-  assert.equal(AddOffsetsToTxnApi.key, 25);
-  assert.equal(AddOffsetsToTxnApi.minVersion, 0);
-  assert.equal(AddOffsetsToTxnApi.maxVersion, 4);
-  assert.equal(AddOffsetsToTxnApi.flexibleFrom, 3);
-});
+const header = (v: number) => requestHeader(25, v, v >= 3);
 
 test("AddOffsetsToTxn request v0-v2 golden bytes", () => {
   for (const v of [0, 1, 2]) {
     assert.deepEqual(
       encodeRequest(AddOffsetsToTxnApi, v, 1, "cli", request),
-      sized(hex(header(v) + `0002 "tx" ${PID} 0005 0001 "g"  // transactional id, producer id, epoch, group id`)),
+      frame(hex(header(v) + `0002 "tx" ${PID} 0005 0001 "g"  // transactional id, producer id, epoch, group id`)),
       `v${v}`,
     );
   }
@@ -34,7 +24,7 @@ test("AddOffsetsToTxn request v3-v4 golden bytes (flexible)", () => {
   for (const v of [3, 4]) {
     assert.deepEqual(
       encodeRequest(AddOffsetsToTxnApi, v, 1, "cli", request),
-      sized(hex(header(v) + `03 "tx" ${PID} 0005 02 "g" 00`)),
+      frame(hex(header(v) + `03 "tx" ${PID} 0005 02 "g" 00`)),
       `v${v}`,
     );
   }

@@ -7,7 +7,7 @@ import {
   type AddPartitionsToTxnRequest,
   type AddPartitionsToTxnResponse,
 } from "../../src/protocol/add_partitions_to_txn.ts";
-import { hex, sized } from "./_hex.ts";
+import { frame, hex, requestHeader } from "../support/helpers.ts";
 
 const PID = "0102030405060708";
 
@@ -18,23 +18,13 @@ const request: AddPartitionsToTxnRequest = {
   topics: [{ name: "t", partitions: [0, 2] }, { name: "u", partitions: [] }],
 };
 
-function header(v: number): string {
-  return `0018 000${v} 00000001 0003 "cli" ${v >= 3 ? "00" : ""}`;
-}
-
-test("AddPartitionsToTxn codec metadata: client versions 0-3, flexible from 3", () => {
-  assert.equal(AddPartitionsToTxnApi.name, "AddPartitionsToTxn");
-  assert.equal(AddPartitionsToTxnApi.key, 24);
-  assert.equal(AddPartitionsToTxnApi.minVersion, 0);
-  assert.equal(AddPartitionsToTxnApi.maxVersion, 3);
-  assert.equal(AddPartitionsToTxnApi.flexibleFrom, 3);
-});
+const header = (v: number) => requestHeader(24, v, v >= 3);
 
 test("AddPartitionsToTxn request v0-v2 golden bytes", () => {
   for (const v of [0, 1, 2]) {
     assert.deepEqual(
       encodeRequest(AddPartitionsToTxnApi, v, 1, "cli", request),
-      sized(hex(
+      frame(hex(
         header(v) + `
         0002 "tx" ${PID} 0005                        // transactional id, producer id, epoch
         00000002                                     // topics: 2
@@ -50,7 +40,7 @@ test("AddPartitionsToTxn request v0-v2 golden bytes", () => {
 test("AddPartitionsToTxn request v3 golden bytes (flexible)", () => {
   assert.deepEqual(
     encodeRequest(AddPartitionsToTxnApi, 3, 1, "cli", request),
-    sized(hex(
+    frame(hex(
       header(3) + `
       03 "tx" ${PID} 0005
       03                                             // topics: compact 2

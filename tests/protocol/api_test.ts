@@ -5,6 +5,7 @@ import {
   type ApiCodec,
   decodeResponse,
   encodeRequest,
+  isFlexible,
   negotiateVersion,
   requestHeaderVersion,
   responseCorrelationId,
@@ -15,7 +16,7 @@ import { apiByKey, SUPPORTED_APIS } from "../../src/protocol/apis.ts";
 import { ApiVersionsApi } from "../../src/protocol/api_versions.ts";
 import { MetadataApi } from "../../src/protocol/metadata.ts";
 import { Writer } from "../../src/protocol/writer.ts";
-import { hex, sized } from "./_hex.ts";
+import { frame, hex } from "../support/helpers.ts";
 
 // A made-up API whose body is one int32 each way.
 const Echo: ApiCodec<{ value: number }, { value: number }> = {
@@ -33,10 +34,9 @@ const Echo: ApiCodec<{ value: number }, { value: number }> = {
 };
 
 test("request header v1 for non-flexible versions", () => {
-  const frame = encodeRequest(Echo, 1, 0x01020304, "cli", { value: 9 });
   assert.deepEqual(
-    frame,
-    sized(hex(`
+    encodeRequest(Echo, 1, 0x01020304, "cli", { value: 9 }),
+    frame(hex(`
       03e8        // api key 1000
       0001        // api version 1
       01020304    // correlation id
@@ -47,10 +47,9 @@ test("request header v1 for non-flexible versions", () => {
 });
 
 test("request header v2 for flexible versions adds empty tagged fields; client id stays int16", () => {
-  const frame = encodeRequest(Echo, 2, 7, "cli", { value: 9 });
   assert.deepEqual(
-    frame,
-    sized(hex(`
+    encodeRequest(Echo, 2, 7, "cli", { value: 9 }),
+    frame(hex(`
       03e8 0002 00000007
       0003 "cli"  // client id is a nullable int16 string even in header v2
       00          // header tagged fields
@@ -60,7 +59,7 @@ test("request header v2 for flexible versions adds empty tagged fields; client i
 });
 
 test("a null client id is written as length -1", () => {
-  assert.deepEqual(encodeRequest(Echo, 0, 1, null, { value: 0 }), sized(hex("03e8 0000 00000001 ffff 00000000")));
+  assert.deepEqual(encodeRequest(Echo, 0, 1, null, { value: 0 }), frame(hex("03e8 0000 00000001 ffff 00000000")));
 });
 
 test("header versions per api", () => {
@@ -74,13 +73,33 @@ test("header versions per api", () => {
   assert.equal(responseHeaderVersion(ApiVersionsApi, 4), 0);
 });
 
+test("the codec is told whether the version is flexible, from its flexibleFrom", () => {
+  const told: string[] = [];
+  const Telling: ApiCodec<null, null> = {
+    ...Echo,
+    encodeRequest(_w, version, _request, flexible) {
+      told.push(`encode v${version} ${flexible}`);
+    },
+    decodeResponse(_r, version, flexible) {
+      told.push(`decode v${version} ${flexible}`);
+      return null;
+    },
+  };
+  for (const v of [1, 2]) {
+    encodeRequest(Telling, v, 1, null, null);
+    decodeResponse(Telling, v, hex(v === 2 ? "00000001 00" : "00000001"));
+  }
+  assert.deepEqual(told, ["encode v1 false", "decode v1 false", "encode v2 true", "decode v2 true"]);
+  assert.deepEqual([0, 1, 2, 3].map((v) => isFlexible(Echo, v)), [false, false, true, true]);
+});
+
 test("encodeRequest with a writer resets it and returns a copy the caller owns", () => {
   const w = new Writer(8);
   w.int32(123456);
   const a = encodeRequest(Echo, 0, 1, "x", { value: 1 }, w);
   const b = encodeRequest(Echo, 0, 2, "x", { value: 2 }, w);
-  assert.deepEqual(a, sized(hex('03e8 0000 00000001 0001 "x" 00000001')));
-  assert.deepEqual(b, sized(hex('03e8 0000 00000002 0001 "x" 00000002')));
+  assert.deepEqual(a, frame(hex('03e8 0000 00000001 0001 "x" 00000001')));
+  assert.deepEqual(b, frame(hex('03e8 0000 00000002 0001 "x" 00000002')));
   assert.notEqual(a.buffer, b.buffer);
 });
 
@@ -160,12 +179,23 @@ test("negotiateVersion picks the highest common version", () => {
   assert.equal(versionsOverlap(Echo, 4, 9), false);
 });
 
-test("SUPPORTED_APIS lists each codec once with a sane range", () => {
-  const keys = SUPPORTED_APIS.map((api) => api.key);
-  assert.deepEqual(keys, [0, 3, 10, 17, 18, 19, 20, 22, 24, 25, 26, 28, 36]);
-  for (const api of SUPPORTED_APIS) {
-    assert.ok(api.minVersion <= api.maxVersion, api.name);
-    assert.equal(apiByKey(api.key), api);
-  }
+test("SUPPORTED_APIS lists each codec once, in key order, with its name, version range and first flexible version", () => {
+  // [name, key, min version, max version, first flexible version], from Kafka's message specs and this client's choices.
+  assert.deepEqual(SUPPORTED_APIS.map((api) => [api.name, api.key, api.minVersion, api.maxVersion, api.flexibleFrom]), [
+    ["Produce", 0, 3, 12, 9],
+    ["Metadata", 3, 0, 13, 9],
+    ["FindCoordinator", 10, 0, 6, 3],
+    ["SaslHandshake", 17, 0, 1, Infinity],
+    ["ApiVersions", 18, 0, 4, 3],
+    ["CreateTopics", 19, 2, 7, 5],
+    ["DeleteTopics", 20, 1, 6, 4],
+    ["InitProducerId", 22, 0, 5, 2],
+    ["AddPartitionsToTxn", 24, 0, 3, 3],
+    ["AddOffsetsToTxn", 25, 0, 4, 3],
+    ["EndTxn", 26, 0, 5, 3],
+    ["TxnOffsetCommit", 28, 0, 5, 3],
+    ["SaslAuthenticate", 36, 0, 2, 2],
+  ]);
+  for (const api of SUPPORTED_APIS) assert.equal(apiByKey(api.key), api);
   assert.equal(apiByKey(1), undefined, "Fetch is not spoken");
 });

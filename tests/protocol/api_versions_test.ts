@@ -3,22 +3,15 @@ import assert from "node:assert/strict";
 import { CorruptResponseError } from "../../src/errors.ts";
 import { decodeResponse, encodeRequest } from "../../src/protocol/api.ts";
 import { ApiVersionsApi, type ApiVersionsResponse } from "../../src/protocol/api_versions.ts";
-import { hex, sized } from "./_hex.ts";
+import { frame, hex } from "../support/helpers.ts";
 
 const request = { clientSoftwareName: "edge-kafka", clientSoftwareVersion: "0.1.0" };
-
-test("ApiVersions codec metadata", () => {
-  assert.equal(ApiVersionsApi.key, 18);
-  assert.equal(ApiVersionsApi.minVersion, 0);
-  assert.equal(ApiVersionsApi.maxVersion, 4);
-  assert.equal(ApiVersionsApi.flexibleFrom, 3);
-});
 
 test("ApiVersions request v0-v2: header v1 and an empty body", () => {
   for (const v of [0, 1, 2]) {
     assert.deepEqual(
       encodeRequest(ApiVersionsApi, v, 1, "cli", request),
-      sized(hex(`0012 000${v} 00000001 0003 "cli"`)),
+      frame(hex(`0012 000${v} 00000001 0003 "cli"`)),
       `v${v}`,
     );
   }
@@ -28,7 +21,7 @@ test("ApiVersions request v3-v4: header v2, client software name and version", (
   for (const v of [3, 4]) {
     assert.deepEqual(
       encodeRequest(ApiVersionsApi, v, 1, "cli", request),
-      sized(hex(`
+      frame(hex(`
         0012 000${v} 00000001 0003 "cli" 00  // header v2
         0b "edge-kafka"                      // client software name (compact)
         06 "0.1.0"                           // client software version (compact)
@@ -51,6 +44,11 @@ const keys = [
   { apiKey: 18, minVersion: 0, maxVersion: 4 },
 ];
 
+/** `payload` decodes to `expected` in each of `versions`. */
+function decodesAs(payload: Uint8Array, versions: number[], expected: ApiVersionsResponse) {
+  for (const v of versions) assert.deepEqual(decodeResponse(ApiVersionsApi, v, payload).body, expected, `v${v}`);
+}
+
 test("ApiVersions response v0", () => {
   const payload = hex(`
     00000005                      // correlation id
@@ -68,10 +66,7 @@ test("ApiVersions response v1-v2 add throttle time", () => {
     00000005 0000 00000002 0003 0000 000d 0012 0000 0004
     0000000a                      // throttle time ms
   `);
-  for (const v of [1, 2]) {
-    const expected: ApiVersionsResponse = { errorCode: 0, apiKeys: keys, throttleTimeMs: 10, ...defaults };
-    assert.deepEqual(decodeResponse(ApiVersionsApi, v, payload).body, expected, `v${v}`);
-  }
+  decodesAs(payload, [1, 2], { errorCode: 0, apiKeys: keys, throttleTimeMs: 10, ...defaults });
 });
 
 test("ApiVersions response v3-v4 without tagged fields: compact arrays and defaults", () => {
@@ -84,10 +79,7 @@ test("ApiVersions response v3-v4 without tagged fields: compact arrays and defau
     0000000a                      // throttle time ms
     00                            // tagged fields: none
   `);
-  for (const v of [3, 4]) {
-    const expected: ApiVersionsResponse = { errorCode: 0, apiKeys: keys, throttleTimeMs: 10, ...defaults };
-    assert.deepEqual(decodeResponse(ApiVersionsApi, v, payload).body, expected, `v${v}`);
-  }
+  decodesAs(payload, [3, 4], { errorCode: 0, apiKeys: keys, throttleTimeMs: 10, ...defaults });
 });
 
 test("ApiVersions response v3-v4 with every tagged field, plus an unknown one", () => {
@@ -106,18 +98,15 @@ test("ApiVersions response v3-v4 with every tagged field, plus an unknown one", 
       01
     09 02 abcd                    // tag 9: unknown, skipped
   `);
-  for (const v of [3, 4]) {
-    const expected: ApiVersionsResponse = {
-      errorCode: 0,
-      apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }],
-      throttleTimeMs: 0,
-      supportedFeatures: [{ name: "metadata.version", minVersion: 1, maxVersion: 21 }],
-      finalizedFeaturesEpoch: 7n,
-      finalizedFeatures: [{ name: "metadata.version", maxVersionLevel: 21, minVersionLevel: 20 }],
-      zkMigrationReady: true,
-    };
-    assert.deepEqual(decodeResponse(ApiVersionsApi, v, payload).body, expected, `v${v}`);
-  }
+  decodesAs(payload, [3, 4], {
+    errorCode: 0,
+    apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }],
+    throttleTimeMs: 0,
+    supportedFeatures: [{ name: "metadata.version", minVersion: 1, maxVersion: 21 }],
+    finalizedFeaturesEpoch: 7n,
+    finalizedFeatures: [{ name: "metadata.version", maxVersionLevel: 21, minVersionLevel: 20 }],
+    zkMigrationReady: true,
+  });
 });
 
 test("UNSUPPORTED_VERSION fallback: a v0 body is decoded whatever version was sent", () => {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { crc32c, initCrc32c } from "../../src/protocol/crc32c.ts";
-import { hex } from "./_hex.ts";
+import { hex } from "../support/helpers.ts";
 import { referenceCrc32c } from "./_crc32c_reference.ts";
 
 test("crc32c before initCrc32c resolves throws a clear error", () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { CorruptResponseError } from "../../src/errors.ts";
 import { decodeResponse, encodeRequest } from "../../src/protocol/api.ts";
 import { CreateTopicsApi, type CreateTopicsRequest, type CreateTopicsResponse } from "../../src/protocol/create_topics.ts";
-import { hex, sized } from "./_hex.ts";
+import { frame, hex, requestHeader } from "../support/helpers.ts";
 
 const TOPIC_ID = "000102030405060708090a0b0c0d0e0f";
 
@@ -38,26 +38,17 @@ const flexibleBody = `
   00                                        // body tagged fields
 `;
 
-function header(v: number, flexible: boolean): string {
-  return `0013 000${v} 00000001 0003 "cli" ${flexible ? "00" : ""}`;
-}
-
-test("CreateTopics codec metadata", () => {
-  assert.equal(CreateTopicsApi.key, 19);
-  assert.equal(CreateTopicsApi.minVersion, 2);
-  assert.equal(CreateTopicsApi.maxVersion, 7);
-  assert.equal(CreateTopicsApi.flexibleFrom, 5);
-});
+const header = (v: number, flexible: boolean) => requestHeader(19, v, flexible);
 
 test("CreateTopics request v2-v4 golden bytes", () => {
   for (const v of [2, 3, 4]) {
-    assert.deepEqual(encodeRequest(CreateTopicsApi, v, 1, "cli", request), sized(hex(header(v, false) + classicBody)), `v${v}`);
+    assert.deepEqual(encodeRequest(CreateTopicsApi, v, 1, "cli", request), frame(hex(header(v, false) + classicBody)), `v${v}`);
   }
 });
 
 test("CreateTopics request v5-v7 golden bytes", () => {
   for (const v of [5, 6, 7]) {
-    assert.deepEqual(encodeRequest(CreateTopicsApi, v, 1, "cli", request), sized(hex(header(v, true) + flexibleBody)), `v${v}`);
+    assert.deepEqual(encodeRequest(CreateTopicsApi, v, 1, "cli", request), frame(hex(header(v, true) + flexibleBody)), `v${v}`);
   }
 });
 
@@ -65,11 +56,11 @@ test("CreateTopics request defaults: no assignments, no configs, validateOnly fa
   const req: CreateTopicsRequest = { topics: [{ name: "t", numPartitions: -1, replicationFactor: -1 }], timeoutMs: 1000 };
   assert.deepEqual(
     encodeRequest(CreateTopicsApi, 4, 1, "cli", req),
-    sized(hex(header(4, false) + `00000001 0001 "t" ffffffff ffff 00000000 00000000 000003e8 00`)),
+    frame(hex(header(4, false) + `00000001 0001 "t" ffffffff ffff 00000000 00000000 000003e8 00`)),
   );
   assert.deepEqual(
     encodeRequest(CreateTopicsApi, 7, 1, "cli", req),
-    sized(hex(header(7, true) + `02 02 "t" ffffffff ffff 01 01 00 000003e8 00 00`)),
+    frame(hex(header(7, true) + `02 02 "t" ffffffff ffff 01 01 00 000003e8 00 00`)),
   );
 });
 

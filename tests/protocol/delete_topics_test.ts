@@ -3,28 +3,18 @@ import assert from "node:assert/strict";
 import { UnsupportedVersionError } from "../../src/errors.ts";
 import { decodeResponse, encodeRequest } from "../../src/protocol/api.ts";
 import { DeleteTopicsApi, type DeleteTopicsResponse } from "../../src/protocol/delete_topics.ts";
-import { hex, sized } from "./_hex.ts";
+import { frame, hex, requestHeader } from "../support/helpers.ts";
 
 const ZERO_ID = "00000000000000000000000000000000";
 const TOPIC_ID = "000102030405060708090a0b0c0d0e0f";
 
-function header(v: number): string {
-  // Request header v2 (tagged fields) from the first flexible version, 4.
-  return `0014 000${v} 00000001 0003 "cli" ${v >= 4 ? "00" : ""}`;
-}
-
-test("DeleteTopics codec metadata", () => {
-  assert.equal(DeleteTopicsApi.key, 20);
-  assert.equal(DeleteTopicsApi.minVersion, 1);
-  assert.equal(DeleteTopicsApi.maxVersion, 6);
-  assert.equal(DeleteTopicsApi.flexibleFrom, 4);
-});
+const header = (v: number) => requestHeader(20, v, v >= 4);
 
 test("DeleteTopics request v1-v3 golden bytes", () => {
   for (const v of [1, 2, 3]) {
     assert.deepEqual(
       encodeRequest(DeleteTopicsApi, v, 1, "cli", { topicNames: ["a", "b"], timeoutMs: 30000 }),
-      sized(hex(header(v) + `00000002 0001 "a" 0001 "b"  00007530`)),
+      frame(hex(header(v) + `00000002 0001 "a" 0001 "b"  00007530`)),
       `v${v}`,
     );
   }
@@ -34,7 +24,7 @@ test("DeleteTopics request v4-v5 golden bytes", () => {
   for (const v of [4, 5]) {
     assert.deepEqual(
       encodeRequest(DeleteTopicsApi, v, 1, "cli", { topicNames: ["a", "b"], timeoutMs: 30000 }),
-      sized(hex(header(v) + `03 02 "a" 02 "b"  00007530  00`)),
+      frame(hex(header(v) + `03 02 "a" 02 "b"  00007530  00`)),
       `v${v}`,
     );
   }
@@ -44,7 +34,7 @@ test("DeleteTopics request v6 golden bytes: topic states by name or id", () => {
   const req = { topics: [{ name: "a" }, { name: null, topicId: hex(TOPIC_ID) }], timeoutMs: 30000 };
   assert.deepEqual(
     encodeRequest(DeleteTopicsApi, 6, 1, "cli", req),
-    sized(hex(
+    frame(hex(
       header(6) + `
       03                      // topics: compact 2
         02 "a" ${ZERO_ID} 00  //   by name: name, zero id, tagged fields
@@ -59,15 +49,15 @@ test("DeleteTopics request v6 golden bytes: topic states by name or id", () => {
 test("DeleteTopics request converts between topicNames and topics", () => {
   assert.deepEqual(
     encodeRequest(DeleteTopicsApi, 6, 1, "cli", { topicNames: ["a"], timeoutMs: 1 }),
-    sized(hex(header(6) + `02 02 "a" ${ZERO_ID} 00 00000001 00`)),
+    frame(hex(header(6) + `02 02 "a" ${ZERO_ID} 00 00000001 00`)),
   );
   assert.deepEqual(
     encodeRequest(DeleteTopicsApi, 3, 1, "cli", { topics: [{ name: "a" }], timeoutMs: 1 }),
-    sized(hex(header(3) + `00000001 0001 "a" 00000001`)),
+    frame(hex(header(3) + `00000001 0001 "a" 00000001`)),
   );
   assert.deepEqual(
     encodeRequest(DeleteTopicsApi, 5, 1, "cli", { timeoutMs: 1 }),
-    sized(hex(header(5) + `01 00000001 00`)),
+    frame(hex(header(5) + `01 00000001 00`)),
   );
   for (const v of [1, 5]) {
     assert.throws(

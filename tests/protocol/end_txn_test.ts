@@ -2,22 +2,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeResponse, encodeRequest, negotiateVersion } from "../../src/protocol/api.ts";
 import { END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2, EndTxnApi, type EndTxnRequest } from "../../src/protocol/end_txn.ts";
-import { hex, sized } from "./_hex.ts";
+import { frame, hex, requestHeader } from "../support/helpers.ts";
 
 const PID = "0102030405060708";
 
 const commit: EndTxnRequest = { transactionalId: "tx", producerId: 0x0102030405060708n, producerEpoch: 5, committed: true };
 
-function header(v: number): string {
-  return `001a 000${v} 00000001 0003 "cli" ${v >= 3 ? "00" : ""}`;
-}
+const header = (v: number) => requestHeader(26, v, v >= 3);
 
-test("EndTxn codec metadata: versions 0-5, flexible from 3, v5 is transaction protocol v2", () => {
-  assert.equal(EndTxnApi.name, "EndTxn");
-  assert.equal(EndTxnApi.key, 26);
-  assert.equal(EndTxnApi.minVersion, 0);
-  assert.equal(EndTxnApi.maxVersion, 5);
-  assert.equal(EndTxnApi.flexibleFrom, 3);
+test("EndTxn v5 is transaction protocol v2: protocol v1 stops at v4", () => {
   assert.equal(END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2, 4);
   assert.equal(Math.min(negotiateVersion(EndTxnApi, 0, 5)!, END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2), 4);
 });
@@ -26,7 +19,7 @@ test("EndTxn request v0-v2 golden bytes", () => {
   for (const v of [0, 1, 2]) {
     assert.deepEqual(
       encodeRequest(EndTxnApi, v, 1, "cli", commit),
-      sized(hex(header(v) + `0002 "tx" ${PID} 0005 01  // transactional id, producer id, epoch, committed`)),
+      frame(hex(header(v) + `0002 "tx" ${PID} 0005 01  // transactional id, producer id, epoch, committed`)),
       `v${v}`,
     );
   }
@@ -34,11 +27,11 @@ test("EndTxn request v0-v2 golden bytes", () => {
 
 test("EndTxn request v3-v5 golden bytes (flexible); abort is 00", () => {
   for (const v of [3, 4, 5]) {
-    assert.deepEqual(encodeRequest(EndTxnApi, v, 1, "cli", commit), sized(hex(header(v) + `03 "tx" ${PID} 0005 01 00`)), `v${v}`);
+    assert.deepEqual(encodeRequest(EndTxnApi, v, 1, "cli", commit), frame(hex(header(v) + `03 "tx" ${PID} 0005 01 00`)), `v${v}`);
   }
   assert.deepEqual(
     encodeRequest(EndTxnApi, 5, 1, "cli", { ...commit, committed: false }),
-    sized(hex(header(5) + `03 "tx" ${PID} 0005 00 00`)),
+    frame(hex(header(5) + `03 "tx" ${PID} 0005 00 00`)),
   );
 });
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KafkaError } from "../../src/errors.ts";
-import { ERROR_CODES, errorForCode, errorInfo, KafkaProtocolError } from "../../src/protocol/error_codes.ts";
+import { ERROR_CODES, ErrorCode, errorForCode, errorInfo, KafkaProtocolError } from "../../src/protocol/error_codes.ts";
 
 // The highest code in apache/kafka trunk's Errors.java when this table was written.
 const MAX_CODE = 136;
@@ -68,6 +68,49 @@ test("spot checks against Errors.java", () => {
       `code ${code}`,
     );
   }
+});
+
+test("ErrorCode names every code of the table, and nothing else", () => {
+  assert.equal(Object.keys(ErrorCode).length, ERROR_CODES.length);
+  for (const info of ERROR_CODES) assert.equal(ErrorCode[info.name as keyof typeof ErrorCode], info.code, info.name);
+  assert.ok(Object.isFrozen(ErrorCode));
+});
+
+test("ErrorCode spot checks against Errors.java: the codes the client and its tests name", () => {
+  const expect: Array<[keyof typeof ErrorCode, number]> = [
+    ["NONE", 0],
+    ["UNKNOWN_TOPIC_OR_PARTITION", 3],
+    ["NOT_LEADER_OR_FOLLOWER", 6],
+    ["REQUEST_TIMED_OUT", 7],
+    ["MESSAGE_TOO_LARGE", 10],
+    ["NETWORK_EXCEPTION", 13],
+    ["COORDINATOR_LOAD_IN_PROGRESS", 14],
+    ["COORDINATOR_NOT_AVAILABLE", 15],
+    ["NOT_COORDINATOR", 16],
+    ["NOT_ENOUGH_REPLICAS", 19],
+    ["ILLEGAL_GENERATION", 22],
+    ["UNKNOWN_MEMBER_ID", 25],
+    ["TOPIC_AUTHORIZATION_FAILED", 29],
+    ["GROUP_AUTHORIZATION_FAILED", 30],
+    ["CLUSTER_AUTHORIZATION_FAILED", 31],
+    ["UNSUPPORTED_SASL_MECHANISM", 33],
+    ["UNSUPPORTED_VERSION", 35],
+    ["UNSUPPORTED_FOR_MESSAGE_FORMAT", 43],
+    ["OUT_OF_ORDER_SEQUENCE_NUMBER", 45],
+    ["DUPLICATE_SEQUENCE_NUMBER", 46],
+    ["INVALID_PRODUCER_EPOCH", 47],
+    ["INVALID_TXN_STATE", 48],
+    ["INVALID_PRODUCER_ID_MAPPING", 49],
+    ["CONCURRENT_TRANSACTIONS", 51],
+    ["TRANSACTIONAL_ID_AUTHORIZATION_FAILED", 53],
+    ["OPERATION_NOT_ATTEMPTED", 55],
+    ["UNKNOWN_PRODUCER_ID", 59],
+    ["FENCED_INSTANCE_ID", 82],
+    ["INVALID_RECORD", 87],
+    ["PRODUCER_FENCED", 90],
+    ["TRANSACTION_ABORTABLE", 120],
+  ];
+  for (const [name, code] of expect) assert.equal(ErrorCode[name], code, name);
 });
 
 test("errorForCode builds a KafkaProtocolError with context in its message", () => {

@@ -3,25 +3,18 @@ import assert from "node:assert/strict";
 import { CorruptResponseError, UnsupportedVersionError } from "../../src/errors.ts";
 import { decodeResponse, encodeRequest } from "../../src/protocol/api.ts";
 import { CoordinatorKeyType, FindCoordinatorApi, type FindCoordinatorResponse } from "../../src/protocol/find_coordinator.ts";
-import { hex, sized } from "./_hex.ts";
+import { frame, hex, requestHeader } from "../support/helpers.ts";
 
-function header(v: number): string {
-  return `000a 000${v} 00000001 0003 "cli" ${v >= 3 ? "00" : ""}`;
-}
+const header = (v: number) => requestHeader(10, v, v >= 3);
 
-test("FindCoordinator codec metadata: versions 0-6, flexible from 3", () => {
-  assert.equal(FindCoordinatorApi.name, "FindCoordinator");
-  assert.equal(FindCoordinatorApi.key, 10);
-  assert.equal(FindCoordinatorApi.minVersion, 0);
-  assert.equal(FindCoordinatorApi.maxVersion, 6);
-  assert.equal(FindCoordinatorApi.flexibleFrom, 3);
+test("FindCoordinator key types: group 0, transaction 1, share 2", () => {
   assert.deepEqual(CoordinatorKeyType, { GROUP: 0, TRANSACTION: 1, SHARE: 2 });
 });
 
 test("FindCoordinator request v0 golden bytes: key only, groups only", () => {
   assert.deepEqual(
     encodeRequest(FindCoordinatorApi, 0, 1, "cli", { keyType: CoordinatorKeyType.GROUP, keys: ["g"] }),
-    sized(hex(header(0) + `0001 "g"`)),
+    frame(hex(header(0) + `0001 "g"`)),
   );
   assert.throws(
     () => encodeRequest(FindCoordinatorApi, 0, 1, "cli", { keyType: CoordinatorKeyType.TRANSACTION, keys: ["tx"] }),
@@ -33,7 +26,7 @@ test("FindCoordinator request v1-v2 golden bytes: key, key type", () => {
   for (const v of [1, 2]) {
     assert.deepEqual(
       encodeRequest(FindCoordinatorApi, v, 1, "cli", { keyType: CoordinatorKeyType.TRANSACTION, keys: ["tx"] }),
-      sized(hex(header(v) + `0002 "tx" 01`)),
+      frame(hex(header(v) + `0002 "tx" 01`)),
       `v${v}`,
     );
   }
@@ -42,7 +35,7 @@ test("FindCoordinator request v1-v2 golden bytes: key, key type", () => {
 test("FindCoordinator request v3 golden bytes (flexible, still one key)", () => {
   assert.deepEqual(
     encodeRequest(FindCoordinatorApi, 3, 1, "cli", { keyType: CoordinatorKeyType.TRANSACTION, keys: ["tx"] }),
-    sized(hex(header(3) + `03 "tx" 01 00`)),
+    frame(hex(header(3) + `03 "tx" 01 00`)),
   );
 });
 
@@ -50,13 +43,13 @@ test("FindCoordinator request v4-v6 golden bytes: key type, then batched keys", 
   for (const v of [4, 5, 6]) {
     assert.deepEqual(
       encodeRequest(FindCoordinatorApi, v, 1, "cli", { keyType: CoordinatorKeyType.TRANSACTION, keys: ["tx", "t2"] }),
-      sized(hex(header(v) + `01 03 03 "tx" 03 "t2" 00  // key type, keys: compact 2, tagged fields`)),
+      frame(hex(header(v) + `01 03 03 "tx" 03 "t2" 00  // key type, keys: compact 2, tagged fields`)),
       `v${v}`,
     );
   }
   assert.deepEqual(
     encodeRequest(FindCoordinatorApi, 6, 1, "cli", { keyType: CoordinatorKeyType.GROUP, keys: [] }),
-    sized(hex(header(6) + `00 01 00`)),
+    frame(hex(header(6) + `00 01 00`)),
   );
 });
 

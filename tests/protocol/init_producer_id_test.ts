@@ -3,27 +3,17 @@ import assert from "node:assert/strict";
 import { UnsupportedVersionError } from "../../src/errors.ts";
 import { decodeResponse, encodeRequest } from "../../src/protocol/api.ts";
 import { InitProducerIdApi, type InitProducerIdResponse } from "../../src/protocol/init_producer_id.ts";
-import { hex, sized } from "./_hex.ts";
+import { frame, hex, requestHeader } from "../support/helpers.ts";
 
 const PID = "0102030405060708";
 
-function header(v: number): string {
-  return `0016 000${v} 00000001 0003 "cli" ${v >= 2 ? "00" : ""}`;
-}
-
-test("InitProducerId codec metadata: versions 0-5, flexible from 2", () => {
-  assert.equal(InitProducerIdApi.name, "InitProducerId");
-  assert.equal(InitProducerIdApi.key, 22);
-  assert.equal(InitProducerIdApi.minVersion, 0);
-  assert.equal(InitProducerIdApi.maxVersion, 5);
-  assert.equal(InitProducerIdApi.flexibleFrom, 2);
-});
+const header = (v: number) => requestHeader(22, v, v >= 2);
 
 test("InitProducerId request v0-v1 golden bytes", () => {
   for (const v of [0, 1]) {
     assert.deepEqual(
       encodeRequest(InitProducerIdApi, v, 1, "cli", { transactionalId: "tx", transactionTimeoutMs: 60000 }),
-      sized(hex(header(v) + `0002 "tx" 0000ea60  // transactional id, timeout 60000`)),
+      frame(hex(header(v) + `0002 "tx" 0000ea60  // transactional id, timeout 60000`)),
       `v${v}`,
     );
   }
@@ -32,7 +22,7 @@ test("InitProducerId request v0-v1 golden bytes", () => {
 test("InitProducerId request v2 golden bytes (flexible, no producer id yet)", () => {
   assert.deepEqual(
     encodeRequest(InitProducerIdApi, 2, 1, "cli", { transactionalId: "tx", transactionTimeoutMs: 60000 }),
-    sized(hex(header(2) + `03 "tx" 0000ea60 00`)),
+    frame(hex(header(2) + `03 "tx" 0000ea60 00`)),
   );
 });
 
@@ -45,7 +35,7 @@ test("InitProducerId request v3-v5 golden bytes (producer id and epoch)", () => 
         producerId: 0x0102030405060708n,
         producerEpoch: 5,
       }),
-      sized(hex(header(v) + `03 "tx" 0000ea60 ${PID} 0005 00`)),
+      frame(hex(header(v) + `03 "tx" 0000ea60 ${PID} 0005 00`)),
       `v${v}`,
     );
   }
@@ -53,10 +43,10 @@ test("InitProducerId request v3-v5 golden bytes (producer id and epoch)", () => 
 
 test("InitProducerId request: null transactional id and default producer id/epoch", () => {
   const req = { transactionalId: null, transactionTimeoutMs: 0x7fffffff };
-  assert.deepEqual(encodeRequest(InitProducerIdApi, 1, 1, "cli", req), sized(hex(header(1) + `ffff 7fffffff`)));
+  assert.deepEqual(encodeRequest(InitProducerIdApi, 1, 1, "cli", req), frame(hex(header(1) + `ffff 7fffffff`)));
   assert.deepEqual(
     encodeRequest(InitProducerIdApi, 4, 1, "cli", req),
-    sized(hex(header(4) + `00 7fffffff ffffffffffffffff ffff 00`)),
+    frame(hex(header(4) + `00 7fffffff ffffffffffffffff ffff 00`)),
   );
 });
 
@@ -69,7 +59,7 @@ test("InitProducerId request: an epoch bump needs v3+", () => {
   }
   // Explicit defaults are fine on old versions.
   const req = { transactionalId: "tx", transactionTimeoutMs: 1, producerId: -1n, producerEpoch: -1 };
-  assert.deepEqual(encodeRequest(InitProducerIdApi, 0, 1, "cli", req), sized(hex(header(0) + `0002 "tx" 00000001`)));
+  assert.deepEqual(encodeRequest(InitProducerIdApi, 0, 1, "cli", req), frame(hex(header(0) + `0002 "tx" 00000001`)));
 });
 
 const expected: InitProducerIdResponse = { throttleTimeMs: 10, errorCode: 0, producerId: 0x0102030405060708n, producerEpoch: 5 };

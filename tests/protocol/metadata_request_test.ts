@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { UnsupportedVersionError } from "../../src/errors.ts";
 import { encodeRequest } from "../../src/protocol/api.ts";
 import { MetadataApi, type MetadataRequest } from "../../src/protocol/metadata.ts";
-import { hex, sized } from "./_hex.ts";
+import { frame, hex, requestHeader } from "../support/helpers.ts";
 
 const ZERO_ID = "00000000000000000000000000000000";
 const TOPIC_ID = "000102030405060708090a0b0c0d0e0f";
@@ -32,48 +32,40 @@ const golden: Array<[number, string]> = [
   [13, `02 ${ZERO_ID} 02 "t" 00  01 01  00`],
 ];
 
-function header(version: number): string {
-  const v = version.toString(16).padStart(4, "0");
-  // Request header v1, or v2 (tagged fields) from the first flexible version, 9.
-  return `0003 ${v} 00000001 0003 "cli" ${version >= 9 ? "00" : ""}`;
-}
+const header = (v: number) => requestHeader(3, v, v >= 9);
 
-test("Metadata codec metadata", () => {
-  assert.equal(MetadataApi.key, 3);
-  assert.equal(MetadataApi.minVersion, 0);
-  assert.equal(MetadataApi.maxVersion, 13);
-  assert.equal(MetadataApi.flexibleFrom, 9);
+test("Metadata request golden bytes cover every version", () => {
   assert.deepEqual(golden.map(([v]) => v), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
 });
 
 for (const [version, body] of golden) {
   test(`Metadata request v${version} golden bytes`, () => {
-    assert.deepEqual(encodeRequest(MetadataApi, version, 1, "cli", request), sized(hex(header(version) + body)));
+    assert.deepEqual(encodeRequest(MetadataApi, version, 1, "cli", request), frame(hex(header(version) + body)));
   });
 }
 
 test("Metadata request: null topics means all topics", () => {
   const all: MetadataRequest = { topics: null };
   // v0 has no null: an empty array asks for all topics.
-  assert.deepEqual(encodeRequest(MetadataApi, 0, 1, "cli", all), sized(hex(header(0) + "00000000")));
-  assert.deepEqual(encodeRequest(MetadataApi, 1, 1, "cli", all), sized(hex(header(1) + "ffffffff")));
-  assert.deepEqual(encodeRequest(MetadataApi, 4, 1, "cli", all), sized(hex(header(4) + "ffffffff 01")));
-  assert.deepEqual(encodeRequest(MetadataApi, 12, 1, "cli", all), sized(hex(header(12) + "00 01 00 00")));
+  assert.deepEqual(encodeRequest(MetadataApi, 0, 1, "cli", all), frame(hex(header(0) + "00000000")));
+  assert.deepEqual(encodeRequest(MetadataApi, 1, 1, "cli", all), frame(hex(header(1) + "ffffffff")));
+  assert.deepEqual(encodeRequest(MetadataApi, 4, 1, "cli", all), frame(hex(header(4) + "ffffffff 01")));
+  assert.deepEqual(encodeRequest(MetadataApi, 12, 1, "cli", all), frame(hex(header(12) + "00 01 00 00")));
 });
 
 test("Metadata request: empty topics means no topics (v1+), refused at v0", () => {
   const none: MetadataRequest = { topics: [] };
-  assert.deepEqual(encodeRequest(MetadataApi, 1, 1, "cli", none), sized(hex(header(1) + "00000000")));
-  assert.deepEqual(encodeRequest(MetadataApi, 13, 1, "cli", none), sized(hex(header(13) + "01 01 00 00")));
+  assert.deepEqual(encodeRequest(MetadataApi, 1, 1, "cli", none), frame(hex(header(1) + "00000000")));
+  assert.deepEqual(encodeRequest(MetadataApi, 13, 1, "cli", none), frame(hex(header(13) + "01 01 00 00")));
   assert.throws(() => encodeRequest(MetadataApi, 0, 1, "cli", none), UnsupportedVersionError);
 });
 
 test("Metadata request: allowAutoTopicCreation false is sent from v4 and refused before", () => {
   const req: MetadataRequest = { topics: [{ name: "t" }], allowAutoTopicCreation: false };
-  assert.deepEqual(encodeRequest(MetadataApi, 4, 1, "cli", req), sized(hex(header(4) + `00000001 0001 "t" 00`)));
+  assert.deepEqual(encodeRequest(MetadataApi, 4, 1, "cli", req), frame(hex(header(4) + `00000001 0001 "t" 00`)));
   assert.deepEqual(
     encodeRequest(MetadataApi, 12, 1, "cli", req),
-    sized(hex(header(12) + `02 ${ZERO_ID} 02 "t" 00  00 00  00`)),
+    frame(hex(header(12) + `02 ${ZERO_ID} 02 "t" 00  00 00  00`)),
   );
   assert.throws(() => encodeRequest(MetadataApi, 3, 1, "cli", req), UnsupportedVersionError);
 });
@@ -84,7 +76,7 @@ test("Metadata request: topics by id with a null name from v12", () => {
   for (const v of [12, 13]) {
     assert.deepEqual(
       encodeRequest(MetadataApi, v, 1, "cli", req),
-      sized(hex(header(v) + `02 ${TOPIC_ID} 00 00  01 00  00`)),
+      frame(hex(header(v) + `02 ${TOPIC_ID} 00 00  01 00  00`)),
     );
   }
   for (const v of [0, 9, 10, 11]) {

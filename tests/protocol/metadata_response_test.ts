@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { CorruptResponseError } from "../../src/errors.ts";
 import { decodeResponse } from "../../src/protocol/api.ts";
 import { MetadataApi, type MetadataResponse } from "../../src/protocol/metadata.ts";
-import { hex } from "./_hex.ts";
+import { hex } from "../support/helpers.ts";
 
 const TOPIC_ID = "000102030405060708090a0b0c0d0e0f";
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
-import { hex } from "./_hex.ts";
+import { hex } from "../support/helpers.ts";
 
 function bytesOf(fill: (w: Writer) => void): Uint8Array {
   const w = new Writer(1);
@@ -42,6 +42,15 @@ test("int32 and int16 extremes round-trip", () => {
   assert.deepEqual([r.int32(), r.int32(), r.int16(), r.int16(), r.uint32()], [-2147483648, 2147483647, -32768, 32767, 0]);
 });
 
+/** Each value encodes to its hex and reads back as itself. */
+function roundTrips<T>(kind: string, cases: Array<[T, string]>, write: (w: Writer, v: T) => unknown, read: (r: Reader) => T) {
+  for (const [v, h] of cases) {
+    const b = bytesOf((w) => write(w, v));
+    assert.deepEqual(b, hex(h), `${kind} ${v}`);
+    assert.equal(read(new Reader(b)), v);
+  }
+}
+
 test("uvarint boundaries", () => {
   const cases: Array<[number, string]> = [
     [0, "00"],
@@ -58,11 +67,7 @@ test("uvarint boundaries", () => {
     [2147483647, "ffffffff07"],
     [4294967295, "ffffffff0f"],
   ];
-  for (const [v, h] of cases) {
-    const b = bytesOf((w) => w.uvarint(v));
-    assert.deepEqual(b, hex(h), `uvarint ${v}`);
-    assert.equal(new Reader(b).uvarint(), v);
-  }
+  roundTrips("uvarint", cases, (w, v) => w.uvarint(v), (r) => r.uvarint());
 });
 
 test("varint zigzag boundaries, including negatives", () => {
@@ -78,11 +83,7 @@ test("varint zigzag boundaries, including negatives", () => {
     [2147483647, "feffffff0f"],
     [-2147483648, "ffffffff0f"],
   ];
-  for (const [v, h] of cases) {
-    const b = bytesOf((w) => w.varint(v));
-    assert.deepEqual(b, hex(h), `varint ${v}`);
-    assert.equal(new Reader(b).varint(), v);
-  }
+  roundTrips("varint", cases, (w, v) => w.varint(v), (r) => r.varint());
 });
 
 test("varlong zigzag boundaries, including int64 extremes", () => {
@@ -99,11 +100,7 @@ test("varlong zigzag boundaries, including int64 extremes", () => {
     [2n ** 63n - 1n, "feffffffffffffffff01"],
     [-(2n ** 63n), "ffffffffffffffffff01"],
   ];
-  for (const [v, h] of cases) {
-    const b = bytesOf((w) => w.varlong(v));
-    assert.deepEqual(b, hex(h), `varlong ${v}`);
-    assert.equal(new Reader(b).varlong(), v);
-  }
+  roundTrips("varlong", cases, (w, v) => w.varlong(v), (r) => r.varlong());
 });
 
 test("strings: null vs empty, int16 and compact prefixes", () => {

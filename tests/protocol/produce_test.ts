@@ -5,7 +5,7 @@ import { decodeResponse, encodeRequest } from "../../src/protocol/api.ts";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { ProduceApi, type ProducePartitionResponse, type ProduceRequest, type ProduceResponse } from "../../src/protocol/produce.ts";
 import { RecordBatchBuilder } from "../../src/protocol/record_batch.ts";
-import { hex, sized, toHex } from "./_hex.ts";
+import { frame, hex, requestHeader, toHex } from "../support/helpers.ts";
 
 const VERSIONS = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
 
@@ -19,9 +19,7 @@ const request: ProduceRequest = {
   }],
 };
 
-function header(v: number): string {
-  return `0000 ${v.toString(16).padStart(4, "0")} 00000001 0003 "cli" ${v >= 9 ? "00" : ""}`;
-}
+const header = (v: number) => requestHeader(0, v, v >= 9);
 
 const classicBody = `
   0002 "tx"                         // transactional id
@@ -45,30 +43,22 @@ const flexibleBody = `
   00                                // body tagged fields
 `;
 
-test("Produce codec metadata", () => {
-  assert.equal(ProduceApi.name, "Produce");
-  assert.equal(ProduceApi.key, 0);
-  assert.equal(ProduceApi.minVersion, 3);
-  assert.equal(ProduceApi.maxVersion, 12);
-  assert.equal(ProduceApi.flexibleFrom, 9);
-});
-
 test("Produce request v3-v8 golden bytes", () => {
   for (const v of [3, 4, 5, 6, 7, 8]) {
-    assert.equal(toHex(encodeRequest(ProduceApi, v, 1, "cli", request)), toHex(sized(hex(header(v) + classicBody))), `v${v}`);
+    assert.equal(toHex(encodeRequest(ProduceApi, v, 1, "cli", request)), toHex(frame(hex(header(v) + classicBody))), `v${v}`);
   }
 });
 
 test("Produce request v9-v12 golden bytes", () => {
   for (const v of [9, 10, 11, 12]) {
-    assert.equal(toHex(encodeRequest(ProduceApi, v, 1, "cli", request)), toHex(sized(hex(header(v) + flexibleBody))), `v${v}`);
+    assert.equal(toHex(encodeRequest(ProduceApi, v, 1, "cli", request)), toHex(frame(hex(header(v) + flexibleBody))), `v${v}`);
   }
 });
 
 test("Produce request: null transactional id, acks 1, no topics", () => {
   const req: ProduceRequest = { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [] };
-  assert.equal(toHex(encodeRequest(ProduceApi, 8, 1, "cli", req)), toHex(sized(hex(header(8) + `ffff 0001 000003e8 00000000`))));
-  assert.equal(toHex(encodeRequest(ProduceApi, 12, 1, "cli", req)), toHex(sized(hex(header(12) + `00 0001 000003e8 01 00`))));
+  assert.equal(toHex(encodeRequest(ProduceApi, 8, 1, "cli", req)), toHex(frame(hex(header(8) + `ffff 0001 000003e8 00000000`))));
+  assert.equal(toHex(encodeRequest(ProduceApi, 12, 1, "cli", req)), toHex(frame(hex(header(12) + `00 0001 000003e8 01 00`))));
 });
 
 test("Produce request carries record batches byte for byte", async () => {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CorruptResponseError } from "../../src/errors.ts";
 import { Reader } from "../../src/protocol/reader.ts";
-import { hex } from "./_hex.ts";
+import { hex } from "../support/helpers.ts";
 
 function corrupt(bytes: Uint8Array, read: (r: Reader) => unknown, pattern?: RegExp): void {
   assert.throws(() => read(new Reader(bytes)), (e: unknown) => {

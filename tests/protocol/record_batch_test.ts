@@ -10,7 +10,7 @@ import {
   recordSizeUpperBound,
   setProducerState,
 } from "../../src/protocol/record_batch.ts";
-import { hex, toHex } from "./_hex.ts";
+import { hex, toHex } from "../support/helpers.ts";
 import { referenceCrc32c } from "./_crc32c_reference.ts";
 
 const utf8 = new TextEncoder();

@@ -3,21 +3,13 @@ import assert from "node:assert/strict";
 import { decodeResponse, encodeRequest } from "../../src/protocol/api.ts";
 import { SaslHandshakeApi } from "../../src/protocol/sasl_handshake.ts";
 import { CorruptResponseError } from "../../src/errors.ts";
-import { hex, sized } from "./_hex.ts";
-
-test("SaslHandshake codec metadata: key 17, versions 0-1, never flexible", () => {
-  assert.equal(SaslHandshakeApi.name, "SaslHandshake");
-  assert.equal(SaslHandshakeApi.key, 17);
-  assert.equal(SaslHandshakeApi.minVersion, 0);
-  assert.equal(SaslHandshakeApi.maxVersion, 1);
-  assert.equal(SaslHandshakeApi.flexibleFrom, Infinity);
-});
+import { frame, hex } from "../support/helpers.ts";
 
 test("SaslHandshake request v0-v1 golden bytes", () => {
   for (const v of [0, 1]) {
     assert.deepEqual(
       encodeRequest(SaslHandshakeApi, v, 1, "cli", { mechanism: "SCRAM-SHA-512" }),
-      sized(hex(`0011 000${v} 00000001 0003 "cli"  000d "SCRAM-SHA-512"  // mechanism`)),
+      frame(hex(`0011 000${v} 00000001 0003 "cli"  000d "SCRAM-SHA-512"  // mechanism`)),
       `v${v}`,
     );
   }

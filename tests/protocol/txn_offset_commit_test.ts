@@ -8,7 +8,7 @@ import {
   type TxnOffsetCommitRequest,
   type TxnOffsetCommitResponse,
 } from "../../src/protocol/txn_offset_commit.ts";
-import { hex, sized } from "./_hex.ts";
+import { frame, hex, requestHeader } from "../support/helpers.ts";
 
 const PID = "0102030405060708";
 
@@ -29,16 +29,9 @@ const plain: TxnOffsetCommitRequest = {
 
 const withGroup: TxnOffsetCommitRequest = { ...plain, generationId: 3, memberId: "m", groupInstanceId: "i" };
 
-function header(v: number): string {
-  return `001c 000${v} 00000001 0003 "cli" ${v >= 3 ? "00" : ""}`;
-}
+const header = (v: number) => requestHeader(28, v, v >= 3);
 
-test("TxnOffsetCommit codec metadata: versions 0-5, flexible from 3, v5 is transaction protocol v2", () => {
-  assert.equal(TxnOffsetCommitApi.name, "TxnOffsetCommit");
-  assert.equal(TxnOffsetCommitApi.key, 28);
-  assert.equal(TxnOffsetCommitApi.minVersion, 0);
-  assert.equal(TxnOffsetCommitApi.maxVersion, 5);
-  assert.equal(TxnOffsetCommitApi.flexibleFrom, 3);
+test("TxnOffsetCommit v5 is transaction protocol v2: protocol v1 stops at v4", () => {
   assert.equal(TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2, 4);
 });
 
@@ -46,7 +39,7 @@ test("TxnOffsetCommit request v0-v1 golden bytes: the ignorable leader epoch is 
   for (const v of [0, 1]) {
     assert.deepEqual(
       encodeRequest(TxnOffsetCommitApi, v, 1, "cli", plain),
-      sized(hex(
+      frame(hex(
         header(v) + `
         0002 "tx" 0001 "g" ${PID} 0005          // transactional id, group id, producer id, epoch
         00000001 0001 "t"                        // topics: 1
@@ -63,7 +56,7 @@ test("TxnOffsetCommit request v0-v1 golden bytes: the ignorable leader epoch is 
 test("TxnOffsetCommit request v2 golden bytes: committed leader epoch", () => {
   assert.deepEqual(
     encodeRequest(TxnOffsetCommitApi, 2, 1, "cli", plain),
-    sized(hex(
+    frame(hex(
       header(2) + `
       0002 "tx" 0001 "g" ${PID} 0005
       00000001 0001 "t" 00000002
@@ -78,7 +71,7 @@ test("TxnOffsetCommit request v3-v5 golden bytes: group metadata, flexible", () 
   for (const v of [3, 4, 5]) {
     assert.deepEqual(
       encodeRequest(TxnOffsetCommitApi, v, 1, "cli", withGroup),
-      sized(hex(
+      frame(hex(
         header(v) + `
         03 "tx" 02 "g" ${PID} 0005
         00000003 02 "m" 02 "i"                      // generation id, member id, group instance id
@@ -97,7 +90,7 @@ test("TxnOffsetCommit request v3-v5 golden bytes: group metadata, flexible", () 
 test("TxnOffsetCommit request v3: group metadata defaults", () => {
   assert.deepEqual(
     encodeRequest(TxnOffsetCommitApi, 3, 1, "cli", { ...plain, topics: [] }),
-    sized(hex(header(3) + `03 "tx" 02 "g" ${PID} 0005 ffffffff 01 00 01 00  // generation -1, member "", instance null`)),
+    frame(hex(header(3) + `03 "tx" 02 "g" ${PID} 0005 ffffffff 01 00 01 00  // generation -1, member "", instance null`)),
   );
 });
 

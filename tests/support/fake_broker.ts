@@ -7,13 +7,13 @@
  * Use it with `enableIdempotence: false`: it knows no InitProducerId.
  */
 import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "../../src/net/transport.ts";
+import { ErrorCode } from "../../src/protocol/error_codes.ts";
 import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
-import { frame } from "./fake_transport.ts";
+import { frame, frameSplitter } from "./helpers.ts";
 import { apiVersionsResponse, FAKE_BROKER_APIS, metadataResponseV12 } from "./responses.ts";
 
 const APIS = [...FAKE_BROKER_APIS, { apiKey: 0, minVersion: 9, maxVersion: 9 }];
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
 interface ProducedPartition {
   topic: string;
@@ -41,21 +41,13 @@ export class FakeBroker implements Transport {
   }
 
   connect(_address: TransportAddress, events: TransportEvents): TransportSocket {
-    let pending = new Uint8Array(0);
+    const split = frameSplitter();
     let closed = false;
     queueMicrotask(() => events.onOpen());
     return {
       write: (data) => {
         if (closed) return 0;
-        const joined = new Uint8Array(pending.length + data.length);
-        joined.set(pending);
-        joined.set(data, pending.length);
-        pending = joined;
-        while (pending.length >= 4) {
-          const size = new DataView(pending.buffer, pending.byteOffset).getInt32(0);
-          if (pending.length < 4 + size) break;
-          const request = pending.slice(4, 4 + size);
-          pending = pending.slice(4 + size);
+        for (const request of split(data)) {
           const answer = this.#answer(request);
           if (answer !== undefined) answer((payload) => queueMicrotask(() => !closed && events.onData(frame(payload))));
         }
@@ -99,7 +91,7 @@ export class FakeBroker implements Transport {
       this.metadataRequests++;
       const topics = (asked ?? [...this.partitions.keys()]).map((name) => {
         const count = this.partitions.get(name);
-        if (count === undefined) return { name, errorCode: UNKNOWN_TOPIC_OR_PARTITION, partitions: [] };
+        if (count === undefined) return { name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partitions: [] };
         return { name, partitions: Array.from({ length: count }, (_, partition) => ({ partition, leader: 1 })) };
       });
       return (send) => send(metadataResponseV12(correlationId, [{ nodeId: 1, host: "b1", port: 9092 }], topics));

@@ -47,11 +47,3 @@ export class FakeTransport implements Transport {
     return socket;
   }
 }
-
-/** A size-prefixed frame around the payload. */
-export function frame(payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + payload.length);
-  new DataView(out.buffer).setInt32(0, payload.length);
-  out.set(payload, 4);
-  return out;
-}

@@ -18,38 +18,8 @@ import { bytes, Outcome, PRODUCER_DEFAULTS } from "./producer_fixtures.ts";
 
 export { TOPIC };
 
-/** Error codes the scenarios use, by their Kafka names. */
-export const E = {
-  NONE: 0,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  NOT_LEADER_OR_FOLLOWER: 6,
-  REQUEST_TIMED_OUT: 7,
-  MESSAGE_TOO_LARGE: 10,
-  COORDINATOR_LOAD_IN_PROGRESS: 14,
-  COORDINATOR_NOT_AVAILABLE: 15,
-  NOT_COORDINATOR: 16,
-  NOT_ENOUGH_REPLICAS: 19,
-  ILLEGAL_GENERATION: 22,
-  UNKNOWN_MEMBER_ID: 25,
-  TOPIC_AUTHORIZATION_FAILED: 29,
-  GROUP_AUTHORIZATION_FAILED: 30,
-  CLUSTER_AUTHORIZATION_FAILED: 31,
-  UNSUPPORTED_VERSION: 35,
-  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
-  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
-  DUPLICATE_SEQUENCE_NUMBER: 46,
-  INVALID_PRODUCER_EPOCH: 47,
-  INVALID_TXN_STATE: 48,
-  INVALID_PRODUCER_ID_MAPPING: 49,
-  CONCURRENT_TRANSACTIONS: 51,
-  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53,
-  OPERATION_NOT_ATTEMPTED: 55,
-  UNKNOWN_PRODUCER_ID: 59,
-  FENCED_INSTANCE_ID: 82,
-  INVALID_RECORD: 87,
-  PRODUCER_FENCED: 90,
-  TRANSACTION_ABORTABLE: 120,
-} as const;
+/** Error codes by their Kafka names: the shared table, under the short name the scenarios use. */
+export { ErrorCode as E } from "../../src/protocol/error_codes.ts";
 
 /** What one partition of a produce response says. */
 export interface PartitionResult {
@@ -80,7 +50,7 @@ export function produceResult(results: PartitionResult[]): ProduceResponse {
   };
 }
 
-/** Producer id, epoch, base sequence, record count and the transactional flag of one batch of a produce request. */
+/** Producer id, epoch, base sequence, record count and values of one batch of a produce request. */
 export interface Stamp {
   partition: number;
   producerId: bigint;

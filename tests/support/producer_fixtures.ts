@@ -2,6 +2,7 @@
 import { Cluster } from "../../src/client/metadata.ts";
 import type { PartitionInfo, TopicInfo } from "../../src/client/metadata.ts";
 import type { RecordSettler } from "../../src/producer/producer_batch.ts";
+import type { AppendRequest } from "../../src/producer/record_accumulator.ts";
 import type { RecordMetadata } from "../../src/producer/producer_record.ts";
 import { type ResolvedProducerConfig, resolveProducerConfig } from "../../src/producer/producer_config.ts";
 
@@ -46,6 +47,11 @@ export class Outcome implements RecordSettler {
 }
 
 export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** What `send()` hands the accumulator for a keyless record without headers, at timestamp 1000. */
+export function appendRequest(topic: string, partition: number, value: string | Uint8Array, settler = new Outcome()): AppendRequest {
+  return { topic, partition, timestamp: 1000, key: null, value: typeof value === "string" ? bytes(value) : value, headers: [], settler };
+}
 
 /** A fake clock whose timers (Clock's optional setTimeout/clearTimeout) fire as the test advances it. */
 export class TimerClock extends FakeClock {

@@ -95,5 +95,10 @@ export function setup(
     return outcome;
   };
   const lastRequest = () => client.requests[client.requests.length - 1].request.body as ProduceRequest;
-  return { clock, client, metadata, accumulator, sender, send, lastRequest };
+  /** Answers the oldest unanswered request with these produce results (received at `receivedMs`), then runs the Sender once. */
+  const answerProduce = async (results: Parameters<typeof produceResponse>[0], receivedMs?: number) => {
+    client.respond(produceResponse(results), undefined, undefined, receivedMs);
+    await sender.runOnce();
+  };
+  return { clock, client, metadata, accumulator, sender, send, lastRequest, answerProduce };
 }

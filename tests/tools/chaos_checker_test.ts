@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkRound, emptyWorkloadResult, isClean, type StoredRecord } from "../../tools/chaos/checker.ts";
-import type { WorkloadResult } from "../../tools/chaos/workload.ts";
+import { checkRound, isClean, type StoredRecord } from "../../tools/chaos/checker.ts";
+import { emptyWorkloadResult, type WorkloadResult } from "../../tools/chaos/round.ts";
 
 function result(overrides: Partial<WorkloadResult>): WorkloadResult {
   return { ...emptyWorkloadResult(), ...overrides };

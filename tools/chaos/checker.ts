@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SeqRange, WorkloadPlan, WorkloadResult } from "./workload.ts";
+import type { SeqRange, WorkloadPlan, WorkloadResult } from "./round.ts";
 
 /** A stored record as the checker needs it: where it is and which send it came from. */
 export interface StoredRecord {
@@ -33,11 +33,6 @@ export interface RoundVerdict {
   failed: number;
   /** Transactions whose outcome the client could not learn (excluded from lost/aborted). */
   unknownTransactions: number;
-}
-
-/** A workload result with nothing in it yet. */
-export function emptyWorkloadResult(): WorkloadResult {
-  return { sent: 0, acked: [], failed: {}, unsettled: 0, unhandledRejections: 0, committed: [], aborted: [], unknown: [], restarts: 0 };
 }
 
 /** A verdict with every column zero. */

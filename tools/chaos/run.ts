@@ -29,7 +29,7 @@ import { scriptCommand, type ScriptRuntime } from "../script_command.ts";
 import { addVerdict, checkRound, emptyVerdict, isClean, type RoundVerdict } from "./checker.ts";
 import { type Fault, FAULTS } from "./faults.ts";
 import { FaultyProxy } from "./proxy.ts";
-import type { WorkloadPlan, WorkloadResult } from "./workload.ts";
+import type { WorkloadPlan, WorkloadResult } from "./round.ts";
 
 /** The brokers' `connections.max.idle.ms`: short, so a client freeze outlives it. */
 export const BROKER_IDLE_MS = 5_000;

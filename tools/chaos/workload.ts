@@ -15,46 +15,7 @@ import process from "node:process";
 import { KafkaProducer, type Logger, type LogLevel, ProducerFencedError, silentLogger, TimeoutError, type Transport } from "../../mod.ts";
 import { runtimeTransport } from "../../src/net/runtime_transport.ts";
 import { countingUnhandledRejections } from "../fuzz/fuzz.ts";
-import { emptyWorkloadResult } from "./checker.ts";
-
-/** What the driver asks of one round. */
-export interface WorkloadPlan {
-  bootstrapServers: string;
-  topic: string;
-  /** "at-least-once" (idempotence off) is the control that shows the checker catching duplicates. */
-  mode: "idempotent" | "transactions" | "at-least-once";
-  /** Broker port -> proxy port; connections to a mapped port go through the proxy. */
-  proxyPorts: Record<string, number>;
-  requestTimeoutMs: number;
-  deliveryTimeoutMs: number;
-  /** Records per 10 ms tick. */
-  recordsPerTick: number;
-  /** Records per transaction (transactions mode). */
-  transactionSize: number;
-  /** The producer's log lines at this level and above go to stderr (default: none). */
-  logLevel?: LogLevel;
-}
-
-/** A transaction's records, as the sequence numbers `[first, last]`. */
-export type SeqRange = [number, number];
-
-/** What the workload saw, for the checker. */
-export interface WorkloadResult {
-  sent: number;
-  /** `[seq, partition, offset]` of each acknowledged send (not in transactions mode). */
-  acked: [number, number, number][];
-  /** Rejected sends, by error name. */
-  failed: Record<string, number>;
-  /** Sends that settled later than `deliveryTimeoutMs` + 1 s after `send()`, or never. */
-  unsettled: number;
-  unhandledRejections: number;
-  /** Transactions mode: committed, aborted, and those whose outcome the client could not learn. */
-  committed: SeqRange[];
-  aborted: SeqRange[];
-  unknown: SeqRange[];
-  /** Producers replaced after a fatal error (transactions mode). */
-  restarts: number;
-}
+import { emptyWorkloadResult, type SeqRange, type WorkloadPlan, type WorkloadResult } from "./round.ts";
 
 const TICK_MS = 10;
 const SETTLE_GRACE_MS = 1_000;

@@ -76,17 +76,6 @@ export function loadSeeds(path = join(root, "tests", "fixtures", "broker_respons
   return file.seeds.map((s) => ({ ...s, payload: Uint8Array.from(atob(s.payload), (c) => c.charCodeAt(0)) }));
 }
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its run seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One mutation of `payload` (never changes the input). */
 export function mutate(payload: Uint8Array, kind: MutationKind, random: () => number, other: Uint8Array): Uint8Array {
   const at = (n: number) => Math.floor(random() * n);

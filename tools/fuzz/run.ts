@@ -5,7 +5,9 @@
  * under Bun and Node. Exits 1 when any case failed, printing each failure.
  */
 import process from "node:process";
-import { countingUnhandledRejections, emptyReport, fuzzDecoders, fuzzNetworkClient, loadSeeds, prng } from "./fuzz.ts";
+import { countingUnhandledRejections, emptyReport, fuzzDecoders, fuzzNetworkClient, loadSeeds } from "./fuzz.ts";
+// The seeded generator tests share: a failing case is replayed from its run seed.
+import { mulberry32 } from "../../tests/support/random.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -17,7 +19,7 @@ const networkCases = flag("--network-cases", 10_000);
 const seed = flag("--seed", Date.now() % 2 ** 31);
 const seeds = loadSeeds();
 const report = emptyReport();
-const random = prng(seed);
+const random = mulberry32(seed);
 const started = performance.now();
 await countingUnhandledRejections(report, async () => {
   fuzzDecoders(seeds, cases, random, report);

@@ -1,29 +1,10 @@
 /**
- * Seeded randomness for the simulator: one small, fast generator (mulberry32) and a
- * helper around it, so every choice a run makes follows from its seed.
+ * Seeded randomness for the simulator: a helper around the shared generator (mulberry32, in
+ * tests/support/random.ts), so every choice a run makes follows from its seed.
  *
  * @module
  */
-
-/**
- * A generator of numbers in [0, 1) from a 32-bit seed (mulberry32).
- *
- * @example
- * ```ts
- * import { mulberry32 } from "./random.ts";
- * const next = mulberry32(42);
- * console.log(next() === mulberry32(42)()); // true
- * ```
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../tests/support/random.ts";
 
 /** FNV-1a over a string, 32 bits: stream names and trace hashing use it. */
 export function fnv1a(text: string, hash = 0x811c9dc5): number {
