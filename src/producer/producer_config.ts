@@ -72,6 +72,13 @@ export interface ProducerConfig<K = unknown, V = unknown> extends ClientConfig {
    * every acknowledgement; an interceptor that throws is logged, never fails a send.
    */
   interceptors?: ProducerInterceptor<K, V>[];
+  /**
+   * OpenTelemetry: a PRODUCER span per record, its W3C trace context in the record's
+   * headers, and the `messaging.client.*` metrics, through @opentelemetry/api's global
+   * tracer, propagator and meter when that package is installed (default true). Without
+   * a registered provider this does next to nothing; false turns it off.
+   */
+  tracing?: boolean;
   /** `metrics.sample.window.ms`: the length of one sample of the windowed metrics (default 30000). */
   metricsSampleWindowMs?: number;
   /** `metrics.num.samples`: how many samples the windowed metrics cover (default 2). */
@@ -98,6 +105,7 @@ export interface ResolvedProducerConfig extends ResolvedClientConfig {
   enableIdempotence: boolean;
   transactionalId: string | undefined;
   transactionTimeoutMs: number;
+  tracing: boolean;
   metricsSampleWindowMs: number;
   metricsNumSamples: number;
 }
@@ -127,6 +135,7 @@ const PRODUCER_KEYS: Readonly<Record<Exclude<keyof ProducerConfig, keyof ClientC
   keySerializer: true,
   valueSerializer: true,
   interceptors: true,
+  tracing: true,
   metricsSampleWindowMs: true,
   metricsNumSamples: true,
 };
@@ -253,6 +262,7 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
     partitionerIgnoreKeys: booleanSetting(config, "partitionerIgnoreKeys", false),
     partitionerAdaptivePartitioningEnable: booleanSetting(config, "partitionerAdaptivePartitioningEnable", true),
     partitionerAvailabilityTimeoutMs: integerSetting(config, "partitionerAvailabilityTimeoutMs", 0, 0, INT_MAX),
+    tracing: booleanSetting(config, "tracing", true),
     metricsSampleWindowMs: integerSetting(config, "metricsSampleWindowMs", 30_000, 1, INT_MAX),
     metricsNumSamples: integerSetting(config, "metricsNumSamples", 2, 1, 1_000),
   };
