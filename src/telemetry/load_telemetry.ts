@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { CLIENT_SOFTWARE } from "../client/client_config.ts";
 import type { SendObserver } from "../producer/send_observer.ts";
 import type { ProducerTelemetryOptions } from "./producer_telemetry.ts";
 import { importOpenTelemetryApi } from "./opentelemetry_api.ts";
@@ -26,13 +27,13 @@ let loading: Promise<Loaded | Error> | undefined;
  * console.log(observer === undefined ? "no @opentelemetry/api" : "traced when a provider is registered");
  * ```
  */
-export async function loadTelemetry(options: ProducerTelemetryOptions): Promise<SendObserver | undefined> {
+export async function loadTelemetry(options: Omit<ProducerTelemetryOptions, "version">): Promise<SendObserver | undefined> {
   loading ??= Promise.all([importOpenTelemetryApi(), import("./producer_telemetry.ts")]).then(
     ([api, { ProducerTelemetry }]) => (options: ProducerTelemetryOptions) => new ProducerTelemetry(api, options),
     (error) => error instanceof Error ? error : new Error(String(error)),
   );
   const loaded = await loading;
-  if (typeof loaded === "function") return loaded(options);
+  if (typeof loaded === "function") return loaded({ ...options, version: CLIENT_SOFTWARE.version });
   options.logger.debug(`OpenTelemetry is off: @opentelemetry/api could not be loaded (${loaded.message})`);
   return undefined;
 }

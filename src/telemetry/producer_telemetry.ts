@@ -11,13 +11,13 @@
  * @module
  */
 import type * as otel from "@opentelemetry/api";
+// Types only, and this directory's own modules: the chunk this file becomes shares no code with the main entry.
 import type { Cluster } from "../client/metadata.ts";
-import { CLIENT_SOFTWARE } from "../client/client_config.ts";
 import type { Logger } from "../logger.ts";
 import type { Deferred } from "../producer/pending_sends.ts";
 import type { ProducerRecord, RecordMetadata } from "../producer/producer_record.ts";
 import type { ObservedSend, SendObserver } from "../producer/send_observer.ts";
-import { KafkaProtocolError } from "../protocol/error_codes.ts";
+import type { KafkaProtocolError } from "../protocol/error_codes.ts";
 import { ATTRIBUTES, INSTRUMENTATION_SCOPE, METRICS } from "./semantic_conventions.ts";
 import { HEADER_SETTER, withHeaders } from "./trace_headers.ts";
 
@@ -28,6 +28,8 @@ export type OpenTelemetryApi = typeof otel;
 export interface ProducerTelemetryOptions {
   /** The producer's `clientId` (`messaging.client.id`). */
   clientId: string;
+  /** The client's version, the instrumentation scope's. */
+  version: string;
   /** The cluster as the producer knows it now, to name the broker that answered (`server.address`, `server.port`). */
   cluster: () => Cluster;
   /** Where a tracer, propagator or meter that throws is reported; it never fails a send. */
@@ -51,7 +53,7 @@ const epochMs = () => performance.timeOrigin + performance.now();
  * import { ProducerTelemetry } from "./producer_telemetry.ts";
  * import { Cluster } from "../client/metadata.ts";
  * import { silentLogger } from "../logger.ts";
- * const telemetry = new ProducerTelemetry(api, { clientId: "app", cluster: () => Cluster.bootstrap([]), logger: silentLogger });
+ * const telemetry = new ProducerTelemetry(api, { clientId: "app", version: "0.1.0", cluster: () => Cluster.bootstrap([]), logger: silentLogger });
  * // Nothing registered: the send is left alone.
  * console.log(telemetry.observe({ topic: "orders" }, Promise.withResolvers())); // undefined
  * ```
@@ -122,7 +124,7 @@ export class ProducerTelemetry implements SendObserver {
       this.#tracerProvider = provider;
       this.#tracer = provider === this.#unregisteredTracerProvider
         ? undefined
-        : provider.getTracer(INSTRUMENTATION_SCOPE, CLIENT_SOFTWARE.version);
+        : provider.getTracer(INSTRUMENTATION_SCOPE, this.#options.version);
     }
     return this.#tracer;
   }
@@ -132,7 +134,7 @@ export class ProducerTelemetry implements SendObserver {
     const provider = this.#api.metrics.getMeterProvider();
     if (provider !== this.#meterProvider) {
       this.#meterProvider = provider;
-      const meter = provider.getMeter(INSTRUMENTATION_SCOPE, CLIENT_SOFTWARE.version);
+      const meter = provider.getMeter(INSTRUMENTATION_SCOPE, this.#options.version);
       const { sentMessages, operationDuration } = METRICS;
       this.#instruments = meter === this.#api.createNoopMeter() ? undefined : {
         sent: meter.createCounter(sentMessages.name, { unit: sentMessages.unit, description: sentMessages.description }),
@@ -221,7 +223,8 @@ export class ProducerTelemetry implements SendObserver {
  * else the error's class (`TimeoutError`, `RecordTooLargeError`, ...), else `_OTHER`.
  */
 function errorType(error: Error): string {
-  if (error instanceof KafkaProtocolError) return error.errorName;
+  const kafkaName = (error as Partial<KafkaProtocolError>)?.errorName;
+  if (typeof kafkaName === "string") return kafkaName;
   return typeof error?.name === "string" && error.name.length > 0 ? error.name : "_OTHER";
 }
 

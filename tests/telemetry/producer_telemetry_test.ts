@@ -26,7 +26,7 @@ const CLUSTER = new Cluster(
 );
 
 function telemetry(logger: Logger = silentLogger): ProducerTelemetry {
-  return new ProducerTelemetry(api, { clientId: "orders-app", cluster: () => CLUSTER, logger });
+  return new ProducerTelemetry(api, { clientId: "orders-app", version: "0.1.0", cluster: () => CLUSTER, logger });
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
