@@ -180,7 +180,7 @@ function flavourPlugin(flavour: Flavour): esbuild.Plugin {
 async function bundle(flavour: Flavour, outdir: string): Promise<esbuild.Metafile> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: { mod: "mod.ts" },
+    entryPoints: { mod: "mod.ts", "msk-iam": "msk_iam.ts" },
     outdir,
     bundle: true,
     splitting: true,
@@ -252,7 +252,11 @@ function declarations(outDir: string): void {
   const config = join(DIST, "tsconfig.types.json");
   writeFileSync(
     config,
-    JSON.stringify({ ...TSCONFIG, compilerOptions: { ...TSCONFIG.compilerOptions, rootDir: ROOT, outDir }, files: [join(ROOT, "mod.ts")] }),
+    JSON.stringify({
+      ...TSCONFIG,
+      compilerOptions: { ...TSCONFIG.compilerOptions, rootDir: ROOT, outDir },
+      files: [join(ROOT, "mod.ts"), join(ROOT, "msk_iam.ts")],
+    }),
   );
   run(join(ROOT, "node_modules/.bin/tsc"), ["-p", config], ROOT);
   rmSync(config);
@@ -297,6 +301,12 @@ function packageJson(name: string, version: string, license: string | undefined)
         node: entry,
         workerd: "./workerd/mod.js",
         default: entry,
+      },
+      // Amazon MSK IAM (an OAUTHBEARER token provider), its own entry so that the main one stays without it.
+      "./msk-iam": {
+        types: "./types/msk_iam.d.ts",
+        workerd: "./workerd/msk-iam.js",
+        default: "./esm/msk-iam.js",
       },
       "./package.json": "./package.json",
     },
