@@ -381,7 +381,7 @@ test("partition state: a batch acknowledged behind an unanswered one still count
 // transaction aborted, and EndTxn went out before that request had reached its broker. The batch arrived after the abort
 // marker: on a broker without KIP-890's verification it would have opened a transaction nobody ends.
 test("partition state: the abort's EndTxn waits while a produce request of the transaction is unanswered, even if its batch expired", async () => {
-  const t = transactionalScenario({ config: { deliveryTimeoutMs: 1_000, requestTimeoutMs: 900, lingerMs: 0 } });
+  const t = transactionalScenario({ config: { deliveryTimeoutMs: 1_000, requestTimeoutMs: 900 } });
   await t.init();
   const expired = await t.beginWith(0, "expires in flight");
   await t.run();
