@@ -6,9 +6,11 @@
  * - esm/ (conditions deno, bun, node, default) and workerd/ (condition workerd): minified
  *   ESM bundles of mod.ts made with esbuild, split so that what the library imports
  *   lazily (each runtime's transport, each compression codec and its npm package or
- *   WebAssembly) stays a chunk of its own. Every npm dependency is bundled in, so the
- *   package has none; `node:` and `cloudflare:` imports stay external (only the
- *   adapters and the native-gzip probe use them, all behind dynamic imports).
+ *   WebAssembly, the OpenTelemetry observer) stays a chunk of its own. Every npm
+ *   dependency is bundled in, so the package has none; `node:` and `cloudflare:` imports
+ *   stay external (only the adapters and the native-gzip probe use them, all behind
+ *   dynamic imports). @opentelemetry/api is an optional peer dependency, imported at run
+ *   time by a specifier bundlers leave alone (see {@link optionalOpenTelemetry}).
  * - types/: declarations emitted by tsc from the sources, with `.ts` import paths
  *   rewritten to `.js` so TypeScript projects resolve them under any module setting.
  * - package.json generated from deno.json's name and version, plus README.md.
@@ -55,6 +57,10 @@ export interface Sizes {
   mainMin: number;
   /** The main entry, minified and gzipped (level 9). */
   mainGzip: number;
+  /** What `import` loads before any lazy chunk: the main entry and the chunks it imports statically, minified. */
+  loadedMin: number;
+  /** The same, each file gzipped, summed. */
+  loadedGzip: number;
   /** All JavaScript files of the flavour, minified. */
   allMin: number;
   /** All JavaScript files, each gzipped, summed. */
@@ -117,8 +123,11 @@ const embedZstdWasm: esbuild.Plugin = {
   },
 };
 
-/** The package's entries: the producer, and the Schema Registry serdes as a subpath of their own (`./schema-registry`). */
-const ENTRY_POINTS = { mod: "mod.ts", "schema-registry": "src/schema_registry/mod.ts" };
+/**
+ * The package's entries: the producer, the Schema Registry serdes (`./schema-registry`) and the MSK IAM token
+ * provider (`./msk-iam`), each a subpath of its own so that the main entry stays without them.
+ */
+const ENTRY_POINTS = { mod: "mod.ts", "schema-registry": "src/schema_registry/mod.ts", "msk-iam": "msk_iam.ts" };
 
 /**
  * avsc's Type code asks its `./platform` for an MD5 (schema fingerprints) through Node's
@@ -132,6 +141,27 @@ const avscPlatform: esbuild.Plugin = {
       if (!args.importer.includes(join("node_modules", "avsc", "lib"))) return undefined;
       return { path: join(ROOT, "node_modules", "avsc", "etc", "browser", "lib", "platform.js") };
     });
+  },
+};
+
+/**
+ * The producer imports @opentelemetry/api when it is installed (src/telemetry/opentelemetry_api.ts).
+ * A literal `import("@opentelemetry/api")` in the package would make the application's
+ * bundler (wrangler, a Lambda build) resolve it, and fail where it is not installed; this
+ * stand-in imports it by a specifier held in a variable, which bundlers leave to run time:
+ * Node, Bun and Deno then resolve it from the application's dependencies, and where none
+ * are at run time (a Worker) the import fails and the producer runs untraced.
+ */
+const optionalOpenTelemetry: esbuild.Plugin = {
+  name: "optional-opentelemetry",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]telemetry[\\/]opentelemetry_api\.ts$/ }, () => ({
+      loader: "js",
+      contents: `const OPENTELEMETRY_API = "@opentelemetry/api";
+        export function importOpenTelemetryApi() {
+          return import(/* webpackIgnore: true */ /* @vite-ignore */ OPENTELEMETRY_API);
+        }`,
+    }));
   },
 };
 
@@ -189,11 +219,25 @@ async function bundle(flavour: Flavour, outdir: string): Promise<esbuild.Metafil
     chunkNames: "chunks/[name]-[hash]",
     loader: { ".wasm": "binary" },
     // The flavour's stand-ins resolve first.
-    plugins: [flavourPlugin(flavour), embedZstdWasm, avscPlatform],
+    plugins: [flavourPlugin(flavour), embedZstdWasm, avscPlatform, optionalOpenTelemetry],
     metafile: true,
     logLevel: "warning",
   });
   return result.metafile;
+}
+
+/** The output files `entry` loads by static imports, itself included (paths as the metafile names them). */
+function staticallyLoaded(metafile: esbuild.Metafile, entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const imported of metafile.outputs[path]?.imports ?? []) {
+      if (imported.kind === "import-statement" && !imported.external) visit(imported.path);
+    }
+  };
+  visit(entry);
+  return [...seen];
 }
 
 function run(command: string, args: string[], cwd: string): string {
@@ -287,12 +331,19 @@ function packageJson(name: string, version: string, license: string | undefined)
         workerd: "./workerd/schema-registry.js",
         default: "./esm/schema-registry.js",
       },
+      // Amazon MSK IAM (an OAUTHBEARER token provider), its own entry so that the main one stays without it.
+      "./msk-iam": {
+        types: "./types/msk_iam.d.ts",
+        workerd: "./workerd/msk-iam.js",
+        default: "./esm/msk-iam.js",
+      },
       "./package.json": "./package.json",
     },
     // Bundled like every other dependency; named for the types of the Protobuf serdes (DescMessage), which
     // users of generated Protobuf code have installed anyway.
-    peerDependencies: { "@bufbuild/protobuf": "^2.0.0" },
-    peerDependenciesMeta: { "@bufbuild/protobuf": { optional: true } },
+    // @opentelemetry/api: traced through when the application has it (any 1.x from 1.3, the first with metrics).
+    peerDependencies: { "@bufbuild/protobuf": "^2.0.0", "@opentelemetry/api": "^1.3.0" },
+    peerDependenciesMeta: { "@bufbuild/protobuf": { optional: true }, "@opentelemetry/api": { optional: true } },
     files: ["esm/", "workerd/", "types/", "README.md", "LICENSE"],
     engines: { node: ">=20" },
     keywords: ["kafka", "producer", "deno", "bun", "node", "cloudflare-workers"],
@@ -316,9 +367,11 @@ export async function buildNpm(options: { pack?: boolean; log?: (line: string) =
   mkdirSync(PACKAGE_DIR, { recursive: true });
 
   let started = performance.now();
+  const loaded = {} as Record<Flavour, string[]>;
   try {
     for (const flavour of Object.keys(FLAVOURS) as Flavour[]) {
       const metafile = await bundle(flavour, join(PACKAGE_DIR, flavour));
+      loaded[flavour] = staticallyLoaded(metafile, relative(ROOT, join(PACKAGE_DIR, flavour, "mod.js")));
       log(`esbuild ${flavour}: ${Object.keys(metafile.outputs).length} files in ${Math.round(performance.now() - started)} ms`);
       started = performance.now();
     }
@@ -337,7 +390,19 @@ export async function buildNpm(options: { pack?: boolean; log?: (line: string) =
   const sizes = {} as Record<Flavour, Sizes>;
   for (const flavour of Object.keys(FLAVOURS) as Flavour[]) {
     const main = readFileSync(join(PACKAGE_DIR, flavour, "mod.js"));
-    const size: Sizes = { mainMin: main.length, mainGzip: gzipSync(main, { level: 9 }).length, allMin: 0, allGzip: 0 };
+    const size: Sizes = {
+      mainMin: main.length,
+      mainGzip: gzipSync(main, { level: 9 }).length,
+      loadedMin: 0,
+      loadedGzip: 0,
+      allMin: 0,
+      allGzip: 0,
+    };
+    for (const path of loaded[flavour]) {
+      const bytes = readFileSync(join(ROOT, path));
+      size.loadedMin += bytes.length;
+      size.loadedGzip += gzipSync(bytes, { level: 9 }).length;
+    }
     for (const path of walk(join(PACKAGE_DIR, flavour))) {
       if (!path.endsWith(".js")) continue;
       const bytes = readFileSync(path);
@@ -367,6 +432,7 @@ if (import.meta.main) {
   for (const file of result.files) console.log(`${file.path.padEnd(40)} ${kib(file.bytes).padStart(10)}`);
   for (const [flavour, size] of Object.entries(result.sizes)) {
     console.log(`${flavour}/mod.js (main entry): ${kib(size.mainMin)} minified, ${kib(size.mainGzip)} gzipped`);
+    console.log(`${flavour}/ (main entry and its static imports): ${kib(size.loadedMin)} minified, ${kib(size.loadedGzip)} gzipped`);
     console.log(`${flavour}/ (all chunks): ${kib(size.allMin)} minified, ${kib(size.allGzip)} gzipped`);
   }
   if (result.tarball) console.log(`tarball: ${result.tarball} (${kib(result.tarballBytes!)})`);

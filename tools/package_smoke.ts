@@ -91,6 +91,7 @@ try {
 `;
 
 const CONSUMER_TS = `import { KafkaError, KafkaProducer, type ProducerConfig, type RecordMetadata } from "@edge-kafka/producer";
+import { awsCredentialsFromEnv, mskIamTokenProvider } from "@edge-kafka/producer/msk-iam";
 
 // No console here: the project's lib is bare ES2022, so only the package's own types are in play.
 export const offsets: number[] = [];
@@ -105,6 +106,13 @@ try {
 } finally {
   await producer.close();
 }
+// The MSK IAM entry's provider is an OAUTHBEARER provider.
+export const msk: ProducerConfig = {
+  bootstrapServers: "b-1.example.kafka.us-east-1.amazonaws.com:9098",
+  ssl: true,
+  sasl: { mechanism: "oauthbearer", oauthBearerProvider: mskIamTokenProvider({ region: "us-east-1", credentials: awsCredentialsFromEnv({}) }) },
+  tracing: false,
+};
 // The types must be real, not any: a wrong config is an error.
 // @ts-expect-error bootstrapServers is a string
 new KafkaProducer({ bootstrapServers: 9092 });

@@ -30,6 +30,8 @@ import { RecordAccumulator } from "./record_accumulator.ts";
 import { Sender } from "./sender.ts";
 import { type Deferred, PendingSends, withResolvers } from "./pending_sends.ts";
 import { ProducerInterceptors, resolveInterceptors } from "./producer_interceptor.ts";
+import type { SendObserver } from "./send_observer.ts";
+import { loadTelemetry } from "../telemetry/load_telemetry.ts";
 import type { ProducerMetricsSnapshot } from "./producer_metrics.ts";
 import { ProducerMetrics } from "./producer_metrics.ts";
 import { SequenceTracker } from "./sequence_tracker.ts";
@@ -66,6 +68,9 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   readonly #transactions: TransactionManager | undefined;
   readonly #metrics: ProducerMetrics;
   readonly #interceptors: ProducerInterceptors<K, V> | undefined;
+  // OpenTelemetry (src/telemetry/), once @opentelemetry/api has loaded; `#tracing` while it loads.
+  #observer: SendObserver | undefined;
+  #tracing: Promise<void> | undefined;
   readonly #started: Promise<void>;
   // send() calls whose record was not in a batch at once (it waited for metadata or memory), so flush and close
   // can wait for them to be delivered or failed.
@@ -145,6 +150,16 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       transactions,
       metrics,
     });
+    // OpenTelemetry's observer loads while the Sender connects. The metadata holds every topic back until it is
+    // in, so a record sent before waits for its topic and is observed when the wait ends (see #doSend).
+    if (settings.tracing) {
+      this.#tracing = loadTelemetry({ clientId: settings.clientId, cluster: this.#cluster, logger: settings.logger })
+        .then((observer) => {
+          this.#observer = observer;
+          this.#tracing = undefined;
+        });
+      metadata.holdUntil(this.#tracing);
+    }
     // The codec (and its WebAssembly) and the CRC table load first; the Sender starts once they are in.
     this.#started = Promise.all([initCrc32c(), compression.load()]).then(() => void sender.run());
     this.#started.catch((error) => {
@@ -193,7 +208,10 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const info = this.#metadata.usableTopic(record.topic);
     // An explicit partition beyond the known ones may be new: the metadata is asked again, as in Java.
     const partitions = record.partition === undefined || record.partition === null ? 1 : record.partition + 1;
-    const settler = withResolvers<RecordMetadata>();
+    let settler: Deferred<RecordMetadata> = withResolvers<RecordMetadata>();
+    // OpenTelemetry: the record's span, its trace context in a copy of the record; the send settles through it.
+    const observed = this.#observer?.observe(record, settler);
+    if (observed !== undefined) [record, settler] = [observed.record, observed];
     if (info !== undefined && info.partitions.length >= partitions) {
       this.#metadata.touch(record.topic, now);
       // A record not in a batch yet (it waits for memory): flush and close wait for it too.
@@ -205,21 +223,41 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     // Checked only here: a topic the metadata knows has a legal name.
     const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ??
       earlyProblem(record, this.#serializers);
-    if (illegal !== undefined) return this.#failUnsent(illegal);
+    if (illegal !== undefined) {
+      this.#failUnsentRecord(illegal, settler);
+      return settler.promise;
+    }
     const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, now, partitions);
     // The Sender may be idle in a long poll: the metadata request must go now.
     this.#sender.wakeup();
+    // Sent before the observer loaded: observed once the wait ends (the metadata held the topic back until it did).
+    const unobserved = this.#tracing !== undefined;
     topicKnown.then((topic) => {
+      if (unobserved) [record, settler] = this.#observeLate(record, settler, now);
       if (this.#closing !== undefined && this.#closing.forced) {
         return this.#failUnsentRecord(new ClosedError("the producer was closed while the record waited for metadata"), settler);
       }
       this.#serializeAndAppend(record, topic.partitions.length, this.#clock.now(), deadline, transaction, settler);
     }, (error) => {
+      if (unobserved) [record, settler] = this.#observeLate(record, settler, now);
       this.#failTransactionalSend(error, transaction);
       this.#failUnsentRecord(error, settler);
     });
     this.#trackPending(settler.promise);
     return settler.promise;
+  }
+
+  /**
+   * A send made at `sendMs`, before @opentelemetry/api had loaded, observed now that it has: still in the
+   * caller's async context, which promise reactions carry, so its span gets the caller's parent.
+   */
+  #observeLate(
+    record: ProducerRecord<K, V>,
+    settler: Deferred<RecordMetadata>,
+    sendMs: number,
+  ): [ProducerRecord<K, V>, Deferred<RecordMetadata>] {
+    const late = this.#observer?.observe(record, settler, this.#clock.now() - sendMs);
+    return late === undefined ? [record, settler] : [late.record, late];
   }
 
   /** Rejects a send whose record never reached a batch, counting it in `record-error-*` as Java's `errors` sensor does. */

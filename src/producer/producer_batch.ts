@@ -12,10 +12,13 @@ import type { CompressionCodec } from "../compression/mod.ts";
 import type { RecordMetadata } from "./producer_record.ts";
 import type { PartitionState } from "./partition_state.ts";
 
-/** Resolves or rejects one `send()`. */
+/**
+ * Resolves or rejects one `send()`; the batch names the node it was last sent to (-1 before
+ * its first send), for an observer of the send (see send_observer.ts).
+ */
 export interface RecordSettler {
-  resolve(metadata: RecordMetadata): void;
-  reject(error: Error): void;
+  resolve(metadata: RecordMetadata, nodeId?: number): void;
+  reject(error: Error, nodeId?: number): void;
 }
 
 /** How a batch ended. */
@@ -195,7 +198,7 @@ export class ProducerBatch {
         partition: this.partition,
         offset: baseOffset < 0 ? -1 : baseOffset + i,
         timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : this.#timestamps[i],
-      });
+      }, this.lastNodeId);
     }
     return true;
   }
@@ -208,7 +211,7 @@ export class ProducerBatch {
     if (this.finalState !== undefined) return false;
     this.finalState = state;
     this.#markSettled();
-    for (let i = 0; i < this.#settlers.length; i++) this.#settlers[i].reject(recordErrors?.(i) ?? error);
+    for (let i = 0; i < this.#settlers.length; i++) this.#settlers[i].reject(recordErrors?.(i) ?? error, this.lastNodeId);
     return true;
   }
 

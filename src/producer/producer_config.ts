@@ -118,6 +118,13 @@ export interface ProducerConfig<K = unknown, V = unknown> extends ClientConfig {
    * interceptors](#metrics-and-interceptors) (default none).
    */
   interceptors?: ProducerInterceptor<K, V>[];
+  /**
+   * (OpenTelemetry): a PRODUCER span per record, its W3C trace context in the record's headers, and the
+   * `messaging.client.*` metrics, through @opentelemetry/api's global tracer, propagator and meter when that package is
+   * installed; without a registered provider this does next to nothing; see [Tracing with
+   * OpenTelemetry](#tracing-with-opentelemetry) (default true).
+   */
+  tracing?: boolean;
   /** `metrics.sample.window.ms`: the length of one sample of `metrics()`' rates, averages and maxima (default 30000). */
   metricsSampleWindowMs?: number;
   /** `metrics.num.samples`: how many samples the windows of `metrics()` cover (default 2). */
@@ -262,6 +269,13 @@ export const PRODUCER_SETTINGS = {
       "one that throws is logged, never fails a send; see [Metrics and interceptors](#metrics-and-interceptors)",
     shown: "none",
     resolve: (value: unknown) => resolveInterceptors<unknown, unknown>({ interceptors: value }),
+  }),
+  tracing: flag({
+    java: "(OpenTelemetry)",
+    doc: "a PRODUCER span per record, its W3C trace context in the record's headers, and the `messaging.client.*` metrics, " +
+      "through @opentelemetry/api's global tracer, propagator and meter when that package is installed; without a " +
+      "registered provider this does next to nothing; see [Tracing with OpenTelemetry](#tracing-with-opentelemetry)",
+    fallback: true,
   }),
   metricsSampleWindowMs: integer({
     java: "metrics.sample.window.ms",

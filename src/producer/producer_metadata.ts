@@ -71,6 +71,8 @@ export class ProducerMetadata extends Metadata {
   readonly #clock: Clock;
   /** Asked, when a wait times out, what the connections met; the producer sets its NetworkClient here. */
   diagnostics: ConnectionDiagnostics | undefined;
+  // Set while something every record needs before it is appended is loading (see holdUntil).
+  #held = false;
 
   /**
    * @param bootstrap The addresses to start from.
@@ -91,8 +93,24 @@ export class ProducerMetadata extends Metadata {
     this.addTopic(topic);
   }
 
+  /**
+   * Until `loaded` settles, no topic counts as usable and no wait ends with the topic (a
+   * wait still times out, or fails on the broker's error); then the waits for known topics
+   * end, in order. The producer holds its topics while its OpenTelemetry observer loads,
+   * so that no record goes into a batch without it.
+   */
+  holdUntil(loaded: Promise<unknown>): void {
+    this.#held = true;
+    const release = () => {
+      this.#held = false;
+      this.#resolveWaits(this.#clock.now());
+    };
+    loaded.then(release, release);
+  }
+
   /** The topic's metadata if its partitions are known and usable, else undefined. */
   usableTopic(topic: string): TopicInfo | undefined {
+    if (this.#held) return undefined;
     const info = this.cluster.topics.get(topic);
     return info !== undefined && info.errorCode === 0 && info.partitions.length > 0 ? info : undefined;
   }
@@ -196,17 +214,23 @@ export class ProducerMetadata extends Metadata {
       }
     }
     super.update(response, now);
+    this.#resolveWaits(now);
+    // A topic still unknown (e.g. being created) is asked for again after the backoff.
+    if (this.#waits.size > 0) this.requestUpdate();
+  }
+
+  /** Ends the waits the metadata answers: known topics (unless held), and those the broker refused. */
+  #resolveWaits(now: number): void {
     for (const [topic, wait] of [...this.#waits]) {
       const info = this.cluster.topics.get(topic);
       if (info === undefined) continue;
-      if (info.errorCode === 0 && info.partitions.length > 0) this.#resolveKnown(topic, wait, info, now);
-      else if (info.errorCode !== 0 && !errorInfo(info.errorCode)?.retriable) {
+      if (info.errorCode === 0 && info.partitions.length > 0) {
+        if (!this.#held) this.#resolveKnown(topic, wait, info, now);
+      } else if (info.errorCode !== 0 && !errorInfo(info.errorCode)?.retriable) {
         const error = errorForCode(info.errorCode, topic);
         this.#settle(topic, wait, (waiter) => waiter.reject(error));
       }
     }
-    // A topic still unknown (e.g. being created) is asked for again after the backoff.
-    if (this.#waits.size > 0) this.requestUpdate();
   }
 
   /** Fails every waiting `send()`, as when the producer closes. */

@@ -6,6 +6,7 @@ import { MetadataApi } from "../../src/protocol/metadata.ts";
 import { AuthenticationError, TimeoutError } from "../../src/errors.ts";
 import { Reader } from "../../src/protocol/reader.ts";
 import { networkClientSetup } from "../support/network_client_fixture.ts";
+import { mskIamTokenProvider } from "../../src/security/msk_iam.ts";
 import { apiVersionsResponse, metadataResponseV12, saslAuthenticateResponse, saslHandshakeResponse } from "../support/responses.ts";
 
 const API_VERSIONS = 18;
@@ -43,13 +44,15 @@ async function connect(t: Setup) {
   await t.poll();
 }
 
-/** Answers the handshake and the one PLAIN round; returns the auth bytes the client sent. */
-async function authenticate(t: Setup, sessionLifetimeMs = 0): Promise<string> {
+/** Answers the handshake and the one round of PLAIN (or OAUTHBEARER); returns the auth bytes the client sent. */
+async function authenticate(t: Setup, sessionLifetimeMs = 0, mechanisms = ["PLAIN", "SCRAM-SHA-512"]): Promise<string> {
   await t.poll();
   const handshake = t.selector.lastSent(SASL_HANDSHAKE);
-  t.selector.receive(-1, saslHandshakeResponse(handshake.correlationId, 0, ["PLAIN", "SCRAM-SHA-512"]));
-  await t.poll();
-  await t.poll();
+  const rounds = () => t.selector.sent.filter((s) => s.apiKey === SASL_AUTHENTICATE).length;
+  const before = rounds();
+  t.selector.receive(-1, saslHandshakeResponse(handshake.correlationId, 0, mechanisms));
+  // The mechanism's first message may take a few turns (a token signed with WebCrypto).
+  for (let turns = 0; turns < 2 || (rounds() === before && turns < 100); turns++) await t.poll();
   const auth = t.selector.lastSent(SASL_AUTHENTICATE);
   t.selector.receive(-1, saslAuthenticateResponse(auth.correlationId, 0, null, new Uint8Array(), sessionLifetimeMs));
   await t.poll();
@@ -154,6 +157,59 @@ test("SASL: re-authenticates on the same connection at 90% of the session, after
   assert.equal(t.client.canSendRequest(-1, t.clock.now()), true);
   assert.deepEqual(t.selector.closed, [], "the connection was never replaced");
   assert.equal(t.selector.connects.length, 1);
+});
+
+test("SASL: MSK IAM re-authenticates before the session the token bounds ends, with a newly signed token", async () => {
+  let signed = 0;
+  const t = setup({
+    // No traffic in this test: the connection must outlive the 15-minute session without being closed as idle.
+    connectionsMaxIdleMs: 3_600_000,
+    sasl: {
+      mechanism: "oauthbearer",
+      oauthBearerProvider: mskIamTokenProvider({
+        region: "us-east-1",
+        credentials: () => Promise.resolve({ accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: `session-${++signed}` }),
+        now: () => t.clock.now(),
+      }),
+    },
+  });
+  const token = (bytes: string) => {
+    const base64 = bytes.split("\x01").find((part) => part.startsWith("auth=Bearer "))!.slice(12).replace(/-/g, "+").replace(/_/g, "/");
+    return new URL(atob(base64 + "=".repeat((4 - base64.length % 4) % 4))).searchParams;
+  };
+  // The metadata updater's requests are answered as they come, so none is in flight when the renewal is due.
+  const answered = new Set<number>();
+  const answerMetadata = async () => {
+    for (const request of t.selector.sent.filter((s) => s.apiKey === METADATA && !answered.has(s.correlationId))) {
+      answered.add(request.correlationId);
+      t.selector.receive(-1, metadataResponseV12(request.correlationId, [{ nodeId: 1, host: "b1", port: 9092 }]));
+    }
+    await t.poll();
+  };
+  const handshakes = () => t.selector.sent.filter((s) => s.apiKey === SASL_HANDSHAKE).length;
+  await connect(t);
+  // MSK answers with a session no longer than the token is valid (900 s).
+  const first = token(await authenticate(t, 900_000, ["OAUTHBEARER"]));
+  assert.equal(first.get("X-Amz-Security-Token"), "session-1");
+  // Time passes in steps a poll apart (one jump of minutes would look like a frozen process).
+  for (let elapsed = 0; elapsed < 808_000; elapsed += 4_000) {
+    t.clock.advance(4_000);
+    await answerMetadata();
+  }
+  t.clock.advance(1_000);
+  await answerMetadata();
+  assert.equal(handshakes(), 1, "not yet");
+  t.clock.advance(1_000);
+  await answerMetadata();
+  await answerMetadata();
+  assert.equal(handshakes(), 2, "re-authentication started at 90% of the session");
+  const second = token(await authenticate(t, 900_000, ["OAUTHBEARER"]));
+  assert.equal(second.get("X-Amz-Security-Token"), "session-2", "credentials fetched again");
+  const signedAt = (query: URLSearchParams) =>
+    Date.parse(query.get("X-Amz-Date")!.replace(/^(....)(..)(..)T(..)(..)(..)Z$/, "$1-$2-$3T$4:$5:$6Z"));
+  assert.equal(signedAt(second) - signedAt(first), 810_000, "signed 810 s later, 90 s before the first token expired");
+  assert.equal(t.client.canSendRequest(-1, t.clock.now()), true);
+  assert.equal(t.selector.closed.includes(-1), false, "the same connection");
 });
 
 test("SASL: an authentication that never finishes (a token provider that hangs) times out and closes the connection", async () => {
