@@ -15,7 +15,6 @@ import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import { initCrc32c } from "../protocol/crc32c.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
-import { RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
 import type { CompressionCodec } from "../compression/mod.ts";
 import { loadCompressionCodec } from "../compression/mod.ts";
 import { partitionForKey } from "./partitioner.ts";
@@ -24,7 +23,7 @@ import { defaultKeySerializer, defaultSerializer, resolveProducerConfig, resolve
 import { ProducerMetadata } from "./producer_metadata.ts";
 import type { Producer } from "./producer.ts";
 import type { ProducerRecord, RecordMetadata } from "./producer_record.ts";
-import { normalizeHeaders, recordProblem, serialize, topicProblem } from "./record_checks.ts";
+import { checkRecordSize, normalizeHeaders, recordProblem, serialize, topicProblem } from "./record_checks.ts";
 import type { AppendRequest } from "./record_accumulator.ts";
 import { RecordAccumulator } from "./record_accumulator.ts";
 import { Sender } from "./sender.ts";
@@ -37,6 +36,8 @@ import type { GroupMetadata, TransactionOffset } from "./transaction_types.ts";
 import { TransactionManager } from "./transaction_manager.ts";
 import { checkOffsetsArguments, withinMaxBlock } from "./transaction_types.ts";
 import { describeValue, optionsObject, timeoutMsOption } from "../validation.ts";
+import { producerInternals } from "./producer_internals.ts";
+import type { DetailedRecordMetadata, SendProfile } from "./send_profile.ts";
 
 const CLOSE_OPTIONS = ["timeoutMs"];
 
@@ -177,8 +178,18 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     return result;
   }
 
-  // Java's doSend: the send itself, on the record the interceptors returned.
-  #doSend(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+  static {
+    producerInternals.send = <K, V>(producer: KafkaProducer<K, V>, record: ProducerRecord<K, V>, profile: SendProfile) => {
+      if (profile.acks !== -1 && producer.#config.enableIdempotence) {
+        return Promise.reject(new ConfigError("acks", `an idempotent producer sends with acks -1 only, not ${profile.acks}`));
+      }
+      return producer.#doSend(record, profile) as Promise<DetailedRecordMetadata>;
+    };
+    producerInternals.observeNetwork = (producer, observer) => producer.#client.observer = observer;
+  }
+
+  // Java's doSend: the send itself, on the record the interceptors returned; with a profile, of a send with its own settings.
+  #doSend(record: ProducerRecord<K, V>, profile?: SendProfile): Promise<RecordMetadata> {
     if (this.#closing !== undefined) return this.#failUnsent(new ClosedError("Cannot send after the producer is closed."));
     const fatal = this.#sender.fatalError ?? this.#startFailure;
     if (fatal !== undefined) return this.#failUnsent(fatal);
@@ -194,7 +205,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const partitions = record.partition === undefined || record.partition === null ? 1 : record.partition + 1;
     if (info !== undefined && info.partitions.length >= partitions) {
       this.#metadata.touch(record.topic, now);
-      return this.#sendToKnownTopic(record, info.partitions.length, now, deadline, transaction);
+      return this.#sendToKnownTopic(record, info.partitions.length, now, deadline, transaction, profile);
     }
     // Checked only here: a topic the metadata knows has a legal name.
     const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ?? this.#earlyProblem(record);
@@ -206,7 +217,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       if (this.#closing !== undefined && this.#closing.forced) {
         return this.#failUnsent(new ClosedError("the producer was closed while the record waited for metadata"));
       }
-      return this.#sendToKnownTopic(record, topic.partitions.length, this.#clock.now(), deadline, transaction);
+      return this.#sendToKnownTopic(record, topic.partitions.length, this.#clock.now(), deadline, transaction, profile);
     }, (error) => {
       this.#failTransactionalSend(error, transaction);
       return this.#countUnsent(error);
@@ -253,6 +264,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     now: number,
     deadline: number,
     transaction: number | undefined,
+    profile: SendProfile | undefined,
   ): Promise<RecordMetadata> {
     const transactions = this.#transactions;
     let key: Uint8Array | null;
@@ -265,14 +277,14 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       key = serialize(this.#serializers.key, record.key as K, record.topic, "key");
       value = serialize(this.#serializers.value, record.value as V, record.topic, "value");
       headers = normalizeHeaders(record.headers);
-      this.#checkSize(key, value, headers);
+      checkRecordSize(key, value, headers, this.#config);
       partition = this.#partition(record, key, value, partitionCount);
     } catch (error) {
       this.#failTransactionalSend(error, transaction);
       return this.#failUnsent(error);
     }
     const settler = withResolvers<RecordMetadata>();
-    const request: AppendRequest = { topic: record.topic, partition, timestamp, key, value, headers, settler };
+    const request: AppendRequest = { topic: record.topic, partition, timestamp, key, value, headers, settler, profile };
     // A wait for memory may outlast the transaction too.
     if (transactions !== undefined) request.admit = () => transactions.ensureAppendAllowed(transaction);
     let appended: Promise<void> | undefined;
@@ -324,20 +336,6 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     }
     if (key !== null && !this.#config.partitionerIgnoreKeys) return partitionForKey(key, count);
     return -1;
-  }
-
-  #checkSize(key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[]): void {
-    const size = RECORD_BATCH_OVERHEAD + recordSizeUpperBound(key, value, headers);
-    if (size > this.#config.maxRequestSize) {
-      throw new RecordTooLargeError(
-        `The message is ${size} bytes when serialized which is larger than ${this.#config.maxRequestSize}, the value of maxRequestSize.`,
-      );
-    }
-    if (size > this.#config.bufferMemory) {
-      throw new RecordTooLargeError(
-        `The message is ${size} bytes when serialized which is larger than the total memory buffer (bufferMemory ${this.#config.bufferMemory}).`,
-      );
-    }
   }
 
   /**

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { KafkaError, SerializationError } from "../errors.ts";
+import { KafkaError, RecordTooLargeError, SerializationError } from "../errors.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
-import { NO_HEADERS } from "../protocol/record_batch.ts";
+import { NO_HEADERS, RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
 import { describeValue } from "../validation.ts";
 import type { Serializer } from "./producer_config.ts";
 
@@ -135,4 +135,33 @@ function headerValue(value: unknown, name: string, index: number): Uint8Array | 
   if (value instanceof Uint8Array) return value;
   const where = index < 0 ? `record.headers[${JSON.stringify(name)}]` : `record.headers[${index}][1]`;
   throw new SerializationError(`${where} must be a string, Uint8Array or null, not ${describeValue(value)}`);
+}
+
+/**
+ * Throws RecordTooLargeError when the serialized record, alone in a batch, would pass
+ * `maxRequestSize` or the whole `bufferMemory`.
+ *
+ * @example
+ * ```ts
+ * import { checkRecordSize } from "./record_checks.ts";
+ * checkRecordSize(null, new Uint8Array(10), [], { maxRequestSize: 1048576, bufferMemory: 33554432 });
+ * ```
+ */
+export function checkRecordSize(
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  headers: readonly RecordHeader[],
+  limits: { maxRequestSize: number; bufferMemory: number },
+): void {
+  const size = RECORD_BATCH_OVERHEAD + recordSizeUpperBound(key, value, headers);
+  if (size > limits.maxRequestSize) {
+    throw new RecordTooLargeError(
+      `The message is ${size} bytes when serialized which is larger than ${limits.maxRequestSize}, the value of maxRequestSize.`,
+    );
+  }
+  if (size > limits.bufferMemory) {
+    throw new RecordTooLargeError(
+      `The message is ${size} bytes when serialized which is larger than the total memory buffer (bufferMemory ${limits.bufferMemory}).`,
+    );
+  }
 }

@@ -363,7 +363,12 @@ test("partition state: a batch acknowledged behind an unanswered one still count
   await turn();
   t.send(0, "acknowledged");
   await turn();
-  t.client.respond(produceResponse([{ partition: 0, baseOffset: 2 }]), undefined, t.client.requests.indexOf(t.produced()[2]), t.clock.now());
+  t.client.respond(
+    produceResponse([{ partition: 0, baseOffset: 2 }]),
+    undefined,
+    t.client.requests.indexOf(t.produced()[2]),
+    t.clock.now(),
+  );
   await turn();
   for (let i = 0; i < 5; i++) {
     t.send(0, `later ${i}`);
