@@ -58,6 +58,13 @@ export type {
   CreateTopicsRequest,
   CreateTopicsResponse,
 } from "./create_topics.ts";
+export { CreatePartitionsApi } from "./create_partitions.ts";
+export type {
+  CreatePartitionsRequest,
+  CreatePartitionsResponse,
+  CreatePartitionsTopic,
+  CreatePartitionsTopicResult,
+} from "./create_partitions.ts";
 export { DeleteTopicsApi } from "./delete_topics.ts";
 export type { DeletableTopicResult, DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicState } from "./delete_topics.ts";
 export { isZeroUuid } from "./fields.ts";

@@ -162,7 +162,7 @@ test("negotiateVersion picks the highest common version", () => {
 
 test("SUPPORTED_APIS lists each codec once with a sane range", () => {
   const keys = SUPPORTED_APIS.map((api) => api.key);
-  assert.deepEqual(keys, [0, 3, 10, 17, 18, 19, 20, 22, 24, 25, 26, 28, 36]);
+  assert.deepEqual(keys, [0, 3, 10, 17, 18, 19, 20, 22, 24, 25, 26, 28, 36, 37]);
   for (const api of SUPPORTED_APIS) {
     assert.ok(api.minVersion <= api.maxVersion, api.name);
     assert.equal(apiByKey(api.key), api);
