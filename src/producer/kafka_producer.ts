@@ -88,12 +88,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     // As the Java client's "ProducerConfig values", with secrets shown as [hidden].
     settings.logger.debug(`producer config: ${JSON.stringify(settings)}`);
     const transport = typeof settings.transport === "object" ? settings.transport : runtimeTransport(settings.transport);
-    this.#metadata = new ProducerMetadata(
-      settings.bootstrap,
-      { ...settings, allowAutoTopicCreation: true },
-      settings.metadataMaxIdleMs,
-      clock,
-    );
+    this.#metadata = new ProducerMetadata(settings.bootstrap, settings, settings.metadataMaxIdleMs, clock);
     const client = this.#client = new NetworkClient(
       new Selector(transport, { maxReceiveSize: settings.maxResponseSize }),
       this.#metadata,

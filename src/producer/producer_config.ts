@@ -76,6 +76,12 @@ export interface ProducerConfig<K = unknown, V = unknown> extends ClientConfig {
   metricsSampleWindowMs?: number;
   /** `metrics.num.samples`: how many samples the windowed metrics cover (default 2). */
   metricsNumSamples?: number;
+  /**
+   * Whether metadata requests let the broker create a topic it does not have (when its own
+   * `auto.create.topics.enable` allows it). Default true, as the Java producer always asks;
+   * false is KafkaJS's `allowAutoTopicCreation: false`.
+   */
+  allowAutoTopicCreation?: boolean;
 }
 
 /** {@link ProducerConfig} with every default filled in. */
@@ -100,6 +106,7 @@ export interface ResolvedProducerConfig extends ResolvedClientConfig {
   transactionTimeoutMs: number;
   metricsSampleWindowMs: number;
   metricsNumSamples: number;
+  allowAutoTopicCreation: boolean;
 }
 
 // Every key of ProducerConfig beyond ClientConfig's, once: the type makes this list complete, and unknown keys are refused against it.
@@ -129,6 +136,7 @@ const PRODUCER_KEYS: Readonly<Record<Exclude<keyof ProducerConfig, keyof ClientC
   interceptors: true,
   metricsSampleWindowMs: true,
   metricsNumSamples: true,
+  allowAutoTopicCreation: true,
 };
 
 /** The producer's own keys (the connection keys are `CLIENT_CONFIG_KEYS`). */
@@ -255,6 +263,7 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
     partitionerAvailabilityTimeoutMs: integerSetting(config, "partitionerAvailabilityTimeoutMs", 0, 0, INT_MAX),
     metricsSampleWindowMs: integerSetting(config, "metricsSampleWindowMs", 30_000, 1, INT_MAX),
     metricsNumSamples: integerSetting(config, "metricsNumSamples", 2, 1, 1_000),
+    allowAutoTopicCreation: booleanSetting(config, "allowAutoTopicCreation", true),
   };
 }
 
