@@ -4,7 +4,8 @@
  *   deno run -A tools/build_npm.ts [--no-pack]
  *
  * - esm/ (conditions deno, bun, node, default) and workerd/ (condition workerd): minified
- *   ESM bundles of mod.ts made with esbuild, split so that what the library imports
+ *   ESM bundles of mod.ts and of src/kafkajs/mod.ts (the `./kafkajs` subpath, with the
+ *   same conditions) made with esbuild, sharing chunks, split so that what the library imports
  *   lazily (each runtime's transport, each compression codec and its npm package or
  *   WebAssembly) stays a chunk of its own. Every npm dependency is bundled in, so the
  *   package has none; `node:` and `cloudflare:` imports stay external (only the
@@ -31,6 +32,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const DIST = join(ROOT, "dist");
 /** The package directory that `npm pack` packs. */
 export const PACKAGE_DIR = join(DIST, "npm");
+/** The package's entry points: the main one, and the KafkaJS-compatible API (`@edge-kafka/producer/kafkajs`). */
+const ENTRIES = { mod: "mod.ts", kafkajs: "src/kafkajs/mod.ts" } as const;
 const ZSTD_DIR = join(ROOT, "node_modules/@bokuweb/zstd-wasm/dist/esm");
 
 /** What {@link buildNpm} made. */
@@ -51,10 +54,14 @@ export interface BuildResult {
 
 /** Sizes of one flavour, in bytes. */
 export interface Sizes {
-  /** The main entry (mod.js), minified. */
+  /** What importing the main entry loads (mod.js and the chunks it imports statically), minified. */
   mainMin: number;
-  /** The main entry, minified and gzipped (level 9). */
+  /** The same, each file gzipped (level 9), summed. */
   mainGzip: number;
+  /** What importing `./kafkajs` loads, minified (chunks shared with the main entry counted too). */
+  kafkajsMin: number;
+  /** The same, each file gzipped, summed. */
+  kafkajsGzip: number;
   /** All JavaScript files of the flavour, minified. */
   allMin: number;
   /** All JavaScript files, each gzipped, summed. */
@@ -153,7 +160,7 @@ function flavourPlugin(flavour: Flavour): esbuild.Plugin {
 async function bundle(flavour: Flavour, outdir: string): Promise<esbuild.Metafile> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: { mod: "mod.ts" },
+    entryPoints: ENTRIES,
     outdir,
     bundle: true,
     splitting: true,
@@ -207,12 +214,22 @@ const TSCONFIG = {
   },
 };
 
-function declarations(outDir: string): void {
-  const config = join(DIST, "tsconfig.types.json");
-  writeFileSync(
-    config,
-    JSON.stringify({ ...TSCONFIG, compilerOptions: { ...TSCONFIG.compilerOptions, rootDir: ROOT, outDir }, files: [join(ROOT, "mod.ts")] }),
-  );
+/**
+ * Emits the declarations of the package's entry points (`types/mod.d.ts`,
+ * `types/src/kafkajs/mod.d.ts`, and what they import) into `outDir`, as tsc writes them
+ * from the sources without a type check (see TSCONFIG), with `.ts` specifiers made `.js`.
+ *
+ * @example
+ * ```ts
+ * import { declarations } from "./build_npm.ts";
+ * declarations("/tmp/types");
+ * ```
+ */
+export function declarations(outDir: string): void {
+  mkdirSync(outDir, { recursive: true });
+  const config = join(outDir, "tsconfig.types.json");
+  const files = Object.values(ENTRIES).map((entry) => join(ROOT, entry));
+  writeFileSync(config, JSON.stringify({ ...TSCONFIG, compilerOptions: { ...TSCONFIG.compilerOptions, rootDir: ROOT, outDir }, files }));
   run(join(ROOT, "node_modules/.bin/tsc"), ["-p", config], ROOT);
   rmSync(config);
   // Declarations keep the sources' `.ts` specifiers; as `.d.ts` files they must say `.js`.
@@ -235,6 +252,12 @@ function* walk(dir: string): Generator<string> {
   }
 }
 
+/** One entry's export conditions: the same for every entry, each runtime its build. */
+function conditions(file: string, types: string): Record<string, string> {
+  const entry = `./esm/${file}`;
+  return { types, deno: entry, bun: entry, node: entry, workerd: `./workerd/${file}`, default: entry };
+}
+
 function packageJson(name: string, version: string, license: string | undefined): Record<string, unknown> {
   const entry = "./esm/mod.js";
   const types = "./types/mod.d.ts";
@@ -249,14 +272,8 @@ function packageJson(name: string, version: string, license: string | undefined)
     module: entry,
     types,
     exports: {
-      ".": {
-        types,
-        deno: entry,
-        bun: entry,
-        node: entry,
-        workerd: "./workerd/mod.js",
-        default: entry,
-      },
+      ".": conditions("mod.js", types),
+      "./kafkajs": conditions("kafkajs.js", "./types/src/kafkajs/mod.d.ts"),
       "./package.json": "./package.json",
     },
     files: ["esm/", "workerd/", "types/", "README.md", "LICENSE"],
@@ -282,9 +299,10 @@ export async function buildNpm(options: { pack?: boolean; log?: (line: string) =
   mkdirSync(PACKAGE_DIR, { recursive: true });
 
   let started = performance.now();
+  const metafiles = {} as Record<Flavour, esbuild.Metafile>;
   try {
     for (const flavour of Object.keys(FLAVOURS) as Flavour[]) {
-      const metafile = await bundle(flavour, join(PACKAGE_DIR, flavour));
+      const metafile = metafiles[flavour] = await bundle(flavour, join(PACKAGE_DIR, flavour));
       log(`esbuild ${flavour}: ${Object.keys(metafile.outputs).length} files in ${Math.round(performance.now() - started)} ms`);
       started = performance.now();
     }
@@ -302,8 +320,9 @@ export async function buildNpm(options: { pack?: boolean; log?: (line: string) =
   const files: BuildResult["files"] = [];
   const sizes = {} as Record<Flavour, Sizes>;
   for (const flavour of Object.keys(FLAVOURS) as Flavour[]) {
-    const main = readFileSync(join(PACKAGE_DIR, flavour, "mod.js"));
-    const size: Sizes = { mainMin: main.length, mainGzip: gzipSync(main, { level: 9 }).length, allMin: 0, allGzip: 0 };
+    const main = loadedBy(metafiles[flavour], join(PACKAGE_DIR, flavour, "mod.js"));
+    const kafkajs = loadedBy(metafiles[flavour], join(PACKAGE_DIR, flavour, "kafkajs.js"));
+    const size: Sizes = { ...main, kafkajsMin: kafkajs.mainMin, kafkajsGzip: kafkajs.mainGzip, allMin: 0, allGzip: 0 };
     for (const path of walk(join(PACKAGE_DIR, flavour))) {
       if (!path.endsWith(".js")) continue;
       const bytes = readFileSync(path);
@@ -324,6 +343,25 @@ export async function buildNpm(options: { pack?: boolean; log?: (line: string) =
   return { tarball, name, version, sizes, tarballBytes, files };
 }
 
+/** The sizes of an entry and of the chunks it imports statically (what loading it loads, before any lazy import). */
+function loadedBy(metafile: esbuild.Metafile, entry: string): { mainMin: number; mainGzip: number } {
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const imported of metafile.outputs[path]?.imports ?? []) if (imported.kind === "import-statement") visit(imported.path);
+  };
+  visit(relative(ROOT, entry));
+  let mainMin = 0;
+  let mainGzip = 0;
+  for (const path of seen) {
+    const bytes = readFileSync(join(ROOT, path));
+    mainMin += bytes.length;
+    mainGzip += gzipSync(bytes, { level: 9 }).length;
+  }
+  return { mainMin, mainGzip };
+}
+
 function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
@@ -332,7 +370,10 @@ if (import.meta.main) {
   const result = await buildNpm({ pack: !process.argv.includes("--no-pack"), log: (line) => console.error(line) });
   for (const file of result.files) console.log(`${file.path.padEnd(40)} ${kib(file.bytes).padStart(10)}`);
   for (const [flavour, size] of Object.entries(result.sizes)) {
-    console.log(`${flavour}/mod.js (main entry): ${kib(size.mainMin)} minified, ${kib(size.mainGzip)} gzipped`);
+    console.log(`${flavour}/mod.js (main entry, with the chunks it loads): ${kib(size.mainMin)} minified, ${kib(size.mainGzip)} gzipped`);
+    console.log(
+      `${flavour}/kafkajs.js (./kafkajs, with the chunks it loads): ${kib(size.kafkajsMin)} minified, ${kib(size.kafkajsGzip)} gzipped`,
+    );
     console.log(`${flavour}/ (all chunks): ${kib(size.allMin)} minified, ${kib(size.allGzip)} gzipped`);
   }
   if (result.tarball) console.log(`tarball: ${result.tarball} (${kib(result.tarballBytes!)})`);

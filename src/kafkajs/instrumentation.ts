@@ -13,8 +13,8 @@ import type { Logger } from "./logger.ts";
 
 /** One event, as a listener receives it. */
 export interface InstrumentationEvent<T> {
-  /** A number counting events of this process. */
-  id: number;
+  /** Counts the events of this process (a string, as KafkaJS's type declares it). */
+  id: string;
   /** The event's name, as `producer.network.request`. */
   type: string;
   /** When it happened, ms since the epoch. */
@@ -160,7 +160,7 @@ export class Instrumentation<P extends string> {
     const listeners = this.#listeners.get(eventName);
     if (listeners === undefined || listeners.size === 0) return;
     const event = {
-      id: nextId++,
+      id: String(nextId++),
       type: eventName,
       timestamp: Date.now(),
       payload: typeof payload === "function" ? (payload as () => T)() : payload,
