@@ -54,12 +54,21 @@ const TYPES: readonly CompressionType[] = ["none", "gzip", "snappy", "lz4", "zst
 export class SendProfiles {
   readonly #profiles = new Map<string, SendProfile>();
   readonly #codecs = new Map<number, Promise<CompressionCodec | null>>();
+  // The last profile handed out, and its codec id: most producers send with one set of options.
+  #last: SendProfile | undefined;
+  #lastCompression = -1;
 
   /** The profile, made (and its codec loaded) on first use; a synchronous answer once it exists. */
   get(acks: -1 | 0 | 1, timeoutMs: number, compression: number): SendProfile | Promise<SendProfile> {
+    const last = this.#last;
+    if (last !== undefined && last.acks === acks && last.timeoutMs === timeoutMs && this.#lastCompression === compression) return last;
     const key = `${acks}/${timeoutMs}/${compression}`;
     const known = this.#profiles.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      this.#last = known;
+      this.#lastCompression = compression;
+      return known;
+    }
     return this.#codec(compression).then((codec) => {
       const profile = this.#profiles.get(key) ?? { acks, timeoutMs, compression: codec };
       this.#profiles.set(key, profile);

@@ -14,7 +14,7 @@
  * @module
  */
 import { murmur2 } from "../producer/partitioner.ts";
-import type { ICustomPartitioner, PartitionerArgs } from "./types.ts";
+import type { ICustomPartitioner, PartitionerArgs, PartitionMetadata } from "./types.ts";
 
 const encoder = new TextEncoder();
 
@@ -80,19 +80,41 @@ export function legacyMurmur2(data: Uint8Array): number {
 
 const toPositive = (x: number) => x & 0x7fffffff;
 
+// The partitioners these factories made: they keep nothing of their arguments between calls.
+const builtIn = new WeakSet<object>();
+
+/**
+ * Whether `partitioner` was made by one of the {@link Partitioners} (which keep nothing of
+ * their argument, so a caller may reuse one argument object).
+ *
+ * @example
+ * ```ts
+ * import { isBuiltInPartitioner, Partitioners } from "./partitioners.ts";
+ * console.log(isBuiltInPartitioner(Partitioners.DefaultPartitioner()), isBuiltInPartitioner(() => 0)); // true false
+ * ```
+ */
+export function isBuiltInPartitioner(partitioner: unknown): boolean {
+  return typeof partitioner === "function" && builtIn.has(partitioner);
+}
+
 function partitionerWith(hash: (key: Uint8Array) => number): ICustomPartitioner {
   return () => {
     const counters = new Map<string, number>();
-    return ({ topic, partitionMetadata, message }: PartitionerArgs) => {
+    // The partitions with a leader, for the last metadata array seen (a producer passes the same one until it refreshes).
+    let seen: PartitionMetadata[] | undefined;
+    let available: PartitionMetadata[] = [];
+    const partitioner = ({ topic, partitionMetadata, message }: PartitionerArgs) => {
       if (message.partition !== null && message.partition !== undefined) return message.partition;
       const count = partitionMetadata.length;
       if (message.key !== null && message.key !== undefined) return toPositive(hash(keyBytes(message.key))) % count;
       const next = (counters.get(topic) ?? Math.floor(Math.random() * 2 ** 32)) + 1;
       counters.set(topic, next);
-      const available = partitionMetadata.filter((p) => p.leader >= 0);
+      if (partitionMetadata !== seen) [seen, available] = [partitionMetadata, partitionMetadata.filter((p) => p.leader >= 0)];
       // No partition has a leader: one without, which the send will wait for.
       return available.length > 0 ? available[toPositive(next) % available.length].partitionId : toPositive(next) % count;
     };
+    builtIn.add(partitioner);
+    return partitioner;
   };
 }
 

@@ -15,7 +15,6 @@ import { KafkaProducer } from "../producer/kafka_producer.ts";
 import type { ProducerConfig as NativeProducerConfig } from "../producer/producer_config.ts";
 import { resolveProducerConfig } from "../producer/producer_config.ts";
 import { producerInternals } from "../producer/producer_internals.ts";
-import type { SendProfile } from "../producer/send_profile.ts";
 import { describeValue } from "../validation.ts";
 import { SendProfiles } from "./compression.ts";
 import { nativeProducerConfig } from "./config.ts";
@@ -149,42 +148,44 @@ export class KafkaJSProducer implements Producer {
   }
 
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    if (record === null || typeof record !== "object") {
-      return Promise.reject(new KafkaJSNonRetriableError(`send() takes { topic, messages }, not ${describeValue(record)}`));
-    }
-    const { topic, messages, acks, timeout, compression } = record;
-    return this.sendBatch({ topicMessages: [{ topic, messages }], acks, timeout, compression });
+    return this.sendWith(record, false, true);
   }
 
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    return this.sendWith(batch, false);
+    return this.sendWith(batch, false, false);
   }
 
-  /** A send of the producer (`transactional` false) or of its open transaction. */
-  async sendWith(batch: ProducerBatch, transactional: boolean): Promise<RecordMetadata[]> {
-    if (batch === null || typeof batch !== "object") {
-      throw new KafkaJSNonRetriableError(`sendBatch() takes { topicMessages }, not ${describeValue(batch)}`);
+  /**
+   * A send (`single`: `send(record)`, else `sendBatch(batch)`) of the producer or, when
+   * `transactional`, of its open transaction. Never throws: every failure rejects.
+   */
+  sendWith(options: ProducerRecord | ProducerBatch, transactional: boolean, single: boolean): Promise<RecordMetadata[]> {
+    try {
+      if (options === null || typeof options !== "object") {
+        const shape = single ? "send() takes { topic, messages }" : "sendBatch() takes { topicMessages }";
+        throw new KafkaJSNonRetriableError(`${shape}, not ${describeValue(options)}`);
+      }
+      const acks = options.acks ?? -1;
+      if (acks !== -1 && acks !== 0 && acks !== 1) {
+        throw new KafkaJSNonRetriableError(`acks must be -1, 0 or 1, not ${describeValue(acks)}`);
+      }
+      const timeout = options.timeout ?? 30_000;
+      if (typeof timeout !== "number" || !(timeout >= 0)) {
+        throw new KafkaJSNonRetriableError(`timeout must be a number of ms, not ${describeValue(timeout)}`);
+      }
+      if (acks !== -1 && (transactional || this.#config.idempotent === true)) {
+        throw new KafkaJSNonRetriableError("Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees");
+      }
+      // A ProducerRecord has the shape of one TopicMessages entry: { topic, messages }.
+      const topicMessages = mergeTopicMessages(single ? [options] : (options as ProducerBatch).topicMessages ?? []);
+      this.#checkConnected();
+      const native = this.#native(transactional ? "transactional" : acks !== -1 && this.#idempotent ? "unacknowledged" : "plain");
+      const profile = this.#profiles.get(acks, Math.min(Math.round(timeout), 2 ** 31 - 1), options.compression ?? 0);
+      if (profile instanceof Promise) return profile.then((loaded) => sendMessages(this, native, loaded, topicMessages));
+      return sendMessages(this, native, profile, topicMessages);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const acks = batch.acks ?? -1;
-    if (acks !== -1 && acks !== 0 && acks !== 1) throw new KafkaJSNonRetriableError(`acks must be -1, 0 or 1, not ${describeValue(acks)}`);
-    const timeout = batch.timeout ?? 30_000;
-    if (typeof timeout !== "number" || !(timeout >= 0)) {
-      throw new KafkaJSNonRetriableError(`timeout must be a number of ms, not ${describeValue(timeout)}`);
-    }
-    if (acks !== -1 && (transactional || this.#config.idempotent === true)) {
-      throw new KafkaJSNonRetriableError("Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees");
-    }
-    const topicMessages = mergeTopicMessages(batch.topicMessages ?? []);
-    this.#checkConnected();
-    const profile = this.#profiles.get(acks, Math.min(Math.round(timeout), 2 ** 31 - 1), batch.compression ?? 0);
-    const role: Role = transactional ? "transactional" : acks !== -1 && this.#idempotent ? "unacknowledged" : "plain";
-    const native = this.#native(role);
-    return await sendMessages({
-      native,
-      profile: profile instanceof Promise ? await profile : profile as SendProfile,
-      partitioner: this.#partitioner,
-      partitionsOf: (topic) => this.#partitionsOf(native, topic),
-    }, topicMessages);
   }
 
   #checkConnected(): void {
@@ -205,10 +206,20 @@ export class KafkaJSProducer implements Producer {
     return native;
   }
 
-  #partitionsOf(native: KafkaProducer<unknown, unknown>, topic: string): PartitionMetadata[] | Promise<PartitionMetadata[]> {
-    const now = Date.now();
+  /** The partitioner, for sendMessages. */
+  get partitioner(): PartitionFunction {
+    return this.#partitioner;
+  }
+
+  /** A topic's partitions when fetched less than metadataMaxAge ago, for sendMessages. */
+  knownPartitions(topic: string): PartitionMetadata[] | undefined {
     const cached = this.#partitions.get(topic);
-    if (cached !== undefined && cached.until > now) return cached.list;
+    return cached !== undefined && cached.until > Date.now() ? cached.list : undefined;
+  }
+
+  /** Waits for a topic's partitions (KafkaJS's errors when the topic is unknown or the cluster out of reach), for sendMessages. */
+  loadPartitions(native: KafkaProducer<unknown, unknown>, topic: string): Promise<PartitionMetadata[]> {
+    const now = Date.now();
     return kafkajsErrors(async () => {
       const list = (await native.partitionsFor(topic)).map((p) => ({
         partitionErrorCode: p.errorCode,
@@ -239,6 +250,6 @@ export class KafkaJSProducer implements Producer {
       this.#transactionsInitialized = true;
       native.beginTransaction();
     });
-    return this.#transaction = new KafkaJSTransaction(native, (batch) => this.sendWith(batch, true));
+    return this.#transaction = new KafkaJSTransaction(native, (options, single) => this.sendWith(options, true, single));
   }
 }

@@ -43,14 +43,17 @@ export interface Transaction {
 /** One transaction of a KafkaJS producer. */
 export class KafkaJSTransaction implements Transaction {
   readonly #native: KafkaProducer<unknown, unknown>;
-  readonly #send: (batch: ProducerBatch) => Promise<RecordMetadata[]>;
+  readonly #send: (options: ProducerRecord | ProducerBatch, single: boolean) => Promise<RecordMetadata[]>;
   #ended = false;
 
   /**
    * @param native The transactional producer, its transaction begun.
-   * @param send How the producer sends a batch within its transaction.
+   * @param send How the producer sends within its transaction (`single`: a `send()`, else a `sendBatch()`).
    */
-  constructor(native: KafkaProducer<unknown, unknown>, send: (batch: ProducerBatch) => Promise<RecordMetadata[]>) {
+  constructor(
+    native: KafkaProducer<unknown, unknown>,
+    send: (options: ProducerRecord | ProducerBatch, single: boolean) => Promise<RecordMetadata[]>,
+  ) {
     this.#native = native;
     this.#send = send;
   }
@@ -65,16 +68,12 @@ export class KafkaJSTransaction implements Transaction {
 
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {
     this.#guard();
-    if (record === null || typeof record !== "object") {
-      throw new KafkaJSNonRetriableError(`send() takes { topic, messages }, not ${describeValue(record)}`);
-    }
-    const { topic, messages, acks, timeout, compression } = record;
-    return await this.#send({ topicMessages: [{ topic, messages }], acks, timeout, compression });
+    return await this.#send(record, true);
   }
 
   async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
     this.#guard();
-    return await this.#send(batch);
+    return await this.#send(batch, false);
   }
 
   async sendOffsets(offsets: Offsets & { consumerGroupId: string }): Promise<void> {
