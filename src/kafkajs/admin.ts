@@ -24,7 +24,7 @@ import { protocolError, toKafkaJSError } from "./error_mapping.ts";
 import { type AdminEvents, clientEvents, Instrumentation, type InstrumentationEvent } from "./instrumentation.ts";
 import type { Logger } from "./logger.ts";
 import { withRetries } from "./retry.ts";
-import type { PartitionMetadata, RetryOptions } from "./types.ts";
+import { type PartitionMetadata, type RetryOptions, toPartitionMetadata } from "./types.ts";
 
 /** `kafka.admin(config)`. */
 export interface AdminConfig {
@@ -286,7 +286,7 @@ class KafkaJSAdmin {
     const { topics } = this.#options(options ?? {}, "fetchTopicMetadata", ["topics"]);
     const names = topics === undefined || (Array.isArray(topics) && topics.length === 0) ? undefined : topics as string[];
     const described = await this.#call((native) => native.describeTopics(names));
-    return { topics: described.map((topic: TopicInfo) => ({ name: topic.name, partitions: topic.partitions.map(partitionMetadata) })) };
+    return { topics: described.map((topic: TopicInfo) => ({ name: topic.name, partitions: topic.partitions.map(toPartitionMetadata) })) };
   }
 
   async describeCluster(): Promise<ClusterDescription> {
@@ -305,17 +305,6 @@ class KafkaJSAdmin {
     rejectUnknown(options, known, `admin.${call}()`);
     return options as Record<string, unknown>;
   }
-}
-
-function partitionMetadata(p: TopicInfo["partitions"][number]): PartitionMetadata {
-  return {
-    partitionErrorCode: p.errorCode,
-    partitionId: p.partition,
-    leader: p.leader,
-    replicas: p.replicas,
-    isr: p.isr,
-    offlineReplicas: p.offlineReplicas,
-  };
 }
 
 for (const call of UNSUPPORTED_CALLS) {

@@ -26,33 +26,33 @@ export interface InstrumentationEvent<T> {
 /** Removes the listener `on()` added (`T`: the event's name, as in KafkaJS's type). */
 export type RemoveInstrumentationEventListener<_T = string> = () => void;
 
-/** A request answered by a broker. */
-export type RequestEvent = InstrumentationEvent<{
+/** Which request an event is about, where it went, and when. */
+export interface RequestTiming {
+  /** The API's key. */
   apiKey: number;
+  /** The API's name (`Produce`, `Metadata`, ...). */
   apiName: string;
+  /** The version sent. */
   apiVersion: number;
+  /** `host:port` of the broker. */
   broker: string;
+  /** The client id sent with it. */
   clientId: string;
+  /** Its correlation id. */
   correlationId: number;
+  /** When it was made, ms since the epoch. */
   createdAt: number;
-  duration: number;
+  /** How long it waited before it was written, ms. */
   pendingDuration: number;
+  /** When it was written. */
   sentAt: number;
-  size: number;
-}>;
+}
+
+/** A request answered by a broker: `duration` from writing to the answer, `size` of the answer in bytes. */
+export type RequestEvent = InstrumentationEvent<RequestTiming & { duration: number; size: number }>;
 
 /** A request that got no answer within `requestTimeout`. */
-export type RequestTimeoutEvent = InstrumentationEvent<{
-  apiKey: number;
-  apiName: string;
-  apiVersion: number;
-  broker: string;
-  clientId: string;
-  correlationId: number;
-  createdAt: number;
-  pendingDuration: number;
-  sentAt: number;
-}>;
+export type RequestTimeoutEvent = InstrumentationEvent<RequestTiming>;
 
 /** How many requests to a broker wait for an answer. */
 export type RequestQueueSizeEvent = InstrumentationEvent<{ broker: string; clientId: string; queueSize: number }>;
@@ -184,7 +184,7 @@ export class Instrumentation<P extends string> {
   /** A NetworkObserver that turns the native client's reports into this client's request events. */
   networkObserver(clientId: string): NetworkObserver {
     const { REQUEST, REQUEST_TIMEOUT, REQUEST_QUEUE_SIZE } = this.events;
-    const timing = (request: ClientRequest, broker: string | undefined) => ({
+    const timing = (request: ClientRequest, broker: string | undefined): RequestTiming => ({
       apiKey: request.api.key,
       apiName: request.api.name,
       apiVersion: request.version,

@@ -65,6 +65,7 @@ export type {
   RequestEvent,
   RequestQueueSizeEvent,
   RequestTimeoutEvent,
+  RequestTiming,
 } from "./instrumentation.ts";
 export type {
   BrokersFunction,

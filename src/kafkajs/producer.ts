@@ -26,7 +26,14 @@ import { type Logger, toNativeLogger } from "./logger.ts";
 import { Partitioners } from "./partitioners.ts";
 import { mergeTopicMessages, type PartitionFunction, sendMessages } from "./send_messages.ts";
 import { KafkaJSTransaction, type Transaction } from "./transaction.ts";
-import type { PartitionMetadata, ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata } from "./types.ts";
+import {
+  type PartitionMetadata,
+  type ProducerBatch,
+  type ProducerConfig,
+  type ProducerRecord,
+  type RecordMetadata,
+  toPartitionMetadata,
+} from "./types.ts";
 
 /**
  * What `kafka.producer()` returns: KafkaJS's Producer.
@@ -221,14 +228,7 @@ export class KafkaJSProducer implements Producer {
   loadPartitions(native: KafkaProducer<unknown, unknown>, topic: string): Promise<PartitionMetadata[]> {
     const now = Date.now();
     return kafkajsErrors(async () => {
-      const list = (await native.partitionsFor(topic)).map((p) => ({
-        partitionErrorCode: p.errorCode,
-        partitionId: p.partition,
-        leader: p.leader,
-        replicas: p.replicas,
-        isr: p.isr,
-        offlineReplicas: p.offlineReplicas,
-      }));
+      const list = (await native.partitionsFor(topic)).map(toPartitionMetadata);
       this.#partitions.set(topic, { list, until: now + (this.#config.metadataMaxAge ?? 300_000) });
       return list;
     });

@@ -1,9 +1,11 @@
 /**
  * The shapes KafkaJS's producer API takes and returns (its `types/index.d.ts`, producer
- * side), with `Buffer` as `Uint8Array` (a Buffer is one) so they need no Node types.
+ * side), with `Buffer` as `Uint8Array` (a Buffer is one) so they need no Node types; and
+ * the conversion of a native partition description into KafkaJS's.
  *
  * @module
  */
+import type { PartitionInfo } from "../client/metadata.ts";
 import type { logCreator, logLevel } from "./logger.ts";
 
 /** Returns the brokers to bootstrap from; called at each connect. */
@@ -112,6 +114,27 @@ export interface PartitionMetadata {
   isr: number[];
   /** The broker ids of offline replicas. */
   offlineReplicas?: number[];
+}
+
+/**
+ * A native partition description in KafkaJS's shape.
+ *
+ * @example
+ * ```ts
+ * import { toPartitionMetadata } from "./types.ts";
+ * const p = toPartitionMetadata({ topic: "t", partition: 0, leader: 1, leaderEpoch: 0, replicas: [1], isr: [1], offlineReplicas: [], errorCode: 0 });
+ * console.log(p.partitionId, p.leader); // 0 1
+ * ```
+ */
+export function toPartitionMetadata(p: PartitionInfo): PartitionMetadata {
+  return {
+    partitionErrorCode: p.errorCode,
+    partitionId: p.partition,
+    leader: p.leader,
+    replicas: p.replicas,
+    isr: p.isr,
+    offlineReplicas: p.offlineReplicas,
+  };
 }
 
 /** Message headers: a value, or several values for one name. */
