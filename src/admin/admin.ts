@@ -144,11 +144,15 @@ export class Admin implements AsyncDisposable {
 
   /**
    * Grows topics to `count` partitions each (`assignments`: the replicas of each new
-   * partition, else the broker places them); rejects with the broker's KafkaProtocolError
+   * partition, else the broker places them) and, unless `waitForLeaders` is false, waits
+   * until the metadata shows them with leaders; rejects with the broker's KafkaProtocolError
    * for the first topic it refused (INVALID_PARTITIONS when the count is not larger, ...).
    */
-  createPartitions(topics: readonly NewPartitions[], options?: { validateOnly?: boolean; timeoutMs?: number }): Promise<void> {
-    return this.#run("createPartitions()", options, ["validateOnly", "timeoutMs"], async (deadline, opts, timeoutMs) => {
+  createPartitions(
+    topics: readonly NewPartitions[],
+    options?: { validateOnly?: boolean; waitForLeaders?: boolean; timeoutMs?: number },
+  ): Promise<void> {
+    return this.#run("createPartitions()", options, ["validateOnly", "waitForLeaders", "timeoutMs"], async (deadline, opts, timeoutMs) => {
       const body = {
         topics: checkNewPartitions(topics).map((t) => ({
           name: t.topic,
@@ -160,6 +164,9 @@ export class Admin implements AsyncDisposable {
       };
       const response = await this.#toController(CreatePartitionsApi, body, deadline, (r) => r.results.map((t) => t.errorCode));
       throwFirst(response.results.map((t) => ({ code: t.errorCode, topic: t.name, message: t.errorMessage })));
+      if (opts.waitForLeaders !== false && !body.validateOnly) {
+        await this.#waitForLeaders(body.topics.map((t) => t.name), deadline, new Map(body.topics.map((t) => [t.name, t.count])));
+      }
     });
   }
 
@@ -269,18 +276,18 @@ export class Admin implements AsyncDisposable {
     }
   }
 
-  /** Polls the topics' metadata until every partition has a leader. */
-  async #waitForLeaders(topics: string[], deadline: number): Promise<void> {
+  /** Polls the topics' metadata until every partition (at least `counts` of them, when given) has a leader. */
+  async #waitForLeaders(topics: string[], deadline: number, counts?: ReadonlyMap<string, number>): Promise<void> {
     for (;;) {
       const cluster = await this.#metadata(topics, deadline);
       const waiting = topics.filter((name) => {
         const topic = cluster.topics.get(name);
-        return topic === undefined || topic.errorCode !== 0 || topic.partitions.length === 0 ||
+        return topic === undefined || topic.errorCode !== 0 || topic.partitions.length < (counts?.get(name) ?? 1) ||
           topic.partitions.some((p) => p.leader < 0);
       });
       if (waiting.length === 0) return;
       if (this.#connected.clock.now() + LEADER_WAIT_STEP_MS >= deadline) {
-        throw new TimeoutError(`created ${waiting.join(", ")}, but not every partition had a leader within the timeout`);
+        throw new TimeoutError(`made ${waiting.join(", ")}, but not every partition had a leader within the timeout`);
       }
       await new Promise((resolve) => setTimeout(resolve, LEADER_WAIT_STEP_MS));
     }

@@ -276,6 +276,8 @@ class KafkaJSAdmin {
     await this.#call((native) =>
       native.createPartitions(topicPartitions as ITopicPartitionConfig[], {
         validateOnly: validateOnly as boolean | undefined,
+        // KafkaJS does not wait; a producer that sends to a new partition at once is better served by waiting.
+        waitForLeaders: true,
         timeoutMs: (timeout as number | undefined) ?? 30_000,
       })
     );
