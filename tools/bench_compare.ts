@@ -5,7 +5,7 @@
  * as JSON under `bench/results/`, and regenerates `docs/benchmarks.md` with an SVG chart.
  *
  *   deno task bench:compare [--smoke] [--facade] [--scenarios S1,S3] [--peers java,bun] [--no-docs]
- *   deno task bench:compare --render bench/results/<run>.json     (docs from a saved run)
+ *   deno task bench:compare --render bench/results/<run>.json     (docs from a saved run, a --facade run's too)
  *
  * `--smoke` (CI) runs S1 and S6 with 10,000 records and one cold start per client, and
  * writes no docs. Scenarios: S1 1,000,000 × 100 B unthrottled; S2 200,000 × 1 KiB with gzip,
@@ -273,7 +273,12 @@ async function main(): Promise<number> {
   };
   const render = value("--render")?.[0];
   if (render !== undefined) {
-    writeDocs(JSON.parse(readFileSync(render, "utf8")), `deno task bench:compare (results: ${render.replace(`${root}/`, "")})`);
+    const saved: BenchRun = JSON.parse(readFileSync(render, "utf8"));
+    const command = `deno task bench:compare (results: ${render.replace(`${root}/`, "")})`;
+    // A --facade run renders its own page; a full run the main one.
+    if (facadeTable(saved).length > 0 && !saved.results.some((r) => r.peer.startsWith("Java"))) {
+      writeFileSync(join(root, "docs", "benchmarks_kafkajs.md"), facadeMarkdown(saved, command));
+    } else writeDocs(saved, command);
     return 0;
   }
   const facade = argv.includes("--facade");

@@ -10,6 +10,8 @@ const marker = join(root, "node_modules", ".package-lock.json");
 const stale = !existsSync(join(root, "node_modules", ".bin", "deno")) || !existsSync(join(root, "node_modules", ".bin", "bun")) ||
   !existsSync(marker) || statSync(marker).mtimeMs < statSync(join(root, "package.json")).mtimeMs;
 if (stale) {
-  console.error("installing npm dependencies (package.json: deno, bun, esbuild, hash-wasm, fflate, hysnappy, zstd-wasm) ...");
+  console.error(
+    "installing npm dependencies (package.json: deno, bun, esbuild, hash-wasm, fflate, hysnappy, zstd-wasm; kafkajs for the differential test) ...",
+  );
   execSync("npm install --no-audit --no-fund", { cwd: root, stdio: "inherit" });
 }
