@@ -13,13 +13,8 @@ import { KafkaProtocolError } from "../protocol/error_codes.ts";
 import { describeValue } from "../validation.ts";
 import type { ClientContext } from "./client_context.ts";
 import { nativeClientConfig, rejectUnknown, resolveRetry } from "./config.ts";
-import {
-  KafkaJSAggregateError,
-  KafkaJSCreateTopicError,
-  KafkaJSNonRetriableError,
-  KafkaJSNotImplemented,
-  KafkaJSProtocolError,
-} from "./errors.ts";
+import { KafkaJSNonRetriableError, KafkaJSProtocolError } from "./errors.ts";
+import { KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSNotImplemented } from "./errors_named.ts";
 import { protocolError, toKafkaJSError } from "./error_mapping.ts";
 import { type AdminEvents, clientEvents, Instrumentation, type InstrumentationEvent } from "./instrumentation.ts";
 import type { Logger } from "./logger.ts";

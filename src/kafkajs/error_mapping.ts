@@ -26,16 +26,14 @@ import {
 } from "../errors.ts";
 import { errorCode, KafkaProtocolError } from "../protocol/error_codes.ts";
 import {
-  KafkaJSAggregateError,
   KafkaJSConnectionError,
   KafkaJSError,
   KafkaJSNonRetriableError,
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
   KafkaJSRequestTimeoutError,
-  KafkaJSSASLAuthenticationError,
-  KafkaJSServerDoesNotSupportApiKey,
 } from "./errors.ts";
+import { KafkaJSAggregateError, KafkaJSSASLAuthenticationError, KafkaJSServerDoesNotSupportApiKey } from "./errors_named.ts";
 
 const RETRIES_NOT_COUNTED = { retryCount: -1, retryTime: -1 };
 const MESSAGE_TOO_LARGE = { type: "MESSAGE_TOO_LARGE", code: errorCode("MESSAGE_TOO_LARGE"), retriable: false };

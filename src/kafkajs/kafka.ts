@@ -5,7 +5,7 @@
  * @module
  */
 import { toKafkaJSError } from "./error_mapping.ts";
-import { KafkaJSNotImplemented } from "./errors.ts";
+import { KafkaJSNotImplemented } from "./errors_named.ts";
 import { type Admin, type AdminConfig, createAdmin } from "./admin.ts";
 import { ClientContext } from "./client_context.ts";
 import { checkKafkaConfig, checkProducerConfig, rejectUnknown } from "./config.ts";

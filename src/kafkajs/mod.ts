@@ -92,26 +92,28 @@ export type {
 } from "./types.ts";
 export {
   isKafkaJSError,
-  KafkaJSAggregateError,
-  KafkaJSBrokerNotFound,
   KafkaJSConnectionClosedError,
   KafkaJSConnectionError,
-  KafkaJSCreateTopicError,
   KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+  KafkaJSRequestTimeoutError,
+} from "./errors.ts";
+export {
+  KafkaJSAggregateError,
+  KafkaJSBrokerNotFound,
+  KafkaJSCreateTopicError,
   KafkaJSInvariantViolation,
   KafkaJSLockTimeout,
   KafkaJSMetadataNotLoaded,
   KafkaJSNoBrokerAvailableError,
-  KafkaJSNonRetriableError,
   KafkaJSNotImplemented,
-  KafkaJSNumberOfRetriesExceeded,
   KafkaJSPartialMessageError,
-  KafkaJSProtocolError,
-  KafkaJSRequestTimeoutError,
   KafkaJSSASLAuthenticationError,
   KafkaJSServerDoesNotSupportApiKey,
   KafkaJSStaleTopicMetadataAssignment,
   KafkaJSTimeout,
   KafkaJSTopicMetadataNotLoaded,
-} from "./errors.ts";
+} from "./errors_named.ts";
 export type { KafkaJSErrorOptions, ProtocolErrorDetails, RequestTimeoutDetails } from "./errors.ts";
