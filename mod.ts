@@ -17,6 +17,14 @@
  * console.log(cluster.brokers);
  * ```
  *
+ * @example Manage topics
+ * ```ts
+ * import { Admin } from "./mod.ts";
+ * await using admin = new Admin({ bootstrapServers: "127.0.0.1:9092" });
+ * await admin.createTopics([{ name: "orders", numPartitions: 6, replicationFactor: 3 }]);
+ * console.log(await admin.listTopics());
+ * ```
+ *
  * @module
  */
 export { KafkaProducer } from "./src/producer/kafka_producer.ts";
@@ -33,6 +41,8 @@ export type { GroupMetadata, TransactionOffset } from "./src/producer/transactio
 export { murmur2, partitionForKey } from "./src/producer/partitioner.ts";
 export type { CompressionType } from "./src/compression/mod.ts";
 export { describeCluster } from "./src/admin/describe_cluster.ts";
+export { Admin } from "./src/admin/admin.ts";
+export type { AdminClusterDescription, CreatedTopic, NewPartitions, NewTopic } from "./src/admin/admin.ts";
 export type { ClusterDescription, NegotiatedApi } from "./src/admin/describe_cluster.ts";
 export type { ClientConfig } from "./src/client/client_config.ts";
 export type { Pem, SaslMechanismSetting, SaslOptions, SslOptions } from "./src/client/security_config.ts";

@@ -23,16 +23,19 @@ import type { ProducerConfig } from "../mod.ts";
 import { javaPropsToConfig } from "./perf/java_props.ts";
 import { PerfStats } from "./perf/perf_stats.ts";
 import { DEFAULT_YIELD_EVERY_MS, runSendLoop } from "./perf/send_loop.ts";
+import { runKafkaJSLoop } from "./perf/kafkajs_api.ts";
 
 const USAGE = `usage: bench.ts --topic TOPIC --num-records N (--record-size BYTES) --throughput RECORDS_PER_SEC
                 --producer-props k=v [k=v ...] [--warmup-records N] [--transactional-id ID]
-                [--max-outstanding N] [--yield-every-ms MS]
+                [--max-outstanding N] [--yield-every-ms MS] [--api native|kafkajs-batch|kafkajs-send] [--chunk N]
 
   --throughput -1 sends as fast as possible. --producer-props takes Java names
   (bootstrap.servers, acks, linger.ms, batch.size, compression.type, enable.idempotence, ...).
   Our additions, because JavaScript has one thread where Java has two: the loop waits when
   --max-outstanding records are unacknowledged (default: what fits in buffer.memory, as Java's
-  send() blocks), and lets the producer's I/O run at least every --yield-every-ms (default 1; 3 on Deno).`;
+  send() blocks), and lets the producer's I/O run at least every --yield-every-ms (default 1; 3 on Deno).
+  --api kafkajs-batch sends through the KafkaJS facade, --chunk messages (default 1000) per sendBatch() call;
+  --api kafkajs-send one message per send() call (default --api native: KafkaProducer.send()).`;
 
 interface Args {
   topic: string;
@@ -42,6 +45,8 @@ interface Args {
   warmupRecords: number;
   maxOutstanding: number | undefined;
   yieldEveryMs: number;
+  api: "native" | "kafkajs-batch" | "kafkajs-send";
+  chunk: number;
   props: Record<string, string>;
 }
 
@@ -90,8 +95,14 @@ function parseArgs(argv: string[]): Args {
     warmupRecords: integer("warmup-records", "0"),
     maxOutstanding: values.has("max-outstanding") ? integer("max-outstanding") : undefined,
     yieldEveryMs: integer("yield-every-ms", String(DEFAULT_YIELD_EVERY_MS)),
+    api: one("api", "native") as Args["api"],
+    chunk: integer("chunk", "1000"),
     props,
   };
+  if (!["native", "kafkajs-batch", "kafkajs-send"].includes(args.api)) {
+    throw new Error(`--api must be native, kafkajs-batch or kafkajs-send\n${USAGE}`);
+  }
+  if (args.chunk <= 0) throw new Error("--chunk must be positive");
   if (args.numRecords <= 0) throw new Error("--num-records must be positive");
   if (args.recordSize <= 0) throw new Error("--record-size must be positive");
   if (args.warmupRecords < 0 || args.warmupRecords >= args.numRecords) throw new Error("--warmup-records must be in [0, num-records)");
@@ -113,6 +124,7 @@ async function main(): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
+  if (args.api !== "native") return await kafkajsApi(args);
   const config = javaPropsToConfig(args.props) as unknown as ProducerConfig<null, Uint8Array>;
   const producer = new KafkaProducer<null, Uint8Array>(config);
   const transactional = config.transactionalId !== undefined;
@@ -155,15 +167,45 @@ async function main(): Promise<number> {
   if (transactional) await producer.commitTransaction();
   await producer.flush();
   await producer.close();
-  stats.printTotal();
-  if (steady !== undefined) steady.printTotal();
-  const summary = (steady ?? stats).summary();
-  console.log(`BENCH_JSON ${JSON.stringify({ ...summary, failed })}`);
+  return report(steady ?? stats, failed, firstError, steady === undefined ? [stats] : [stats, steady]);
+}
+
+/** Prints the totals (as the Java tool) and the BENCH_JSON line; the exit code. */
+function report(measured: PerfStats, failed: number, firstError: unknown, printed: PerfStats[]): number {
+  for (const stats of printed) stats.printTotal();
+  console.log(`BENCH_JSON ${JSON.stringify({ ...measured.summary(), failed })}`);
   if (failed > 0) {
     console.error(`${failed} sends failed; the first: ${firstError}`);
     return 1;
   }
   return 0;
+}
+
+/** The same workload through the KafkaJS facade (see tools/perf/kafkajs_api.ts). */
+async function kafkajsApi(args: Args): Promise<number> {
+  if (args.warmupRecords > 0 || args.props["transactional.id"] !== undefined) {
+    console.error("--api kafkajs-* takes neither --warmup-records nor --transactional-id");
+    return 2;
+  }
+  const stats = new PerfStats(args.numRecords);
+  let failed = 0;
+  let firstError: unknown;
+  await runKafkaJSLoop({
+    props: args.props,
+    topic: args.topic,
+    value: payload(args.recordSize),
+    numRecords: args.numRecords,
+    throughput: args.throughput,
+    maxOutstanding: args.maxOutstanding ?? Math.max(1000, Math.floor(32 * 1024 * 1024 / (args.recordSize + 24))),
+    yieldEveryMs: args.yieldEveryMs,
+    chunk: args.api === "kafkajs-send" ? 1 : args.chunk,
+    onAcked: (_, sendStart) => stats.completed(sendStart, args.recordSize),
+    onFailed: (_, error) => {
+      failed++;
+      firstError ??= error;
+    },
+  });
+  return report(stats, failed, firstError, [stats]);
 }
 
 process.exit(await main());

@@ -4,13 +4,17 @@
  * ours on Deno, Bun and Node). Prints a table with ratios against Java, writes the run
  * as JSON under `bench/results/`, and regenerates `docs/benchmarks.md` with an SVG chart.
  *
- *   deno task bench:compare [--smoke] [--scenarios S1,S3] [--peers java,bun] [--no-docs]
- *   deno task bench:compare --render bench/results/<run>.json     (docs from a saved run)
+ *   deno task bench:compare [--smoke] [--facade] [--scenarios S1,S3] [--peers java,bun] [--no-docs]
+ *   deno task bench:compare --render bench/results/<run>.json     (docs from a saved run, a --facade run's too)
  *
  * `--smoke` (CI) runs S1 and S6 with 10,000 records and one cold start per client, and
  * writes no docs. Scenarios: S1 1,000,000 × 100 B unthrottled; S2 200,000 × 1 KiB with gzip,
  * lz4 and zstd; S3 20,000 records/s for 30 s; S4 cold start, median of 10; S5 peak RSS
  * during S1 (a column of S1); S6 S1 against the ack-only loopback broker.
+ *
+ * `--facade` runs S1 only, through ours on each runtime, the KafkaJS facade on each runtime
+ * (`sendBatch()` of 1000 messages, `send()` of one) and KafkaJS itself, prints the ratios
+ * and writes `docs/benchmarks_kafkajs.md`. The smoke run includes the facade on S1.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,7 +25,8 @@ import process from "node:process";
 import * as esbuild from "esbuild";
 import { createTopic, deleteTopic, up } from "./kafka.ts";
 import { resolveJars } from "./kafka/maven.ts";
-import { type Peer, type PeerEnvironment, PEERS, type Scenario } from "./perf/peers.ts";
+import { FACADE_PEERS, type Peer, type PeerEnvironment, PEERS, type Scenario } from "./perf/peers.ts";
+import { facadeMarkdown, facadeTable } from "./perf/facade_report.ts";
 import { startAckBroker } from "./perf/ack_broker.ts";
 import { type BenchRun, checkTargets, markdown, type Measurement, scenarioTable, throughputSvg } from "./perf/report.ts";
 
@@ -268,10 +273,16 @@ async function main(): Promise<number> {
   };
   const render = value("--render")?.[0];
   if (render !== undefined) {
-    writeDocs(JSON.parse(readFileSync(render, "utf8")), `deno task bench:compare (results: ${render.replace(`${root}/`, "")})`);
+    const saved: BenchRun = JSON.parse(readFileSync(render, "utf8"));
+    const command = `deno task bench:compare (results: ${render.replace(`${root}/`, "")})`;
+    // A --facade run renders its own page; a full run the main one.
+    if (facadeTable(saved).length > 0 && !saved.results.some((r) => r.peer.startsWith("Java"))) {
+      writeFileSync(join(root, "docs", "benchmarks_kafkajs.md"), facadeMarkdown(saved, command));
+    } else writeDocs(saved, command);
     return 0;
   }
-  const onlyScenarios = value("--scenarios");
+  const facade = argv.includes("--facade");
+  const onlyScenarios = facade ? ["S1"] : value("--scenarios");
   const onlyPeers = value("--peers");
   const docs = !smoke && !argv.includes("--no-docs");
   if (smoke) coldRuns = 1;
@@ -287,11 +298,17 @@ async function main(): Promise<number> {
     emptyRssMb: await emptyRss(),
     results: [],
   };
-  const peers = PEERS.filter((p) => !onlyPeers || onlyPeers.some((f) => p.name.toLowerCase().includes(f.toLowerCase())));
+  // --facade: the facade against ours and KafkaJS; the smoke run keeps the facade's instrument working too.
+  const candidates = facade
+    ? [...PEERS.filter((p) => p.name.startsWith("edge-kafka") || p.name.startsWith("KafkaJS")), ...FACADE_PEERS]
+    : smoke
+    ? [...PEERS, ...FACADE_PEERS]
+    : PEERS;
+  const peers = candidates.filter((p) => !onlyPeers || onlyPeers.some((f) => p.name.toLowerCase().includes(f.toLowerCase())));
   for (const scenario of scenarios(smoke).filter((s) => !onlyScenarios || onlyScenarios.some((id) => s.id.startsWith(id)))) {
     run.scenarios.push({ id: scenario.id, title: scenario.title });
     console.log(`\n=== ${scenario.id}: ${scenario.title} ===`);
-    for (const peer of peers) {
+    for (const peer of peers.filter((p) => p.scenarios === undefined || p.scenarios.includes(scenario.id))) {
       const result = await runPeer(env, peer, scenario, log);
       run.results.push(result);
       console.log(`${peer.name} (${peer.runtime}): ${result.note ?? JSON.stringify(result)}`);
@@ -303,10 +320,16 @@ async function main(): Promise<number> {
   }
   const resultsDir = join(root, "bench", "results");
   mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `${run.startedAt.replace(/[:.]/g, "-")}${smoke ? "-smoke" : ""}.json`);
+  const ratios = facadeTable(run);
+  if (ratios.length > 0) console.log(`\nThe KafkaJS facade against the native API and KafkaJS:\n${ratios.join("\n")}`);
+  const file = join(resultsDir, `${run.startedAt.replace(/[:.]/g, "-")}${facade ? "-kafkajs" : ""}${smoke ? "-smoke" : ""}.json`);
   writeFileSync(file, JSON.stringify(run, null, 2) + "\n");
   console.log(`\nwrote ${file}`);
-  if (docs) writeDocs(run, `deno task bench:compare ${argv.join(" ")}`.trim());
+  const command = `deno task bench:compare ${argv.join(" ")}`.trim();
+  if (docs && facade) {
+    writeFileSync(join(root, "docs", "benchmarks_kafkajs.md"), facadeMarkdown(run, command));
+    console.log("regenerated docs/benchmarks_kafkajs.md");
+  } else if (docs) writeDocs(run, command);
   await ackBroker?.close();
   const failed = run.results.filter((r) => r.note?.startsWith("failed"));
   for (const f of failed) console.error(`${f.peer} failed on ${f.scenario}`);

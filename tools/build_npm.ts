@@ -4,7 +4,8 @@
  *   deno run -A tools/build_npm.ts [--no-pack]
  *
  * - esm/ (conditions deno, bun, node, default) and workerd/ (condition workerd): minified
- *   ESM bundles of mod.ts made with esbuild, split so that what the library imports
+ *   ESM bundles of mod.ts and of src/kafkajs/mod.ts (the `./kafkajs` subpath, with the
+ *   same conditions) made with esbuild, sharing chunks, split so that what the library imports
  *   lazily (each runtime's transport, each compression codec and its npm package or
  *   WebAssembly, the OpenTelemetry observer) stays a chunk of its own. Every npm
  *   dependency is bundled in, so the package has none; `node:` and `cloudflare:` imports
@@ -53,14 +54,14 @@ export interface BuildResult {
 
 /** Sizes of one flavour, in bytes. */
 export interface Sizes {
-  /** The main entry (mod.js), minified. */
+  /** What importing the main entry loads (mod.js and the chunks it imports statically), minified. */
   mainMin: number;
-  /** The main entry, minified and gzipped (level 9). */
+  /** The same, each file gzipped (level 9), summed. */
   mainGzip: number;
-  /** What `import` loads before any lazy chunk: the main entry and the chunks it imports statically, minified. */
-  loadedMin: number;
+  /** What importing `./kafkajs` loads, minified (chunks shared with the main entry counted too). */
+  kafkajsMin: number;
   /** The same, each file gzipped, summed. */
-  loadedGzip: number;
+  kafkajsGzip: number;
   /** All JavaScript files of the flavour, minified. */
   allMin: number;
   /** All JavaScript files, each gzipped, summed. */
@@ -127,7 +128,12 @@ const embedZstdWasm: esbuild.Plugin = {
  * The package's entries: the producer, the Schema Registry serdes (`./schema-registry`) and the MSK IAM token
  * provider (`./msk-iam`), each a subpath of its own so that the main entry stays without them.
  */
-const ENTRY_POINTS = { mod: "mod.ts", "schema-registry": "src/schema_registry/mod.ts", "msk-iam": "msk_iam.ts" };
+const ENTRIES = {
+  mod: "mod.ts",
+  kafkajs: "src/kafkajs/mod.ts",
+  "schema-registry": "src/schema_registry/mod.ts",
+  "msk-iam": "msk_iam.ts",
+} as const;
 
 /**
  * avsc's Type code asks its `./platform` for an MD5 (schema fingerprints) through Node's
@@ -201,7 +207,7 @@ function flavourPlugin(flavour: Flavour): esbuild.Plugin {
 async function bundle(flavour: Flavour, outdir: string): Promise<esbuild.Metafile> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: ENTRY_POINTS,
+    entryPoints: ENTRIES,
     outdir,
     bundle: true,
     splitting: true,
@@ -224,20 +230,6 @@ async function bundle(flavour: Flavour, outdir: string): Promise<esbuild.Metafil
     logLevel: "warning",
   });
   return result.metafile;
-}
-
-/** The output files `entry` loads by static imports, itself included (paths as the metafile names them). */
-function staticallyLoaded(metafile: esbuild.Metafile, entry: string): string[] {
-  const seen = new Set<string>();
-  const visit = (path: string) => {
-    if (seen.has(path)) return;
-    seen.add(path);
-    for (const imported of metafile.outputs[path]?.imports ?? []) {
-      if (imported.kind === "import-statement" && !imported.external) visit(imported.path);
-    }
-  };
-  visit(entry);
-  return [...seen];
 }
 
 function run(command: string, args: string[], cwd: string): string {
@@ -269,16 +261,22 @@ const TSCONFIG = {
   },
 };
 
-function declarations(outDir: string): void {
-  const config = join(DIST, "tsconfig.types.json");
-  writeFileSync(
-    config,
-    JSON.stringify({
-      ...TSCONFIG,
-      compilerOptions: { ...TSCONFIG.compilerOptions, rootDir: ROOT, outDir },
-      files: Object.values(ENTRY_POINTS).map((entry) => join(ROOT, entry)),
-    }),
-  );
+/**
+ * Emits the declarations of the package's entry points (`types/mod.d.ts`,
+ * `types/src/kafkajs/mod.d.ts`, and what they import) into `outDir`, as tsc writes them
+ * from the sources without a type check (see TSCONFIG), with `.ts` specifiers made `.js`.
+ *
+ * @example
+ * ```ts
+ * import { declarations } from "./build_npm.ts";
+ * declarations("/tmp/types");
+ * ```
+ */
+export function declarations(outDir: string): void {
+  mkdirSync(outDir, { recursive: true });
+  const config = join(outDir, "tsconfig.types.json");
+  const files = Object.values(ENTRIES).map((entry) => join(ROOT, entry));
+  writeFileSync(config, JSON.stringify({ ...TSCONFIG, compilerOptions: { ...TSCONFIG.compilerOptions, rootDir: ROOT, outDir }, files }));
   run(join(ROOT, "node_modules/.bin/tsc"), ["-p", config], ROOT);
   rmSync(config);
   // Declarations keep the sources' `.ts` specifiers; as `.d.ts` files they must say `.js`.
@@ -301,6 +299,12 @@ function* walk(dir: string): Generator<string> {
   }
 }
 
+/** One entry's export conditions: the same for every entry, each runtime its build. */
+function conditions(file: string, types: string): Record<string, string> {
+  const entry = `./esm/${file}`;
+  return { types, deno: entry, bun: entry, node: entry, workerd: `./workerd/${file}`, default: entry };
+}
+
 function packageJson(name: string, version: string, license: string | undefined): Record<string, unknown> {
   const entry = "./esm/mod.js";
   const types = "./types/mod.d.ts";
@@ -315,28 +319,11 @@ function packageJson(name: string, version: string, license: string | undefined)
     module: entry,
     types,
     exports: {
-      ".": {
-        types,
-        deno: entry,
-        bun: entry,
-        node: entry,
-        workerd: "./workerd/mod.js",
-        default: entry,
-      },
-      "./schema-registry": {
-        types: "./types/src/schema_registry/mod.d.ts",
-        deno: "./esm/schema-registry.js",
-        bun: "./esm/schema-registry.js",
-        node: "./esm/schema-registry.js",
-        workerd: "./workerd/schema-registry.js",
-        default: "./esm/schema-registry.js",
-      },
+      ".": conditions("mod.js", types),
+      "./kafkajs": conditions("kafkajs.js", "./types/src/kafkajs/mod.d.ts"),
+      "./schema-registry": conditions("schema-registry.js", "./types/src/schema_registry/mod.d.ts"),
       // Amazon MSK IAM (an OAUTHBEARER token provider), its own entry so that the main one stays without it.
-      "./msk-iam": {
-        types: "./types/msk_iam.d.ts",
-        workerd: "./workerd/msk-iam.js",
-        default: "./esm/msk-iam.js",
-      },
+      "./msk-iam": conditions("msk-iam.js", "./types/msk_iam.d.ts"),
       "./package.json": "./package.json",
     },
     // Bundled like every other dependency; named for the types of the Protobuf serdes (DescMessage), which
@@ -367,11 +354,10 @@ export async function buildNpm(options: { pack?: boolean; log?: (line: string) =
   mkdirSync(PACKAGE_DIR, { recursive: true });
 
   let started = performance.now();
-  const loaded = {} as Record<Flavour, string[]>;
+  const metafiles = {} as Record<Flavour, esbuild.Metafile>;
   try {
     for (const flavour of Object.keys(FLAVOURS) as Flavour[]) {
-      const metafile = await bundle(flavour, join(PACKAGE_DIR, flavour));
-      loaded[flavour] = staticallyLoaded(metafile, relative(ROOT, join(PACKAGE_DIR, flavour, "mod.js")));
+      const metafile = metafiles[flavour] = await bundle(flavour, join(PACKAGE_DIR, flavour));
       log(`esbuild ${flavour}: ${Object.keys(metafile.outputs).length} files in ${Math.round(performance.now() - started)} ms`);
       started = performance.now();
     }
@@ -389,20 +375,9 @@ export async function buildNpm(options: { pack?: boolean; log?: (line: string) =
   const files: BuildResult["files"] = [];
   const sizes = {} as Record<Flavour, Sizes>;
   for (const flavour of Object.keys(FLAVOURS) as Flavour[]) {
-    const main = readFileSync(join(PACKAGE_DIR, flavour, "mod.js"));
-    const size: Sizes = {
-      mainMin: main.length,
-      mainGzip: gzipSync(main, { level: 9 }).length,
-      loadedMin: 0,
-      loadedGzip: 0,
-      allMin: 0,
-      allGzip: 0,
-    };
-    for (const path of loaded[flavour]) {
-      const bytes = readFileSync(join(ROOT, path));
-      size.loadedMin += bytes.length;
-      size.loadedGzip += gzipSync(bytes, { level: 9 }).length;
-    }
+    const main = loadedBy(metafiles[flavour], join(PACKAGE_DIR, flavour, "mod.js"));
+    const kafkajs = loadedBy(metafiles[flavour], join(PACKAGE_DIR, flavour, "kafkajs.js"));
+    const size: Sizes = { ...main, kafkajsMin: kafkajs.mainMin, kafkajsGzip: kafkajs.mainGzip, allMin: 0, allGzip: 0 };
     for (const path of walk(join(PACKAGE_DIR, flavour))) {
       if (!path.endsWith(".js")) continue;
       const bytes = readFileSync(path);
@@ -423,6 +398,27 @@ export async function buildNpm(options: { pack?: boolean; log?: (line: string) =
   return { tarball, name, version, sizes, tarballBytes, files };
 }
 
+/** The sizes of an entry and of the chunks it imports statically (what loading it loads, before any lazy import). */
+function loadedBy(metafile: esbuild.Metafile, entry: string): { mainMin: number; mainGzip: number } {
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const imported of metafile.outputs[path]?.imports ?? []) {
+      if (imported.kind === "import-statement" && !imported.external) visit(imported.path);
+    }
+  };
+  visit(relative(ROOT, entry));
+  let mainMin = 0;
+  let mainGzip = 0;
+  for (const path of seen) {
+    const bytes = readFileSync(join(ROOT, path));
+    mainMin += bytes.length;
+    mainGzip += gzipSync(bytes, { level: 9 }).length;
+  }
+  return { mainMin, mainGzip };
+}
+
 function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
@@ -431,8 +427,10 @@ if (import.meta.main) {
   const result = await buildNpm({ pack: !process.argv.includes("--no-pack"), log: (line) => console.error(line) });
   for (const file of result.files) console.log(`${file.path.padEnd(40)} ${kib(file.bytes).padStart(10)}`);
   for (const [flavour, size] of Object.entries(result.sizes)) {
-    console.log(`${flavour}/mod.js (main entry): ${kib(size.mainMin)} minified, ${kib(size.mainGzip)} gzipped`);
-    console.log(`${flavour}/ (main entry and its static imports): ${kib(size.loadedMin)} minified, ${kib(size.loadedGzip)} gzipped`);
+    console.log(`${flavour}/mod.js (main entry, with the chunks it loads): ${kib(size.mainMin)} minified, ${kib(size.mainGzip)} gzipped`);
+    console.log(
+      `${flavour}/kafkajs.js (./kafkajs, with the chunks it loads): ${kib(size.kafkajsMin)} minified, ${kib(size.kafkajsGzip)} gzipped`,
+    );
     console.log(`${flavour}/ (all chunks): ${kib(size.allMin)} minified, ${kib(size.allGzip)} gzipped`);
   }
   if (result.tarball) console.log(`tarball: ${result.tarball} (${kib(result.tarballBytes!)})`);

@@ -11,7 +11,7 @@ const stale = !existsSync(join(root, "node_modules", ".bin", "deno")) || !exists
   !existsSync(marker) || statSync(marker).mtimeMs < statSync(join(root, "package.json")).mtimeMs;
 if (stale) {
   console.error(
-    "installing npm dependencies (package.json: deno, bun, esbuild, hash-wasm, fflate, hysnappy, zstd-wasm, avsc, ajv, @bufbuild/protobuf) ...",
+    "installing npm dependencies (package.json: deno, bun, esbuild, hash-wasm, fflate, hysnappy, zstd-wasm, avsc, ajv, @bufbuild/protobuf; kafkajs for the differential test) ...",
   );
   execSync("npm install --no-audit --no-fund", { cwd: root, stdio: "inherit" });
 }

@@ -3,7 +3,7 @@
  * installs the tarball into a fresh Node project (`npm install --offline`) and a fresh
  * Bun project (`bun add`), and in each runs a script that imports "@edge-kafka/producer"
  * and sends one record per compression type (so every lazily loaded chunk, WebAssembly
- * included, runs from the bundle); Deno runs the same script in the Node project, through
+ * included, runs from the bundle), and one that sends through "@edge-kafka/producer/kafkajs"; Deno runs the same script in the Node project, through
  * its node_modules. The script is also bundled again by esbuild for Node, as a user's
  * build would, and run; and a Worker importing the package is bundled as wrangler would
  * and served by workerd (tools/package_smoke_workerd.ts). The Java consumer then reads the
@@ -59,6 +59,22 @@ for (const compressionType of compressions) {
 }
 `;
 
+// The same through the KafkaJS-compatible subpath, as KafkaJS code with its import changed.
+const KAFKAJS_SCRIPT = `import process from "node:process";
+import { CompressionTypes, Kafka, logLevel } from "@edge-kafka/producer/kafkajs";
+const [bootstrapServers, topic, runtime] = process.argv.slice(2);
+const kafka = new Kafka({ clientId: "package-smoke-kafkajs-" + runtime, brokers: bootstrapServers.split(","), logLevel: logLevel.WARN });
+const producer = kafka.producer();
+await producer.connect();
+try {
+  const value = runtime + "/kafkajs";
+  const [md] = await producer.send({ topic, compression: CompressionTypes.GZIP, messages: [{ key: runtime, value }] });
+  console.log(JSON.stringify({ runtime, compressionType: "kafkajs+gzip", value, partition: md.partition, offset: Number(md.baseOffset) }));
+} finally {
+  await producer.disconnect();
+}
+`;
+
 // The parent times spawn to the ack line; inside, performance.now() counts from the
 // runtime's own time origin, which splits that into boot, import, and import to ack.
 const TIMING_SCRIPT = `const started = performance.now();
@@ -92,6 +108,7 @@ try {
 
 const CONSUMER_TS = `import { KafkaError, KafkaProducer, type ProducerConfig, type RecordMetadata } from "@edge-kafka/producer";
 import { awsCredentialsFromEnv, mskIamTokenProvider } from "@edge-kafka/producer/msk-iam";
+import { Kafka, KafkaJSError, type Producer, type RecordMetadata as KafkaJSRecordMetadata } from "@edge-kafka/producer/kafkajs";
 
 // No console here: the project's lib is bare ES2022, so only the package's own types are in play.
 export const offsets: number[] = [];
@@ -116,6 +133,20 @@ export const msk: ProducerConfig = {
 // The types must be real, not any: a wrong config is an error.
 // @ts-expect-error bootstrapServers is a string
 new KafkaProducer({ bootstrapServers: 9092 });
+
+// The KafkaJS-compatible subpath resolves to its own declarations.
+const kafkajs: Producer = new Kafka({ brokers: ["127.0.0.1:9092"] }).producer({ idempotent: true });
+export async function viaKafkaJS(): Promise<string | undefined> {
+  try {
+    const sent: KafkaJSRecordMetadata[] = await kafkajs.send({ topic: "orders", messages: [{ key: "k", value: "v" }] });
+    return sent[0]?.baseOffset;
+  } catch (err) {
+    if (err instanceof KafkaJSError) return err.name;
+    throw err;
+  }
+}
+// @ts-expect-error messages is required
+kafkajs.send({ topic: "orders" });
 `;
 
 /** `@edge-kafka/producer/schema-registry` on Node, Bun and Deno: an Avro record through the harness's registry, read back by the Java consumer. */
@@ -206,6 +237,7 @@ function project(dir: string, name: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, type: "module" }, null, 2));
   writeFileSync(join(dir, "send.mjs"), SEND_SCRIPT);
+  writeFileSync(join(dir, "kafkajs.mjs"), KAFKAJS_SCRIPT);
   writeFileSync(join(dir, "timing.mjs"), TIMING_SCRIPT);
 }
 
@@ -261,6 +293,14 @@ export async function packageSmoke(opts: { tarball?: string; timingRuns?: number
       if (lines.length !== COMPRESSIONS.length) throw new Error(`${runtime} printed ${lines.length} acks:\n${ran.stdout}\n${ran.stderr}`);
       for (const line of lines) log(`${runtime}: ${line.compressionType.padEnd(6)} -> ${topic}-${line.partition}@${line.offset}`);
       sent.push(...lines);
+      const viaKafkaJS = await mustRun(
+        command,
+        [...args, "kafkajs.mjs", bootstrapServers, topic, runtime],
+        runtime === "bun" ? bunDir : nodeDir,
+      );
+      const line = JSON.parse(viaKafkaJS.stdout.trim());
+      log(`${runtime}: @edge-kafka/producer/kafkajs, gzip -> ${topic}-${line.partition}@${line.offset}`);
+      sent.push(line);
     }
 
     // A user's own bundle for Node must build (no `cloudflare:` import may reach it) and run.

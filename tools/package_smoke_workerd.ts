@@ -14,11 +14,25 @@ import * as esbuild from "esbuild";
 import { startWorkerd, stopWorkerd } from "./workerd/serve.ts";
 
 const WORKER = `import { KafkaProducer } from "@edge-kafka/producer";
+import { CompressionTypes, Kafka, logLevel } from "@edge-kafka/producer/kafkajs";
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     const topic = url.searchParams.get("topic");
     if (request.method !== "POST" || !topic) return Response.json({ error: "POST a body to /?topic=<name>" }, { status: 400 });
+    if (url.searchParams.get("api") === "kafkajs") {
+      const kafka = new Kafka({ clientId: "package-smoke-workerd-kafkajs", brokers: env.KAFKA_BOOTSTRAP_SERVERS.split(","), logLevel: logLevel.WARN });
+      const producer = kafka.producer();
+      await producer.connect();
+      try {
+        const [md] = await producer.send({ topic, compression: CompressionTypes.GZIP, messages: [{ key: "workerd", value: await request.text() }] });
+        return Response.json({ partition: md.partition, offset: Number(md.baseOffset) });
+      } catch (error) {
+        return Response.json({ error: error.name + ": " + error.message }, { status: 502 });
+      } finally {
+        ctx.waitUntil(producer.disconnect());
+      }
+    }
     const compressionType = url.searchParams.get("compression") ?? "none";
     const producer = new KafkaProducer({
       bootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS,
@@ -110,6 +124,20 @@ export async function workerdSmoke(
       log(`workerd: ${compressionType.padEnd(6)} -> ${topic}-${body.partition}@${body.offset}`);
       sent.push({ runtime: "workerd", compressionType, value, partition: body.partition, offset: body.offset });
     }
+    // The KafkaJS-compatible subpath, from its workerd build.
+    const response = await fetch(`${url}?topic=${topic}&api=kafkajs`, { method: "POST", body: "workerd/kafkajs" });
+    const body = await response.json();
+    if (response.status !== 200) {
+      throw new Error(`workerd through the kafkajs subpath: ${response.status} ${JSON.stringify(body)}\n${output()}`);
+    }
+    log(`workerd: @edge-kafka/producer/kafkajs, gzip -> ${topic}-${body.partition}@${body.offset}`);
+    sent.push({
+      runtime: "workerd",
+      compressionType: "kafkajs+gzip",
+      value: "workerd/kafkajs",
+      partition: body.partition,
+      offset: body.offset,
+    });
     return sent;
   } finally {
     await stopWorkerd(workerd.child);

@@ -208,31 +208,7 @@ export class Metadata {
 
   /** Takes in a metadata response. */
   update(response: MetadataResponse, now: number): void {
-    const topics = new Map<string, TopicInfo>();
-    for (const topic of response.topics) {
-      if (topic.name === null) continue;
-      const partitions = topic.partitions
-        .map((p): PartitionInfo => ({
-          topic: topic.name!,
-          partition: p.partitionIndex,
-          leader: p.leaderId,
-          leaderEpoch: p.leaderEpoch,
-          replicas: p.replicaNodes,
-          isr: p.isrNodes,
-          offlineReplicas: p.offlineReplicas,
-          errorCode: p.errorCode,
-        }))
-        .sort((a, b) => a.partition - b.partition);
-      topics.set(topic.name, {
-        name: topic.name,
-        topicId: topic.topicId ?? null,
-        isInternal: topic.isInternal,
-        errorCode: topic.errorCode,
-        partitions,
-      });
-    }
-    const nodes = response.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
-    this.#cluster = new Cluster(nodes, topics, response.controllerId, response.clusterId);
+    this.#cluster = clusterFromResponse(response);
     this.#needUpdate = false;
     this.#lastRefreshMs = now;
     this.#lastSuccessfulRefreshMs = now;
@@ -243,4 +219,43 @@ export class Metadata {
   failedUpdate(now: number): void {
     this.#lastRefreshMs = now;
   }
+}
+
+/**
+ * The cluster a metadata response describes: its brokers, controller, and each topic it
+ * names with its partitions in partition order.
+ *
+ * @example
+ * ```ts
+ * import { clusterFromResponse } from "./metadata.ts";
+ * const cluster = clusterFromResponse({ throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: [], clusterAuthorizedOperations: 0, errorCode: 0 });
+ * console.log(cluster.topics.size); // 0
+ * ```
+ */
+export function clusterFromResponse(response: MetadataResponse): Cluster {
+  const topics = new Map<string, TopicInfo>();
+  for (const topic of response.topics) {
+    if (topic.name === null) continue;
+    const partitions = topic.partitions
+      .map((p): PartitionInfo => ({
+        topic: topic.name!,
+        partition: p.partitionIndex,
+        leader: p.leaderId,
+        leaderEpoch: p.leaderEpoch,
+        replicas: p.replicaNodes,
+        isr: p.isrNodes,
+        offlineReplicas: p.offlineReplicas,
+        errorCode: p.errorCode,
+      }))
+      .sort((a, b) => a.partition - b.partition);
+    topics.set(topic.name, {
+      name: topic.name,
+      topicId: topic.topicId ?? null,
+      isInternal: topic.isInternal,
+      errorCode: topic.errorCode,
+      partitions,
+    });
+  }
+  const nodes = response.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
+  return new Cluster(nodes, topics, response.controllerId, response.clusterId);
 }

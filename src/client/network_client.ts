@@ -28,6 +28,7 @@ import { classifyConnectionFailure, type ConnectionFailure } from "./connection_
 import { InFlightRequests } from "./in_flight_requests.ts";
 import { chooseLeastLoadedNode } from "./least_loaded_node.ts";
 import type { NetworkClientSensors } from "./network_client_sensors.ts";
+import type { NetworkObserver } from "./network_observer.ts";
 import type { BrokerNode, Metadata } from "./metadata.ts";
 import { MetadataUpdater } from "./metadata_updater.ts";
 import { ConnectionSetup, type NodeApiVersions } from "./connection_setup.ts";
@@ -99,6 +100,8 @@ export class NetworkClient {
   #closed = false;
   /** Told about requests, responses and connections, when someone keeps metrics. */
   readonly sensors: NetworkClientSensors | undefined;
+  /** Told about each request answered or timed out, when someone watches (the KafkaJS facade's events). */
+  observer: NetworkObserver | undefined;
 
   /**
    * @param selector The socket event loop.
@@ -328,6 +331,7 @@ export class NetworkClient {
     this.#inFlight.add(request as ClientRequest);
     this.#selector.send(spec.destination, frame);
     this.sensors?.requestSent(frame.length, now);
+    this.#observeInFlight(spec.destination);
     return request;
   }
 
@@ -436,6 +440,7 @@ export class NetworkClient {
       const request = this.#inFlight.markNextSent(nodeId);
       if (request !== undefined && !request.expectResponse) {
         this.#inFlight.remove(request);
+        this.#observeAnswer(request, 0, now);
         responses.push({ request, receivedMs: now, body: undefined, error: undefined, disconnected: false });
       }
     }
@@ -474,6 +479,7 @@ export class NetworkClient {
         continue;
       }
       this.#inFlight.completeOldest(nodeId);
+      this.#observeAnswer(request!, payload.length + 4, now);
       this.#failures.delete(nodeId);
       responses.push({ request: request!, receivedMs: now, body, error: undefined, disconnected: false });
     }
@@ -530,6 +536,7 @@ export class NetworkClient {
   #handleTimedOutRequests(responses: ClientResponse[], now: number): void {
     for (const nodeId of this.#inFlight.nodesWithTimedOutRequests(now)) {
       const oldest = this.#inFlight.oldest(nodeId);
+      if (oldest !== undefined) this.observer?.requestTimedOut(oldest, now, this.nodeAddress(nodeId));
       const what = oldest ? `${oldest.api.name} request` : "a request";
       this.#selector.close(nodeId);
       this.#processDisconnection(
@@ -562,6 +569,16 @@ export class NetworkClient {
       responses.push({ request, receivedMs: now, body: undefined, error, disconnected: true });
     }
     this.#metadata.requestUpdate();
+  }
+
+  #observeAnswer(request: ClientRequest, bytes: number, now: number): void {
+    if (this.observer === undefined) return;
+    this.observer.requestAnswered(request, bytes, now, this.nodeAddress(request.destination));
+    this.#observeInFlight(request.destination);
+  }
+
+  #observeInFlight(nodeId: number): void {
+    this.observer?.inFlightChanged(nodeId, this.#inFlight.count(nodeId), this.nodeAddress(nodeId));
   }
 
   /** `node 1 (host:port)`, as errors name a node, so a user sees which address failed. */

@@ -7,7 +7,7 @@
  */
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
-import { TimeoutError } from "../errors.ts";
+import { type KafkaError, TimeoutError } from "../errors.ts";
 import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import type { ClientResponse, RequestSpec } from "./client_request.ts";
@@ -64,7 +64,10 @@ export async function awaitMetadata(connected: ConnectedClient, timeoutMs: numbe
   const deadline = clock.now() + timeoutMs;
   while (metadata.updateVersion === version) {
     const now = clock.now();
-    if (now >= deadline) throw new TimeoutError(`no metadata within ${timeoutMs} ms${lastErrorText(connected)}`);
+    if (now >= deadline) {
+      const cause = lastError(connected);
+      throw new TimeoutError(`no metadata within ${timeoutMs} ms${cause ? `: ${cause.message}` : ""}`, cause);
+    }
     await client.poll(deadline - now, now);
     // Refused credentials do not get better by waiting.
     const refused = client.takeAuthenticationFailure();
@@ -91,7 +94,7 @@ export async function awaitReady(connected: ConnectedClient, nodeId: number, tim
     const now = clock.now();
     if (now >= deadline) {
       const cause = client.lastError(nodeId);
-      throw new TimeoutError(`node ${nodeId} was not ready within ${timeoutMs} ms${cause ? `: ${cause.message}` : ""}`);
+      throw new TimeoutError(`node ${nodeId} was not ready within ${timeoutMs} ms${cause ? `: ${cause.message}` : ""}`, cause);
     }
     await client.poll(Math.min(deadline - now, client.connectionDelay(nodeId, now)), now);
     const refused = client.takeAuthenticationFailure();
@@ -131,10 +134,10 @@ export async function sendAndReceive<Req, Res>(
   return outcome.body as Res;
 }
 
-function lastErrorText(connected: ConnectedClient): string {
+function lastError(connected: ConnectedClient): KafkaError | undefined {
   for (const node of connected.metadata.cluster.nodes) {
     const error = connected.client.lastError(node.id);
-    if (error !== undefined) return `: ${error.message}`;
+    if (error !== undefined) return error;
   }
-  return "";
+  return undefined;
 }

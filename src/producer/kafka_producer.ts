@@ -15,7 +15,6 @@ import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import { initCrc32c } from "../protocol/crc32c.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
-import { RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
 import { BatchCompression } from "./batch_compression.ts";
 import { choosePartition } from "./partitioner.ts";
 import type { AsyncSerializer, ProducerConfig, ResolvedProducerConfig } from "./producer_config.ts";
@@ -39,6 +38,8 @@ import type { GroupMetadata, TransactionOffset } from "./transaction_types.ts";
 import { TransactionManager } from "./transaction_manager.ts";
 import { checkOffsetsArguments, withinMaxBlock } from "./transaction_types.ts";
 import { describeValue, optionsObject, timeoutMsOption } from "../validation.ts";
+import { producerInternals } from "./producer_internals.ts";
+import type { DetailedRecordMetadata, SendProfile } from "./send_profile.ts";
 
 const CLOSE_OPTIONS = ["timeoutMs"];
 type Bytes = Uint8Array | null;
@@ -112,7 +113,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     );
     const metadata = this.#metadata = new ProducerMetadata(
       settings.bootstrapServers,
-      { ...settings, allowAutoTopicCreation: true },
+      settings,
       settings.metadataMaxIdleMs,
       clock,
     );
@@ -188,8 +189,18 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     return result;
   }
 
-  // Java's doSend: the send itself, on the record the interceptors returned.
-  #doSend(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+  static {
+    producerInternals.send = <K, V>(producer: KafkaProducer<K, V>, record: ProducerRecord<K, V>, profile: SendProfile) => {
+      if (profile.acks !== -1 && producer.#config.enableIdempotence) {
+        return Promise.reject(new ConfigError("acks", `an idempotent producer sends with acks -1 only, not ${profile.acks}`));
+      }
+      return producer.#doSend(record, profile) as Promise<DetailedRecordMetadata>;
+    };
+    producerInternals.observeNetwork = (producer, observer) => producer.#client.observer = observer;
+  }
+
+  // Java's doSend: the send itself, on the record the interceptors returned; with a profile, of a send with its own settings.
+  #doSend(record: ProducerRecord<K, V>, profile?: SendProfile): Promise<RecordMetadata> {
     if (this.#closing !== undefined) return this.#failUnsent(new ClosedError("Cannot send after the producer is closed."));
     const fatal = this.#sender.fatalError ?? this.#startFailure;
     if (fatal !== undefined) return this.#failUnsent(fatal);
@@ -215,7 +226,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     if (info !== undefined && info.partitions.length >= partitions) {
       this.#metadata.touch(record.topic, now);
       // A record not in a batch yet (it waits for memory): flush and close wait for it too.
-      if (this.#serializeAndAppend(record, info.partitions.length, now, deadline, transaction, settler)) {
+      if (this.#serializeAndAppend(record, info.partitions.length, now, deadline, transaction, settler, profile)) {
         this.#trackPending(settler.promise);
       }
       return settler.promise;
@@ -237,7 +248,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       if (this.#closing !== undefined && this.#closing.forced) {
         return this.#failUnsentRecord(new ClosedError("the producer was closed while the record waited for metadata"), settler);
       }
-      this.#serializeAndAppend(record, topic.partitions.length, this.#clock.now(), deadline, transaction, settler);
+      this.#serializeAndAppend(record, topic.partitions.length, this.#clock.now(), deadline, transaction, settler, profile);
     }, (error) => {
       if (unobserved) [record, settler] = this.#observeLate(record, settler, now);
       this.#failTransactionalSend(error, transaction);
@@ -291,6 +302,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     deadline: number,
     transaction: number | undefined,
     settler: Deferred<RecordMetadata>,
+    profile: SendProfile | undefined,
   ): boolean {
     let key: Bytes | Promise<Bytes>;
     let value: Bytes | Promise<Bytes>;
@@ -306,11 +318,11 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     }
     const controller = context.controller();
     if (!this.#lane.busy && !(key instanceof Promise) && !(value instanceof Promise)) {
-      return this.#append(record, key, value, partitionCount, now, deadline, transaction, settler);
+      return this.#append(record, key, value, partitionCount, now, deadline, transaction, settler, profile);
     }
     this.#lane.push(key, value, controller, deadline, `serializing a record for topic ${record.topic}`, (keyBytes, valueBytes) => {
       const count = this.#metadata.usableTopic(record.topic)?.partitions.length ?? partitionCount;
-      this.#append(record, keyBytes, valueBytes, count, this.#clock.now(), deadline, transaction, settler);
+      this.#append(record, keyBytes, valueBytes, count, this.#clock.now(), deadline, transaction, settler, profile);
     }, (error) => {
       this.#failTransactionalSend(error, transaction);
       this.#failUnsentRecord(error, settler);
@@ -331,6 +343,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     deadline: number,
     transaction: number | undefined,
     settler: Deferred<RecordMetadata>,
+    profile: SendProfile | undefined,
   ): boolean {
     const transactions = this.#transactions;
     let headers: readonly RecordHeader[];
@@ -339,14 +352,14 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     try {
       transactions?.ensureAppendAllowed(transaction);
       headers = normalizeHeaders(record.headers);
-      checkRecordSize(RECORD_BATCH_OVERHEAD + recordSizeUpperBound(key, value, headers), this.#config);
+      checkRecordSize(key, value, headers, this.#config);
       partition = choosePartition(record, key, value, partitionCount, this.#config, this.#metadata.cluster);
     } catch (error) {
       this.#failTransactionalSend(error, transaction);
       this.#failUnsentRecord(error, settler);
       return false;
     }
-    const request: AppendRequest = { topic: record.topic, partition, timestamp, key, value, headers, settler };
+    const request: AppendRequest = { topic: record.topic, partition, timestamp, key, value, headers, settler, profile };
     // A wait for memory may outlast the transaction too.
     if (transactions !== undefined) request.admit = () => transactions.ensureAppendAllowed(transaction);
     let appended: Promise<void> | undefined;

@@ -26,6 +26,8 @@ export interface ProduceOutcome {
   error: KafkaError | undefined;
   baseOffset: number;
   logAppendTimeMs: number;
+  /** The partition's log start offset, -1 when the broker did not say. */
+  logStartOffset?: number;
   recordErrors?: (index: number) => Error;
 }
 
@@ -85,6 +87,7 @@ export function* produceOutcomes(
       error,
       baseOffset: Number(result.baseOffset),
       logAppendTimeMs: Number(result.logAppendTimeMs),
+      logStartOffset: Number(result.logStartOffset),
       recordErrors,
     };
   }

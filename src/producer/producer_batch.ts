@@ -11,6 +11,7 @@ import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from "../protocol/record_ba
 import type { CompressionCodec } from "../compression/mod.ts";
 import type { RecordMetadata } from "./producer_record.ts";
 import type { PartitionState } from "./partition_state.ts";
+import type { DetailedRecordMetadata, SendProfile } from "./send_profile.ts";
 
 /**
  * Resolves or rejects one `send()`; the batch names the node it was last sent to (-1 before
@@ -40,6 +41,8 @@ export class ProducerBatch {
   readonly topic: string;
   readonly partition: number;
   readonly createdMs: number;
+  /** The per-send settings of its records (acks, compression, timeout); undefined: the producer's own. */
+  readonly profile: SendProfile | undefined;
   /** The pooled buffer the records are encoded into; returned to the pool when done. */
   readonly buffer: Uint8Array;
   /** How many times the batch was sent. */
@@ -88,9 +91,11 @@ export class ProducerBatch {
    * @param buffer A buffer from the pool, at least `writeLimit` bytes long.
    * @param writeLimit The bytes the batch may fill (`batchSize`, or more for one large record).
    * @param now The creation time.
+   * @param profile The per-send settings of its records, if they have their own.
    */
-  constructor(state: PartitionState, buffer: Uint8Array, writeLimit: number, now: number) {
+  constructor(state: PartitionState, buffer: Uint8Array, writeLimit: number, now: number, profile?: SendProfile) {
     this.state = state;
+    this.profile = profile;
     this.topic = state.topic;
     this.partition = state.partition;
     this.buffer = buffer;
@@ -185,20 +190,30 @@ export class ProducerBatch {
 
   /**
    * Settles every record: offsets from `baseOffset` (-1 for acks=0), timestamps from
-   * the broker's log-append time when it sent one (not -1), else each record's own.
+   * the broker's log-append time when it sent one (not -1), else each record's own; a
+   * batch with a profile also gives the log-append time and log start offset as such.
    * Returns false when the batch was already settled (a late response after expiry).
    */
-  complete(baseOffset: number, logAppendTimeMs: number): boolean {
+  complete(baseOffset: number, logAppendTimeMs: number, logStartOffset = -1): boolean {
     if (this.finalState !== undefined) return false;
     this.finalState = "succeeded";
     this.#markSettled();
+    const detailed = this.profile !== undefined;
     for (let i = 0; i < this.#settlers.length; i++) {
-      this.#settlers[i].resolve({
-        topic: this.topic,
-        partition: this.partition,
-        offset: baseOffset < 0 ? -1 : baseOffset + i,
-        timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : this.#timestamps[i],
-      }, this.lastNodeId);
+      const offset = baseOffset < 0 ? -1 : baseOffset + i;
+      const timestamp = logAppendTimeMs >= 0 ? logAppendTimeMs : this.#timestamps[i];
+      if (!detailed) this.#settlers[i].resolve({ topic: this.topic, partition: this.partition, offset, timestamp }, this.lastNodeId);
+      else {
+        const metadata: DetailedRecordMetadata = {
+          topic: this.topic,
+          partition: this.partition,
+          offset,
+          timestamp,
+          logAppendTime: logAppendTimeMs,
+          logStartOffset,
+        };
+        this.#settlers[i].resolve(metadata, this.lastNodeId);
+      }
     }
     return true;
   }

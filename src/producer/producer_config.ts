@@ -129,6 +129,11 @@ export interface ProducerConfig<K = unknown, V = unknown> extends ClientConfig {
   metricsSampleWindowMs?: number;
   /** `metrics.num.samples`: how many samples the windows of `metrics()` cover (default 2). */
   metricsNumSamples?: number;
+  /**
+   * (none; Java's producer always asks): metadata requests let the broker create an unknown topic (when its
+   * `auto.create.topics.enable` is on); false is KafkaJS's `allowAutoTopicCreation: false` (default true).
+   */
+  allowAutoTopicCreation?: boolean;
 }
 
 const INT_MAX = 2_147_483_647;
@@ -269,6 +274,12 @@ export const PRODUCER_SETTINGS = {
       "one that throws is logged, never fails a send; see [Metrics and interceptors](#metrics-and-interceptors)",
     shown: "none",
     resolve: (value: unknown) => resolveInterceptors<unknown, unknown>({ interceptors: value }),
+  }),
+  allowAutoTopicCreation: flag({
+    java: "(none; Java's producer always asks)",
+    doc: "metadata requests let the broker create an unknown topic (when its `auto.create.topics.enable` is on); false is " +
+      "KafkaJS's `allowAutoTopicCreation: false`",
+    fallback: true,
   }),
   tracing: flag({
     java: "(OpenTelemetry)",

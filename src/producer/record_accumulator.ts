@@ -24,6 +24,8 @@ import type { PartitionState } from "./partition_state.ts";
 import { PartitionRegistry } from "./partition_state.ts";
 import type { ProducerMetrics } from "./producer_metrics.ts";
 import type { ResolvedProducerConfig } from "./producer_config.ts";
+import type { SendProfile } from "./send_profile.ts";
+import { sameRequest } from "./send_profile.ts";
 
 /** The accumulator's settings, named as the producer's configuration. */
 export type AccumulatorConfig = Pick<
@@ -84,6 +86,8 @@ export interface AppendRequest {
   value: Uint8Array | null;
   headers: readonly RecordHeader[];
   settler: RecordSettler;
+  /** Per-send settings (acks, compression, timeout), when the record has its own: it shares batches only with records of the same. */
+  profile?: SendProfile;
   /** Throws if the record may no longer be appended when its turn comes after a wait for memory (its transaction ended). */
   admit?: () => void;
 }
@@ -377,7 +381,10 @@ export class RecordAccumulator {
     record.partition = state.partition;
     const last = deque.length > 0 ? deque[deque.length - 1] : undefined;
     const sizeBefore = last?.sizeInBytes ?? 0;
-    if (last !== undefined && last.tryAppend(record.timestamp, record.key, record.value, record.headers, record.settler)) {
+    if (
+      last !== undefined && last.profile === record.profile &&
+      last.tryAppend(record.timestamp, record.key, record.value, record.headers, record.settler)
+    ) {
       if (sticky !== undefined) partitioner!.updatePartitionInfo(sticky, last.sizeInBytes - sizeBefore, cluster, this.#allFull(deque));
       if (last.isFull()) this.#onBatchReady();
       return APPENDED;
@@ -389,7 +396,7 @@ export class RecordAccumulator {
     const given = buffer !== undefined && buffer.length >= needed;
     const fresh = given ? buffer : this.#pool.tryAllocate(needed);
     if (fresh === undefined) return needed;
-    const batch = new ProducerBatch(state, fresh, needed, now);
+    const batch = new ProducerBatch(state, fresh, needed, now, record.profile);
     batch.tryAppend(record.timestamp, record.key, record.value, record.headers, record.settler);
     deque.push(batch);
     this.#incomplete.add(batch);
@@ -486,8 +493,10 @@ export class RecordAccumulator {
         const state = partitions[index];
         const deque = state.queue;
         const first = deque[0];
-        if (first === undefined || state.muted || first.isBackingOff(now) || !policy.canDrain(first, now)) continue;
-        const bytes = first.close(this.#compression.codec);
+        if (first === undefined || state.muted || first.isBackingOff(now)) continue;
+        // One request carries one acks and timeout: a batch of other settings waits for the next drain.
+        if ((batches.length > 0 && !sameRequest(batches[0].profile, first.profile)) || !policy.canDrain(first, now)) continue;
+        const bytes = first.close(first.profile === undefined ? this.#compression.codec : first.profile.compression);
         if (batches.length > 0 && size + bytes.length > maxRequestSize) {
           this.#drainIndex.set(nodeId, index);
           break;
@@ -561,7 +570,13 @@ export class RecordAccumulator {
     now: number,
     assignSequences?: (original: ProducerBatch, pieces: readonly ProducerBatch[]) => void,
   ): number {
-    const decoded = decodeRecordBatches(batch.bytes!, this.#compression.decompress);
+    // A batch of a send profile was compressed with that profile's codec.
+    const own = this.#compression.decompress;
+    const codec = batch.profile?.compression;
+    const decoded = decodeRecordBatches(
+      batch.bytes!,
+      codec ? (id, data) => id === codec.id ? codec.decompress(data) : own(id, data) : own,
+    );
     const { settlers } = batch.takeSettlersForSplit();
     const target = Math.min(this.#config.batchSize, Math.floor(batch.uncompressedSizeInBytes / 2));
     const parts: ProducerBatch[] = [];
@@ -576,7 +591,7 @@ export class RecordAccumulator {
           !last.tryAppend(record.timestamp, record.key, record.value, record.headers, settler)
         ) {
           const size = Math.max(target, RECORD_BATCH_OVERHEAD + recordSizeUpperBound(record.key, record.value, record.headers));
-          last = new ProducerBatch(batch.state, new Uint8Array(size), size, batch.createdMs);
+          last = new ProducerBatch(batch.state, new Uint8Array(size), size, batch.createdMs, batch.profile);
           // Splitting frees more than it takes, so its buffers come from outside the pool.
           last.pooled = false;
           last.attempts = batch.attempts;

@@ -9,7 +9,7 @@
  */
 import { KafkaError, RecordTooLargeError, SerializationError } from "../errors.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
-import { NO_HEADERS } from "../protocol/record_batch.ts";
+import { NO_HEADERS, RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
 import { describeValue } from "../validation.ts";
 import type { AsyncSerializer, SerializerContext } from "./producer_config.ts";
 import { defaultKeySerializer, defaultValueSerializer } from "./producer_config.ts";
@@ -159,16 +159,22 @@ function headerValue(value: unknown, name: string, index: number): Uint8Array | 
 }
 
 /**
- * Refuses a record whose batch would exceed `maxRequestSize` or `bufferMemory`, with
- * Java's message.
+ * Throws RecordTooLargeError when the serialized record, alone in a batch, would pass
+ * `maxRequestSize` or the whole `bufferMemory`.
  *
  * @example
  * ```ts
  * import { checkRecordSize } from "./record_checks.ts";
- * checkRecordSize(100, { maxRequestSize: 1_048_576, bufferMemory: 33_554_432 }); // fine
+ * checkRecordSize(null, new Uint8Array(10), [], { maxRequestSize: 1048576, bufferMemory: 33554432 });
  * ```
  */
-export function checkRecordSize(size: number, limits: { maxRequestSize: number; bufferMemory: number }): void {
+export function checkRecordSize(
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  headers: readonly RecordHeader[],
+  limits: { maxRequestSize: number; bufferMemory: number },
+): void {
+  const size = RECORD_BATCH_OVERHEAD + recordSizeUpperBound(key, value, headers);
   if (size > limits.maxRequestSize) {
     throw new RecordTooLargeError(
       `The message is ${size} bytes when serialized which is larger than ${limits.maxRequestSize}, the value of maxRequestSize.`,

@@ -426,10 +426,13 @@ export class Sender {
       batch.lastNodeId = nodeId;
       this.#inFlight.add(batch);
     }
+    // The drain gave this request batches of one profile's acks and timeout (or of none: the producer's own).
+    const profile = batches[0].profile;
+    const acks = profile === undefined ? this.#config.acks : profile.acks;
     const body: ProduceRequest = {
       transactionalId: this.#transactions?.transactionalId ?? null,
-      acks: this.#config.acks,
-      timeoutMs: this.#config.requestTimeoutMs,
+      acks,
+      timeoutMs: profile === undefined ? this.#config.requestTimeoutMs : profile.timeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
     };
     this.#metrics?.recordProduceRequest(batches, now);
@@ -438,7 +441,7 @@ export class Sender {
       destination: nodeId,
       api: ProduceApi,
       body,
-      expectResponse: this.#config.acks !== 0,
+      expectResponse: acks !== 0,
       // Transaction protocol v1 must not use Produce v12, which adds partitions implicitly.
       maxVersion: this.#transactions !== undefined && !this.#transactions.transactionV2 ? 11 : undefined,
       callback: (response) => this.#handleProduceResponse(response, batches),
@@ -452,7 +455,7 @@ export class Sender {
       this.#metrics?.recordProduceResponse(now - response.request.createdMs, response.body.throttleTimeMs, now);
     }
     for (const o of produceOutcomes(response, batches, this.#accumulator.partitions, this.#transactions)) {
-      this.#completeBatch(o.batch, o.errorCode, o.error, o.baseOffset, o.logAppendTimeMs, now, o.recordErrors);
+      this.#completeBatch(o.batch, o.errorCode, o.error, o.baseOffset, o.logAppendTimeMs, now, o.recordErrors, o.logStartOffset);
     }
   }
 
@@ -464,13 +467,14 @@ export class Sender {
     logAppendTimeMs: number,
     now: number,
     recordErrors?: (index: number) => Error,
+    logStartOffset = -1,
   ): void {
     if (this.#inFlight.delete(batch)) batch.state.muted = false;
     if (batch.finalState !== undefined) return;
     // The broker already has these sequences: the batch was written by an earlier attempt.
     if (error === undefined || (errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER && this.#sequences !== undefined)) {
       this.#sequences?.handleCompleted(batch);
-      batch.complete(baseOffset, logAppendTimeMs);
+      batch.complete(baseOffset, logAppendTimeMs, logStartOffset);
       this.#accumulator.deallocate(batch);
       return;
     }

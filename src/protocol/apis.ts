@@ -8,6 +8,7 @@ import type { ApiCodec } from "./api.ts";
 import { AddOffsetsToTxnApi } from "./add_offsets_to_txn.ts";
 import { AddPartitionsToTxnApi } from "./add_partitions_to_txn.ts";
 import { ApiVersionsApi } from "./api_versions.ts";
+import { CreatePartitionsApi } from "./create_partitions.ts";
 import { CreateTopicsApi } from "./create_topics.ts";
 import { DeleteTopicsApi } from "./delete_topics.ts";
 import { EndTxnApi } from "./end_txn.ts";
@@ -44,6 +45,7 @@ export const SUPPORTED_APIS: readonly ApiCodec<unknown, unknown>[] = [
   EndTxnApi,
   TxnOffsetCommitApi,
   SaslAuthenticateApi,
+  CreatePartitionsApi,
 ];
 
 /**

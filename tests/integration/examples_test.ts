@@ -11,6 +11,7 @@ import { createTestTopic } from "../support/topics.ts";
 import { readTopic, type TopicRecord } from "../support/reader.ts";
 import { Child, evalCommand, testRuntime } from "../support/child.ts";
 import { scriptCommand } from "../../tools/script_command.ts";
+import { partitionForKey } from "../../src/producer/partitioner.ts";
 
 const runtime = testRuntime();
 const decoder = new TextDecoder();
@@ -141,4 +142,41 @@ test(`examples/lambda_handler.ts answers two warm invocations with every record 
     return values.map((value, i) => ({ value, ...result.records[i] }));
   });
   await assertTopicHolds(servers, topic, expected);
+});
+
+test(`examples/kafkajs_producer.ts, KafkaJS's producer example with our import, writes its messages (${runtime})`, async () => {
+  const servers = await bootstrapServers();
+  const topic = await createTestTopic(`examples-kafkajs-${runtime}`, 2);
+  const output = await runExample("examples/kafkajs_producer.ts", { KAFKA_BOOTSTRAP_SERVERS: servers, TOPIC: topic });
+  const printed = output.trim().split("\n").map((line) => {
+    const match = line.match(/^(\S+) partition (\d+) baseOffset (\d+)$/);
+    assert.ok(match, `unexpected line ${JSON.stringify(line)} in\n${output}`);
+    assert.equal(match[1], topic);
+    return { partition: Number(match[2]), offset: Number(match[3]) };
+  });
+  const stored = await readTopic(servers, topic);
+  assert.deepEqual(
+    stored.map((r) => decoder.decode(r.value!)).sort(),
+    ["Hello KafkaJS user!", "compressed", "hello world", "hey hey!"],
+  );
+  // Each RecordMetadata points at a record of its send; keys land where Java puts them.
+  for (const { partition, offset } of printed) assert.ok(stored.some((r) => r.partition === partition && r.offset === offset));
+  const byValue = new Map(stored.map((r) => [decoder.decode(r.value!), r]));
+  assert.equal(byValue.get("hey hey!")!.partition, partitionForKey(new TextEncoder().encode("key2"), 2));
+  assert.deepEqual(byValue.get("hey hey!")!.headers.map(([name]) => name), ["correlation-id"]);
+});
+
+test(`examples/kafkajs_transaction.ts commits one transaction and aborts another (${runtime})`, async () => {
+  const servers = await bootstrapServers();
+  const topic = await createTestTopic(`examples-kafkajs-txn-${runtime}`, 1);
+  const output = await runExample("examples/kafkajs_transaction.ts", {
+    KAFKA_BOOTSTRAP_SERVERS: servers,
+    TOPIC: topic,
+    TRANSACTIONAL_ID: `${topic}-tx`,
+  });
+  assert.equal(output, "committed 2 messages\naborted 1 message\n");
+  const values = async (isolationLevel: "read_committed" | "read_uncommitted") =>
+    (await readTopic(servers, topic, { isolationLevel })).map((r) => decoder.decode(r.value!));
+  assert.deepEqual(await values("read_committed"), ["paid", "paid"]);
+  assert.deepEqual(await values("read_uncommitted"), ["paid", "paid", "cancelled before commit"]);
 });

@@ -195,6 +195,7 @@ test("SUPPORTED_APIS lists each codec once, in key order, with its name, version
     ["EndTxn", 26, 0, 5, 3],
     ["TxnOffsetCommit", 28, 0, 5, 3],
     ["SaslAuthenticate", 36, 0, 2, 2],
+    ["CreatePartitions", 37, 0, 3, 2],
   ]);
   for (const api of SUPPORTED_APIS) assert.equal(apiByKey(api.key), api);
   assert.equal(apiByKey(1), undefined, "Fetch is not spoken");

@@ -7,6 +7,7 @@ import type { ProduceRequest, ProduceResponse } from "../../src/protocol/produce
 import type { MetadataResponse } from "../../src/protocol/metadata.ts";
 import type { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
 import type { ProducerMetrics } from "../../src/producer/producer_metrics.ts";
+import type { SendProfile } from "../../src/producer/send_profile.ts";
 import { FakeClient } from "./fake_client.ts";
 import { bytes, FakeClock, Outcome, PRODUCER_DEFAULTS } from "./producer_fixtures.ts";
 
@@ -40,7 +41,7 @@ export function metadataResponse(partitions: number): MetadataResponse {
 }
 
 export function produceResponse(
-  results: { partition: number; errorCode?: number; baseOffset?: number; logAppendTimeMs?: number }[],
+  results: { partition: number; errorCode?: number; baseOffset?: number; logAppendTimeMs?: number; logStartOffset?: number }[],
 ): ProduceResponse {
   return {
     throttleTimeMs: 0,
@@ -51,7 +52,7 @@ export function produceResponse(
         errorCode: r.errorCode ?? 0,
         baseOffset: BigInt(r.baseOffset ?? 0),
         logAppendTimeMs: BigInt(r.logAppendTimeMs ?? -1),
-        logStartOffset: 0n,
+        logStartOffset: BigInt(r.logStartOffset ?? 0),
         recordErrors: [],
         errorMessage: null,
       })),
@@ -85,10 +86,10 @@ export function setup(
     partitionerAvailabilityTimeoutMs: 0,
   });
   const sender = new Sender({ client, metadata, accumulator, config, clock, sequences, metrics: metrics?.(clock) });
-  const send = (partition: number, value = "v", timestamp = 5000) => {
+  const send = (partition: number, value = "v", timestamp = 5000, profile?: SendProfile) => {
     const outcome = new Outcome();
     accumulator.append(
-      { topic: TOPIC, partition, timestamp, key: null, value: bytes(value), headers: [], settler: outcome },
+      { topic: TOPIC, partition, timestamp, key: null, value: bytes(value), headers: [], settler: outcome, profile },
       () => metadata.cluster,
       clock.now,
     );

@@ -21,6 +21,7 @@ import { awaitMetadata, createNetworkClient, sendAndReceive } from "../../src/cl
 import { runtimeTransport } from "../../src/net/runtime_transport.ts";
 import type { Transport } from "../../src/net/transport.ts";
 import { apiByKey } from "../../src/protocol/apis.ts";
+import { CreatePartitionsApi } from "../../src/protocol/create_partitions.ts";
 import { CreateTopicsApi } from "../../src/protocol/create_topics.ts";
 import { DeleteTopicsApi } from "../../src/protocol/delete_topics.ts";
 import { MetadataApi } from "../../src/protocol/metadata.ts";
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   const transport = recording(runtimeTransport(), connections);
   const topic = `fuzz-seed-${Date.now().toString(36)}`;
 
-  // Admin: CreateTopics (new and already existing), Metadata, DeleteTopics.
+  // Admin: CreateTopics (new and already existing), CreatePartitions, Metadata, DeleteTopics.
   const admin = createNetworkClient({ bootstrapServers: cluster.bootstrapServers, transport });
   const node = (await awaitMetadata(admin, 30_000)).nodes[0].id;
   for (let i = 0; i < 2; i++) {
@@ -100,6 +101,14 @@ async function main(): Promise<void> {
       destination: node,
       api: CreateTopicsApi,
       body: { topics: [{ name: topic, numPartitions: 3, replicationFactor: 1 }], timeoutMs: 30_000 },
+    }, 30_000);
+  }
+  // CreatePartitions: grown to 4, then refused (INVALID_PARTITIONS: fewer than it has).
+  for (const count of [4, 2]) {
+    await sendAndReceive(admin, {
+      destination: node,
+      api: CreatePartitionsApi,
+      body: { topics: [{ name: topic, count, assignments: null }], timeoutMs: 30_000, validateOnly: false },
     }, 30_000);
   }
   await sendAndReceive(admin, {

@@ -53,6 +53,8 @@ export interface Peer {
   command(env: PeerEnvironment, scenario: Scenario, topic: string): PeerCommand;
   /** Whether it reports latency (kcat does not). */
   reportsLatency: boolean;
+  /** The only scenarios it runs (default: all). */
+  scenarios?: readonly string[];
 }
 
 const COMMON = { acks: "all", idempotence: "true", lingerMs: "5", batchSize: "65536" };
@@ -100,14 +102,19 @@ const java: Peer = {
   }),
 };
 
-function ours(runtime: "deno" | "bun" | "node"): Peer {
+const RUNTIME_NAMES = { deno: "Deno", bun: "Bun", node: "Node" } as const;
+
+/** Ours on a runtime, through the native API (`api` native) or the KafkaJS facade (bench.ts's `--api`). */
+function ours(runtime: "deno" | "bun" | "node", api: "native" | "kafkajs-batch" | "kafkajs-send" = "native"): Peer {
+  const facade = api === "kafkajs-batch" ? "kafkajs sendBatch() of 1000" : api === "kafkajs-send" ? "kafkajs send() of 1" : undefined;
   return {
-    name: `edge-kafka on ${runtime === "deno" ? "Deno" : runtime === "bun" ? "Bun" : "Node"}`,
+    name: facade === undefined ? `edge-kafka on ${RUNTIME_NAMES[runtime]}` : `edge-kafka/${facade} on ${RUNTIME_NAMES[runtime]}`,
     runtime,
     reportsLatency: true,
     unsupported: () => undefined,
+    scenarios: api === "native" ? undefined : ["S1"],
     command: (env, scenario, topic) => {
-      const bench = [env.oursBundle, ...perfArgs(scenario, topic), "--producer-props", ...javaProps(env, scenario)];
+      const bench = [env.oursBundle, ...perfArgs(scenario, topic), "--api", api, "--producer-props", ...javaProps(env, scenario)];
       const bin = (name: string) => join(env.root, "node_modules", ".bin", name);
       if (runtime === "deno") {
         return { command: join(env.root, "node_modules", "deno", "deno"), args: ["run", "-A", ...bench], cwd: env.root };
@@ -216,6 +223,16 @@ function jsPeer(client: "kafkajs" | "platformatic", runtime: "node" | "bun"): Pe
  * Every peer, Java first (the reference of the ratios). @platformatic/kafka runs on
  * Bun: it needs Node 22 (Promise.withResolvers), and this machine has Node 20.
  */
+/**
+ * The KafkaJS facade on each runtime, S1 only: `sendBatch()` calls of 1000 messages and
+ * single-message `send()` calls, measured against the native API and KafkaJS itself
+ * (`bench:compare --facade`, and in the smoke run).
+ */
+export const FACADE_PEERS: readonly Peer[] = (["deno", "bun", "node"] as const).flatMap((runtime) => [
+  ours(runtime, "kafkajs-batch"),
+  ours(runtime, "kafkajs-send"),
+]);
+
 export const PEERS: readonly Peer[] = [
   java,
   librdkafka,

@@ -33,7 +33,8 @@ const onDeno = "Deno" in globalThis;
 const setImmediateOrTimeout: (callback: () => void) => void = onDeno
   ? (callback) => setTimeout(callback, 0)
   : (globalThis as unknown as { setImmediate: (callback: () => void) => void }).setImmediate;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediateOrTimeout(resolve));
+/** Lets the producer's I/O (socket events, timers) run before the loop goes on. */
+export const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => setImmediateOrTimeout(resolve));
 
 /** How often the loop yields by default on this runtime, in ms. */
 export const DEFAULT_YIELD_EVERY_MS = onDeno ? 3 : 1;
