@@ -7,10 +7,10 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import { raceDeadline, systemClock } from "../clock.ts";
+import { DEADLINE_PASSED, raceDeadline, systemClock } from "../clock.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
 import { NetworkClient } from "../client/network_client.ts";
-import { ClosedError, ConfigError, KafkaError, SerializationError, TransactionStateError } from "../errors.ts";
+import { ClosedError, ConfigError, KafkaError, SerializationError, TimeoutError, TransactionStateError } from "../errors.ts";
 import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import { initCrc32c } from "../protocol/crc32c.ts";
@@ -36,7 +36,7 @@ import { ProducerMetrics } from "./producer_metrics.ts";
 import { SequenceTracker } from "./sequence_tracker.ts";
 import type { GroupMetadata, TransactionOffset } from "./transaction_types.ts";
 import { TransactionManager } from "./transaction_manager.ts";
-import { checkOffsetsArguments, withinMaxBlock } from "./transaction_types.ts";
+import { checkOffsetsArguments } from "./transaction_types.ts";
 import { describeValue, optionsObject, timeoutMsOption } from "../validation.ts";
 import { producerInternals } from "./producer_internals.ts";
 import type { DetailedRecordMetadata, SendProfile } from "./send_profile.ts";
@@ -80,6 +80,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   readonly #cluster = () => this.#metadata.cluster;
   readonly #now = () => this.#clock.now();
   #closing: { forced: boolean; done: Promise<void> } | undefined;
+  // A transactional call whose caller stopped waiting at maxBlockMs, its work going on (see #transactionalCall).
+  #timedOut: { action: string; done: Promise<void> } | undefined;
   // Why the producer could not start (a codec that failed to load): every send fails with it.
   #startFailure: KafkaError | undefined;
 
@@ -212,7 +214,10 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     // The record belongs to the transaction open now, even if it reaches a batch only after a wait.
     const transaction = this.#transactions?.openTransaction;
     try {
-      this.#transactions?.ensureSendAllowed();
+      if (this.#transactions !== undefined) {
+        this.#requireNoTimedOutCall("send");
+        this.#transactions.ensureSendAllowed();
+      }
     } catch (error) {
       return this.#failUnsent(error);
     }
@@ -430,14 +435,17 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    */
   async initTransactions(): Promise<void> {
     const transactions = this.#requireTransactional("initTransactions");
-    const done = transactions.initTransactions();
-    this.#sender.wakeup();
-    await withinMaxBlock(this.#clock, done, this.#config.maxBlockMs, "initTransactions");
+    await this.#transactionalCall("initTransactions", () => {
+      const done = transactions.initTransactions();
+      this.#sender.wakeup();
+      return done;
+    });
   }
 
   /** Starts a transaction: the records sent until commit or abort are written atomically. */
   beginTransaction(): void {
     const transactions = this.#requireTransactional("beginTransaction");
+    this.#requireNoTimedOutCall("beginTransaction");
     // KIP-890's protocol v2 when the cluster finalized it and the broker speaks EndTxn v5.
     const v2 = this.#client.finalizedFeatureLevel("transaction.version") >= 2;
     transactions.beginTransaction(v2);
@@ -449,9 +457,12 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    */
   async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: GroupMetadata | string): Promise<void> {
     const transactions = this.#requireTransactional("sendOffsetsToTransaction");
-    const done = transactions.sendOffsetsToTransaction(offsets, checkOffsetsArguments(offsets, group));
-    this.#sender.wakeup();
-    await withinMaxBlock(this.#clock, done.catch(transactions.rethrowForCaller), this.#config.maxBlockMs, "sendOffsetsToTransaction");
+    const checked = checkOffsetsArguments(offsets, group);
+    await this.#transactionalCall("sendOffsetsToTransaction", () => {
+      const done = transactions.sendOffsetsToTransaction(offsets, checked);
+      this.#sender.wakeup();
+      return done.catch(transactions.rethrowForCaller);
+    });
   }
 
   /**
@@ -460,26 +471,54 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    */
   async commitTransaction(): Promise<void> {
     const transactions = this.#requireTransactional("commitTransaction");
-    transactions.requestCommit();
-    await withinMaxBlock(
-      this.#clock,
-      (async () => {
-        await this.flush();
-        const done = transactions.beginCommit();
-        this.#sender.wakeup();
-        await done.catch(transactions.rethrowForCaller);
-      })(),
-      this.#config.maxBlockMs,
-      "commitTransaction",
-    );
+    await this.#transactionalCall("commitTransaction", async () => {
+      transactions.requestCommit();
+      await this.flush();
+      const done = transactions.beginCommit();
+      this.#sender.wakeup();
+      await done.catch(transactions.rethrowForCaller);
+    });
   }
 
   /** Aborts the transaction: unsent records fail, sent ones are never visible to read_committed readers. */
   async abortTransaction(): Promise<void> {
     const transactions = this.#requireTransactional("abortTransaction");
-    const done = transactions.beginAbort();
-    this.#sender.wakeup();
-    await withinMaxBlock(this.#clock, done, this.#config.maxBlockMs, "abortTransaction");
+    await this.#transactionalCall("abortTransaction", () => {
+      const done = transactions.beginAbort();
+      this.#sender.wakeup();
+      return done;
+    });
+  }
+
+  /**
+   * Runs a transactional call, bounded by `maxBlockMs` as every Java transactional method
+   * is. A call that runs out of time goes on in the background and is kept, as Java's
+   * `TransactionManager` keeps its pending transition: calling the same method again waits
+   * for (or returns) its result; any other transactional call, and send(), fail until then.
+   */
+  async #transactionalCall(action: string, start: () => Promise<void>): Promise<void> {
+    const timedOut = this.#timedOut;
+    if (timedOut !== undefined && timedOut.action !== action) throw this.#timedOutCallError(action, timedOut.action);
+    const done = timedOut?.done ?? start();
+    this.#timedOut = undefined;
+    if (await raceDeadline(this.#clock, done, this.#config.maxBlockMs) === DEADLINE_PASSED) {
+      this.#timedOut = { action, done };
+      throw new TimeoutError(
+        `${action} did not complete within maxBlockMs (${this.#config.maxBlockMs} ms); it goes on: call ${action}() again to wait for it`,
+      );
+    }
+  }
+
+  #requireNoTimedOutCall(action: string): void {
+    if (this.#timedOut !== undefined) throw this.#timedOutCallError(action, this.#timedOut.action);
+  }
+
+  #timedOutCallError(action: string, pending: string): TransactionStateError {
+    return new TransactionStateError(
+      this.#transactions!.state,
+      action,
+      `the previous ${pending}() timed out and must be called again, to wait for its result, before ${action}()`,
+    );
   }
 
   #requireTransactional(action: string): TransactionManager {

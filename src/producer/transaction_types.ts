@@ -1,13 +1,11 @@
 /**
  * The vocabulary of transactions: states and their legal transitions, what a caller
  * passes to sendOffsetsToTransaction, the request shape the Sender sends for the
- * TransactionManager, and the `maxBlockMs` bound on every transactional call.
+ * TransactionManager.
  *
  * @module
  */
-import type { Clock } from "../clock.ts";
-import { DEADLINE_PASSED, raceDeadline } from "../clock.ts";
-import { KafkaError, ProducerFencedError, TimeoutError, UnsupportedVersionError } from "../errors.ts";
+import { KafkaError, ProducerFencedError, UnsupportedVersionError } from "../errors.ts";
 import { describeValue } from "../validation.ts";
 import type { ApiCodec } from "../protocol/api.ts";
 import { ErrorCode, KafkaProtocolError } from "../protocol/error_codes.ts";
@@ -181,21 +179,4 @@ export function pending(): Pending {
   });
   promise.catch(() => {});
   return { promise, resolve, reject };
-}
-
-/**
- * Races a transactional call against `maxBlockMs`, as every Java transactional method is
- * bounded; the work goes on, and calling again waits for the same result.
- *
- * @example
- * ```ts
- * import { withinMaxBlock } from "./transaction_types.ts";
- * import { systemClock } from "../clock.ts";
- * await withinMaxBlock(systemClock, Promise.resolve(), 1000, "commitTransaction");
- * ```
- */
-export async function withinMaxBlock(clock: Clock, work: Promise<void>, maxBlockMs: number, what: string): Promise<void> {
-  if (await raceDeadline(clock, work, maxBlockMs) === DEADLINE_PASSED) {
-    throw new TimeoutError(`${what} did not complete within maxBlockMs (${maxBlockMs} ms)`);
-  }
 }

@@ -40,7 +40,7 @@ const NO_FAULTS: FaultPlan = {
   events: [],
 };
 
-function setup(transactionVersion: number, config: Partial<ProducerConfig> = {}) {
+function setup(transactionVersion: number, config: Partial<ProducerConfig> = {}, brokers = 1) {
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const later = (ms: number, fn: () => void) => {
     const timer = setTimeout(() => {
@@ -52,7 +52,7 @@ function setup(transactionVersion: number, config: Partial<ProducerConfig> = {})
   const trace = new Trace(() => 0, false);
   const random = new Random(7);
   const cluster = new ModelCluster({
-    brokers: 1,
+    brokers,
     topics: [{ name: "t", partitions: 1 }],
     transactionVersion,
     plan: NO_FAULTS,
@@ -174,3 +174,30 @@ test("transactional send: a send made after commitTransaction() was called is re
     assert.equal(committedRecords(cluster), 1);
   });
 });
+
+// Found by the simulator's long run (seed 163665): an abort outlasted maxBlockMs and finished in the background; called
+// again, as the TimeoutError invites, it threw an invalid transition (READY to ABORTING_TRANSACTION). Java keeps the
+// timed-out call's result (TransactionManager's pendingTransition): the same call again returns it, any other fails.
+for (const action of ["commitTransaction", "abortTransaction"] as const) {
+  test(`transactional calls: ${action}() that timed out and finished in the background returns its result when called again`, async () => {
+    const { cluster, producer, stop } = setup(2, { maxBlockMs: 300 }, 2);
+    try {
+      await producer.initTransactions();
+      producer.beginTransaction();
+      await producer.send({ topic: "t", partition: 0, value: "v" });
+      // The coordinator moves and loads for longer than maxBlockMs.
+      cluster.moveCoordinator(800);
+      await assert.rejects(producer[action](), TimeoutError);
+      assert.throws(() => producer.beginTransaction(), /timed out and must be called again/);
+      await assert.rejects(producer.send({ topic: "t", value: "v" }), /timed out and must be called again/);
+      const other = action === "commitTransaction" ? "abortTransaction" : "commitTransaction";
+      await assert.rejects(producer[other](), /timed out and must be called again/);
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      await producer[action]();
+      producer.beginTransaction();
+      assert.equal(cluster.logs().flatMap((log) => log.readCommitted()).length, action === "commitTransaction" ? 1 : 0);
+    } finally {
+      await stop();
+    }
+  });
+}

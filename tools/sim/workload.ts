@@ -183,6 +183,19 @@ class Workload {
     return outcome;
   }
 
+  /**
+   * A transactional call as an application must make it: one that ran out of maxBlockMs goes
+   * on in the background and is called again, to wait for its result (as with Java's
+   * producer), a bounded number of times.
+   */
+  async #transactional<T>(kind: string, work: () => Promise<T>, txn?: number): Promise<Outcome<T>> {
+    let outcome = await this.#call(kind, this.#callBound, work, txn);
+    for (let again = 0; again < 10 && !outcome.ok && isTimedOutCall(outcome.error) && !("stuck" in outcome); again++) {
+      outcome = await this.#call(kind, this.#callBound, work, txn);
+    }
+    return outcome;
+  }
+
   /** One send(); the promise settles when the send does (never rejects). */
   #send(topic: string, how: { key?: string | null; partition?: number; size?: number }, txn?: number): Promise<void> {
     const id = this.#nextId++;
@@ -380,7 +393,7 @@ class Workload {
     for (let attempt = 0; attempt < 6; attempt++) {
       this.#open();
       for (let tries = 0; tries < 4; tries++) {
-        const outcome = await this.#call("initTransactions", this.#callBound, () => this.#producer.initTransactions());
+        const outcome = await this.#transactional("initTransactions", () => this.#producer.initTransactions());
         if (outcome.ok) return true;
         if (isFatal(outcome.error) || ("stuck" in outcome && outcome.stuck)) break;
         await this.#ctx.sleep(this.#random.int(10, 200));
@@ -403,7 +416,7 @@ class Workload {
    */
   async #recover(txn: TxnEntry): Promise<boolean> {
     for (let tries = 0; tries < 3; tries++) {
-      const outcome = await this.#call("abortTransaction", this.#callBound, () => this.#producer.abortTransaction(), txn.index);
+      const outcome = await this.#transactional("abortTransaction", () => this.#producer.abortTransaction(), txn.index);
       if (outcome.ok) {
         txn.outcome = "aborted";
         return true;
@@ -446,9 +459,8 @@ class Workload {
         partition: random.int(0, 2),
         offset: this.#instance * 100_000 + txn.index * 10 + random.int(0, 9),
       }];
-      const outcome = await this.#call(
+      const outcome = await this.#transactional(
         "sendOffsetsToTransaction",
-        this.#callBound,
         () => this.#producer.sendOffsetsToTransaction(offsets, "sim-group"),
         txn.index,
       );
@@ -462,7 +474,7 @@ class Workload {
       await Promise.race([Promise.all(inFlight), ctx.sleep(this.#sendBound + GUARD_GRACE_MS)]);
     }
     if (!commit) {
-      const outcome = await this.#call("abortTransaction", this.#callBound, () => this.#producer.abortTransaction(), txn.index);
+      const outcome = await this.#transactional("abortTransaction", () => this.#producer.abortTransaction(), txn.index);
       if (outcome.ok) txn.outcome = "aborted";
       else if (isFatal(outcome.error) || ("stuck" in outcome && outcome.stuck)) {
         txn.outcome = "unknown";
@@ -481,11 +493,7 @@ class Workload {
         }
       })();
     }
-    let outcome = await this.#call("commitTransaction", this.#callBound, () => this.#producer.commitTransaction(), txn.index);
-    if (!outcome.ok && outcome.error instanceof TimeoutError && !("stuck" in outcome)) {
-      // A commit that timed out may be called again to wait for the same result.
-      outcome = await this.#call("commitTransaction", this.#callBound, () => this.#producer.commitTransaction(), txn.index);
-    }
+    const outcome = await this.#transactional("commitTransaction", () => this.#producer.commitTransaction(), txn.index);
     if (outcome.ok) {
       txn.outcome = "committed";
       return true;
@@ -561,4 +569,9 @@ class Workload {
     if (open) await this.#finish();
     else await this.#settleSends();
   }
+}
+
+/** A transactional call's own maxBlockMs ran out (its work goes on); not a failure of that work. */
+function isTimedOutCall(error: unknown): boolean {
+  return error instanceof TimeoutError && /did not complete within maxBlockMs/.test(error.message);
 }
