@@ -258,6 +258,9 @@ export class RecordAccumulator {
       const now = entry.now();
       let needed: number;
       try {
+        // Waiting appends fail once the producer closes, even where memory or room came: a batch made now could
+        // miss the close's last abort and never settle.
+        if (this.#closed) throw new ClosedError("the producer was closed while the record waited for buffer memory");
         entry.record.admit?.();
         if (entry.sticky) entry.record.partition = -1;
         needed = this.#appendNow(entry.record, entry.cluster(), now, undefined);

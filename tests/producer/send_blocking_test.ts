@@ -414,3 +414,21 @@ test("BufferPool: with nothing left of maxBlockMs an allocation that cannot be s
   pool.deallocate(held);
   assert.equal(pool.availableMemory, 1024);
 });
+
+// Found by the simulator (seed 1669, a forced close with sends waiting for memory): the memory a forced close's abort
+// freed went to an append still waiting behind another; it made a batch after the abort, which never settled and kept
+// its buffer.
+test("RecordAccumulator: appends waiting for memory fail when it closes, even where the close's abort frees memory", async () => {
+  const clock = new TimerClock();
+  const acc = accumulator(clock);
+  const c = cluster(TOPIC, 1);
+  assert.equal(acc.append(record(0, 900), () => c, clock.now), undefined);
+  const waiting = [watch(acc.append(record(0, 900), () => c, clock.now)), watch(acc.append(record(0, 900), () => c, clock.now))];
+  acc.close(new KafkaError("the producer is closing"));
+  acc.abortIncompleteBatches(new KafkaError("Producer is closed forcefully."));
+  await settle();
+  await settle();
+  assert.ok(waiting.every((w) => w.done && w.error instanceof Error), "both waiting appends fail");
+  assert.equal(acc.hasIncomplete(), false, "no batch was made after the abort");
+  assert.equal(acc.pool.availableMemory, 1024, "and the memory is all back");
+});
