@@ -44,6 +44,9 @@ export class SimTransport implements Transport {
   readonly #clock: NetworkClock;
   readonly #open = new Set<SimConnection>();
   #nextId = 1;
+  // Requests carried and not yet at their broker, and what waits for there to be none.
+  #inTransit = 0;
+  readonly #onQuiet: (() => void)[] = [];
   /** Connection attempts so far. */
   connects = 0;
 
@@ -130,6 +133,22 @@ export class SimTransport implements Transport {
     this.#open.delete(connection);
   }
 
+  /**
+   * Runs `fn` once no request is on its way to a broker. A broker forgets an idle producer
+   * after `producer.id.expiration.ms` (a day by default), far longer than TCP keeps
+   * retransmitting what a network partition held; the model's compressed time must not let
+   * a request the client sent before the expiry arrive after it.
+   */
+  whenNoRequestInTransit(fn: () => void): void {
+    if (this.#inTransit === 0) fn();
+    else this.#onQuiet.push(fn);
+  }
+
+  #arrived(): void {
+    if (--this.#inTransit > 0) return;
+    for (const fn of this.#onQuiet.splice(0)) fn();
+  }
+
   /** @internal Carries one request frame to its broker and the response back, with the plan's faults. */
   carry(connection: SimConnection, payload: Uint8Array): void {
     const broker = connection.broker!;
@@ -154,11 +173,18 @@ export class SimTransport implements Transport {
     // a Kafka client only learns of a silent connection from its request.timeout.ms. A model that
     // dropped those bytes for good made every connection opened before the partition a black hole
     // after the heal, which no real network does (and which cost a healthy producer its probe).
+    this.#inTransit++;
     const arrive = () => {
+      if (this.#clock.now() < broker.partitionedUntil && broker.up && !connection.resetBeforeArrival) {
+        return void this.#clock.later(broker.partitionedUntil - this.#clock.now(), arrive);
+      }
       // A broker that went down, or a connection reset before the request got there, loses it.
-      if (!broker.up || connection.resetBeforeArrival) return;
-      if (this.#clock.now() < broker.partitionedUntil) return void this.#clock.later(broker.partitionedUntil - this.#clock.now(), arrive);
-      const response = this.#cluster.handle(broker.id, payload, { sentAt: now, clientGaveUp: connection.state !== "open" });
+      const lost = !broker.up || connection.resetBeforeArrival;
+      const response = lost
+        ? undefined
+        : this.#cluster.handle(broker.id, payload, { sentAt: now, clientGaveUp: connection.state !== "open" });
+      this.#arrived();
+      if (lost) return;
       if (afterApply) {
         connection.doomed = true;
         this.#trace.event("net", `${label}: reset after the broker applied the request`);

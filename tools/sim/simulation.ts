@@ -217,7 +217,7 @@ function applyFault(fault: ScheduledFault, cluster: ModelCluster, network: SimTr
       cluster.moveCoordinator(fault.loadMs);
       break;
     case "producer-expiry":
-      cluster.expireIdleProducers();
+      network.whenNoRequestInTransit(() => cluster.expireIdleProducers());
       break;
     case "network-partition": {
       const broker = cluster.brokers[fault.broker - 1];
