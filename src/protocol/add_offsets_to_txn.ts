@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
@@ -35,11 +35,7 @@ export interface AddOffsetsToTxnResponse {
  * v2 (KIP-890) clients skip it: TxnOffsetCommit v5 adds the offsets partition itself.
  */
 export const AddOffsetsToTxnApi: ApiCodec<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> = {
-  name: "AddOffsetsToTxn",
-  key: 25,
-  minVersion: 0,
-  maxVersion: 4,
-  flexibleFrom: 3,
+  ...apiIdentity("AddOffsetsToTxn", 25, [0, 4], 3),
 
   encodeRequest(w: Writer, _version: number, request: AddOffsetsToTxnRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);

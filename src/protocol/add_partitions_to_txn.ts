@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, readArray, readString, writeArray, writeInt32Array, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
@@ -73,11 +73,7 @@ function readTopicResult(r: Reader, flexible: boolean): AddPartitionsToTxnTopicR
  * partitions implicitly.
  */
 export const AddPartitionsToTxnApi: ApiCodec<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = {
-  name: "AddPartitionsToTxn",
-  key: 24,
-  minVersion: 0,
-  maxVersion: 3,
-  flexibleFrom: 3,
+  ...apiIdentity("AddPartitionsToTxn", 24, [0, 3], 3),
 
   encodeRequest(w: Writer, _version: number, request: AddPartitionsToTxnRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);

@@ -45,6 +45,23 @@ export interface ApiCodec<Req, Res> {
   decodeResponse(r: Reader, version: number, flexible: boolean): Res;
 }
 
+/** What identifies an API and the versions this client speaks of it. */
+export type ApiIdentity = Pick<ApiCodec<unknown, unknown>, "name" | "key" | "minVersion" | "maxVersion" | "flexibleFrom">;
+
+/**
+ * An API's name, key, version range and first flexible version (Infinity for none), as its
+ * codec declares them: one line per codec instead of five.
+ *
+ * @example
+ * ```ts
+ * import { apiIdentity } from "./api.ts";
+ * console.log(apiIdentity("EndTxn", 26, [0, 5], 3).maxVersion); // 5
+ * ```
+ */
+export function apiIdentity(name: string, key: number, [minVersion, maxVersion]: [number, number], flexibleFrom: number): ApiIdentity {
+  return { name, key, minVersion, maxVersion, flexibleFrom };
+}
+
 /** The ApiVersions key: its response header stays v0 even in flexible versions. */
 const API_VERSIONS_KEY = 18;
 

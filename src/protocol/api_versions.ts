@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import { ErrorCode } from "./error_codes.ts";
 import { endStruct, readArray, readString, readTagged } from "./fields.ts";
 import type { Reader } from "./reader.ts";
@@ -92,11 +92,7 @@ function readFinalizedFeature(r: Reader): FinalizedFeatureKey {
  * with the highest ApiVersions version listed in `apiKeys`.
  */
 export const ApiVersionsApi: ApiCodec<ApiVersionsRequest, ApiVersionsResponse> = {
-  name: "ApiVersions",
-  key: 18,
-  minVersion: 0,
-  maxVersion: 4,
-  flexibleFrom: 3,
+  ...apiIdentity("ApiVersions", 18, [0, 4], 3),
 
   encodeRequest(w: Writer, version: number, request: ApiVersionsRequest): void {
     if (version < 3) return;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, readArray, readNullableString, readString, writeArray, writeInt32Array, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
@@ -105,11 +105,7 @@ function readResult(r: Reader, flexible: boolean): CreatePartitionsTopicResult {
  * ```
  */
 export const CreatePartitionsApi: ApiCodec<CreatePartitionsRequest, CreatePartitionsResponse> = {
-  name: "CreatePartitions",
-  key: 37,
-  minVersion: 0,
-  maxVersion: 3,
-  flexibleFrom: 2,
+  ...apiIdentity("CreatePartitions", 37, [0, 3], 2),
 
   encodeRequest(w: Writer, _version: number, request: CreatePartitionsRequest, flexible: boolean): void {
     writeArray(w, flexible, request.topics, (x, t) => {

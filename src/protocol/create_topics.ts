@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import {
   endStruct,
   readArray,
@@ -166,11 +166,7 @@ function readTopicResult(r: Reader, version: number, flexible: boolean): Creatab
  * 0 and 1, and every broker from 3.x on speaks 2+.
  */
 export const CreateTopicsApi: ApiCodec<CreateTopicsRequest, CreateTopicsResponse> = {
-  name: "CreateTopics",
-  key: 19,
-  minVersion: 2,
-  maxVersion: 7,
-  flexibleFrom: 5,
+  ...apiIdentity("CreateTopics", 19, [2, 7], 5),
 
   encodeRequest(w: Writer, _version: number, request: CreateTopicsRequest, flexible: boolean): void {
     writeArray(w, flexible, request.topics, (x, t) => encodeTopic(x, flexible, t));

@@ -5,7 +5,7 @@
  */
 
 import { UnsupportedVersionError } from "../errors.ts";
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import {
   endStruct,
   isZeroUuid,
@@ -85,11 +85,7 @@ function readResult(r: Reader, version: number, flexible: boolean): DeletableTop
  * and every broker from 3.x on speaks 1+.
  */
 export const DeleteTopicsApi: ApiCodec<DeleteTopicsRequest, DeleteTopicsResponse> = {
-  name: "DeleteTopics",
-  key: 20,
-  minVersion: 1,
-  maxVersion: 6,
-  flexibleFrom: 4,
+  ...apiIdentity("DeleteTopics", 20, [1, 6], 4),
 
   encodeRequest(w: Writer, version: number, request: DeleteTopicsRequest, flexible: boolean): void {
     if (version >= 6) {

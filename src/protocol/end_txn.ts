@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
@@ -57,11 +57,7 @@ export interface EndTxnResponse {
  * epoch overflowed).
  */
 export const EndTxnApi: ApiCodec<EndTxnRequest, EndTxnResponse> = {
-  name: "EndTxn",
-  key: 26,
-  minVersion: 0,
-  maxVersion: 5,
-  flexibleFrom: 3,
+  ...apiIdentity("EndTxn", 26, [0, 5], 3),
 
   encodeRequest(w: Writer, _version: number, request: EndTxnRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);

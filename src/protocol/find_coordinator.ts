@@ -6,7 +6,7 @@
  */
 
 import { UnsupportedVersionError } from "../errors.ts";
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, readArray, readNullableString, readString, writeArray, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
@@ -79,11 +79,7 @@ function readCoordinator(r: Reader): FindCoordinatorCoordinator {
  * key type and can only look up groups. Both throw {@linkcode UnsupportedVersionError}.
  */
 export const FindCoordinatorApi: ApiCodec<FindCoordinatorRequest, FindCoordinatorResponse> = {
-  name: "FindCoordinator",
-  key: 10,
-  minVersion: 0,
-  maxVersion: 6,
-  flexibleFrom: 3,
+  ...apiIdentity("FindCoordinator", 10, [0, 6], 3),
 
   encodeRequest(w: Writer, version: number, request: FindCoordinatorRequest, flexible: boolean): void {
     if (version < 4) {

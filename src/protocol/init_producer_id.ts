@@ -6,7 +6,7 @@
  */
 
 import { UnsupportedVersionError } from "../errors.ts";
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
@@ -44,11 +44,7 @@ export interface InitProducerIdResponse {
  * needs v3+; older versions throw {@linkcode UnsupportedVersionError}.
  */
 export const InitProducerIdApi: ApiCodec<InitProducerIdRequest, InitProducerIdResponse> = {
-  name: "InitProducerId",
-  key: 22,
-  minVersion: 0,
-  maxVersion: 5,
-  flexibleFrom: 2,
+  ...apiIdentity("InitProducerId", 22, [0, 5], 2),
 
   encodeRequest(w: Writer, version: number, request: InitProducerIdRequest, flexible: boolean): void {
     const producerId = request.producerId ?? -1n;

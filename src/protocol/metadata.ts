@@ -5,7 +5,7 @@
  */
 
 import { UnsupportedVersionError } from "../errors.ts";
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import {
   endStruct,
   isZeroUuid,
@@ -173,11 +173,7 @@ function readTopic(r: Reader, version: number, flexible: boolean): MetadataRespo
  * {@linkcode UnsupportedVersionError} on older versions.
  */
 export const MetadataApi: ApiCodec<MetadataRequest, MetadataResponse> = {
-  name: "Metadata",
-  key: 3,
-  minVersion: 0,
-  maxVersion: 13,
-  flexibleFrom: 9,
+  ...apiIdentity("Metadata", 3, [0, 13], 9),
 
   encodeRequest(w: Writer, version: number, request: MetadataRequest, flexible: boolean): void {
     let topics = request.topics;

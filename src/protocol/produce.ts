@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, readArray, readNullableString, readString, readTagged, writeArray, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
@@ -176,11 +176,7 @@ function readNodeEndpoint(r: Reader): ProduceNodeEndpoint {
  * no response at all.
  */
 export const ProduceApi: ApiCodec<ProduceRequest, ProduceResponse> = {
-  name: "Produce",
-  key: 0,
-  minVersion: 3,
-  maxVersion: 12,
-  flexibleFrom: 9,
+  ...apiIdentity("Produce", 0, [3, 12], 9),
 
   encodeRequest(w: Writer, _version: number, request: ProduceRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, readNullableString, writeNoTags } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
@@ -40,11 +40,7 @@ export interface SaslAuthenticateResponse {
  * session lifetime (KIP-368).
  */
 export const SaslAuthenticateApi: ApiCodec<SaslAuthenticateRequest, SaslAuthenticateResponse> = {
-  name: "SaslAuthenticate",
-  key: 36,
-  minVersion: 0,
-  maxVersion: 2,
-  flexibleFrom: 2,
+  ...apiIdentity("SaslAuthenticate", 36, [0, 2], 2),
 
   encodeRequest(w: Writer, _version: number, request: SaslAuthenticateRequest, flexible: boolean): void {
     if (flexible) w.compactBytes(request.authBytes);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import { readArray, readString, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
@@ -40,11 +40,7 @@ export interface SaslHandshakeResponse {
  * being bumped). Both versions have the same body.
  */
 export const SaslHandshakeApi: ApiCodec<SaslHandshakeRequest, SaslHandshakeResponse> = {
-  name: "SaslHandshake",
-  key: 17,
-  minVersion: 0,
-  maxVersion: 1,
-  flexibleFrom: Infinity,
+  ...apiIdentity("SaslHandshake", 17, [0, 1], Infinity),
 
   encodeRequest(w: Writer, _version: number, request: SaslHandshakeRequest): void {
     writeString(w, false, request.mechanism);

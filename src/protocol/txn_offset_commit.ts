@@ -6,7 +6,7 @@
  */
 
 import { UnsupportedVersionError } from "../errors.ts";
-import type { ApiCodec } from "./api.ts";
+import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, readArray, readString, writeArray, writeNoTags, writeString } from "./fields.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
@@ -115,11 +115,7 @@ function readTopic(r: Reader, flexible: boolean): TxnOffsetCommitResponseTopic {
  * defaults) needs v3+; older versions throw {@linkcode UnsupportedVersionError}.
  */
 export const TxnOffsetCommitApi: ApiCodec<TxnOffsetCommitRequest, TxnOffsetCommitResponse> = {
-  name: "TxnOffsetCommit",
-  key: 28,
-  minVersion: 0,
-  maxVersion: 5,
-  flexibleFrom: 3,
+  ...apiIdentity("TxnOffsetCommit", 28, [0, 5], 3),
 
   encodeRequest(w: Writer, version: number, request: TxnOffsetCommitRequest, flexible: boolean): void {
     writeString(w, flexible, request.transactionalId);
