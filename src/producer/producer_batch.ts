@@ -160,11 +160,15 @@ export class ProducerBatch {
     this.#appendsClosed = true;
   }
 
-  /** Closes the batch for appends and encodes (and compresses) it. Idempotent. */
-  close(compression: CompressionCodec | null): Uint8Array {
+  /**
+   * Closes the batch for appends and encodes (and compresses) it. Idempotent. With
+   * `stampedLater`, the CRC is left for the producer state's stamp (setProducerState),
+   * which must follow before the batch is sent.
+   */
+  close(compression: CompressionCodec | null, stampedLater = false): Uint8Array {
     if (this.bytes === undefined) {
       this.#uncompressedSize = this.#builder.sizeInBytes;
-      this.bytes = this.#builder.build({ compression });
+      this.bytes = this.#builder.build({ compression, crc: !stampedLater });
     }
     return this.bytes;
   }

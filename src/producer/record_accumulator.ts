@@ -73,6 +73,8 @@ export interface DrainPolicy {
   canDrain(batch: ProducerBatch, now: number): boolean;
   /** Called for each batch taken, after it was closed (its bytes exist). */
   prepare(batch: ProducerBatch): void;
+  /** Whether `prepare` stamps every new batch's producer state (and with it the CRC), so closing leaves the CRC out. */
+  readonly stampsProducerState?: boolean;
 }
 
 const DRAIN_ANYTHING: DrainPolicy = { canDrain: () => true, prepare: () => {} };
@@ -499,7 +501,10 @@ export class RecordAccumulator {
         if (first === undefined || state.muted || first.isBackingOff(now)) continue;
         // One request carries one acks and timeout: a batch of other settings waits for the next drain.
         if ((batches.length > 0 && !sameRequest(batches[0].profile, first.profile)) || !policy.canDrain(first, now)) continue;
-        const bytes = first.close(first.profile === undefined ? this.#compression.codec : first.profile.compression);
+        const bytes = first.close(
+          first.profile === undefined ? this.#compression.codec : first.profile.compression,
+          policy.stampsProducerState,
+        );
         if (batches.length > 0 && size + bytes.length > maxRequestSize) {
           this.#drainIndex.set(nodeId, index);
           break;

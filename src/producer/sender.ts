@@ -135,6 +135,7 @@ export class Sender {
         if (config.guaranteeMessageOrder) batch.state.muted = true;
         sequences?.stamp(batch, transactions !== undefined);
       },
+      stampsProducerState: sequences !== undefined,
     };
     this.#assignSplitSequences = sequences === undefined ? undefined : (original, pieces) => sequences.handleSplit(original, pieces);
     this.stopped = new Promise((resolve) => this.#resolveStopped = resolve);

@@ -69,6 +69,12 @@ export interface RecordBatchBuildOptions {
   isTransactional?: boolean;
   /** 0 for CreateTime (the default), 1 for LogAppendTime. */
   timestampType?: 0 | 1;
+  /**
+   * false: leave the CRC out, for a caller that stamps the producer state next with
+   * {@link setProducerState}, which computes it (an idempotent producer: one CRC per batch,
+   * not two). Default true.
+   */
+  crc?: boolean;
 }
 
 // Header field offsets.
@@ -461,7 +467,7 @@ export class RecordBatchBuilder {
       options.isTransactional ?? false,
     );
     view.setInt32(RECORD_COUNT_OFFSET, this.#count);
-    stampCrc(batch, view);
+    if (options.crc !== false) stampCrc(batch, view);
     this.#built = true;
     return batch;
   }
