@@ -190,7 +190,7 @@ class Workload {
    */
   async #transactional<T>(kind: string, work: () => Promise<T>, txn?: number): Promise<Outcome<T>> {
     let outcome = await this.#call(kind, this.#callBound, work, txn);
-    for (let again = 0; again < 10 && !outcome.ok && isTimedOutCall(outcome.error) && !("stuck" in outcome); again++) {
+    for (let again = 0; again < 100 && !outcome.ok && isTimedOutCall(outcome.error) && !("stuck" in outcome); again++) {
       outcome = await this.#call(kind, this.#callBound, work, txn);
     }
     return outcome;
