@@ -16,7 +16,7 @@ import {
   UnsupportedVersionError,
 } from "../errors.ts";
 import type { ApiCodec } from "../protocol/api.ts";
-import { decodeResponse, encodeRequest, responseCorrelationId } from "../protocol/api.ts";
+import { decodeResponse, encodeRequestChunks, responseCorrelationId } from "../protocol/api.ts";
 import { ApiVersionsApi } from "../protocol/api_versions.ts";
 import { Writer } from "../protocol/writer.ts";
 import type { Clock } from "../clock.ts";
@@ -317,9 +317,10 @@ export class NetworkClient {
       request.version = version;
     }
     request.correlationId = this.#nextCorrelationId();
-    let frame: Uint8Array;
+    let frame: Uint8Array[];
     try {
-      frame = encodeRequest(spec.api, request.version, request.correlationId, this.#config.clientId, spec.body, this.#writer);
+      // Chunks: a produce request's record batches go by reference, not copied (their buffers stay put until answered).
+      frame = encodeRequestChunks(spec.api, request.version, request.correlationId, this.#config.clientId, spec.body, this.#writer);
     } catch (error) {
       this.#abort(
         request,
@@ -330,7 +331,11 @@ export class NetworkClient {
     }
     this.#inFlight.add(request as ClientRequest);
     this.#selector.send(spec.destination, frame);
-    this.sensors?.requestSent(frame.length, now);
+    if (this.sensors !== undefined) {
+      let bytes = 0;
+      for (let i = 0; i < frame.length; i++) bytes += frame[i].length;
+      this.sensors.requestSent(bytes, now);
+    }
     this.#observeInFlight(spec.destination);
     return request;
   }

@@ -34,10 +34,11 @@ export interface Selectable {
   /** Starts connecting to a node; `connected` or `disconnected` reports the outcome. */
   connect(nodeId: number, address: TransportAddress): void;
   /**
-   * Queues a whole request frame (size prefix included) on a connected node. If the
+   * Queues a whole request frame (size prefix included) on a connected node, as one array
+   * or as chunks to write in order (which must stay unchanged until written). If the
    * connection is gone, the next `poll` reports the node in `disconnected`.
    */
-  send(nodeId: number, frame: Uint8Array): void;
+  send(nodeId: number, frame: Uint8Array | readonly Uint8Array[]): void;
   /** Closes a node's connection without reporting it in `disconnected`. */
   close(nodeId: number): void;
   /** Makes a pending or the next `poll` return at once. */
@@ -60,7 +61,7 @@ export interface SelectorOptions {
   maxReceiveSize?: number;
 }
 
-// Frames smaller than this are copied together into one write; larger ones go as they are.
+// Chunks smaller than this are copied together into one write; larger ones go as they are.
 const COALESCE_BELOW_BYTES = 64 * 1024;
 // The most bytes one coalesced write gathers.
 const MAX_COALESCED_WRITE_BYTES = 256 * 1024;
@@ -99,8 +100,10 @@ function printable(head: Uint8Array, rest: Uint8Array): string {
 class Channel implements TransportEvents {
   socket!: TransportSocket;
   open = false;
-  // Frames not yet fully taken by the socket; `sentOfHead` bytes of the first are gone.
+  // Chunks of frames not yet fully taken by the socket; `sentOfHead` bytes of the first are gone. `frameEnds`
+  // holds, for each chunk, whether it is the last of its frame.
   readonly queue: Uint8Array[] = [];
+  readonly frameEnds: boolean[] = [];
   sentOfHead = 0;
   // The socket took less than offered; only its drain event makes writing worthwhile again.
   awaitingDrain = false;
@@ -211,7 +214,7 @@ export class Selector implements Selectable {
     channel.socket = this.#transport.connect(address, channel);
   }
 
-  send(nodeId: number, frame: Uint8Array): void {
+  send(nodeId: number, frame: Uint8Array | readonly Uint8Array[]): void {
     const channel = this.#channels.get(nodeId);
     if (channel === undefined || !channel.open) {
       // The socket died after the caller last looked; say so in the next poll, as a failed send.
@@ -219,7 +222,15 @@ export class Selector implements Selectable {
       this.#wakePoll();
       return;
     }
-    channel.queue.push(frame);
+    if (frame instanceof Uint8Array) {
+      channel.queue.push(frame);
+      channel.frameEnds.push(true);
+    } else {
+      for (let i = 0; i < frame.length; i++) {
+        channel.queue.push(frame[i]);
+        channel.frameEnds.push(i === frame.length - 1);
+      }
+    }
     this.#withQueuedWrites.add(channel);
   }
 
@@ -291,14 +302,19 @@ export class Selector implements Selectable {
     this.#withQueuedWrites.delete(channel);
   }
 
-  /** The next bytes to write: the head frame's rest, or several small frames copied together. */
+  /**
+   * The next bytes to write: the head chunk's rest, or several small chunks copied
+   * together (a large one, a record batch written by reference, goes on its own).
+   */
   #nextWrite(channel: Channel): Uint8Array {
     const queue = channel.queue;
     const head = channel.sentOfHead === 0 ? queue[0] : queue[0].subarray(channel.sentOfHead);
     if (queue.length === 1 || head.length >= COALESCE_BELOW_BYTES) return head;
     let total = head.length;
     let count = 1;
-    while (count < queue.length && total + queue[count].length <= MAX_COALESCED_WRITE_BYTES) {
+    while (
+      count < queue.length && queue[count].length < COALESCE_BELOW_BYTES && total + queue[count].length <= MAX_COALESCED_WRITE_BYTES
+    ) {
       total += queue[count].length;
       count++;
     }
@@ -326,11 +342,12 @@ export class Selector implements Selectable {
       }
       left -= rest;
       channel.sentOfHead = 0;
+      if (channel.frameEnds[completed]) this.#pendingEvents.completedSends.push(channel.nodeId);
       completed++;
-      this.#pendingEvents.completedSends.push(channel.nodeId);
     }
     if (completed > 0) {
       queue.splice(0, completed);
+      channel.frameEnds.splice(0, completed);
       this.#wakePoll();
     }
   }

@@ -107,9 +107,12 @@ export class BufferPool {
     );
   }
 
-  /** Returns a buffer; waiting allocations are served in order. */
-  deallocate(buffer: Uint8Array): void {
-    if (buffer.length === this.#poolableSize) this.#free.push(buffer);
+  /**
+   * Returns a buffer; waiting allocations are served in order. With `reuse` false only its
+   * memory comes back, not the buffer itself: something may still read it.
+   */
+  deallocate(buffer: Uint8Array, reuse = true): void {
+    if (reuse && buffer.length === this.#poolableSize) this.#free.push(buffer);
     else this.#nonPooledAvailable += buffer.length;
     this.#serveWaiters();
   }

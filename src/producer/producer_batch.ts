@@ -65,6 +65,12 @@ export class ProducerBatch {
   stampOrdinal = -1;
   /** Whether `buffer` came from the pool (split batches use their own). */
   pooled = true;
+  /**
+   * False once the batch failed while its produce request may still be queued for the
+   * socket (it expired in flight): the request writes `bytes` by reference, so the buffer
+   * must not go to another batch; only its memory returns to the pool.
+   */
+  reusableBuffer = true;
   /** The batch's bytes once closed; they do not change across retries. */
   bytes: Uint8Array | undefined;
   finalState: FinalState | undefined;

@@ -621,7 +621,7 @@ export class RecordAccumulator {
   /** Forgets a settled batch and returns its buffer to the pool. */
   deallocate(batch: ProducerBatch): void {
     this.#incomplete.delete(batch);
-    if (batch.pooled) this.#pool.deallocate(batch.buffer);
+    if (batch.pooled) this.#pool.deallocate(batch.buffer, batch.reusableBuffer);
   }
 
   /** Whether any batch waits in a queue. */
@@ -691,6 +691,8 @@ export class RecordAccumulator {
     }
     for (const batch of [...this.#incomplete]) {
       batch.fail(error, "aborted");
+      // A batch sent and not answered may still be in a request queued for the socket, by reference.
+      if (batch.attempts > 0) batch.reusableBuffer = false;
       this.deallocate(batch);
     }
   }

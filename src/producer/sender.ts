@@ -357,7 +357,11 @@ export class Sender {
     }
     for (const batch of expired) {
       const inFlight = this.#inFlight.delete(batch);
-      if (inFlight) batch.state.muted = false;
+      if (inFlight) {
+        batch.state.muted = false;
+        // Its request may not be written yet, and holds the batch's bytes by reference.
+        batch.reusableBuffer = false;
+      }
       this.#sequences?.handleFailed(batch);
       const last = this.#lastAttempt(batch, inFlight);
       this.#failBatch(

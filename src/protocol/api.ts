@@ -137,18 +137,53 @@ export function encodeRequest<Req>(
   request: Req,
   writer?: Writer,
 ): Uint8Array {
+  return writeRequest(api, version, correlationId, clientId, request, writer ? writer.reset() : new Writer()).toBytes();
+}
+
+/**
+ * Encodes a request frame as {@link encodeRequest} does, but as chunks to write in order:
+ * large byte fields (a produce request's record batches) by reference, not copied, so
+ * they must stay unchanged until the frame is written.
+ *
+ * @example
+ * ```ts
+ * import { encodeRequestChunks } from "./api.ts";
+ * import { ApiVersionsApi } from "./api_versions.ts";
+ * import { Writer } from "./writer.ts";
+ * const chunks = encodeRequestChunks(ApiVersionsApi, 3, 1, "client", { clientSoftwareName: "x", clientSoftwareVersion: "1" }, new Writer());
+ * console.log(chunks.length); // 1
+ * ```
+ */
+export function encodeRequestChunks<Req>(
+  api: ApiCodec<Req, unknown>,
+  version: number,
+  correlationId: number,
+  clientId: string | null,
+  request: Req,
+  writer: Writer,
+): Uint8Array[] {
+  return writeRequest(api, version, correlationId, clientId, request, writer.reset()).toChunks();
+}
+
+function writeRequest<Req>(
+  api: ApiCodec<Req, unknown>,
+  version: number,
+  correlationId: number,
+  clientId: string | null,
+  request: Req,
+  w: Writer,
+): Writer {
   if (!Number.isInteger(version) || version < api.minVersion || version > api.maxVersion) {
     throw new UnsupportedVersionError(api.name, `version ${version} is outside ${api.minVersion}..${api.maxVersion}`);
   }
   const flexible = isFlexible(api, version);
-  const w = writer ? writer.reset() : new Writer();
   const sizeAt = w.reserve(4);
   // The client id stays a non-compact nullable string even in header v2.
   w.int16(api.key).int16(version).int32(correlationId).string(clientId);
   if (flexible) w.taggedFields();
   api.encodeRequest(w, version, request, flexible);
   w.setInt32(sizeAt, w.length - 4);
-  return writer ? w.finish().slice() : w.finish();
+  return w;
 }
 
 /**

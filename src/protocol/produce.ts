@@ -114,8 +114,9 @@ export interface ProduceResponse {
 
 function encodePartition(w: Writer, flexible: boolean, p: ProducePartitionData): void {
   w.int32(p.index);
-  if (flexible) w.compactBytes(p.records);
-  else w.bytes(p.records);
+  // The record batches are written by reference: they are the largest part of the request, and stay unchanged until it is sent.
+  if (flexible) w.compactBytes(p.records, true);
+  else w.bytes(p.records, true);
   writeNoTags(w, flexible);
 }
 

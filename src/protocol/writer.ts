@@ -6,6 +6,8 @@
 
 // One encoder for the whole process: TextEncoder is stateless.
 const encoder = new TextEncoder();
+// Below this, bytes written by reference are copied: a chunk of their own would cost more than the copy.
+const EXTERNAL_MIN_BYTES = 1024;
 
 /** One tagged field of a flexible-version struct: its tag and its already-encoded value. */
 export interface TaggedField {
@@ -45,6 +47,9 @@ export class Writer {
   #buf: Uint8Array;
   #view: DataView;
   #pos = 0;
+  // Bytes written by reference (see `external`), each after the inline bytes up to `at`.
+  readonly #external: { at: number; bytes: Uint8Array }[] = [];
+  #externalBytes = 0;
 
   /**
    * Creates an empty writer.
@@ -57,23 +62,67 @@ export class Writer {
     this.#view = new DataView(this.#buf.buffer);
   }
 
-  /** The number of bytes written so far. */
+  /** The number of bytes written so far, those written by reference included. */
   get length(): number {
-    return this.#pos;
+    return this.#pos + this.#externalBytes;
   }
 
   /** Forgets everything written, keeping the buffer for reuse. */
   reset(): this {
     this.#pos = 0;
+    this.#external.length = 0;
+    this.#externalBytes = 0;
     return this;
   }
 
   /**
    * A view of the bytes written so far. It shares memory with the writer, so it is
    * only valid until the next write or `reset()`; copy it (`slice()`) to keep it.
+   * A writer that wrote bytes by reference has no single view: see {@link toChunks}.
    */
   finish(): Uint8Array {
+    if (this.#external.length > 0) throw new RangeError("bytes written by reference: use toChunks() or toBytes()");
     return this.#buf.subarray(0, this.#pos);
+  }
+
+  /**
+   * Writes `b` by reference, not copied: the caller keeps it unchanged until the chunks
+   * are used (a produce request's record batches, until the request is written). Short
+   * ones are copied anyway: a separate chunk would cost more than the copy.
+   */
+  external(b: Uint8Array): this {
+    if (b.length < EXTERNAL_MIN_BYTES) return this.raw(b);
+    this.#external.push({ at: this.#pos, bytes: b });
+    this.#externalBytes += b.length;
+    return this;
+  }
+
+  /**
+   * Everything written, as chunks to write in order: copies of the inline bytes (the
+   * writer may be reused at once) and the bytes written by reference as they are.
+   */
+  toChunks(): Uint8Array[] {
+    const chunks: Uint8Array[] = [];
+    let from = 0;
+    for (const { at, bytes } of this.#external) {
+      if (at > from) chunks.push(this.#buf.slice(from, at));
+      chunks.push(bytes);
+      from = at;
+    }
+    if (this.#pos > from || chunks.length === 0) chunks.push(this.#buf.slice(from, this.#pos));
+    return chunks;
+  }
+
+  /** Everything written, as one new array (the bytes written by reference copied in). */
+  toBytes(): Uint8Array {
+    if (this.#external.length === 0) return this.#buf.slice(0, this.#pos);
+    const out = new Uint8Array(this.length);
+    let offset = 0;
+    for (const chunk of this.toChunks()) {
+      out.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return out;
   }
 
   /** Makes room for `n` more bytes, doubling the buffer as often as needed. */
@@ -232,15 +281,17 @@ export class Writer {
   }
 
   /** Writes bytes with an int32 length prefix; null is written as length -1. */
-  bytes(b: Uint8Array | null): this {
+  bytes(b: Uint8Array | null, byReference = false): this {
     if (b === null) return this.int32(-1);
-    return this.int32(b.length).raw(b);
+    this.int32(b.length);
+    return byReference ? this.external(b) : this.raw(b);
   }
 
-  /** Writes bytes with an unsigned-varint (length + 1) prefix; null is written as 0. */
-  compactBytes(b: Uint8Array | null): this {
+  /** Writes bytes with an unsigned-varint (length + 1) prefix; null is written as 0. `byReference`: see {@link external}. */
+  compactBytes(b: Uint8Array | null, byReference = false): this {
     if (b === null) return this.uvarint(0);
-    return this.uvarint(b.length + 1).raw(b);
+    this.uvarint(b.length + 1);
+    return byReference ? this.external(b) : this.raw(b);
   }
 
   /** Writes bytes with no prefix. */

@@ -98,6 +98,30 @@ test("Selector writes requests in order across partial writes of coalesced data"
   assert.deepEqual([...socket.bytes()], requests.flatMap((r) => [...r]));
 });
 
+test("Selector writes a frame given as chunks in order, large ones on their own, and completes it once", async () => {
+  const { selector, socket } = openSelector();
+  const large = new Uint8Array(70 * 1024).fill(7);
+  const chunks = [new Uint8Array([0, 0, 0, 9]), new Uint8Array([1, 2]), large, new Uint8Array([3])];
+  selector.send(1, chunks);
+  selector.send(1, frame(new Uint8Array([4, 5])));
+  await selector.poll(0);
+  assert.deepEqual(selector.completedSends, [1, 1], "one completion per frame, not per chunk");
+  assert.deepEqual(socket.written.map((w) => w.length), [6, large.length, 1 + 6], "small chunks joined, the large one alone");
+  assert.deepEqual([...socket.bytes()], [...chunks.flatMap((c) => [...c]), ...frame(new Uint8Array([4, 5]))]);
+});
+
+test("Selector completes a chunked frame only when its last chunk is written, across partial writes", async () => {
+  const { selector, socket } = openSelector();
+  socket.capacity = 100 * 1024;
+  const large = new Uint8Array(150 * 1024).fill(1);
+  selector.send(1, [new Uint8Array([0, 0, 0, 1]), large, new Uint8Array([2])]);
+  await selector.poll(0);
+  assert.deepEqual(selector.completedSends, []);
+  while (socket.bytes().length < 4 + large.length + 1) socket.events.onDrain();
+  await selector.poll(0);
+  assert.deepEqual(selector.completedSends, [1]);
+});
+
 test("Selector closes a connection whose frame is over the size limit", async () => {
   const { selector, socket } = openSelector(1024);
   socket.events.onData(new Uint8Array([0, 0, 4, 1]));

@@ -215,3 +215,18 @@ test("RecordAccumulator sticks keyless records to one partition until a batch fi
   assert.ok(partitions.length >= 2, "the sticky partition switched after a batch filled");
   assert.equal(new Set(partitions).size, partitions.length, "each drained batch is a different partition");
 });
+
+test("RecordAccumulator: a sent batch aborted before its answer gives back its memory, not its buffer (a queued request may still read it)", () => {
+  const acc = accumulator({ bufferMemory: 2048, batchSize: 1024 });
+  const clock = new FakeClock();
+  const c = cluster(TOPIC, 1);
+  acc.append(record(0, "sent"), () => c, clock.now);
+  const [batch] = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;
+  batch.attempts = 1;
+  const sentBuffer = batch.buffer;
+  acc.abortIncompleteBatches(new Error("closed"));
+  assert.equal(acc.pool.availableMemory, 2048, "its memory is back");
+  acc.append(record(0, "next"), () => c, clock.now);
+  const [next] = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;
+  assert.notEqual(next.buffer, sentBuffer, "a new batch does not write over the bytes a request may still send");
+});

@@ -6,6 +6,7 @@
 import type { Disconnection, NetworkReceive, Selectable } from "../../src/net/selector.ts";
 import type { TransportAddress } from "../../src/net/transport.ts";
 import { Reader } from "../../src/protocol/reader.ts";
+import { concatBytes } from "../../src/bytes.ts";
 
 export interface SentRequest {
   nodeId: number;
@@ -34,8 +35,9 @@ export class FakeSelector implements Selectable {
     this.connects.push({ nodeId, address });
   }
 
-  send(nodeId: number, frame: Uint8Array): void {
+  send(nodeId: number, chunks: Uint8Array | readonly Uint8Array[]): void {
     if (!this.#open.has(nodeId)) throw new Error(`node ${nodeId} is not connected`);
+    const frame = chunks instanceof Uint8Array ? chunks : concatBytes(chunks);
     const r = new Reader(frame, 4);
     const apiKey = r.int16();
     const version = r.int16();
