@@ -66,6 +66,8 @@ interface TopicWait {
 export class ProducerMetadata extends Metadata {
   readonly #maxIdleMs: number;
   readonly #lastUsed = new Map<string, number>();
+  #lastTouched: string | undefined;
+  #lastTouchedMs = -1;
   readonly #waits = new Map<string, TopicWait>();
   readonly #autoCreate: boolean;
   readonly #clock: Clock;
@@ -89,6 +91,10 @@ export class ProducerMetadata extends Metadata {
 
   /** Notes that the topic is in use, following it if new. */
   touch(topic: string, now: number): void {
+    // Every send touches its topic: a burst to one topic in one millisecond needs one update.
+    if (topic === this.#lastTouched && now === this.#lastTouchedMs) return;
+    this.#lastTouched = topic;
+    this.#lastTouchedMs = now;
     this.#lastUsed.set(topic, now);
     this.addTopic(topic);
   }
@@ -211,6 +217,7 @@ export class ProducerMetadata extends Metadata {
       if (now - lastUsed > this.#maxIdleMs && !this.#isAwaited(topic)) {
         this.#lastUsed.delete(topic);
         this.removeTopic(topic);
+        if (this.#lastTouched === topic) this.#lastTouched = undefined;
       }
     }
     super.update(response, now);
