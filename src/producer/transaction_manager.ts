@@ -9,8 +9,7 @@
  */
 import { KafkaError, ProducerFencedError, TransactionAbortedError, TransactionStateError, UnsupportedVersionError } from "../errors.ts";
 import type { BrokerNode } from "../client/metadata.ts";
-import type { ErrorName } from "../protocol/error_codes.ts";
-import { ErrorCode, errorForCode, errorInfo, KafkaProtocolError } from "../protocol/error_codes.ts";
+import { ErrorCode, errorForCode, KafkaProtocolError } from "../protocol/error_codes.ts";
 import { AddOffsetsToTxnApi, type AddOffsetsToTxnRequest, type AddOffsetsToTxnResponse } from "../protocol/add_offsets_to_txn.ts";
 import {
   AddPartitionsToTxnApi,
@@ -34,58 +33,17 @@ import {
 import type { SequenceTracker } from "./sequence_tracker.ts";
 import { applyProducerId, initProducerIdBody } from "./producer_id.ts";
 import type { PartitionRegistry, PartitionState } from "./partition_state.ts";
-import type { GroupMetadata, Pending, TransactionalRequest, TransactionOffset, TransactionState } from "./transaction_types.ts";
+import type {
+  CoordinatorTarget,
+  GroupMetadata,
+  Pending,
+  TransactionalRequest,
+  TransactionOffset,
+  TransactionState,
+} from "./transaction_types.ts";
+import { TransactionalRequestQueue } from "./transactional_request_queue.ts";
+import { answerVerdict } from "./transactional_answer.ts";
 import { isFatalProducerError, LEGAL_SOURCES, pending } from "./transaction_types.ts";
-
-/** What a transactional request's error does once it is neither retried nor fencing. */
-type Verdict = "abortable" | "abortable-bump" | "fatal";
-
-const verdicts = (otherwise: Verdict, named: Partial<Record<ErrorName, Verdict>>) => ({
-  otherwise,
-  named: new Map(Object.entries(named).map(([name, verdict]) => [ErrorCode[name as ErrorName], verdict])),
-});
-// After the handlers of Java's TransactionManager (FindCoordinatorHandler, AddPartitionsToTxnHandler, ...): an error
-// not named is abortable for AddPartitionsToTxn ("Could not add partitions") and fatal for the others ("Unexpected error").
-const VERDICTS = new Map<unknown, { otherwise: Verdict; named: Map<number, Verdict> }>([
-  [InitProducerIdApi, verdicts("fatal", { TRANSACTION_ABORTABLE: "abortable" })],
-  [FindCoordinatorApi, verdicts("fatal", { GROUP_AUTHORIZATION_FAILED: "abortable", TRANSACTION_ABORTABLE: "abortable" })],
-  [
-    AddPartitionsToTxnApi,
-    verdicts("abortable", {
-      TRANSACTIONAL_ID_AUTHORIZATION_FAILED: "fatal",
-      INVALID_TXN_STATE: "fatal",
-      UNKNOWN_PRODUCER_ID: "abortable-bump",
-      INVALID_PRODUCER_ID_MAPPING: "abortable-bump",
-    }),
-  ],
-  [
-    AddOffsetsToTxnApi,
-    verdicts("fatal", {
-      GROUP_AUTHORIZATION_FAILED: "abortable",
-      TRANSACTION_ABORTABLE: "abortable",
-      UNKNOWN_PRODUCER_ID: "abortable-bump",
-      INVALID_PRODUCER_ID_MAPPING: "abortable-bump",
-    }),
-  ],
-  [
-    TxnOffsetCommitApi,
-    verdicts("fatal", {
-      GROUP_AUTHORIZATION_FAILED: "abortable",
-      FENCED_INSTANCE_ID: "abortable",
-      UNKNOWN_MEMBER_ID: "abortable",
-      ILLEGAL_GENERATION: "abortable",
-      TRANSACTION_ABORTABLE: "abortable",
-    }),
-  ],
-  [
-    EndTxnApi,
-    verdicts("fatal", {
-      TRANSACTION_ABORTABLE: "abortable",
-      UNKNOWN_PRODUCER_ID: "abortable-bump",
-      INVALID_PRODUCER_ID_MAPPING: "abortable-bump",
-    }),
-  ],
-]);
 
 /**
  * The transactional producer's state machine.
@@ -107,13 +65,7 @@ export class TransactionManager {
   readonly #sequences: SequenceTracker;
   #state: TransactionState = "UNINITIALIZED";
   #lastError: KafkaError | undefined;
-  readonly #queue: TransactionalRequest[] = [];
-  #inFlight: TransactionalRequest | undefined;
-  #notBeforeMs = 0;
-  // Until when a request put back for a node not ready yet lets the Sender's poll sleep: a network event may end it sooner.
-  #idleUntilMs = 0;
-  // Each coordinator as FindCoordinator gave it, address included: the metadata may not list it yet.
-  readonly #coordinators = new Map<string, BrokerNode>();
+  readonly #requests = new TransactionalRequestQueue();
   #transactionV2 = false;
   // Every partition's state, where each one notes whether it is in the transaction.
   readonly #partitions: PartitionRegistry;
@@ -239,9 +191,7 @@ export class TransactionManager {
    * the coordinator then fences this producer.
    */
   #dropQueuedRequests(): void {
-    const inDoubt = this.#queue.filter((request) => request.inDoubt);
-    this.#queue.length = 0;
-    this.#queue.push(...inDoubt);
+    this.#requests.retain((request) => request.inDoubt === true);
   }
 
   #requireNotFatal(action: string): void {
@@ -264,7 +214,7 @@ export class TransactionManager {
     if (this.#state === "INITIALIZING" && this.#initResult !== undefined) return this.#initResult.promise;
     this.#transition("INITIALIZING", "initTransactions");
     this.#initResult = pending();
-    this.#enqueue(this.#initProducerIdRequest());
+    this.#requests.add(this.#initProducerIdRequest());
     return this.#initResult.promise;
   }
 
@@ -373,7 +323,7 @@ export class TransactionManager {
     const result = pending();
     this.#offsetResults.push(result);
     const commit = this.#txnOffsetCommitRequest(offsets, group, result);
-    this.#enqueue(this.#transactionV2 ? commit : this.#addOffsetsRequest(group.groupId, commit, result));
+    this.#requests.add(this.#transactionV2 ? commit : this.#addOffsetsRequest(group.groupId, commit, result));
     return result.promise;
   }
 
@@ -403,13 +353,13 @@ export class TransactionManager {
   #beginEnd(committed: boolean, skipEndTxn = false): Promise<void> {
     const result = this.#endResult = pending();
     // Partitions not added yet go before EndTxn, so their records can be sent first (Java's beginCompletingTransaction).
-    if (committed && this.#newPartitions.length > 0) this.#enqueue(this.#addPartitionsRequest());
+    if (committed && this.#newPartitions.length > 0) this.#requests.add(this.#addPartitionsRequest());
     // A transaction that touched nothing needs no EndTxn (Java skips it too), but it still ends
     // only when EndTxn's turn comes (nextRequest), as in Java: by then the Sender has aborted the
     // batches an abort leaves unsent (they must not wait for the next transaction), and a queued
     // or in-flight request may have started the transaction after all.
     if (skipEndTxn) this.#completeTransaction();
-    else this.#enqueue(this.#endTxnRequest(committed));
+    else this.#requests.add(this.#endTxnRequest(committed));
     return result.promise;
   }
 
@@ -453,7 +403,7 @@ export class TransactionManager {
 
   /** Whether a transactional request is waiting for its response. */
   get hasInFlightRequest(): boolean {
-    return this.#inFlight !== undefined;
+    return this.#requests.inFlight !== undefined;
   }
 
   /**
@@ -462,29 +412,23 @@ export class TransactionManager {
    * incomplete.
    */
   nextRequest(now: number, hasIncompleteBatches: boolean): TransactionalRequest | undefined {
-    if (this.#inFlight !== undefined || now < this.#notBeforeMs || this.#state === "FATAL_ERROR") return undefined;
-    if (this.#newPartitions.length > 0 && this.#state === "IN_TRANSACTION") this.#enqueue(this.#addPartitionsRequest());
-    const next = this.#queue[0];
-    if (next === undefined) return undefined;
-    if (next.api === EndTxnApi && hasIncompleteBatches) return undefined;
-    if (next.api === EndTxnApi && !this.#transactionStarted) {
-      this.#queue.shift();
+    if (!this.#requests.isDue(now) || this.#state === "FATAL_ERROR") return undefined;
+    if (this.#newPartitions.length > 0 && this.#state === "IN_TRANSACTION") this.#requests.add(this.#addPartitionsRequest());
+    const next = this.#requests.head;
+    if (next?.api === EndTxnApi && hasIncompleteBatches) return undefined;
+    if (next?.api === EndTxnApi && !this.#transactionStarted) {
+      this.#requests.dropHead();
       this.#completeTransaction();
       return undefined;
     }
-    this.#idleUntilMs = 0;
-    if (next.target !== "any" && !this.#coordinators.has(coordinatorKey(next.target))) {
-      return this.#inFlight = this.#findCoordinatorRequest(next.target);
-    }
-    this.#queue.shift();
-    return this.#inFlight = next;
+    return this.#requests.sendNext((target) => this.#findCoordinatorRequest(target));
   }
 
   /** How long until {@link nextRequest} may have something (Infinity when nothing waits). */
   timeToNextRequest(now: number): number {
-    if (this.#inFlight !== undefined || this.#state === "FATAL_ERROR") return Infinity;
-    if (this.#queue.length === 0 && this.#newPartitions.length === 0) return Infinity;
-    return Math.max(0, this.#notBeforeMs - now, this.#idleUntilMs - now);
+    if (this.#requests.inFlight !== undefined || this.#state === "FATAL_ERROR") return Infinity;
+    if (this.#requests.isEmpty && this.#newPartitions.length === 0) return Infinity;
+    return this.#requests.waitMs(now);
   }
 
   /**
@@ -493,25 +437,12 @@ export class TransactionManager {
    * latest; with `forgetCoordinator`, its coordinator is looked up again, after `waitMs`.
    */
   putBack(request: TransactionalRequest, now: number, waitMs: number, forgetCoordinator = false): void {
-    this.#inFlight = undefined;
-    // A coordinator lookup is made afresh each time; the request that needed it is still queued.
-    if (request.api !== FindCoordinatorApi) this.#queue.unshift(request);
-    if (forgetCoordinator && request.target !== "any") {
-      this.#coordinators.delete(coordinatorKey(request.target));
-      this.#notBeforeMs = now + waitMs;
-    } else {
-      this.#idleUntilMs = now + waitMs;
-    }
-  }
-
-  /** The node id of the coordinator a request goes to. */
-  coordinatorFor(target: { keyType: number; key: string }): number | undefined {
-    return this.#coordinators.get(coordinatorKey(target))?.id;
+    this.#requests.putBack(request, now, waitMs, forgetCoordinator);
   }
 
   /** The coordinator a request goes to, with the address FindCoordinator gave. */
-  coordinatorNode(target: { keyType: number; key: string }): BrokerNode | undefined {
-    return this.#coordinators.get(coordinatorKey(target));
+  coordinatorNode(target: CoordinatorTarget): BrokerNode | undefined {
+    return this.#requests.coordinator(target);
   }
 
   /**
@@ -530,15 +461,9 @@ export class TransactionManager {
     for (const result of [this.#initResult, this.#endResult, ...this.#offsetResults]) result?.reject(error);
   }
 
-  #enqueue(request: TransactionalRequest): void {
-    this.#queue.push(request);
-  }
-
   /** Puts an answered request back at the head, to be sent again after the backoff. */
   #retry(request: TransactionalRequest, now: number, forgetCoordinator = false, backoffMs = this.#retryBackoffMs): void {
-    if (forgetCoordinator && request.target !== "any") this.#coordinators.delete(coordinatorKey(request.target));
-    this.#queue.unshift(request);
-    this.#notBeforeMs = now + backoffMs;
+    this.#requests.retry(request, now, backoffMs, forgetCoordinator);
   }
 
   #fenced(error: KafkaError): ProducerFencedError {
@@ -551,7 +476,7 @@ export class TransactionManager {
   #fail(error: KafkaError): void {
     this.#state = "FATAL_ERROR";
     this.#lastError = error;
-    this.#queue.length = 0;
+    this.#requests.retain(() => false);
     this.close(error);
   }
 
@@ -560,7 +485,7 @@ export class TransactionManager {
    * fenced/fatal error. `onSuccess` runs for error code 0.
    */
   #answer(request: TransactionalRequest, error: KafkaError | undefined, errorCode: number, now: number, onSuccess: () => void): void {
-    this.#inFlight = undefined;
+    this.#requests.answered();
     if (this.#state === "FATAL_ERROR") return;
     // A broker that cannot take the request at any version will not later either (Java: fatal on a version mismatch).
     if (error instanceof UnsupportedVersionError) return this.#fail(error);
@@ -570,31 +495,32 @@ export class TransactionManager {
     }
     if (errorCode === 0) return onSuccess();
     const failure = errorForCode(errorCode, `TransactionalId ${this.transactionalId} (${request.api.name})`);
-    if (errorCode === ErrorCode.NOT_COORDINATOR || errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) {
-      return this.#retry(request, now, true);
+    switch (answerVerdict(request.api, errorCode)) {
+      case "retry":
+        return this.#retry(request, now);
+      case "retry-new-coordinator":
+        return this.#retry(request, now, true);
+      case "concurrent-transactions": {
+        // Java shortens the backoff only for the first AddPartitionsToTxn of a transaction
+        // (AddPartitionsToTxnHandler.maybeOverrideRetryBackoffMs): once a partition is in, the
+        // transaction is under way and the full backoff applies, as for every other request.
+        const first = request.api === AddPartitionsToTxnApi && !this.#partitionsInTransaction.some((state) => state.inTransaction);
+        return this.#retry(request, now, false, first ? Math.min(20, this.#retryBackoffMs) : this.#retryBackoffMs);
+      }
+      case "fenced":
+        return this.#fail(this.#fenced(failure));
+      case "fatal":
+        return this.#fail(failure);
+      case "abortable-bump":
+        // The producer id the coordinator knows is gone or not ours: the abort bumps the epoch (Java's abortableErrorIfPossible).
+        this.#sequences.requestEpochBump();
     }
-    if (errorCode === ErrorCode.REQUEST_TIMED_OUT && request.api === TxnOffsetCommitApi) return this.#retry(request, now, true);
-    if (errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return this.#retry(request, now);
-    // The coordinator is still finishing the previous transaction. Java shortens the backoff only for the first
-    // AddPartitionsToTxn of a transaction (AddPartitionsToTxnHandler.maybeOverrideRetryBackoffMs): once a partition
-    // is in, the transaction is under way and the full backoff applies, as for every other request.
-    if (errorCode === ErrorCode.CONCURRENT_TRANSACTIONS) {
-      const first = request.api === AddPartitionsToTxnApi && !this.#partitionsInTransaction.some((state) => state.inTransaction);
-      return this.#retry(request, now, false, first ? Math.min(20, this.#retryBackoffMs) : this.#retryBackoffMs);
-    }
-    if (errorCode === ErrorCode.PRODUCER_FENCED || errorCode === ErrorCode.INVALID_PRODUCER_EPOCH) return this.#fail(this.#fenced(failure));
-    if (errorInfo(errorCode)?.retriable) return this.#retry(request, now);
-    const verdicts = VERDICTS.get(request.api);
-    const verdict = verdicts?.named.get(errorCode) ?? verdicts?.otherwise ?? "fatal";
-    if (verdict === "fatal") return this.#fail(failure);
-    // The producer id the coordinator knows is gone or not ours: the abort bumps the epoch (Java's abortableErrorIfPossible).
-    if (verdict === "abortable-bump") this.#sequences.requestEpochBump();
     // The caller waiting on this request hears its own error; queued ones hear it from #toAbortableError.
     if (request.api === EndTxnApi) this.#endResult?.reject(failure);
     this.#toAbortableError(failure);
   }
 
-  #findCoordinatorRequest(target: { keyType: number; key: string }): TransactionalRequest {
+  #findCoordinatorRequest(target: CoordinatorTarget): TransactionalRequest {
     const request: TransactionalRequest<FindCoordinatorRequest, FindCoordinatorResponse> = {
       api: FindCoordinatorApi,
       target: "any",
@@ -603,15 +529,8 @@ export class TransactionManager {
         const coordinator = body?.coordinators[0];
         this.#answer(request, error, coordinator?.errorCode ?? 0, now, () => {
           if (coordinator === undefined || coordinator.nodeId < 0) return this.#retry(request, now);
-          this.#coordinators.set(coordinatorKey(target), {
-            id: coordinator.nodeId,
-            host: coordinator.host,
-            port: coordinator.port,
-            rack: null,
-          });
+          this.#requests.setCoordinator(target, { id: coordinator.nodeId, host: coordinator.host, port: coordinator.port, rack: null });
         });
-        // A retried lookup is not the request that was waiting: drop it from the head.
-        if (this.#queue[0] === request) this.#queue.shift();
       },
     };
     return request;
@@ -673,7 +592,7 @@ export class TransactionManager {
         this.#answer(request, error, body?.errorCode ?? 0, now, () => {
           // The offsets themselves go to the group coordinator next, unless the transaction must abort.
           this.#transactionStarted = true;
-          if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING_TRANSACTION") this.#queue.unshift(then);
+          if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING_TRANSACTION") this.#requests.addFirst(then);
         });
         if (this.#state === "ABORTABLE_ERROR" || this.#state === "FATAL_ERROR") result.reject(this.#lastError!);
       },
@@ -742,7 +661,7 @@ export class TransactionManager {
       this.#leavePartitions();
       this.#transactionStarted = false;
       if (!this.#moveTo("INITIALIZING", "bump the producer epoch")) return;
-      this.#queue.unshift(this.#initProducerIdRequest(true));
+      this.#requests.addFirst(this.#initProducerIdRequest(true));
       return;
     }
     this.#transactionStarted = false;
@@ -770,8 +689,4 @@ export class TransactionManager {
     const { producerId, epoch } = this.#sequences.producerIdAndEpoch;
     return { producerId, producerEpoch: epoch };
   }
-}
-
-function coordinatorKey(target: { keyType: number; key: string }): string {
-  return `${target.keyType}:${target.key}`;
 }

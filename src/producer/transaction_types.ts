@@ -141,14 +141,22 @@ export function checkOffsetsArguments(offsets: unknown, group: unknown): GroupMe
   return group as GroupMetadata;
 }
 
+/** The coordinator a transactional request goes to: of a transactional id, or of a group. */
+export interface CoordinatorTarget {
+  /** `CoordinatorKeyType.TRANSACTION` or `CoordinatorKeyType.GROUP`. */
+  readonly keyType: number;
+  /** The transactional id or group id. */
+  readonly key: string;
+}
+
 /**
  * A request the Sender sends for the transaction manager, typed by its API's request and
  * response; a queue of mixed requests holds them as `TransactionalRequest` (unknown, unknown).
  */
 export interface TransactionalRequest<Req = unknown, Res = unknown> {
   readonly api: ApiCodec<Req, Res>;
-  /** "any" broker, or the coordinator of a transactional id or group. */
-  readonly target: "any" | { keyType: number; key: string };
+  /** "any" broker (the coordinator lookup), or the coordinator of a transactional id or group. */
+  readonly target: "any" | CoordinatorTarget;
   readonly maxVersion?: number;
   /** Builds the body now, so it carries the current producer id and epoch. */
   body(): Req;

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TransactionManager } from "../../src/producer/transaction_manager.ts";
-import type { TransactionalRequest } from "../../src/producer/transaction_types.ts";
+import type { CoordinatorTarget, TransactionalRequest } from "../../src/producer/transaction_types.ts";
 import { SequenceTracker } from "../../src/producer/sequence_tracker.ts";
 import { PartitionRegistry } from "../../src/producer/partition_state.ts";
 import { KafkaError, NetworkError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../../src/errors.ts";
@@ -50,7 +50,7 @@ test("TransactionManager: initTransactions finds the coordinator, gets a produce
   t.coordinator(find, 3);
   const init = t.expect("InitProducerId");
   assert.deepEqual(init.body(), { transactionalId: ID, transactionTimeoutMs: 60_000 });
-  assert.equal(t.manager.coordinatorFor(init.target as { keyType: number; key: string }), 3);
+  assert.equal(t.manager.coordinatorNode(init.target as CoordinatorTarget)?.id, 3);
   t.answer(init, { throttleTimeMs: 0, errorCode: 0, producerId: 77n, producerEpoch: 4 });
   await done;
   assert.equal(t.manager.state, "READY");
@@ -347,7 +347,7 @@ test("TransactionManager: a request put back because its coordinator went away f
   t.manager.putBack(endTxn, 1_000, 0, true);
   t.coordinator(t.expect("FindCoordinator"), 2);
   const again = t.expect("EndTxn");
-  assert.equal(t.manager.coordinatorFor(again.target as { keyType: number; key: string }), 2);
+  assert.equal(t.manager.coordinatorNode(again.target as CoordinatorTarget)?.id, 2);
   t.answer(again, { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
   await ending;
   assert.equal(t.manager.state, "READY");
