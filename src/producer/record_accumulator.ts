@@ -8,13 +8,13 @@
  */
 import type { Cluster } from "../client/metadata.ts";
 import type { Clock } from "../clock.ts";
-import { clearClockTimer, setClockTimer, systemClock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
 import type { KafkaError } from "../errors.ts";
-import { ClosedError, TimeoutError } from "../errors.ts";
 import type { RecordHeader } from "../protocol/record_batch.ts";
 import { RECORD_BATCH_OVERHEAD, recordSizeUpperBound } from "../protocol/record_batch.ts";
 import { decodeRecordBatches } from "../protocol/record_batch_decoder.ts";
 import { BatchCompression } from "./batch_compression.ts";
+import { APPENDED, APPENDED_INTO_GIVEN_BUFFER, BlockedAppends } from "./blocked_appends.ts";
 import { ExponentialBackoff } from "../client/exponential_backoff.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { BuiltInPartitioner, NodeLatencyTracker, PartitionLoadStatsCollector } from "./built_in_partitioner.ts";
@@ -101,26 +101,6 @@ function isStampedBefore(a: ProducerBatch, b: ProducerBatch): boolean {
   return a.producerEpoch < b.producerEpoch || (a.producerEpoch === b.producerEpoch && a.baseSequence < b.baseSequence);
 }
 
-// Results of #appendNow besides "this many bytes of buffer are needed".
-const APPENDED = 0;
-const APPENDED_INTO_GIVEN_BUFFER = -1;
-
-/** An append that waits for buffer memory, or behind one that does (so records keep their send order). */
-interface BlockedAppend {
-  readonly record: AppendRequest;
-  readonly cluster: () => Cluster;
-  readonly now: () => number;
-  /** When the send's `maxBlockMs` runs out. */
-  readonly deadline: number;
-  /** When it began to wait, for `bufferpool-wait-time`. */
-  readonly since: number;
-  /** Whether the sticky partitioner picks the partition: it picks again once memory came, as Java's re-check. */
-  readonly sticky: boolean;
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
-  done: boolean;
-}
-
 /**
  * Collects records into batches per partition.
  *
@@ -138,8 +118,6 @@ export class RecordAccumulator {
   readonly #config: AccumulatorConfig;
   // The codec batches are compressed with when they close, and read back with to split.
   readonly #compression: BatchCompression;
-  // Where waits for buffer memory are counted, when the producer keeps metrics.
-  readonly #metrics: ProducerMetrics | undefined;
   readonly #pool: BufferPool;
   readonly #retryBackoff: ExponentialBackoff;
   /** Every partition's state, its queue of batches among it. */
@@ -148,20 +126,8 @@ export class RecordAccumulator {
   readonly #partitioners = new Map<string, BuiltInPartitioner>();
   /** Batches not yet settled, for flush and close. */
   readonly #incomplete = new Set<ProducerBatch>();
-  // Appends that wait for memory, in send order. Only the first asks the pool (with what
-  // is left until its deadline); the others wait their turn, so with deadlines in send
-  // order each one's turn comes by its deadline and needs no timer of its own.
-  readonly #blocked: BlockedAppend[] = [];
-  #blockedCount = 0;
-  // Whether the first blocked append waits in the pool.
-  #allocating = false;
-  #latestDeadline = -Infinity;
-  // Blocked appends whose deadline is before that of one ahead (a send that first waited
-  // for metadata): sorted by deadline, under one timer.
-  readonly #early: BlockedAppend[] = [];
-  #earlyTimer: unknown;
-  #earlyTimerAt = Infinity;
-  readonly #clock: Clock;
+  // Appends waiting for memory, or behind one that does.
+  readonly #blocked: BlockedAppends;
   #flushesInProgress = 0;
   #closed = false;
   // Round-robin start per node, so every partition of a leader gets its turn.
@@ -180,11 +146,16 @@ export class RecordAccumulator {
   constructor(config: AccumulatorConfig, parts: AccumulatorParts = {}) {
     const { random = Math.random, clock = systemClock } = parts;
     this.#config = config;
-    this.#clock = clock;
     this.#compression = parts.compression ?? new BatchCompression("none");
-    this.#metrics = parts.metrics;
     this.#onBatchReady = parts.onBatchReady ?? (() => {});
     this.#pool = new BufferPool(config.bufferMemory, config.batchSize, clock);
+    this.#blocked = new BlockedAppends({
+      pool: this.#pool,
+      clock,
+      maxBlockMs: config.maxBlockMs,
+      metrics: parts.metrics,
+      appendNow: (record, cluster, now, buffer) => this.#appendNow(record, cluster, now, buffer),
+    });
     this.#retryBackoff = new ExponentialBackoff(config.retryBackoffMs, config.retryBackoffMaxMs);
     this.#random = random;
     this.#latency = new NodeLatencyTracker(config.partitionerAvailabilityTimeoutMs);
@@ -206,7 +177,7 @@ export class RecordAccumulator {
 
   /** How many appends wait for buffer memory (`waiting-threads`), in the pool or behind one that is. */
   get blockedAppends(): number {
-    return this.#blockedCount;
+    return this.#blocked.count;
   }
 
   /**
@@ -224,149 +195,13 @@ export class RecordAccumulator {
     deadline: number = nowMs + this.#config.maxBlockMs,
   ): Promise<void> | undefined {
     const sticky = record.partition < 0;
-    if (this.#blocked.length > 0) return this.#block(record, cluster, now, nowMs, deadline, sticky, 0);
+    if (!this.#blocked.isEmpty) return this.#blocked.add(record, cluster, now, nowMs, deadline, sticky, 0);
     const needed = this.#appendNow(record, cluster(), nowMs, undefined);
-    return needed === APPENDED ? undefined : this.#block(record, cluster, now, nowMs, deadline, sticky, needed);
+    return needed === APPENDED ? undefined : this.#blocked.add(record, cluster, now, nowMs, deadline, sticky, needed);
   }
-
-  /** Queues an append; `needed` > 0: it is first in line and needs that much memory. */
-  #block(
-    record: AppendRequest,
-    cluster: () => Cluster,
-    now: () => number,
-    since: number,
-    deadline: number,
-    sticky: boolean,
-    needed: number,
-  ): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const entry: BlockedAppend = { record, cluster, now, deadline, since, sticky, resolve, reject, done: false };
-      this.#blocked.push(entry);
-      this.#blockedCount++;
-      if (deadline < this.#latestDeadline) this.#addEarly(entry, since);
-      else this.#latestDeadline = deadline;
-      if (needed > 0) this.#allocate(entry, needed, since);
-    });
-  }
-
-  /** Serves the blocked appends in order until the first one must wait for memory. */
-  #serveBlocked(): void {
-    while (!this.#allocating && this.#blocked.length > 0) {
-      const entry = this.#blocked[0];
-      if (entry.done) {
-        this.#blocked.shift();
-        continue;
-      }
-      const now = entry.now();
-      let needed: number;
-      try {
-        // Waiting appends fail once the producer closes, even where memory or room came: a batch made now could
-        // miss the close's last abort and never settle.
-        if (this.#closed) throw new ClosedError("the producer was closed while the record waited for buffer memory");
-        entry.record.admit?.();
-        if (entry.sticky) entry.record.partition = -1;
-        needed = this.#appendNow(entry.record, entry.cluster(), now, undefined);
-      } catch (error) {
-        this.#settleBlocked(entry, error as Error, now);
-        continue;
-      }
-      if (needed === APPENDED) this.#settleBlocked(entry, undefined, now);
-      else this.#allocate(entry, needed, now);
-    }
-    if (this.#blocked.length === 0) {
-      this.#latestDeadline = -Infinity;
-      this.#early.length = 0;
-      this.#armEarly(0);
-    }
-  }
-
-  /** The first blocked append asks the pool for memory, for what is left until its deadline. */
-  #allocate(entry: BlockedAppend, size: number, now: number): void {
-    this.#allocating = true;
-    this.#pool.allocate(size, entry.deadline - now).then(this.#allocated, this.#allocationFailed);
-  }
-
-  readonly #allocated = (buffer: Uint8Array): void => {
-    this.#allocating = false;
-    const entry = this.#blocked[0];
-    const now = entry.now();
-    let result: number;
-    try {
-      if (this.#closed) throw new ClosedError("the producer was closed while the record waited for buffer memory");
-      entry.record.admit?.();
-      if (entry.sticky) entry.record.partition = -1;
-      result = this.#appendNow(entry.record, entry.cluster(), now, buffer);
-    } catch (error) {
-      // No batch took the buffer: it goes back, whatever failed.
-      this.#pool.deallocate(buffer);
-      this.#settleBlocked(entry, error as Error, now);
-      this.#serveBlocked();
-      return;
-    }
-    // Another append may have made room meanwhile; then the buffer goes back.
-    if (result !== APPENDED_INTO_GIVEN_BUFFER) this.#pool.deallocate(buffer);
-    if (result <= APPENDED) this.#settleBlocked(entry, undefined, now);
-    this.#serveBlocked();
-  };
-
-  readonly #allocationFailed = (error: Error): void => {
-    this.#allocating = false;
-    const entry = this.#blocked[0];
-    const now = entry.now();
-    if (error instanceof TimeoutError && !this.#closed) this.#metrics?.recordBufferExhausted(now);
-    this.#settleBlocked(entry, error, now);
-    this.#serveBlocked();
-  };
-
-  #settleBlocked(entry: BlockedAppend, error: Error | undefined, now: number): void {
-    entry.done = true;
-    this.#blockedCount--;
-    this.#metrics?.recordBufferPoolWait(now - entry.since, now);
-    if (error === undefined) entry.resolve();
-    else entry.reject(error);
-    if (this.#early[0] === entry) this.#armEarly(now);
-  }
-
-  #addEarly(entry: BlockedAppend, now: number): void {
-    const early = this.#early;
-    let at = early.length;
-    while (at > 0 && early[at - 1].deadline > entry.deadline) at--;
-    early.splice(at, 0, entry);
-    if (at === 0) this.#armEarly(now);
-  }
-
-  /** Drops settled appends from the front of #early and sets the timer for the first one left. */
-  #armEarly(now: number): void {
-    const early = this.#early;
-    while (early.length > 0 && early[0].done) early.shift();
-    const at = early.length > 0 ? early[0].deadline : Infinity;
-    if (at === this.#earlyTimerAt) return;
-    if (this.#earlyTimer !== undefined) clearClockTimer(this.#clock, this.#earlyTimer);
-    this.#earlyTimerAt = at;
-    this.#earlyTimer = at === Infinity ? undefined : setClockTimer(this.#clock, this.#expireEarly, Math.max(0, at - now));
-  }
-
-  readonly #expireEarly = (): void => {
-    this.#earlyTimer = undefined;
-    this.#earlyTimerAt = Infinity;
-    const early = this.#early;
-    const now = early[0].now();
-    while (early.length > 0 && (early[0].done || early[0].deadline <= now)) {
-      const entry = early.shift()!;
-      // One waiting in the pool has the pool's timer for the same deadline.
-      if (entry.done || (this.#allocating && entry === this.#blocked[0])) continue;
-      if (!this.#closed) this.#metrics?.recordBufferExhausted(now);
-      this.#settleBlocked(
-        entry,
-        new TimeoutError(`Failed to get buffer memory within maxBlockMs (${this.#config.maxBlockMs} ms): earlier sends still wait for it`),
-        now,
-      );
-    }
-    this.#armEarly(now);
-  };
 
   /**
-   * Appends without waiting: into the partition's last batch, else into a new batch
+   * Appends without waiting (blocked_appends.ts's AppendNow): into the partition's last batch, else into a new batch
    * over `buffer` (when given) or over a buffer the pool can give at once. Returns
    * APPENDED, APPENDED_INTO_GIVEN_BUFFER, or the buffer size still needed.
    */
@@ -655,6 +490,7 @@ export class RecordAccumulator {
   /** From now on every batch is sendable at once, and waiting appends fail. */
   close(error: Error): void {
     this.#closed = true;
+    this.#blocked.close();
     this.#pool.close(error);
   }
 
