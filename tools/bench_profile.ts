@@ -27,7 +27,7 @@ import { createTopic, deleteTopic, up } from "./kafka.ts";
 import { bundleBench } from "./perf/bundle.ts";
 import { PEERS, type Scenario } from "./perf/peers.ts";
 import { startAckBroker } from "./perf/ack_broker.ts";
-import { flameGraphSvg, type FlameNode, profileTree, topFramesMarkdown, type Unit } from "./perf/flamegraph.ts";
+import { flameGraphSvg, type FlameNode, kindShares, profileTree, topFramesMarkdown, type Unit } from "./perf/flamegraph.ts";
 import { sourceMapsBesideScripts } from "./perf/source_map.ts";
 import type { MemoryRecord } from "./perf/heap_sampler.ts";
 
@@ -102,6 +102,12 @@ function recordsPerSec(output: string): number | undefined {
   return line === undefined ? undefined : JSON.parse(line.slice("BENCH_JSON ".length)).recordsPerSec;
 }
 
+/** The sampled time per record in µs, (idle) left out. */
+function perRecordUs(tree: FlameNode, unit: Unit, records: number): string {
+  const busy = tree.total - (kindShares(tree).get("idle") ?? 0);
+  return unit.msPerSample === undefined ? "?" : ((busy * unit.msPerSample * 1000) / records).toFixed(2);
+}
+
 const MB = (bytes: number) => (bytes / (1 << 20)).toFixed(1);
 
 /** The memory timeline as Markdown: peaks, and about a dozen evenly spaced samples. */
@@ -148,7 +154,10 @@ function writeOutputs(
 ): string {
   const dir = join(root, "docs", "flamegraphs");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.svg`), flameGraphSvg(tree, { title: heading, subtitle: header[0].replace(/`/g, ""), unit }));
+  writeFileSync(
+    join(dir, `${name}.svg`),
+    flameGraphSvg(tree, { title: heading, subtitle: header[0].replace(/`/g, "").replace(": ", ":\n"), unit }),
+  );
   const page = [`# ${heading}`, "", ...header, "", `![flame graph](${name}.svg)`, "", extra, topFramesMarkdown(tree, unit, 25)].join("\n");
   writeFileSync(join(dir, `${name}.md`), page);
   return join(dir, `${name}.md`);
@@ -197,7 +206,8 @@ async function main(): Promise<number> {
     const { tree, unit } = profileTree(JSON.parse(readFileSync(profilePath, "utf8")), { root, sourceMaps: sourceMapsBesideScripts() });
     const page = writeOutputs(name, `${options.scenario} on ${label}: our producer, ${records} × 100 B ${what}`, tree, unit, [
       `\`${command}\`, ${new Date().toISOString()}, ${machine}: ${tree.total} samples every ${options.intervalUs} µs, ` +
-      `${rate === undefined ? "?" : Math.round(rate).toLocaleString("en-US")} records/s under the profiler.`,
+      `${rate === undefined ? "?" : Math.round(rate).toLocaleString("en-US")} records/s under the profiler; ` +
+      `${perRecordUs(tree, unit, options.records)} µs of sampled (wall-clock) time per record, idle left out.`,
       "",
       "A frame's width is its share of the samples; frames are named `function file:line` through the bundle's source maps, " +
       "and coloured by where the code lives: ours (src/), harness (tools/: the bench's send loop), deps, runtime, gc, idle.",

@@ -324,32 +324,29 @@ export function topFramesMarkdown(tree: FlameNode, unit: Unit, limit = 20): stri
   const whole = tree.total;
   const shares = [...kindShares(tree)].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
   const what = unit.kind === "bytes" ? "allocated" : "time";
+  // One table: its rows led by `first` (self or total), the other share after.
+  const table = (heading: string, rows: FrameRow[], first: "self" | "total") => {
+    const second = first === "self" ? "total" : "self";
+    return [
+      `### ${heading}`,
+      "",
+      `| # | ${first} | ${first} ${unit.kind === "bytes" ? "bytes" : "time"} | ${second} | frame | code |`,
+      "| ---: | ---: | ---: | ---: | --- | --- |",
+      ...rows.map((r, i) =>
+        `| ${i + 1} | ${percent(r[first], whole)} | ${amount(r[first], unit)} | ${percent(r[second], whole)} | \`${
+          cell(frameLabel(r.frame))
+        }\` | ${r.frame.kind} |`
+      ),
+      "",
+    ];
+  };
   const lines = [
     `${
       unit.kind === "bytes" ? `${amount(whole, unit)} sampled as allocated` : `${whole} samples (${amount(whole, unit)})`
-    }; self ${what} by ` +
-    `kind of code: ${shares.map(([kind, v]) => `${kind} ${percent(v, whole)}`).join(", ")}.`,
+    }; self ${what} by kind of code: ${shares.map(([kind, v]) => `${kind} ${percent(v, whole)}`).join(", ")}.`,
     "",
-    `### Top ${limit} frames by self ${what}`,
-    "",
-    `| # | self | self ${unit.kind === "bytes" ? "bytes" : "time"} | total | frame | code |`,
-    "| ---: | ---: | ---: | ---: | --- | --- |",
-    ...bySelf.map((r, i) =>
-      `| ${i + 1} | ${percent(r.self, whole)} | ${amount(r.self, unit)} | ${percent(r.total, whole)} | \`${
-        cell(frameLabel(r.frame))
-      }\` | ${r.frame.kind} |`
-    ),
-    "",
-    `### Top ${limit} frames by total ${what} (the frame and what it calls)`,
-    "",
-    `| # | total | total ${unit.kind === "bytes" ? "bytes" : "time"} | self | frame | code |`,
-    "| ---: | ---: | ---: | ---: | --- | --- |",
-    ...byTotal.map((r, i) =>
-      `| ${i + 1} | ${percent(r.total, whole)} | ${amount(r.total, unit)} | ${percent(r.self, whole)} | \`${
-        cell(frameLabel(r.frame))
-      }\` | ${r.frame.kind} |`
-    ),
-    "",
+    ...table(`Top ${limit} frames by self ${what}`, bySelf, "self"),
+    ...table(`Top ${limit} frames by total ${what} (the frame and what it calls)`, byTotal, "total"),
   ];
   return lines.join("\n");
 }
@@ -378,7 +375,7 @@ const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").
 /** Options of {@link flameGraphSvg}. */
 export interface SvgOptions {
   title: string;
-  /** A second line under the title (the command, the sample count). */
+  /** Lines under the title (the command, the sample count), split at newlines. */
   subtitle?: string;
   unit: Unit;
   /** Total width in px (default 1200). */
@@ -405,7 +402,8 @@ export function flameGraphSvg(tree: FlameNode, options: SvgOptions): string {
   const scale = tree.total === 0 ? 0 : (width - 2 * pad) / tree.total;
   const depthOf = (node: FlameNode): number => 1 + Math.max(0, ...node.children.filter((c) => c.total * scale >= MIN_WIDTH).map(depthOf));
   const depth = depthOf(tree);
-  const top = options.subtitle === undefined ? 44 : 60;
+  const subtitles = options.subtitle?.split("\n") ?? [];
+  const top = 44 + 16 * subtitles.length;
   const height = top + depth * FRAME_HEIGHT + 30;
   const out: string[] = [];
   const draw = (node: FlameNode, x: number, level: number) => {
@@ -443,11 +441,11 @@ export function flameGraphSvg(tree: FlameNode, options: SvgOptions): string {
     `<style>g:hover rect { stroke: #000; stroke-width: 0.8; } text { pointer-events: none; }</style>`,
     `<rect width="100%" height="100%" fill="#fafafa"/>`,
     `<text x="${width / 2}" y="22" text-anchor="middle" font-size="16" font-family="sans-serif">${escapeXml(options.title)}</text>`,
-    ...(options.subtitle === undefined ? [] : [
-      `<text x="${width / 2}" y="42" text-anchor="middle" font-size="12" font-family="sans-serif" fill="#555">${
-        escapeXml(options.subtitle)
-      }</text>`,
-    ]),
+    ...subtitles.map((line, i) =>
+      `<text x="${width / 2}" y="${42 + 16 * i}" text-anchor="middle" font-size="12" font-family="sans-serif" fill="#555">${
+        escapeXml(line)
+      }</text>`
+    ),
     ...out,
     ...legend,
     `</svg>`,
