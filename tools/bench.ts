@@ -8,7 +8,8 @@
  *   bun tools/bench.ts ...      node --import ./tools/node_ts_register.mjs tools/bench.ts ...
  *
  * As in the Java tool, records have no key and a payload of random upper-case letters,
- * and `send()` is not awaited one by one. Java's `send()` blocks when `buffer.memory` is
+ * and `send()` is not awaited one by one; `--keys N` (ours, for the keyed scenario S7) gives
+ * record `i` the key `key-<(i × 48271) mod N>` (tools/perf/keys.ts). Java's `send()` blocks when `buffer.memory` is
  * full; here the loop waits instead when the records not yet acknowledged would fill
  * `bufferMemory`, so memory stays bounded the same way. Java's sender is a thread of its
  * own; here the loop yields to the event loop at least every `--yield-every-ms` so the
@@ -24,10 +25,12 @@ import { javaPropsToConfig } from "./perf/java_props.ts";
 import { PerfStats } from "./perf/perf_stats.ts";
 import { DEFAULT_YIELD_EVERY_MS, runSendLoop } from "./perf/send_loop.ts";
 import { runKafkaJSLoop } from "./perf/kafkajs_api.ts";
+import { encodedKeys, keyIndex } from "./perf/keys.ts";
 
 const USAGE = `usage: bench.ts --topic TOPIC --num-records N (--record-size BYTES) --throughput RECORDS_PER_SEC
                 --producer-props k=v [k=v ...] [--warmup-records N] [--transactional-id ID]
                 [--max-outstanding N] [--yield-every-ms MS] [--api native|kafkajs-batch|kafkajs-send] [--chunk N]
+                [--keys N]
 
   --throughput -1 sends as fast as possible. --producer-props takes Java names
   (bootstrap.servers, acks, linger.ms, batch.size, compression.type, enable.idempotence, ...).
@@ -35,7 +38,8 @@ const USAGE = `usage: bench.ts --topic TOPIC --num-records N (--record-size BYTE
   --max-outstanding records are unacknowledged (default: what fits in buffer.memory, as Java's
   send() blocks), and lets the producer's I/O run at least every --yield-every-ms (default 1; 3 on Deno).
   --api kafkajs-batch sends through the KafkaJS facade, --chunk messages (default 1000) per sendBatch() call;
-  --api kafkajs-send one message per send() call (default --api native: KafkaProducer.send()).`;
+  --api kafkajs-send one message per send() call (default --api native: KafkaProducer.send()).
+  --keys N gives record i the key "key-<(i * 48271) mod N>" (N distinct keys; native API only).`;
 
 interface Args {
   topic: string;
@@ -47,6 +51,8 @@ interface Args {
   yieldEveryMs: number;
   api: "native" | "kafkajs-batch" | "kafkajs-send";
   chunk: number;
+  /** Distinct keys (0: no keys). */
+  keys: number;
   props: Record<string, string>;
 }
 
@@ -97,12 +103,15 @@ function parseArgs(argv: string[]): Args {
     yieldEveryMs: integer("yield-every-ms", String(DEFAULT_YIELD_EVERY_MS)),
     api: one("api", "native") as Args["api"],
     chunk: integer("chunk", "1000"),
+    keys: integer("keys", "0"),
     props,
   };
   if (!["native", "kafkajs-batch", "kafkajs-send"].includes(args.api)) {
     throw new Error(`--api must be native, kafkajs-batch or kafkajs-send\n${USAGE}`);
   }
   if (args.chunk <= 0) throw new Error("--chunk must be positive");
+  if (args.keys < 0) throw new Error("--keys must not be negative");
+  if (args.keys > 0 && args.api !== "native") throw new Error("--keys is for --api native only");
   if (args.numRecords <= 0) throw new Error("--num-records must be positive");
   if (args.recordSize <= 0) throw new Error("--record-size must be positive");
   if (args.warmupRecords < 0 || args.warmupRecords >= args.numRecords) throw new Error("--warmup-records must be in [0, num-records)");
@@ -125,8 +134,8 @@ async function main(): Promise<number> {
     return 2;
   }
   if (args.api !== "native") return await kafkajsApi(args);
-  const config = javaPropsToConfig(args.props) as unknown as ProducerConfig<null, Uint8Array>;
-  const producer = new KafkaProducer<null, Uint8Array>(config);
+  const config = javaPropsToConfig(args.props) as unknown as ProducerConfig<Uint8Array, Uint8Array>;
+  const producer = new KafkaProducer<Uint8Array, Uint8Array>(config);
   const transactional = config.transactionalId !== undefined;
   if (transactional) {
     await producer.initTransactions();
@@ -136,6 +145,10 @@ async function main(): Promise<number> {
   await producer.partitionsFor(args.topic);
   const value = payload(args.recordSize);
   const record = { topic: args.topic, value };
+  // Keyed: a record object per send, as an application has; unkeyed: the same one every time, as before.
+  const keys = args.keys > 0 ? encodedKeys(args.keys) : undefined;
+  const recordFor = keys === undefined ? () => record : (i: number) => ({ topic: args.topic, key: keys[keyIndex(i, args.keys)], value });
+  const keyBytes = keys === undefined ? 0 : keys.reduce((max, k) => Math.max(max, k.length), 0);
   // After warm-up, Java keeps two Stats: the whole run (silenced) and the steady state.
   const stats = new PerfStats(args.numRecords);
   let steady: PerfStats | undefined;
@@ -149,11 +162,11 @@ async function main(): Promise<number> {
         stats.suppressPrinting();
         steady = new PerfStats(args.numRecords - args.warmupRecords, { steadyState: true });
       }
-      return record;
+      return recordFor(i);
     },
     throughput: args.throughput,
     // Roughly what the unacknowledged records take in the accumulator (value + record overhead).
-    maxOutstanding: args.maxOutstanding ?? Math.max(1000, Math.floor(bufferMemory / (args.recordSize + 24))),
+    maxOutstanding: args.maxOutstanding ?? Math.max(1000, Math.floor(bufferMemory / (args.recordSize + keyBytes + 24))),
     yieldEveryMs: args.yieldEveryMs,
     onAcked: (i, sendStart) => {
       stats.completed(sendStart, args.recordSize);

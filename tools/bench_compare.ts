@@ -4,35 +4,48 @@
  * ours on Deno, Bun and Node). Prints a table with ratios against Java, writes the run
  * as JSON under `bench/results/`, and regenerates `docs/benchmarks.md` with an SVG chart.
  *
- *   deno task bench:compare [--smoke] [--facade] [--scenarios S1,S3] [--peers java,bun] [--no-docs]
+ *   deno task bench:compare [--smoke] [--facade] [--scenarios S1,S3] [--peers java,bun] [--records N] [--no-docs]
  *   deno task bench:compare --render bench/results/<run>.json     (docs from a saved run, a --facade run's too)
  *
- * `--smoke` (CI) runs S1 and S6 with 10,000 records and one cold start per client, and
- * writes no docs. Scenarios: S1 1,000,000 × 100 B unthrottled; S2 200,000 × 1 KiB with gzip,
- * lz4 and zstd; S3 20,000 records/s for 30 s; S4 cold start, median of 10; S5 peak RSS
- * during S1 (a column of S1); S6 S1 against the ack-only loopback broker.
+ * `--smoke` (CI) runs S1, S6, S7-1p, S7 (100 partitions) and S8 with small counts and one cold
+ * start per client, and writes no docs. `--records N` sends N records in every scenario but S4
+ * (a quick check of the instruments, not a measurement). Scenarios: S1 1,000,000 × 100 B
+ * unthrottled; S2 200,000 × 1 KiB with gzip, lz4 and zstd; S3 20,000 records/s for 30 s; S4 cold
+ * start, median of 10; S5 peak RSS during S1 (a column of S1); S6 S1 against the ack-only
+ * loopback broker; S7-1p 1,000,000 keyed records (100,000 keys) on one partition, and S7 the
+ * same on one topic of 1,000 partitions; S8 100,000 × 10 KiB.
+ *
+ * Memory per partition (a column of S7): (peak RSS on S7 − the same client's peak RSS on S7-1p)
+ * ÷ 999, the partitions S7 has beyond S7-1p's one; both send the same keyed records, so the key
+ * table and the per-record work cancel out and what remains is what the partitions cost (open
+ * batches, per-partition queues and state). Where S7-1p did not run, S1 is the baseline (÷ 994).
  *
  * `--facade` runs S1 only, through ours on each runtime, the KafkaJS facade on each runtime
  * (`sendBatch()` of 1000 messages, `send()` of one) and KafkaJS itself, prints the ratios
  * and writes `docs/benchmarks_kafkajs.md`. The smoke run includes the facade on S1.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import * as esbuild from "esbuild";
 import { createTopic, deleteTopic, up } from "./kafka.ts";
 import { resolveJars } from "./kafka/maven.ts";
-import { FACADE_PEERS, type Peer, type PeerEnvironment, PEERS, type Scenario } from "./perf/peers.ts";
+import { FACADE_PEERS, KAFKA_TOOLS, partitionsOf, type Peer, type PeerEnvironment, PEERS, type Scenario } from "./perf/peers.ts";
+import { bundleBench } from "./perf/bundle.ts";
+import { keyName } from "./perf/keys.ts";
 import { facadeMarkdown, facadeTable } from "./perf/facade_report.ts";
 import { startAckBroker } from "./perf/ack_broker.ts";
 import { type BenchRun, checkTargets, markdown, type Measurement, scenarioTable, throughputSvg } from "./perf/report.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const KAFKA_TOOLS = "4.3.1";
 const CONFLUENT_KAFKA = "2.16.1";
+
+// S7: 1,000 records a partition, so each partition sends several batches and the steady state outweighs
+// the start (metadata of 1,000 partitions, 1,000 first batches); 100,000 keys, about 100 a partition, so
+// every partition gets keys and each key recurs 10 times, as keyed traffic does.
+const S7 = { numRecords: 1_000_000, recordSize: 100, throughput: -1, compression: "none", keys: 100_000 } as const;
 
 function scenarios(smoke: boolean): Scenario[] {
   if (smoke) {
@@ -48,6 +61,24 @@ function scenarios(smoke: boolean): Scenario[] {
         compression: "none",
         ackBroker: true,
       },
+      {
+        id: "S7-1p",
+        title: "S7's records on one partition (smoke; before S7: its baseline)",
+        ...S7,
+        numRecords: 10_000,
+        keys: 1000,
+        partitions: 1,
+      },
+      // 100 partitions, not 1,000: deleting a 1,000-partition topic takes the broker about 6 s per client.
+      {
+        id: "S7",
+        title: "10,000 keyed records (1,000 keys), 100 partitions (smoke)",
+        ...S7,
+        numRecords: 10_000,
+        keys: 1000,
+        partitions: 100,
+      },
+      { id: "S8", title: "1,000 × 10 KiB (smoke)", numRecords: 1000, recordSize: 10_240, throughput: -1, compression: "none" },
     ];
   }
   return [
@@ -86,6 +117,18 @@ function scenarios(smoke: boolean): Scenario[] {
       throughput: -1,
       compression: "none",
       ackBroker: true,
+    },
+    // Before S7, so S7's table has its memory per partition.
+    { id: "S7-1p", title: "S7's records on a topic of one partition (the memory-per-partition baseline)", ...S7, partitions: 1 },
+    { id: "S7", title: "1,000,000 × 100 B keyed (100,000 keys), one topic of 1,000 partitions", ...S7, partitions: 1000 },
+    // 1,000 MB per client: about 16,000 batches of six records at 64 KiB, as many bytes per record as 100 S1 records.
+    {
+      id: "S8",
+      title: "100,000 × 10 KiB (10,240 B), unkeyed, no compression",
+      numRecords: 100_000,
+      recordSize: 10_240,
+      throughput: -1,
+      compression: "none",
     },
   ];
 }
@@ -132,8 +175,11 @@ async function runPeer(env: PeerEnvironment, peer: Peer, scenario: Scenario, log
   const unsupported = peer.unsupported(scenario);
   if (unsupported !== undefined) return { ...base, note: `n/a: ${unsupported}` };
   const topic = `bench-${scenario.id.toLowerCase()}-${Date.now().toString(36)}`;
-  if (scenario.ackBroker) env = { ...env, bootstrap: (ackBroker ??= await startAckBroker({ partitions: 6 })).bootstrapServers };
-  else await createTopic(topic, { partitions: 6 });
+  const partitions = partitionsOf(scenario);
+  if (scenario.ackBroker) {
+    if (!ackBrokers.has(partitions)) ackBrokers.set(partitions, await startAckBroker({ partitions }));
+    env = { ...env, bootstrap: ackBrokers.get(partitions)!.bootstrapServers };
+  } else await createTopic(topic, { partitions });
   try {
     if (scenario.id === "S4") return { ...base, coldStartMs: await coldStart(env, peer, scenario, topic) };
     const { command, args, cwd } = peer.command(env, scenario, topic);
@@ -163,7 +209,28 @@ async function runPeer(env: PeerEnvironment, peer: Peer, scenario: Scenario, log
 }
 
 let coldRuns = 10;
-let ackBroker: { bootstrapServers: string; close(): Promise<void> } | undefined;
+/** The ack-only brokers started so far, by their partition count. */
+const ackBrokers = new Map<number, { bootstrapServers: string; close(): Promise<void> }>();
+/** kcat's input files, by records × size × keys (S8's is 1 GB: deleted at the end). */
+const kcatFiles = new Map<string, string>();
+
+/** kcat's input: one line per record, `key-<n>:` before the payload when keyed; written in pieces (S8's is 1 GB). */
+function writeKcatInput(path: string, scenario: Scenario): void {
+  const payload = Array.from({ length: scenario.recordSize }, () => String.fromCharCode(65 + Math.floor(Math.random() * 26))).join("");
+  const fd = openSync(path, "w");
+  try {
+    const perWrite = Math.max(1, Math.floor((4 << 20) / (scenario.recordSize + 16)));
+    for (let i = 0; i < scenario.numRecords; i += perWrite) {
+      const lines: string[] = [];
+      for (let j = i; j < Math.min(scenario.numRecords, i + perWrite); j++) {
+        lines.push(scenario.keys === undefined ? payload : `${keyName(j, scenario.keys)}:${payload}`);
+      }
+      writeSync(fd, lines.join("\n") + "\n");
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Median wall time of fresh processes that each send one record. */
 async function coldStart(env: PeerEnvironment, peer: Peer, scenario: Scenario, topic: string): Promise<number> {
@@ -210,22 +277,7 @@ async function prepare(bootstrap: string, log: (m: string) => void): Promise<Pee
     await mustRun("npm", ["install", "--no-audit", "--no-fund"], join(root, "bench", "peers"));
   }
   // Users of the npm package run JavaScript; Node would otherwise pay for the TypeScript loader in every cold start.
-  const oursBundle = join(build, "ours", "bench.mjs");
-  await esbuild.build({
-    entryPoints: [join(root, "tools", "bench.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    packages: "external",
-    external: ["node:*"],
-    // Split at dynamic imports, as a published package would be: only the runtime's transport and the codec in use load.
-    splitting: true,
-    outdir: dirname(oursBundle),
-    outExtension: { ".js": ".mjs" },
-    logLevel: "warning",
-  });
-  await esbuild.stop();
-  const kcatFiles = new Map<string, string>();
+  const oursBundle = await bundleBench(root, join(build, "ours"));
   return {
     root,
     bootstrap,
@@ -233,12 +285,10 @@ async function prepare(bootstrap: string, log: (m: string) => void): Promise<Pee
     python,
     oursBundle,
     kcatInput: (scenario) => {
-      const key = `${scenario.numRecords}x${scenario.recordSize}`;
+      const key = `${scenario.numRecords}x${scenario.recordSize}${scenario.keys === undefined ? "" : `-keys${scenario.keys}`}`;
       if (!kcatFiles.has(key)) {
         const path = join(build, `kcat-${key}.txt`);
-        const line = "A".repeat(scenario.recordSize - 1).replace(/A/g, () => String.fromCharCode(65 + Math.floor(Math.random() * 26))) +
-          "\n";
-        writeFileSync(path, line.repeat(scenario.numRecords));
+        writeKcatInput(path, scenario);
         kcatFiles.set(key, path);
       }
       return kcatFiles.get(key)!;
@@ -284,6 +334,8 @@ async function main(): Promise<number> {
   const facade = argv.includes("--facade");
   const onlyScenarios = facade ? ["S1"] : value("--scenarios");
   const onlyPeers = value("--peers");
+  const records = value("--records")?.[0];
+  if (records !== undefined && !/^[1-9]\d*$/.test(records)) throw new Error(`--records takes a positive integer, got ${records}`);
   const docs = !smoke && !argv.includes("--no-docs");
   if (smoke) coldRuns = 1;
   const log = (m: string) => console.error(m);
@@ -305,8 +357,13 @@ async function main(): Promise<number> {
     ? [...PEERS, ...FACADE_PEERS]
     : PEERS;
   const peers = candidates.filter((p) => !onlyPeers || onlyPeers.some((f) => p.name.toLowerCase().includes(f.toLowerCase())));
-  for (const scenario of scenarios(smoke).filter((s) => !onlyScenarios || onlyScenarios.some((id) => s.id.startsWith(id)))) {
-    run.scenarios.push({ id: scenario.id, title: scenario.title });
+  const chosen = scenarios(smoke)
+    .filter((s) => !onlyScenarios || onlyScenarios.some((id) => s.id.startsWith(id)))
+    .map((s) =>
+      records === undefined || s.id === "S4" ? s : { ...s, numRecords: Number(records), title: `${s.title} (--records ${records})` }
+    );
+  for (const scenario of chosen) {
+    run.scenarios.push({ id: scenario.id, title: scenario.title, partitions: partitionsOf(scenario) });
     console.log(`\n=== ${scenario.id}: ${scenario.title} ===`);
     for (const peer of peers.filter((p) => p.scenarios === undefined || p.scenarios.includes(scenario.id))) {
       const result = await runPeer(env, peer, scenario, log);
@@ -330,7 +387,8 @@ async function main(): Promise<number> {
     writeFileSync(join(root, "docs", "benchmarks_kafkajs.md"), facadeMarkdown(run, command));
     console.log("regenerated docs/benchmarks_kafkajs.md");
   } else if (docs) writeDocs(run, command);
-  await ackBroker?.close();
+  for (const broker of ackBrokers.values()) await broker.close();
+  for (const path of kcatFiles.values()) rmSync(path, { force: true });
   const failed = run.results.filter((r) => r.note?.startsWith("failed"));
   for (const f of failed) console.error(`${f.peer} failed on ${f.scenario}`);
   return failed.length > 0 ? 1 : 0;

@@ -3,9 +3,12 @@
 Prints kafka-producer-perf-test's final line and a BENCH_JSON line. produce() is called
 once per record with a delivery callback, as the Java tool calls send(); poll(0) serves
 callbacks, and a full local queue (BufferError) waits in poll, as Java's send() blocks.
+--keys N gives record i the key "key-<(i * 48271) mod N>", as tools/perf/keys.ts does, and
+places keys as the Java client does (partitioner murmur2_random).
 
   python librdkafka_peer.py --bootstrap 127.0.0.1:9092 --topic t --num-records N --record-size 100
       [--throughput R] [--acks all] [--idempotent true] [--compression none] [--linger-ms 5] [--batch-size 65536]
+      [--keys N]
 """
 import argparse
 import json
@@ -25,17 +28,25 @@ parser.add_argument("--idempotent", default="true")
 parser.add_argument("--compression", default="none")
 parser.add_argument("--linger-ms", default="5")
 parser.add_argument("--batch-size", default="65536")
+parser.add_argument("--keys", type=int, default=0)
 args = parser.parse_args()
 
-producer = Producer({
+config = {
     "bootstrap.servers": args.bootstrap,
     "acks": args.acks,
     "enable.idempotence": args.idempotent,
     "compression.type": args.compression,
     "linger.ms": args.linger_ms,
     "batch.size": args.batch_size,
-})
+}
+# librdkafka's default (consistent_random) hashes keys by CRC32; murmur2_random is the Java client's placement.
+if args.keys > 0:
+    config["partitioner"] = "murmur2_random"
+producer = Producer(config)
 payload = bytes(random.randint(65, 90) for _ in range(args.record_size))
+# Encoded once, outside the measured loop, as the other peers do (KEY_STRIDE in tools/perf/keys.ts).
+KEY_STRIDE = 48271
+keys = [b"key-%d" % k for k in range(args.keys)]
 
 n = args.num_records
 sampling = max(1, n // min(n, 500_000))
@@ -66,9 +77,10 @@ sleep_deficit = 0.0
 per_record = 1.0 / args.throughput if args.throughput > 0 else 0.0
 for i in range(n):
     send_ms = int(time.time() * 1000)
+    key = keys[(i * KEY_STRIDE) % args.keys] if keys else None
     while True:
         try:
-            producer.produce(args.topic, payload, on_delivery=callback_for(send_ms))
+            producer.produce(args.topic, payload, key, on_delivery=callback_for(send_ms))
             break
         except BufferError:
             producer.poll(0.01)

@@ -1,7 +1,9 @@
 /**
  * The clients `bench:compare` runs side by side, and the command line each needs for a
  * scenario. Every peer gets the same settings: acks=all, idempotence where the client
- * has it, linger 5 ms, batch 64 KiB, no key, a payload of random upper-case letters.
+ * has it, linger 5 ms, batch 64 KiB, a payload of random upper-case letters, and no key
+ * except in the keyed scenarios (S7), where every peer that can send keys sends the same
+ * ones (tools/perf/keys.ts) and places them as the Java client does (murmur2).
  *
  * @module
  */
@@ -19,7 +21,14 @@ export interface Scenario {
   compression: "none" | "gzip" | "lz4" | "zstd";
   /** Against the ack-only loopback broker instead of Kafka (each client's own ceiling). */
   ackBroker?: boolean;
+  /** The topic's partitions (default 6). */
+  partitions?: number;
+  /** Distinct record keys, `key-<(i × 48271) mod keys>` (tools/perf/keys.ts); absent: no keys. */
+  keys?: number;
 }
+
+/** The partitions of a scenario's topic. */
+export const partitionsOf = (scenario: Scenario): number => scenario.partitions ?? 6;
 
 /** How to run one peer on one scenario. */
 export interface PeerCommand {
@@ -39,7 +48,7 @@ export interface PeerEnvironment {
   python: string;
   /** Our bench bundled to plain JavaScript, as users of the npm package would run it. */
   oursBundle: string;
-  /** A file of `numRecords` payload lines for kcat, made per scenario. */
+  /** A file of `numRecords` payload lines for kcat (`key:payload` when keyed), made per scenario. */
   kcatInput: (scenario: Scenario) => string;
 }
 
@@ -80,14 +89,20 @@ function perfArgs(scenario: Scenario, topic: string): string[] {
     String(scenario.recordSize),
     "--throughput",
     String(scenario.throughput),
+    ...(scenario.keys === undefined ? [] : ["--keys", String(scenario.keys)]),
   ];
 }
+
+/** kafka-tools' version, whose ProducerPerformance the Java peer runs. */
+export const KAFKA_TOOLS = "4.3.1";
 
 const java: Peer = {
   name: "Java (kafka-clients)",
   runtime: "JVM 17",
   reportsLatency: true,
-  unsupported: () => undefined,
+  // Its options (--payload-file, --payload-monotonic, ... in 4.3.1) have none for keys: every record's key is null.
+  unsupported: (scenario) =>
+    scenario.keys === undefined ? undefined : `ProducerPerformance (kafka-tools ${KAFKA_TOOLS}) has no option for record keys`,
   command: (env, scenario, topic) => ({
     command: "java",
     args: [
@@ -185,6 +200,8 @@ const kcat: Peer = {
       `batch.size=${COMMON.batchSize}`,
       "-X",
       `compression.codec=${scenario.compression}`,
+      // Keyed: each input line is `key:payload` (-K sets the key delimiter), placed as the Java client places keys.
+      ...(scenario.keys === undefined ? [] : ["-K", ":", "-X", "partitioner=murmur2_random"]),
       "-l",
       env.kcatInput(scenario),
     ],

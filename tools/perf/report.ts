@@ -31,7 +31,8 @@ export interface BenchRun {
   startedAt: string;
   machine: string;
   kafkaVersion: string;
-  scenarios: { id: string; title: string }[];
+  /** The scenarios run, in order; `partitions` is the topic's (absent in runs before S7: 6). */
+  scenarios: { id: string; title: string; partitions?: number }[];
   /** RSS of an empty process per runtime, MB (the base of the S5 target). */
   emptyRssMb: Record<string, number>;
   results: Measurement[];
@@ -44,10 +45,50 @@ function ratio(value: number | undefined, reference: number | undefined): string
   return ` (${(value / reference).toFixed(2)}×)`;
 }
 
+/** The scenario whose peak RSS, per client, is the base of S7's memory per partition: S7-1p, else S1. */
+const PER_PARTITION_BASES = ["S7-1p", "S1"];
+const PER_PARTITION_SCENARIO = "S7";
+
+/**
+ * A client's memory per partition on S7, in KB: (its peak RSS on S7 − its peak RSS on the base
+ * scenario) ÷ (S7's partitions − the base's), the base being S7-1p (the same keyed records on one
+ * partition) or, where that did not run, S1 (unkeyed, 6 partitions). Undefined without both figures.
+ *
+ * @example
+ * ```ts ignore
+ * const { kb, base } = memoryPerPartition(run, "edge-kafka on Bun") ?? {};
+ * ```
+ */
+export function memoryPerPartition(run: BenchRun, peer: string): { kb: number; base: string } | undefined {
+  const partitions = (id: string) => run.scenarios.find((s) => s.id === id)?.partitions ?? 6;
+  const rss = (id: string) => run.results.find((r) => r.scenario === id && r.peer === peer)?.peakRssMb;
+  const s7 = rss(PER_PARTITION_SCENARIO);
+  if (s7 === undefined) return undefined;
+  for (const base of PER_PARTITION_BASES) {
+    const baseRss = rss(base);
+    const extra = partitions(PER_PARTITION_SCENARIO) - partitions(base);
+    if (baseRss !== undefined && extra > 0) return { kb: ((s7 - baseRss) * 1024) / extra, base };
+  }
+  return undefined;
+}
+
+/** The line under S7's table: how its memory per partition is computed, with the partition counts of this run. */
+function perPartitionNote(run: BenchRun): string {
+  const partitions = (id: string) => run.scenarios.find((s) => s.id === id)?.partitions ?? 6;
+  const p = (id: string) => partitions(id).toLocaleString("en-US");
+  const base = run.scenarios.some((s) => s.id === "S7-1p") ? "S7-1p" : "S1";
+  return `Memory per partition: (peak RSS on S7 − the same client's peak RSS on ${base}) ÷ (${p("S7")} − ${p(base)}) partitions, in KB. ` +
+    "S7-1p sends the same keyed records to one partition, so what differs is what the partitions cost: open batches, queues " +
+    `and state per partition. Marked † where S7-1p did not run for the client: S1 (unkeyed, ${p("S1")} partitions) is then the base. ` +
+    `Peak RSS moves by a few MB between runs: ±${(4096 / Math.max(1, partitions("S7") - partitions(base))).toFixed(1)} KB ` +
+    "per partition for ±4 MB.";
+}
+
 /** The rows of one scenario as Markdown table lines, with ratios against the Java row. */
 export function scenarioTable(run: BenchRun, scenarioId: string): string[] {
   const rows = run.results.filter((r) => r.scenario === scenarioId);
   const java = rows.find((r) => r.runtime === "JVM 17");
+  const perPartition = scenarioId === PER_PARTITION_SCENARIO;
   if (scenarioId === "S4") {
     const lines = ["| client | runtime | cold start, median of runs (ms) |", "| --- | --- | ---: |"];
     for (const r of rows) {
@@ -56,22 +97,26 @@ export function scenarioTable(run: BenchRun, scenarioId: string): string[] {
     return lines;
   }
   const lines = [
-    "| client | runtime | records/s | MB/s | p50 ms | p99 ms | p99.9 ms | CPU s | CPU µs/record | peak RSS MB |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| client | runtime | records/s | MB/s | p50 ms | p99 ms | p99.9 ms | CPU s | CPU µs/record | peak RSS MB |${
+      perPartition ? " memory per partition KB |" : ""
+    }`,
+    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${perPartition ? " ---: |" : ""}`,
   ];
   for (const r of rows) {
     if (r.note !== undefined && r.recordsPerSec === undefined) {
-      lines.push(`| ${r.peer} | ${r.runtime} | ${r.note} | | | | | | | |`);
+      lines.push(`| ${r.peer} | ${r.runtime} | ${r.note} | | | | | | | |${perPartition ? " |" : ""}`);
       continue;
     }
+    const memory = perPartition ? memoryPerPartition(run, r.peer) : undefined;
     lines.push(
       `| ${r.peer} | ${r.runtime} | ${fixed(r.recordsPerSec)}${ratio(r.recordsPerSec, java?.recordsPerSec)} | ${fixed(r.mbPerSec, 2)} | ${
         fixed(r.p50Ms)
       } | ${fixed(r.p99Ms)}${ratio(r.p99Ms, java?.p99Ms)} | ${fixed(r.p999Ms)} | ${fixed(r.cpuS, 2)} | ${fixed(r.cpuUsPerRecord, 2)}${
         ratio(r.cpuUsPerRecord, java?.cpuUsPerRecord)
-      } | ${fixed(r.peakRssMb)} |`,
+      } | ${fixed(r.peakRssMb)} |${perPartition ? ` ${fixed(memory?.kb, 1)}${memory?.base === "S1" ? " †" : ""} |` : ""}`,
     );
   }
+  if (perPartition) lines.push("", perPartitionNote(run));
   return lines;
 }
 
@@ -161,8 +206,9 @@ export function markdown(run: BenchRun, command: string, svgName: string, analys
     "# Benchmarks",
     "",
     `Generated by \`${command}\` on ${run.startedAt} (${run.machine}; Kafka ${run.kafkaVersion}, one broker on loopback on the same machine).`,
-    "Every client ran one after another against the same broker, each on a fresh 6-partition topic. Ratios in parentheses are against",
-    "the Java producer of the same run. CPU is the client process's user + sys time; peak RSS its maximum resident set.",
+    "Every client ran one after another against the same broker, each on a fresh topic of 6 partitions (S7: 1,000; S7-1p: one).",
+    "Ratios in parentheses are against the Java producer of the same run (none on S7: Java's tool sends no keys). CPU is the client",
+    "process's user + sys time; peak RSS its maximum resident set.",
     "",
     `![records per second, S1](${svgName})`,
     "",
