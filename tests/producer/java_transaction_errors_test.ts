@@ -157,8 +157,7 @@ test("transaction manager: retriable AddPartitionsToTxn errors are retried until
   await t.run();
   t.addPartitions();
   await t.run(2);
-  t.produce([{ partition: 0, baseOffset: 0 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 0 }]);
   assert.equal(outcome.metadata?.offset, 0);
   assert.equal(t.manager.state, "IN_TRANSACTION");
 });
@@ -308,8 +307,7 @@ test("transaction manager: INVALID_PRODUCER_EPOCH on EndTxn fences the producer:
   await addPartition(t, 0);
   const commit = watch(t.manager.beginCommit());
   await t.run();
-  t.produce([{ partition: 0 }]);
-  await t.run(2);
+  await t.reply([{ partition: 0 }], 2);
   t.endTxn(E.INVALID_PRODUCER_EPOCH);
   await t.run();
   assert.ok(commit.error instanceof ProducerFencedError, String(commit.error));
@@ -332,8 +330,7 @@ test("transaction manager: TRANSACTION_ABORTABLE (and UNKNOWN_PRODUCER_ID, INVAL
     await addPartition(t, 0);
     const commit = watch(t.manager.beginCommit());
     await t.run();
-    t.produce([{ partition: 0 }]);
-    await t.run(2);
+    await t.reply([{ partition: 0 }], 2);
     t.endTxn(code);
     await t.run();
     assert.equal(errorName(commit.error), name, `${name}: the commit fails with it`);
@@ -379,8 +376,7 @@ test("transaction manager: calling initTransactions, commit or abort again while
   const commit = t.manager.beginCommit();
   assert.equal(t.manager.beginCommit(), commit);
   await t.run();
-  t.produce([{ partition: 0 }]);
-  await t.run(2);
+  await t.reply([{ partition: 0 }], 2);
   t.endTxn();
   await t.run();
   await commit;

@@ -50,8 +50,7 @@ test("transaction manager: EndTxn waits until every batch of the transaction is 
   const commit = watch(t.manager.beginCommit());
   await t.run(3);
   assert.equal(t.sent("EndTxn").length, 0, "the produce request is unanswered");
-  t.produce([{ partition: 0, baseOffset: 5 }]);
-  await t.run(2);
+  await t.reply([{ partition: 0, baseOffset: 5 }], 2);
   assert.equal(outcome.metadata?.offset, 5);
   t.endTxn();
   await t.run();
@@ -93,8 +92,7 @@ test("transaction manager: a committed transaction is ongoing from its first par
   const commit = t.manager.beginCommit();
   assert.equal(t.manager.state, "COMMITTING_TRANSACTION");
   await t.run();
-  t.produce([{ partition: 0 }]);
-  await t.run(2);
+  await t.reply([{ partition: 0 }], 2);
   t.endTxn();
   await t.run();
   await commit;
@@ -207,8 +205,7 @@ test("transaction manager: a whole transaction: records, offsets (AddOffsetsToTx
   const t = await open();
   const outcome = await addPartition(t, 0);
   await t.run();
-  t.produce([{ partition: 0, baseOffset: 1 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 1 }]);
   const offsets = await sendOffsets(t);
   const commitBody = t.pending("TxnOffsetCommit").request.body as { groupId: string; producerId: bigint };
   assert.deepEqual([commitBody.groupId, commitBody.producerId], ["group", 2000n]);
@@ -237,12 +234,10 @@ test("transaction manager: protocol v2 adds partitions through Produce: no AddPa
   const t = transactionalScenario();
   await t.init(2000n, 0);
   t.manager.beginTransaction(true);
-  const outcome = t.send(0);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
   assert.equal(t.sent("AddPartitionsToTxn").length, 0);
   assert.equal((t.pending("Produce").request.body as { transactionalId: string }).transactionalId, t.transactionalId);
-  t.produce([{ partition: 0, baseOffset: 3 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 3 }]);
   const commit = watch(t.manager.beginCommit());
   await t.run();
   t.endTxn(0, 2000n, 1);

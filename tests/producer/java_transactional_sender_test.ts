@@ -130,10 +130,8 @@ test("transactional sender: INVALID_TXN_STATE or TRANSACTION_ABORTABLE on a prod
   for (const [code, name] of [[E.INVALID_TXN_STATE, "INVALID_TXN_STATE"], [E.TRANSACTION_ABORTABLE, "TRANSACTION_ABORTABLE"]] as const) {
     const t = await open();
     await addPartitionOnly(t);
-    const outcome = t.send(0);
-    await t.run();
-    t.produce([{ partition: 0, errorCode: code }]);
-    await t.run();
+    const outcome = await t.sendAndRun(0);
+    await t.reply([{ partition: 0, errorCode: code }]);
     assert.equal(errorName(outcome.error), name);
     assert.equal(t.manager.state, "ABORTABLE_ERROR");
     const abort = watch(t.manager.beginAbort());
@@ -148,13 +146,11 @@ test("transactional sender: INVALID_TXN_STATE or TRANSACTION_ABORTABLE on a prod
 test("transactional sender: a late error for a batch that already expired leaves the transaction abortable, not fatal", async () => {
   const t = await open({ config: { deliveryTimeoutMs: 1500, requestTimeoutMs: 1000 } });
   await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
   t.clock.advance(2000);
   await t.run();
   assert.ok(outcome.error instanceof TimeoutError);
-  t.produce([{ partition: 0, errorCode: E.INVALID_TXN_STATE }]);
-  await t.run(2);
+  await t.reply([{ partition: 0, errorCode: E.INVALID_TXN_STATE }], 2);
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
   const abort = watch(t.manager.beginAbort());
   await settle(t, () => abort.settled);
@@ -165,8 +161,7 @@ test("transactional sender: a late error for a batch that already expired leaves
 // testSenderShouldCloseWhenTransactionManagerInErrorState
 test("transactional sender: with the transaction manager in a fatal error, close stops the Sender", async () => {
   const t = await open();
-  t.send(0);
-  await t.run();
+  await t.sendAndRun(0);
   t.addPartitions(E.PRODUCER_FENCED);
   await t.run();
   t.sender.initiateClose();
@@ -181,8 +176,7 @@ test("transactional sender: a split batch keeps its sequences inside a transacti
   const outcomes = [t.send(0, "z".repeat(300)), t.send(0, "small-1"), t.send(0, "small-2")];
   await t.run();
   assert.equal(stampsOf(t.pending("Produce"))[0].records, 3);
-  t.produce([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }]);
-  await t.run();
+  await t.reply([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }]);
   await settle(t, () => outcomes.every((o) => o.settled));
   const pieces = t.allStamps().slice(1);
   let expected = 0;
@@ -197,10 +191,8 @@ test("transactional sender: a split batch keeps its sequences inside a transacti
 test("transactional sender: INVALID_PRODUCER_EPOCH on a produce is abortable, and the abort bumps the epoch with InitProducerId", async () => {
   const t = await open();
   await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.INVALID_PRODUCER_EPOCH }]);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
+  await t.reply([{ partition: 0, errorCode: E.INVALID_PRODUCER_EPOCH }]);
   assert.ok(outcome.error !== undefined);
   assert.equal(t.manager.state, "ABORTABLE_ERROR", "not fatal: the producer may abort and go on");
   const abort = watch(t.manager.beginAbort());
@@ -235,10 +227,8 @@ test("transactional sender: a produce failing during a commit fails the commit w
 test("transactional sender: after a failed produce the transaction can be aborted", async () => {
   const t = await open();
   await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.TOPIC_AUTHORIZATION_FAILED }]);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
+  await t.reply([{ partition: 0, errorCode: E.TOPIC_AUTHORIZATION_FAILED }]);
   assert.equal(errorName(outcome.error), "TOPIC_AUTHORIZATION_FAILED");
   const abort = watch(t.manager.beginAbort());
   await settle(t, () => abort.settled);
@@ -250,12 +240,10 @@ test("transactional sender: after a failed produce the transaction can be aborte
 test("transactional sender: a produce failing while the abort is in progress does not stop the abort", async () => {
   const t = await open();
   await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
   const abort = watch(t.manager.beginAbort());
   assert.equal(t.manager.state, "ABORTING_TRANSACTION");
-  t.produce([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
-  await t.run();
+  await t.reply([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
   assert.notEqual(t.manager.state as string, "ABORTABLE_ERROR", "already aborting: no abortable error");
   await settle(t, () => abort.settled);
   assert.ok(outcome.error !== undefined);
@@ -279,8 +267,7 @@ test("transactional sender: a commit begun with a record still queued sends the 
 test("transactional sender: a commit begun with a produce request in flight waits for its answer before EndTxn", async () => {
   const t = await open();
   await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
   const commit = watch(t.manager.beginCommit());
   await t.run(2);
   assert.equal(t.sent("EndTxn").length, 0);
@@ -307,8 +294,7 @@ test("transactional sender: an abort before AddPartitionsToTxn went cancels it a
 // testAbortResendsAddPartitionErrorIfRetried
 test("transactional sender: an abort while AddPartitionsToTxn waits for a retry sends it again, then EndTxn(abort)", async () => {
   const t = await open();
-  const outcome = t.send(0);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
   t.addPartitions(E.UNKNOWN_TOPIC_OR_PARTITION);
   await t.run();
   const abort = watch(t.manager.beginAbort());
@@ -324,10 +310,8 @@ test("transactional sender: an abort while AddPartitionsToTxn waits for a retry 
 test("transactional sender: an abort while a produce waits for its retry resends it (it holds sequences), then aborts", async () => {
   const t = await open();
   await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.REQUEST_TIMED_OUT }]);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
+  await t.reply([{ partition: 0, errorCode: E.REQUEST_TIMED_OUT }]);
   const abort = watch(t.manager.beginAbort());
   await settle(t, () => abort.settled);
   assert.equal(abort.ok, true);
@@ -340,10 +324,8 @@ test("transactional sender: an abort while a produce waits for its retry resends
 test("transactional sender: after an abort with a produce in retry, the next transaction to the same partition commits", async () => {
   const t = await open();
   await addPartitionOnly(t);
-  const retried = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.REQUEST_TIMED_OUT }]);
-  await t.run();
+  const retried = await t.sendAndRun(0);
+  await t.reply([{ partition: 0, errorCode: E.REQUEST_TIMED_OUT }]);
   const abort = watch(t.manager.beginAbort());
   await settle(t, () => abort.settled);
   assert.equal(abort.ok, true);
@@ -360,8 +342,7 @@ test("transactional sender: after an abort with a produce in retry, the next tra
 // testRecoveryFromAbortableErrorTransactionNotStarted
 test("transactional sender: an abortable error before the transaction started is aborted without EndTxn, and the next one works", async () => {
   const t = await open();
-  const denied = t.send(0);
-  await t.run();
+  const denied = await t.sendAndRun(0);
   t.addPartitions(E.TOPIC_AUTHORIZATION_FAILED);
   await t.run(2);
   assert.ok(denied.error !== undefined);
@@ -382,8 +363,7 @@ test("transactional sender: an abortable error before the transaction started is
 test("transactional sender: an abortable error after a partition was added is aborted with EndTxn(abort), and the next one works", async () => {
   const t = await open();
   await addPartitionOnly(t);
-  const denied = t.send(1);
-  await t.run();
+  const denied = await t.sendAndRun(1);
   t.addPartitions(E.TOPIC_AUTHORIZATION_FAILED);
   await t.run(2);
   assert.ok(denied.error !== undefined);
@@ -402,8 +382,7 @@ test("transactional sender: an abortable error after a partition was added is ab
 // testCommitWithTopicAuthorizationFailureInAddPartitionsInFlight
 test("transactional sender: a commit begun while AddPartitionsToTxn is in flight fails when that request fails", async () => {
   const t = await open();
-  t.send(0);
-  await t.run();
+  await t.sendAndRun(0);
   const commit = watch(t.manager.beginCommit());
   t.addPartitions(E.TOPIC_AUTHORIZATION_FAILED);
   await t.run(3);
@@ -429,8 +408,7 @@ test("transactional sender: a commit begun before the partition was added sends 
 // testMultipleAddPartitionsPerForOneProduce
 test("transactional sender: partitions added by two AddPartitionsToTxn requests go out in one produce request", async () => {
   const t = await open();
-  const first = t.send(0);
-  await t.run();
+  const first = await t.sendAndRun(0);
   const second = t.send(1);
   t.addPartitions();
   await t.run(2);
@@ -439,8 +417,7 @@ test("transactional sender: partitions added by two AddPartitionsToTxn requests 
   const produce = t.sent("Produce");
   assert.equal(produce.length, 1);
   assert.deepEqual(stampsOf(produce[0]).map((s) => s.partition).sort(), [0, 1]);
-  t.produce([{ partition: 0 }, { partition: 1 }]);
-  await t.run();
+  await t.reply([{ partition: 0 }, { partition: 1 }]);
   assert.equal(first.error ?? second.error, undefined);
 });
 
@@ -466,8 +443,7 @@ test("transactional sender: batches expiring in flight make the transaction abor
 test("transactional sender: a batch expiring during a commit fails the commit; EndTxn(commit) is not sent", async () => {
   const t = await open({ config: { deliveryTimeoutMs: 1500, requestTimeoutMs: 1000 } });
   await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
   const commit = watch(t.manager.beginCommit());
   t.clock.advance(2000);
   for (let i = 0; i < 4; i++) await t.run();
@@ -484,14 +460,10 @@ test("transactional sender: a batch expiring during a commit fails the commit; E
 test("transactional sender: after aborting a transaction whose last batch failed, the next batch goes where the broker expects it", async () => {
   const t = await open();
   await addPartitionOnly(t);
-  t.send(0, "ok");
-  await t.run();
-  t.produce([{ partition: 0, baseOffset: 0 }]);
-  await t.run();
-  t.send(0, "fails");
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.TOPIC_AUTHORIZATION_FAILED }]);
-  await t.run();
+  await t.sendAndRun(0, "ok");
+  await t.reply([{ partition: 0, baseOffset: 0 }]);
+  await t.sendAndRun(0, "fails");
+  await t.reply([{ partition: 0, errorCode: E.TOPIC_AUTHORIZATION_FAILED }]);
   const abort = watch(t.manager.beginAbort());
   await settle(t, () => abort.settled);
   t.manager.beginTransaction(false);
@@ -510,10 +482,8 @@ test("transactional sender: after aborting a transaction whose last batch failed
 test("transactional sender: UNKNOWN_PRODUCER_ID inside a transaction: abort, bump the epoch (even across a lost connection), restart at 0", async () => {
   const t = await open();
   await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.UNKNOWN_PRODUCER_ID }]);
-  await t.run(2);
+  const outcome = await t.sendAndRun(0);
+  await t.reply([{ partition: 0, errorCode: E.UNKNOWN_PRODUCER_ID }], 2);
   const abort = watch(t.manager.beginAbort());
   for (let i = 0; i < 4 && t.unanswered().length === 0; i++) await t.run();
   t.endTxn();
@@ -535,14 +505,11 @@ test("transactional sender: UNKNOWN_PRODUCER_ID inside a transaction: abort, bum
 test("transactional sender: a batch failing after the producer was fenced leaves the fatal error as it was", async () => {
   const t = await open();
   await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
-  t.send(1);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
+  await t.sendAndRun(1);
   t.addPartitions(E.PRODUCER_FENCED);
   await t.run();
-  t.produce([{ partition: 0, errorCode: E.NOT_ENOUGH_REPLICAS }]);
-  await t.run(2);
+  await t.reply([{ partition: 0, errorCode: E.NOT_ENOUGH_REPLICAS }], 2);
   assert.equal(t.manager.state, "FATAL_ERROR");
   assert.ok(t.manager.lastError instanceof ProducerFencedError);
   assert.ok(outcome.error !== undefined);
