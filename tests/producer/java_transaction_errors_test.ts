@@ -15,6 +15,7 @@ import {
   assertAbortable,
   assertFatal,
   commitOffsets,
+  commitUntilEndTxn,
   errorName,
   OFFSETS,
   open,
@@ -37,10 +38,7 @@ test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on FindCoordina
 // testTransactionalIdAuthorizationFailureInInitProducerId
 test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on InitProducerId is fatal", async () => {
   const t = transactionalScenario();
-  const init = watch(t.manager.initTransactions());
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
+  const init = await t.initUntilProducerId();
   t.initProducerId(-1n, -1, E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   await t.run(2);
   assert.equal(errorName(init.error), "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
@@ -51,10 +49,7 @@ test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on InitProducer
 test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on InitProducerId fences the producer", async () => {
   for (const code of [E.PRODUCER_FENCED, E.INVALID_PRODUCER_EPOCH]) {
     const t = transactionalScenario();
-    const init = watch(t.manager.initTransactions());
-    await t.run();
-    t.findCoordinator();
-    await t.run(2);
+    const init = await t.initUntilProducerId();
     t.initProducerId(-1n, -1, code);
     await t.run(2);
     assert.ok(init.error instanceof ProducerFencedError, `code ${code}: ${init.error}`);
@@ -65,10 +60,7 @@ test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on InitProd
 // testTransactionAbortableExceptionInInitProducerId
 test("transaction manager: TRANSACTION_ABORTABLE on InitProducerId fails initTransactions with an abortable error", async () => {
   const t = transactionalScenario();
-  const init = watch(t.manager.initTransactions());
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
+  const init = await t.initUntilProducerId();
   t.initProducerId(-1n, -1, E.TRANSACTION_ABORTABLE);
   await t.run(2);
   assert.equal(errorName(init.error), "TRANSACTION_ABORTABLE");
@@ -77,10 +69,7 @@ test("transaction manager: TRANSACTION_ABORTABLE on InitProducerId fails initTra
 
 test("transaction manager: after an abortable InitProducerId, the abort leaves the producer uninitialized and initTransactions works again", async () => {
   const t = transactionalScenario();
-  watch(t.manager.initTransactions());
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
+  await t.initUntilProducerId();
   t.initProducerId(-1n, -1, E.TRANSACTION_ABORTABLE);
   await t.run(2);
   const abort = watch(t.manager.beginAbort());
@@ -268,15 +257,12 @@ test("transaction manager: retriable TxnOffsetCommit errors and a lost connectio
   const t = await open();
   const offsets = await sendOffsets(t);
   await commitOffsets(t, E.UNKNOWN_TOPIC_OR_PARTITION);
-  t.clock.advance(100);
-  await t.run();
+  await t.afterBackoff();
   await commitOffsets(t, E.COORDINATOR_LOAD_IN_PROGRESS);
-  t.clock.advance(100);
-  await t.run();
+  await t.afterBackoff();
   t.answer("TxnOffsetCommit", undefined, new NetworkError("connection reset"));
   await t.run();
-  t.clock.advance(100);
-  await t.run();
+  await t.afterBackoff();
   t.findCoordinator();
   await t.run(2);
   await commitOffsets(t, 0);
@@ -305,9 +291,7 @@ test("transaction manager: the group's generation, member id and instance id tra
 test("transaction manager: INVALID_PRODUCER_EPOCH on EndTxn fences the producer: every later transactional call fails", async () => {
   const t = await open();
   await addPartition(t, 0);
-  const commit = watch(t.manager.beginCommit());
-  await t.run();
-  await t.reply([{ partition: 0 }], 2);
+  const commit = await commitUntilEndTxn(t);
   t.endTxn(E.INVALID_PRODUCER_EPOCH);
   await t.run();
   assert.ok(commit.error instanceof ProducerFencedError, String(commit.error));
@@ -328,9 +312,7 @@ test("transaction manager: TRANSACTION_ABORTABLE (and UNKNOWN_PRODUCER_ID, INVAL
   ) {
     const t = await open();
     await addPartition(t, 0);
-    const commit = watch(t.manager.beginCommit());
-    await t.run();
-    await t.reply([{ partition: 0 }], 2);
+    const commit = await commitUntilEndTxn(t);
     t.endTxn(code);
     await t.run();
     assert.equal(errorName(commit.error), name, `${name}: the commit fails with it`);
@@ -351,8 +333,7 @@ test("transaction manager: EndTxn answered with a retriable error is sent again,
     await t.run(2);
     t.endTxn(E.COORDINATOR_LOAD_IN_PROGRESS);
     await t.run();
-    t.clock.advance(100);
-    await t.run();
+    await t.afterBackoff();
     t.endTxn();
     await t.run();
     assert.equal(end.ok, true);
@@ -366,10 +347,7 @@ test("transaction manager: calling initTransactions, commit or abort again while
   const first = t.manager.initTransactions();
   assert.equal(t.manager.initTransactions(), first);
   await t.run();
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId();
-  await t.run();
+  await t.finishInit();
   await first;
   t.manager.beginTransaction(false);
   await addPartition(t as Awaited<ReturnType<typeof open>>, 0);
@@ -420,8 +398,7 @@ test("transaction manager: in an abortable error the coordinator can still be lo
   await t.run();
   t.endTxn(E.NOT_COORDINATOR);
   await t.run();
-  t.clock.advance(100);
-  await t.run();
+  await t.afterBackoff();
   t.findCoordinator();
   await t.run(2);
   t.endTxn();

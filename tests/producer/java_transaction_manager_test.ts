@@ -254,12 +254,8 @@ test("transaction manager: a FindCoordinator lost to a disconnection is sent aga
   await t.run();
   t.answer("FindCoordinator", undefined, new NetworkError("connection reset"));
   await t.run();
-  t.clock.advance(100);
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId();
-  await t.run();
+  await t.afterBackoff();
+  await t.finishInit();
   assert.equal(init.ok, true);
   assert.equal(t.sent("FindCoordinator").length, 2);
 });
@@ -286,10 +282,7 @@ test("transaction manager: a FindCoordinator the broker cannot take (unsupported
 // testUnsupportedInitTransactions
 test("transaction manager: an InitProducerId the broker cannot take (unsupported version) is fatal, not retried", async () => {
   const t = transactionalScenario();
-  const init = watch(t.manager.initTransactions());
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
+  const init = await t.initUntilProducerId();
   t.answer("InitProducerId", undefined, new UnsupportedVersionError("InitProducerId is not supported"));
   await t.run(2);
   assert.ok(init.error instanceof UnsupportedVersionError, `initTransactions failed with the version error, got ${init.error}`);
@@ -299,19 +292,12 @@ test("transaction manager: an InitProducerId the broker cannot take (unsupported
 // testLookupCoordinatorOnDisconnectAfterSend
 test("transaction manager: InitProducerId lost to a disconnection after it was sent makes the coordinator be looked up again", async () => {
   const t = transactionalScenario();
-  const init = watch(t.manager.initTransactions());
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
+  const init = await t.initUntilProducerId();
   t.answer("InitProducerId", undefined, new NetworkError("connection reset"));
   await t.run();
-  t.clock.advance(100);
-  await t.run();
+  await t.afterBackoff();
   assert.equal(t.pending("FindCoordinator").request.api.name, "FindCoordinator");
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId();
-  await t.run();
+  await t.finishInit();
   assert.equal(init.ok, true);
 });
 
@@ -324,8 +310,7 @@ test("transaction manager: a coordinator that left the metadata before the reque
   await t.run();
   t.client.goneNodes.add(5);
   await t.run();
-  t.clock.advance(100);
-  await t.run();
+  await t.afterBackoff();
   assert.equal(t.sent("InitProducerId").length, 0);
   t.findCoordinator(1);
   await t.run(2);
@@ -338,18 +323,11 @@ test("transaction manager: a coordinator that left the metadata before the reque
 // testLookupCoordinatorOnNotCoordinatorError
 test("transaction manager: NOT_COORDINATOR makes the coordinator be looked up again before the retry", async () => {
   const t = transactionalScenario();
-  const init = watch(t.manager.initTransactions());
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
+  const init = await t.initUntilProducerId();
   t.initProducerId(-1n, -1, E.NOT_COORDINATOR);
   await t.run();
-  t.clock.advance(100);
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId();
-  await t.run();
+  await t.afterBackoff();
+  await t.finishInit();
   assert.equal(init.ok, true);
   assert.equal(t.sent("FindCoordinator").length, 2);
 });
@@ -361,11 +339,7 @@ test("transaction manager: COORDINATOR_NOT_AVAILABLE on FindCoordinator is retri
   await t.run();
   t.findCoordinator(1, E.COORDINATOR_NOT_AVAILABLE);
   await t.run();
-  t.clock.advance(100);
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId();
-  await t.run();
+  await t.afterBackoff();
+  await t.finishInit();
   assert.equal(init.ok, true);
 });

@@ -270,15 +270,32 @@ export function transactionalScenario(options: ScenarioOptions & { transactional
   /** Whether an EndTxn with this outcome was ever sent. */
   const endTxnSent = (committed: boolean) =>
     c.sent("EndTxn").some((r) => (r.request.body as { committed: boolean }).committed === committed);
-  /** initTransactions through FindCoordinator and InitProducerId, as the Sender sends them. */
-  const init = async (producerId = 2000n, epoch = 0) => {
-    const done = manager.initTransactions();
+  /** initTransactions as far as its InitProducerId: FindCoordinator answered, InitProducerId sent and unanswered. */
+  const initUntilProducerId = async () => {
+    const done = watch(manager.initTransactions());
     await c.run();
+    findCoordinator();
+    await c.run(2);
+    return done;
+  };
+  /** Answers FindCoordinator (node 1), then InitProducerId with `producerId` and `epoch`. */
+  const finishInit = async (producerId = 2000n, epoch = 0) => {
     findCoordinator();
     await c.run(2);
     initProducerId(producerId, epoch);
     await c.run();
+  };
+  /** initTransactions through FindCoordinator and InitProducerId, as the Sender sends them. */
+  const init = async (producerId = 2000n, epoch = 0) => {
+    const done = manager.initTransactions();
+    await c.run();
+    await finishInit(producerId, epoch);
     await done;
+  };
+  /** Waits out the retry backoff of transactional requests (no jitter), then runs the Sender once. */
+  const afterBackoff = async () => {
+    t.clock.advance(config.retryBackoffMs);
+    await c.run();
   };
   /** Begins a protocol v1 transaction and sends a record to `partition`, with its AddPartitionsToTxn answered. */
   const beginWith = async (partition = 0, value = "v") => {
@@ -302,7 +319,10 @@ export function transactionalScenario(options: ScenarioOptions & { transactional
     addOffsets,
     txnOffsetCommit,
     endTxnSent,
+    initUntilProducerId,
+    finishInit,
     init,
+    afterBackoff,
     beginWith,
   };
 }

@@ -43,6 +43,14 @@ export async function sendOffsets(t: Awaited<ReturnType<typeof open>>, addOffset
   return result;
 }
 
+/** Begins the commit of a transaction with a record queued for partition 0 and answers its produce request, so EndTxn is next. */
+export async function commitUntilEndTxn(t: Awaited<ReturnType<typeof open>>) {
+  const commit = watch(t.manager.beginCommit());
+  await t.run();
+  await t.reply([{ partition: 0 }], 2);
+  return commit;
+}
+
 /** Answers the TxnOffsetCommit with `errorCode`. */
 export async function commitOffsets(t: Awaited<ReturnType<typeof open>>, errorCode: number) {
   t.txnOffsetCommit(errorCode);
