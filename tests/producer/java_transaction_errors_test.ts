@@ -17,6 +17,7 @@ import {
   commitOffsets,
   commitUntilEndTxn,
   errorName,
+  initFailsWith,
   OFFSETS,
   open,
   sendOffsets,
@@ -37,10 +38,7 @@ test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on FindCoordina
 
 // testTransactionalIdAuthorizationFailureInInitProducerId
 test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on InitProducerId is fatal", async () => {
-  const t = transactionalScenario();
-  const init = await t.initUntilProducerId();
-  t.initProducerId(-1n, -1, E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  await t.run(2);
+  const { t, init } = await initFailsWith(E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   assert.equal(errorName(init.error), "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
   assert.equal(t.manager.state, "FATAL_ERROR");
 });
@@ -48,10 +46,7 @@ test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on InitProducer
 // testProducerFencedExceptionInInitProducerId, testInvalidProducerEpochConvertToProducerFencedInInitProducerId
 test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on InitProducerId fences the producer", async () => {
   for (const code of [E.PRODUCER_FENCED, E.INVALID_PRODUCER_EPOCH]) {
-    const t = transactionalScenario();
-    const init = await t.initUntilProducerId();
-    t.initProducerId(-1n, -1, code);
-    await t.run(2);
+    const { t, init } = await initFailsWith(code);
     assert.ok(init.error instanceof ProducerFencedError, `code ${code}: ${init.error}`);
     assert.equal(t.manager.state, "FATAL_ERROR");
   }
@@ -59,19 +54,13 @@ test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on InitProd
 
 // testTransactionAbortableExceptionInInitProducerId
 test("transaction manager: TRANSACTION_ABORTABLE on InitProducerId fails initTransactions with an abortable error", async () => {
-  const t = transactionalScenario();
-  const init = await t.initUntilProducerId();
-  t.initProducerId(-1n, -1, E.TRANSACTION_ABORTABLE);
-  await t.run(2);
+  const { t, init } = await initFailsWith(E.TRANSACTION_ABORTABLE);
   assert.equal(errorName(init.error), "TRANSACTION_ABORTABLE");
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
 });
 
 test("transaction manager: after an abortable InitProducerId, the abort leaves the producer uninitialized and initTransactions works again", async () => {
-  const t = transactionalScenario();
-  await t.initUntilProducerId();
-  t.initProducerId(-1n, -1, E.TRANSACTION_ABORTABLE);
-  await t.run(2);
+  const { t } = await initFailsWith(E.TRANSACTION_ABORTABLE);
   const abort = watch(t.manager.beginAbort());
   await t.run(2);
   assert.equal(abort.error, undefined);
@@ -95,19 +84,46 @@ test("transaction manager: TOPIC_AUTHORIZATION_FAILED on AddPartitionsToTxn is a
   assert.equal(t.sent("Produce").length, 0);
 });
 
-// testTransactionalIdAuthorizationFailureInAddPartitions
-test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on AddPartitionsToTxn is fatal", async () => {
-  const t = await open();
-  await addPartition(t, E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  assertFatal(t, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
-});
+type Scenario = Awaited<ReturnType<typeof open>>;
 
-// testInvalidTxnStateInAddPartitions
-test("transaction manager: INVALID_TXN_STATE on AddPartitionsToTxn is fatal", async () => {
-  const t = await open();
-  await addPartition(t, E.INVALID_TXN_STATE);
-  assertFatal(t, "INVALID_TXN_STATE");
-});
+/** Drives `api` until the coordinator answers it with `errorCode`; for the offsets requests, sendOffsetsToTransaction's outcome. */
+const answeredWith = {
+  AddPartitionsToTxn: async (t: Scenario, errorCode: number) => {
+    await addPartition(t, errorCode);
+    return undefined;
+  },
+  AddOffsetsToTxn: (t: Scenario, errorCode: number) => sendOffsets(t, errorCode),
+  TxnOffsetCommit: async (t: Scenario, errorCode: number) => {
+    const offsets = await sendOffsets(t);
+    await commitOffsets(t, errorCode);
+    return offsets;
+  },
+};
+
+// Errors that fail the transaction for good, or leave it abortable; the Java test of each row is named after it.
+for (
+  const [api, name, kind] of [
+    ["AddPartitionsToTxn", "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "fatal"], // testTransactionalIdAuthorizationFailureInAddPartitions
+    ["AddPartitionsToTxn", "INVALID_TXN_STATE", "fatal"], // testInvalidTxnStateInAddPartitions
+    ["AddPartitionsToTxn", "TRANSACTION_ABORTABLE", "abortable"], // testTransactionAbortableExceptionInAddPartitions
+    ["AddOffsetsToTxn", "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "fatal"], // testTransactionalIdAuthorizationFailureInAddOffsetsToTxn
+    ["AddOffsetsToTxn", "INVALID_TXN_STATE", "fatal"], // testInvalidTxnStateFailureInAddOffsetsToTxn
+    ["AddOffsetsToTxn", "TRANSACTION_ABORTABLE", "abortable"], // testTransactionAbortableExceptionInAddOffsetsToTxn
+    // testTransactionalIdAuthorizationFailureInTxnOffsetCommit, testHandlingOfTransactionalIdAuthorizationFailedErrorOnTxnOffsetCommit
+    ["TxnOffsetCommit", "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "fatal"],
+    // testUnsupportedForMessageFormatInTxnOffsetCommit, testHandlingOfUnsupportedForMessageFormatErrorOnTxnOffsetCommit
+    ["TxnOffsetCommit", "UNSUPPORTED_FOR_MESSAGE_FORMAT", "fatal"],
+  ] as const
+) {
+  test(`transaction manager: ${name} on ${api} is ${kind}`, async () => {
+    const t = await open();
+    const offsets = await answeredWith[api](t, E[name]);
+    // sendOffsetsToTransaction fails with the error itself.
+    if (offsets !== undefined) assert.equal(errorName(offsets.error), name);
+    if (kind === "fatal") assertFatal(t, name);
+    else assertAbortable(t, name);
+  });
+}
 
 // testProducerFencedInAddPartitionToTxn, testInvalidProducerEpochConvertToProducerFencedInAddPartitionToTxn
 test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on AddPartitionsToTxn fences the producer", async () => {
@@ -119,13 +135,6 @@ test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on AddParti
     assert.ok(t.manager.lastError instanceof ProducerFencedError);
     assert.ok(outcome.error instanceof ProducerFencedError, String(outcome.error));
   }
-});
-
-// testTransactionAbortableExceptionInAddPartitions
-test("transaction manager: TRANSACTION_ABORTABLE on AddPartitionsToTxn is abortable", async () => {
-  const t = await open();
-  await addPartition(t, E.TRANSACTION_ABORTABLE);
-  assertAbortable(t, "TRANSACTION_ABORTABLE");
 });
 
 // testRetriableErrors, testHandlingOfUnknownTopicPartitionErrorOnAddPartitions
@@ -167,22 +176,6 @@ test("transaction manager: TRANSACTION_ABORTABLE looking up the group coordinato
   assertAbortable(t, "TRANSACTION_ABORTABLE");
 });
 
-// testTransactionalIdAuthorizationFailureInAddOffsetsToTxn
-test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on AddOffsetsToTxn is fatal", async () => {
-  const t = await open();
-  const offsets = await sendOffsets(t, E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  assert.equal(errorName(offsets.error), "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
-  assertFatal(t, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
-});
-
-// testInvalidTxnStateFailureInAddOffsetsToTxn
-test("transaction manager: INVALID_TXN_STATE on AddOffsetsToTxn is fatal", async () => {
-  const t = await open();
-  const offsets = await sendOffsets(t, E.INVALID_TXN_STATE);
-  assert.equal(errorName(offsets.error), "INVALID_TXN_STATE");
-  assertFatal(t, "INVALID_TXN_STATE");
-});
-
 // testProducerFencedInAddOffSetsToTxn, testInvalidProducerEpochConvertToProducerFencedInAddOffSetsToTxn
 test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on AddOffsetsToTxn fences the producer", async () => {
   for (const code of [E.PRODUCER_FENCED, E.INVALID_PRODUCER_EPOCH]) {
@@ -191,14 +184,6 @@ test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on AddOffse
     assert.ok(offsets.error instanceof ProducerFencedError, `code ${code}: ${offsets.error}`);
     assert.equal(t.manager.state, "FATAL_ERROR");
   }
-});
-
-// testTransactionAbortableExceptionInAddOffsetsToTxn
-test("transaction manager: TRANSACTION_ABORTABLE on AddOffsetsToTxn is abortable", async () => {
-  const t = await open();
-  const offsets = await sendOffsets(t, E.TRANSACTION_ABORTABLE);
-  assert.equal(errorName(offsets.error), "TRANSACTION_ABORTABLE");
-  assertAbortable(t, "TRANSACTION_ABORTABLE");
 });
 
 // testGroupAuthorizationFailureInTxnOffsetCommit, testFencedInstanceIdInTxnOffsetCommitByGroupMetadata,
@@ -220,24 +205,6 @@ test("transaction manager: group errors and TRANSACTION_ABORTABLE on TxnOffsetCo
     assert.equal(errorName(offsets.error), name);
     assertAbortable(t, name);
   }
-});
-
-// testTransactionalIdAuthorizationFailureInTxnOffsetCommit, testHandlingOfTransactionalIdAuthorizationFailedErrorOnTxnOffsetCommit
-test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on TxnOffsetCommit is fatal", async () => {
-  const t = await open();
-  const offsets = await sendOffsets(t);
-  await commitOffsets(t, E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  assert.equal(errorName(offsets.error), "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
-  assertFatal(t, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
-});
-
-// testUnsupportedForMessageFormatInTxnOffsetCommit, testHandlingOfUnsupportedForMessageFormatErrorOnTxnOffsetCommit
-test("transaction manager: UNSUPPORTED_FOR_MESSAGE_FORMAT on TxnOffsetCommit is fatal", async () => {
-  const t = await open();
-  const offsets = await sendOffsets(t);
-  await commitOffsets(t, E.UNSUPPORTED_FOR_MESSAGE_FORMAT);
-  assert.equal(errorName(offsets.error), "UNSUPPORTED_FOR_MESSAGE_FORMAT");
-  assertFatal(t, "UNSUPPORTED_FOR_MESSAGE_FORMAT");
 });
 
 // testHandlingOfProducerFencedErrorOnTxnOffsetCommit, testHandlingOfInvalidProducerEpochErrorOnTxnOffsetCommit
