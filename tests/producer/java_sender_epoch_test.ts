@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { KafkaError, NetworkError, TimeoutError } from "../../src/errors.ts";
-import { E, idempotentScenario, produceResult, RETRY_WAIT, stampsOf, warmedUp } from "../support/java_scenarios.ts";
+import { E, idempotentScenario, produceResult, RETRY_WAIT, stampsOf, twoInFlight, warmedUp } from "../support/java_scenarios.ts";
 
 await initCrc32c();
 
@@ -200,10 +200,7 @@ test("sender scenario: a batch drained under the old epoch and failing retriably
 
 // testCorrectHandlingOfDuplicateSequenceError
 test("sender scenario: DUPLICATE_SEQUENCE_NUMBER for an earlier batch answered after a later one counts as written, offset unknown", async () => {
-  const t = await warmedUp();
-  const a = await t.sendAndRun(0, "a");
-  const b = await t.sendAndRun(0, "b");
-  const [requestA, requestB] = t.unanswered();
+  const { t, a, b, requestA, requestB } = await twoInFlight();
   t.answerRequest(requestB, produceResult([{ partition: 0, baseOffset: 1000 }]));
   await t.run();
   t.answerRequest(requestA, produceResult([{ partition: 0, errorCode: E.DUPLICATE_SEQUENCE_NUMBER, baseOffset: -1 }]));
@@ -248,9 +245,7 @@ test("sender scenario: UNKNOWN_PRODUCER_ID without a log start offset is retried
 
 // testUnknownProducerErrorShouldBeRetriedForFutureBatchesWhenFirstFails
 test("sender scenario: UNKNOWN_PRODUCER_ID on the first of two pipelined batches retries both, in order", async () => {
-  const t = await warmedUp();
-  const a = await t.sendAndRun(0, "a");
-  const b = await t.sendAndRun(0, "b");
+  const { t, a, b } = await twoInFlight();
   t.produce([{ partition: 0, errorCode: E.UNKNOWN_PRODUCER_ID, logStartOffset: 1010 }]);
   await t.reply([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
   for (let i = 0; i < 6 && !(a.settled && b.settled); i++) {

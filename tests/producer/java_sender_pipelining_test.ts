@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import type { KafkaProtocolError } from "../../src/protocol/error_codes.ts";
-import { E, produceResult, warmedUp } from "../support/java_scenarios.ts";
+import { E, produceResult, twoInFlight, warmedUp } from "../support/java_scenarios.ts";
 
 await initCrc32c();
 
@@ -17,9 +17,7 @@ const errorName = (error: unknown) => (error as KafkaProtocolError | undefined)?
 
 // testIdempotenceWithMultipleInflights
 test("sender scenario: idempotent batches pipelined on one partition carry consecutive sequences and resolve in order", async () => {
-  const t = await warmedUp();
-  const a = await t.sendAndRun(0, "a");
-  const b = await t.sendAndRun(0, "b");
+  const { t, a, b } = await twoInFlight();
   assert.equal(t.unanswered().length, 2, "two batches in flight");
   assert.deepEqual(t.allStamps().map((s) => s.sequence), [0, 1, 2]);
   t.produce([{ partition: 0, baseOffset: 1 }]);
@@ -29,9 +27,7 @@ test("sender scenario: idempotent batches pipelined on one partition carry conse
 
 // testIdempotenceWithMultipleInflightsRetriedInOrder
 test("sender scenario: when the first of two pipelined batches fails retriably and the second out of order, they are resent one at a time in order", async () => {
-  const t = await warmedUp();
-  const a = await t.sendAndRun(0, "a");
-  const b = await t.sendAndRun(0, "b");
+  const { t, a, b } = await twoInFlight();
   t.produce([{ partition: 0, errorCode: E.NOT_ENOUGH_REPLICAS }]);
   await t.reply([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
   await t.afterRetryBackoff();
@@ -45,9 +41,7 @@ test("sender scenario: when the first of two pipelined batches fails retriably a
 
 // testIdempotenceWithMultipleInflightsWhereFirstFailsFatallyAndSequenceOfFutureBatchesIsAdjusted
 test("sender scenario: when the first of two pipelined batches fails for good, the second is resent where the broker expects it", async () => {
-  const t = await warmedUp();
-  const a = await t.sendAndRun(0, "a");
-  const b = await t.sendAndRun(0, "b");
+  const { t, a, b } = await twoInFlight();
   await t.reply([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }]);
   assert.equal(errorName(a.error), "MESSAGE_TOO_LARGE", "a single record is not split: it fails");
   await t.reply([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
@@ -93,10 +87,7 @@ test("sender scenario: after an epoch bump caused by one partition, an idle part
 
 // testCorrectHandlingOfOutOfOrderResponses
 test("sender scenario: responses answered out of order (second OUT_OF_ORDER, then first NOT_LEADER) requeue both batches in sequence order", async () => {
-  const t = await warmedUp();
-  const a = await t.sendAndRun(0, "a");
-  const b = await t.sendAndRun(0, "b");
-  const [requestA, requestB] = t.unanswered();
+  const { t, a, b, requestA, requestB } = await twoInFlight();
   t.answerRequest(requestB, produceResult([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]));
   await t.run();
   t.answerRequest(requestA, produceResult([{ partition: 0, errorCode: E.NOT_LEADER_OR_FOLLOWER }]));
@@ -114,10 +105,7 @@ test("sender scenario: responses answered out of order (second OUT_OF_ORDER, the
 
 // testCorrectHandlingOfOutOfOrderResponsesWhenSecondSucceeds
 test("sender scenario: when the second pipelined batch is acknowledged before the first times out, the first is resent with its sequence", async () => {
-  const t = await warmedUp();
-  const a = await t.sendAndRun(0, "a");
-  const b = await t.sendAndRun(0, "b");
-  const [requestA, requestB] = t.unanswered();
+  const { t, a, b, requestA, requestB } = await twoInFlight();
   t.answerRequest(requestB, produceResult([{ partition: 0, baseOffset: 2 }]));
   await t.run();
   assert.equal(b.metadata?.offset, 2);

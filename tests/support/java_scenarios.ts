@@ -338,6 +338,15 @@ export async function warmedUp(options: Parameters<typeof idempotentScenario>[0]
   return t;
 }
 
+/** {@link warmedUp}, then records a (sequence 1) and b (sequence 2) sent to partition 0 in two requests, both in flight. */
+export async function twoInFlight() {
+  const t = await warmedUp();
+  const a = await t.sendAndRun(0, "a");
+  const b = await t.sendAndRun(0, "b");
+  const [requestA, requestB] = t.unanswered();
+  return { t, a, b, requestA, requestB };
+}
+
 /** Records whether a promise settled, and how, without awaiting it. */
 export function watch(promise: Promise<unknown>): { settled: boolean; error: unknown; ok: boolean } {
   const state = { settled: false, error: undefined as unknown, ok: false };
