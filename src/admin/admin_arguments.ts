@@ -75,6 +75,27 @@ function checkName(name: unknown, key: string, call: string, seen: Set<string>):
   return name;
 }
 
+/**
+ * The entries of a create call, each an object with only `keys` whose topic name (under
+ * `nameKey`) is not given twice, then checked further by `check` (given the entry's path).
+ */
+function checkEntries<T>(
+  list: unknown,
+  call: string,
+  keys: Readonly<Record<keyof T & string, true>>,
+  nameKey: keyof T & string,
+  check: (entry: Record<string, unknown>, at: string) => void,
+): readonly T[] {
+  const seen = new Set<string>();
+  return entries(list, call).map((entry, i) => {
+    const at = `topics[${i}]`;
+    rejectUnknownKeys(entry, Object.keys(keys), `${at}.`);
+    checkName(entry[nameKey], `${at}.${nameKey}`, call, seen);
+    check(entry, at);
+    return entry as unknown as T;
+  });
+}
+
 function checkCount(value: unknown, key: string, max: number): void {
   if (value === undefined) return;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
@@ -99,11 +120,7 @@ function checkAssignments(value: unknown, key: string): void {
  * ```
  */
 export function checkNewTopics(topics: unknown): readonly NewTopic[] {
-  const seen = new Set<string>();
-  return entries(topics, "createTopics()").map((topic, i) => {
-    const at = `topics[${i}]`;
-    rejectUnknownKeys(topic, Object.keys(NEW_TOPIC_KEYS), `${at}.`);
-    checkName(topic.name, `${at}.name`, "createTopics()", seen);
+  return checkEntries<NewTopic>(topics, "createTopics()", NEW_TOPIC_KEYS, "name", (topic, at) => {
     checkCount(topic.numPartitions, `${at}.numPartitions`, 2 ** 31 - 1);
     checkCount(topic.replicationFactor, `${at}.replicationFactor`, 32767);
     checkAssignments(topic.replicaAssignment, `${at}.replicaAssignment`);
@@ -116,7 +133,6 @@ export function checkNewTopics(topics: unknown): readonly NewTopic[] {
         Object.values(configs).every((value) => typeof value === "string");
       if (!ok) throw new ConfigError(`${at}.configs`, `must be an object of string values, not ${describeValue(configs)}`);
     }
-    return topic as unknown as NewTopic;
   });
 }
 
@@ -130,15 +146,10 @@ export function checkNewTopics(topics: unknown): readonly NewTopic[] {
  * ```
  */
 export function checkNewPartitions(topics: unknown): readonly NewPartitions[] {
-  const seen = new Set<string>();
-  return entries(topics, "createPartitions()").map((topic, i) => {
-    const at = `topics[${i}]`;
-    rejectUnknownKeys(topic, Object.keys(NEW_PARTITIONS_KEYS), `${at}.`);
-    checkName(topic.topic, `${at}.topic`, "createPartitions()", seen);
+  return checkEntries<NewPartitions>(topics, "createPartitions()", NEW_PARTITIONS_KEYS, "topic", (topic, at) => {
     if (topic.count === undefined) throw new ConfigError(`${at}.count`, "is required: the number of partitions afterwards");
     checkCount(topic.count, `${at}.count`, 2 ** 31 - 1);
     checkAssignments(topic.assignments, `${at}.assignments`);
-    return topic as unknown as NewPartitions;
   });
 }
 

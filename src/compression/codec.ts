@@ -51,6 +51,26 @@ export const COMPRESSION_IDS: Readonly<Record<CompressionType, number>> = Object
   zstd: 4,
 });
 
+/**
+ * A codec of `type`, its id taken from {@link COMPRESSION_IDS} so no codec writes it again.
+ *
+ * @param level The level `compress` uses (undefined for snappy).
+ * @example
+ * ```ts
+ * import { codecOf } from "./codec.ts";
+ * const identity = codecOf("none", undefined, (data) => data, (data) => data);
+ * console.log(identity.id); // 0
+ * ```
+ */
+export function codecOf(
+  type: CompressionType,
+  level: number | undefined,
+  compress: CompressionCodec["compress"],
+  decompress: CompressionCodec["decompress"],
+): CompressionCodec {
+  return { type, id: COMPRESSION_IDS[type], level, compress, decompress };
+}
+
 /** The range of a codec's compression level, and the level used when none is given. */
 export interface LevelRange {
   /** The lowest accepted level. */

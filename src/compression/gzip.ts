@@ -8,7 +8,7 @@
  */
 
 import { gzipSync, inflateSync } from "fflate";
-import { checkOutputSize, type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES } from "./codec.ts";
+import { checkOutputSize, codecOf, type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES } from "./codec.ts";
 import { CompressionError, wrapCodecErrors } from "./compression_error.ts";
 import type { GzipFunction } from "../runtimes/native_gzip.ts";
 
@@ -140,13 +140,8 @@ export function gzip(data: Uint8Array, level: number): Uint8Array {
  */
 export function createGzipCodec(level: number, nativeGzip: GzipFunction | null = null): CompressionCodec {
   const zlibLevel = level === -1 ? ZLIB_DEFAULT_LEVEL : level;
-  return {
-    type: "gzip",
-    id: 1,
-    level,
-    compress: nativeGzip === null
-      ? (data) => gzip(data, level)
-      : (data) => wrapCodecErrors("gzip", "compress", () => nativeGzip(data, zlibLevel)),
-    decompress: (data, maxOutputBytes) => gunzip(data, maxOutputBytes),
-  };
+  const compress = nativeGzip === null
+    ? (data: Uint8Array) => gzip(data, level)
+    : (data: Uint8Array) => wrapCodecErrors("gzip", "compress", () => nativeGzip(data, zlibLevel));
+  return codecOf("gzip", level, compress, gunzip);
 }

@@ -11,14 +11,15 @@
  * @module
  */
 
-import { COMPRESSION_LEVELS, type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES, outputLimitError } from "./codec.ts";
-import { read32, skippableFrameEnd } from "./frame_scan.ts";
+import { codecOf, COMPRESSION_LEVELS, type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES, outputLimitError } from "./codec.ts";
+import { read32, scanFrames } from "./frame_scan.ts";
 import { CompressionError } from "./compression_error.ts";
 import { compressBlockFast, compressBlockHC, decompressBlock, lz4BlockBound } from "./lz4_block.ts";
 import { xxh32 } from "./xxhash32.ts";
 
 const MAGIC = 0x184d2204;
-const LEGACY_MAGIC = 0x184c2102;
+// The legacy frame (lz4 -l) is a different format, refused by name.
+const UNSUPPORTED = new Map([[0x184c2102, "the legacy LZ4 frame format is not supported"]]);
 const BLOCK_SIZE = 64 * 1024;
 // Version 01, block independence; block max size id 4 (64 KiB).
 const KAFKA_FLG = 0x60;
@@ -168,25 +169,9 @@ function parseFrame(data: Uint8Array, pos: number): { frame: Frame; next: number
  * ```
  */
 export function lz4DecompressFrames(data: Uint8Array, maxOutputBytes: number = DEFAULT_MAX_DECOMPRESSED_BYTES): Uint8Array {
-  if (data.length === 0) throw corrupt("empty input");
-  const frames: Frame[] = [];
+  const frames = scanFrames(data, "lz4", MAGIC, parseFrame, UNSUPPORTED);
   let bound = 0;
-  let pos = 0;
-  while (pos < data.length) {
-    if (data.length - pos < 4) throw corrupt("trailing bytes after the last frame");
-    const skippedTo = skippableFrameEnd(data, pos, "lz4");
-    if (skippedTo >= 0) {
-      pos = skippedTo;
-      continue;
-    }
-    const magic = read32(data, pos);
-    if (magic === LEGACY_MAGIC) throw corrupt("the legacy LZ4 frame format is not supported");
-    if (magic !== MAGIC) throw corrupt(`bad magic number 0x${magic.toString(16)}`);
-    const { frame, next } = parseFrame(data, pos);
-    frames.push(frame);
-    bound += frame.bound;
-    pos = next;
-  }
+  for (const frame of frames) bound += frame.bound;
   // The bound counts each compressed block as full, so it may overshoot the real size:
   // allocate at most the limit, and fail only if the data really does not fit.
   const capacity = Math.min(bound, maxOutputBytes);
@@ -233,11 +218,5 @@ export function lz4DecompressFrames(data: Uint8Array, maxOutputBytes: number = D
  * ```
  */
 export function createLz4Codec(level: number): CompressionCodec {
-  return {
-    type: "lz4",
-    id: 3,
-    level,
-    compress: (data) => lz4CompressFrame(data, level),
-    decompress: (data, maxOutputBytes) => lz4DecompressFrames(data, maxOutputBytes),
-  };
+  return codecOf("lz4", level, (data) => lz4CompressFrame(data, level), lz4DecompressFrames);
 }

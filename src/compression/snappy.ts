@@ -11,7 +11,7 @@
  */
 
 import { snappyCompressor, snappyUncompressor } from "hysnappy";
-import { checkOutputSize, type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES } from "./codec.ts";
+import { checkOutputSize, codecOf, type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES } from "./codec.ts";
 import { CompressionError, wrapCodecErrors } from "./compression_error.ts";
 
 /** The 8 magic bytes that open a snappy-java (xerial) stream. */
@@ -195,11 +195,5 @@ export function snappyCompressXerial(data: Uint8Array): Uint8Array {
  */
 export function createSnappyCodec(): CompressionCodec {
   wasm();
-  return {
-    type: "snappy",
-    id: 2,
-    level: undefined,
-    compress: snappyCompressXerial,
-    decompress: snappyDecompress,
-  };
+  return codecOf("snappy", undefined, snappyCompressXerial, snappyDecompress);
 }

@@ -13,8 +13,8 @@
  */
 
 import { compress as zstdCompress, decompress as zstdDecompress, init as initZstdWasm } from "@bokuweb/zstd-wasm";
-import { type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES, outputLimitError } from "./codec.ts";
-import { read32, skippableFrameEnd } from "./frame_scan.ts";
+import { codecOf, type CompressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES, outputLimitError } from "./codec.ts";
+import { scanFrames } from "./frame_scan.ts";
 import { CompressionError, wrapCodecErrors } from "./compression_error.ts";
 import { concatBytes } from "../bytes.ts";
 
@@ -128,22 +128,10 @@ function walkFrame(data: Uint8Array, pos: number): { end: number; bound: number;
  * ```
  */
 export function zstdDecompressFrames(data: Uint8Array, maxOutputBytes: number = DEFAULT_MAX_DECOMPRESSED_BYTES): Uint8Array {
-  if (data.length === 0) throw corrupt("empty input");
-  const frames: { start: number; end: number; bound: number; exact: boolean }[] = [];
-  let pos = 0;
-  while (pos < data.length) {
-    if (data.length - pos < 4) throw corrupt("trailing bytes after the last frame");
-    const skippedTo = skippableFrameEnd(data, pos, "zstd");
-    if (skippedTo >= 0) {
-      pos = skippedTo;
-      continue;
-    }
-    const magic = read32(data, pos);
-    if (magic !== MAGIC) throw corrupt(`bad magic number 0x${magic.toString(16)}`);
-    const frame = walkFrame(data, pos);
-    frames.push({ start: pos, ...frame });
-    pos = frame.end;
-  }
+  const frames = scanFrames(data, "zstd", MAGIC, (d, pos) => {
+    const frame = walkFrame(d, pos);
+    return { frame: { start: pos, ...frame }, next: frame.end };
+  });
   const limit = Math.min(maxOutputBytes, MAX_WASM_OUTPUT);
   let room = limit;
   const parts = frames.map(({ start, end, bound, exact }) => {
@@ -192,11 +180,5 @@ export function zstdCompressFrame(data: Uint8Array, level: number): Uint8Array {
  */
 export async function createZstdCodec(level: number): Promise<CompressionCodec> {
   await initZstd();
-  return {
-    type: "zstd",
-    id: 4,
-    level,
-    compress: (data) => zstdCompressFrame(data, level),
-    decompress: (data, maxOutputBytes) => zstdDecompressFrames(data, maxOutputBytes),
-  };
+  return codecOf("zstd", level, (data) => zstdCompressFrame(data, level), zstdDecompressFrames);
 }

@@ -6,7 +6,7 @@
  */
 import { rootCertificates } from "node:tls";
 import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "./transport.ts";
-import { isTlsErrorCode, tlsFailure } from "./transport.ts";
+import { CloseOnce, isTlsErrorCode, tlsFailure } from "./transport.ts";
 
 // The few members of Bun's socket API used here, so the file type-checks anywhere.
 interface BunSocket {
@@ -37,16 +37,15 @@ declare const Bun: {
 
 class BunConnection implements TransportSocket {
   #socket: BunSocket | null = null;
-  #closed = false;
   #error: Error | undefined;
-  readonly #events: TransportEvents;
+  readonly #closing: CloseOnce;
 
   constructor(address: TransportAddress, events: TransportEvents) {
-    this.#events = events;
+    this.#closing = new CloseOnce(events, () => this.#socket?.end());
     const tls = address.tls;
     const verify = tls !== undefined && (tls.rejectUnauthorized ?? true);
     const ready = (socket: BunSocket) => {
-      if (this.#closed) {
+      if (this.#closing.closed) {
         socket.end();
         return;
       }
@@ -78,40 +77,30 @@ class BunConnection implements TransportSocket {
           } else this.#error ??= tlsFailure(address, authorizationError ?? new Error("the TLS handshake did not complete"));
         },
         data: (_socket, chunk) => {
-          if (!this.#closed) events.onData(chunk);
+          if (!this.#closing.closed) events.onData(chunk);
         },
         drain: () => {
-          if (!this.#closed) events.onDrain();
+          if (!this.#closing.closed) events.onDrain();
         },
         error: (_socket, error: Error & { code?: string }) => {
           this.#error ??= tls !== undefined && isTlsErrorCode(error.code) ? tlsFailure(address, error) : error;
         },
-        connectError: (_socket, error) => this.#finish(error),
+        connectError: (_socket, error) => this.#closing.fail(error),
         // The broker half-closed; end ours too so `close` follows.
         end: (socket) => socket.end(),
-        close: (_socket, error) => this.#finish(this.#error ?? error ?? new Error("connection closed by the broker")),
+        close: (_socket, error) => this.#closing.fail(this.#error ?? error ?? new Error("connection closed by the broker")),
       },
-    }).catch((error: unknown) => this.#finish(error instanceof Error ? error : new Error(String(error))));
+    }).catch((error: unknown) => this.#closing.fail(error instanceof Error ? error : new Error(String(error))));
   }
 
   write(data: Uint8Array): number {
-    if (this.#closed || this.#socket === null) return 0;
+    if (this.#closing.closed || this.#socket === null) return 0;
     const written = this.#socket.write(data);
     return written > 0 ? written : 0;
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#socket?.end();
-    queueMicrotask(() => this.#events.onClose());
-  }
-
-  #finish(error: Error): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#socket?.end();
-    this.#events.onClose(error);
+    this.#closing.close();
   }
 }
 

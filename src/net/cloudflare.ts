@@ -32,7 +32,7 @@
  */
 import { ConfigError, SslAuthenticationError } from "../errors.ts";
 import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "./transport.ts";
-import { tlsFailure } from "./transport.ts";
+import { CloseOnce, tlsFailure } from "./transport.ts";
 
 /** Queued, unwritten bytes above which `write()` takes nothing until the queue drains. */
 export const WRITE_HIGH_WATER_BYTES = 1024 * 1024;
@@ -84,22 +84,23 @@ class WorkerSocket implements TransportSocket {
   #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
   #unwritten = 0;
   #blocked = false;
-  #closed = false;
   #received = false;
+  readonly #closing: CloseOnce;
 
   constructor(connect: CloudflareConnect, address: TransportAddress, events: TransportEvents) {
     this.#address = address;
     this.#events = events;
+    this.#closing = new CloseOnce(events, () => this.#release());
     const refused = unsupportedTls(address);
     if (refused !== undefined) {
-      queueMicrotask(() => this.#finish(tlsFailure(address, refused)));
+      queueMicrotask(() => this.#closing.fail(tlsFailure(address, refused)));
       return;
     }
     try {
       this.#socket = open(connect, address);
     } catch (error) {
       // connect() throws synchronously for a malformed or forbidden address, startTls() for an option it refuses.
-      queueMicrotask(() => this.#finish(error instanceof SslAuthenticationError ? error : this.#describe(error)));
+      queueMicrotask(() => this.#closing.fail(error instanceof SslAuthenticationError ? error : this.#describe(error)));
       return;
     }
     this.#run(this.#socket);
@@ -108,48 +109,45 @@ class WorkerSocket implements TransportSocket {
   async #run(socket: CloudflareSocket): Promise<void> {
     try {
       await socket.opened;
-      if (this.#closed) return;
+      if (this.#closing.closed) return;
       this.#writer = socket.writable.getWriter();
       this.#events.onOpen();
       const reader = socket.readable.getReader();
-      while (!this.#closed) {
+      while (!this.#closing.closed) {
         const { done, value } = await reader.read();
         if (done) {
-          this.#finish(new Error("connection closed by the broker"));
+          this.#closing.fail(new Error("connection closed by the broker"));
           return;
         }
-        if (value.length === 0 || this.#closed) continue;
+        if (value.length === 0 || this.#closing.closed) continue;
         this.#received = true;
         this.#events.onData(value);
       }
     } catch (error) {
-      this.#finish(this.#describe(error));
+      this.#closing.fail(this.#describe(error));
     }
   }
 
   write(data: Uint8Array): number {
     const writer = this.#writer;
-    if (writer === null || this.#blocked || this.#closed) return 0;
+    if (writer === null || this.#blocked || this.#closing.closed) return 0;
     this.#unwritten += data.length;
     if (this.#unwritten >= WRITE_HIGH_WATER_BYTES) this.#blocked = true;
     writer.write(data).then(
       () => {
         this.#unwritten -= data.length;
-        if (this.#blocked && this.#unwritten === 0 && !this.#closed) {
+        if (this.#blocked && this.#unwritten === 0 && !this.#closing.closed) {
           this.#blocked = false;
           this.#events.onDrain();
         }
       },
-      (error) => this.#finish(this.#describe(error)),
+      (error) => this.#closing.fail(this.#describe(error)),
     );
     return data.length;
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#release();
-    queueMicrotask(() => this.#events.onClose());
+    this.#closing.close();
   }
 
   #describe(error: unknown): Error | SslAuthenticationError {
@@ -163,13 +161,6 @@ class WorkerSocket implements TransportSocket {
       });
     }
     return cause;
-  }
-
-  #finish(error: Error): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#release();
-    this.#events.onClose(error);
   }
 
   #release(): void {

@@ -10,19 +10,20 @@
  * @module
  */
 import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "./transport.ts";
-import { lazyTransport, tlsFailure } from "./transport.ts";
+import { CloseOnce, lazyTransport, tlsFailure } from "./transport.ts";
 
 // Large reads keep the per-chunk cost of Deno's op layer low.
 const READ_BUFFER_BYTES = 256 * 1024;
 
 class DenoSocket implements TransportSocket {
   #conn: Deno.Conn | null = null;
-  #closed = false;
   #writing = false;
   readonly #events: TransportEvents;
+  readonly #closing: CloseOnce;
 
   constructor(address: TransportAddress, events: TransportEvents) {
     this.#events = events;
+    this.#closing = new CloseOnce(events, () => this.#closeConn());
     this.#open(address);
   }
 
@@ -31,11 +32,11 @@ class DenoSocket implements TransportSocket {
     try {
       conn = address.tls ? await connectTls(address) : await Deno.connect({ hostname: address.host, port: address.port });
     } catch (error) {
-      this.#finish(this.#describe(address, error));
+      this.#closing.fail(this.#describe(address, error));
       return;
     }
     try {
-      if (this.#closed) {
+      if (this.#closing.closed) {
         conn.close();
         return;
       }
@@ -44,7 +45,7 @@ class DenoSocket implements TransportSocket {
       this.#events.onOpen();
       await this.#readLoop(conn);
     } catch (error) {
-      this.#finish(this.#describe(address, error));
+      this.#closing.fail(this.#describe(address, error));
     }
   }
 
@@ -69,10 +70,10 @@ class DenoSocket implements TransportSocket {
   async #readLoop(conn: Deno.Conn): Promise<void> {
     // Reused: onData's contract is that the receiver copies what it keeps.
     const buffer = new Uint8Array(READ_BUFFER_BYTES);
-    while (!this.#closed) {
+    while (!this.#closing.closed) {
       const n = await conn.read(buffer);
       if (n === null) {
-        this.#finish(new Error("connection closed by the broker"));
+        this.#closing.fail(new Error("connection closed by the broker"));
         return;
       }
       if (n > 0) this.#events.onData(buffer.subarray(0, n));
@@ -80,7 +81,7 @@ class DenoSocket implements TransportSocket {
   }
 
   write(data: Uint8Array): number {
-    if (this.#writing || this.#closed || this.#conn === null) return 0;
+    if (this.#writing || this.#closing.closed || this.#conn === null) return 0;
     this.#writing = true;
     this.#writeAll(this.#conn, data);
     return data.length;
@@ -91,25 +92,15 @@ class DenoSocket implements TransportSocket {
       let offset = 0;
       while (offset < data.length) offset += await conn.write(data.subarray(offset));
     } catch (error) {
-      this.#finish(error instanceof Error ? error : new Error(String(error)));
+      this.#closing.fail(error instanceof Error ? error : new Error(String(error)));
       return;
     }
     this.#writing = false;
-    if (!this.#closed) this.#events.onDrain();
+    if (!this.#closing.closed) this.#events.onDrain();
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#closeConn();
-    queueMicrotask(() => this.#events.onClose());
-  }
-
-  #finish(error: Error): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#closeConn();
-    this.#events.onClose(error);
+    this.#closing.close();
   }
 
   #closeConn(): void {

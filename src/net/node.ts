@@ -8,17 +8,16 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "./transport.ts";
-import { isTlsErrorCode, tlsFailure } from "./transport.ts";
+import { CloseOnce, isTlsErrorCode, tlsFailure } from "./transport.ts";
 
 class NodeSocket implements TransportSocket {
   readonly #socket: net.Socket;
-  readonly #events: TransportEvents;
-  #closed = false;
+  readonly #closing: CloseOnce;
   #blocked = false;
   #error: Error | undefined;
 
   constructor(address: TransportAddress, events: TransportEvents) {
-    this.#events = events;
+    this.#closing = new CloseOnce(events, () => this.#socket.destroy());
     const options = address.tls;
     this.#socket = options
       ? tls.connect({
@@ -34,40 +33,30 @@ class NodeSocket implements TransportSocket {
       : net.connect({ host: address.host, port: address.port });
     this.#socket.setNoDelay(true);
     this.#socket.on(options ? "secureConnect" : "connect", () => {
-      if (!this.#closed) events.onOpen();
+      if (!this.#closing.closed) events.onOpen();
     });
     this.#socket.on("data", (chunk: Uint8Array) => {
-      if (!this.#closed) events.onData(chunk);
+      if (!this.#closing.closed) events.onData(chunk);
     });
     this.#socket.on("drain", () => {
       this.#blocked = false;
-      if (!this.#closed) events.onDrain();
+      if (!this.#closing.closed) events.onDrain();
     });
     this.#socket.on("error", (error: Error & { code?: string }) => {
       // A certificate the peer refused or we could not verify: say so, not just "closed".
       this.#error ??= options && isTlsErrorCode(error.code) ? tlsFailure(address, error) : error;
     });
-    this.#socket.on("close", () => this.#finish(this.#error ?? new Error("connection closed by the broker")));
+    this.#socket.on("close", () => this.#closing.fail(this.#error ?? new Error("connection closed by the broker")));
   }
 
   write(data: Uint8Array): number {
-    if (this.#blocked || this.#closed) return 0;
+    if (this.#blocked || this.#closing.closed) return 0;
     if (!this.#socket.write(data)) this.#blocked = true;
     return data.length;
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#socket.destroy();
-    queueMicrotask(() => this.#events.onClose());
-  }
-
-  #finish(error: Error): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#socket.destroy();
-    this.#events.onClose(error);
+    this.#closing.close();
   }
 }
 

@@ -84,6 +84,57 @@ export interface TransportEvents {
   onClose(error?: Error): void;
 }
 
+/**
+ * The close-once rule every adapter keeps: its runtime socket is released once, and
+ * `onClose` comes exactly once, last; a microtask after {@link TransportSocket.close}
+ * (so it never runs inside the caller's close) without an error, or at once with the
+ * error that ended the connection.
+ *
+ * @example
+ * ```ts
+ * import { CloseOnce } from "./transport.ts";
+ * const closing = new CloseOnce({ onOpen() {}, onData() {}, onDrain() {}, onClose: (e) => console.log("closed", e) }, () => {});
+ * closing.fail(new Error("reset"));
+ * closing.close(); // nothing: it is closed already
+ * console.log(closing.closed); // true
+ * ```
+ */
+export class CloseOnce {
+  readonly #events: TransportEvents;
+  readonly #release: () => void;
+  #closed = false;
+
+  /**
+   * @param events Whose `onClose` to call.
+   * @param release Frees the runtime's socket; called once, before `onClose`.
+   */
+  constructor(events: TransportEvents, release: () => void) {
+    this.#events = events;
+    this.#release = release;
+  }
+
+  /** Whether the connection is closed (asked for, or failed). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** A close asked for: releases the socket; `onClose` follows without an error. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#release();
+    queueMicrotask(() => this.#events.onClose());
+  }
+
+  /** The connection failed or the broker closed it: releases the socket and reports `error`. */
+  fail(error: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#release();
+    this.#events.onClose(error);
+  }
+}
+
 /** One open (or opening) connection as the Selector sees it. */
 export interface TransportSocket {
   /**

@@ -135,6 +135,38 @@ export class SampledStat {
 }
 
 /**
+ * The average and the maximum of the same values, as a Java Sensor with an Avg and a Max
+ * stat (`request-latency-avg` and `request-latency-max`, ...): one record feeds both.
+ *
+ * @example
+ * ```ts
+ * import { AvgMax } from "./metric_stats.ts";
+ * const latency = new AvgMax({ sampleWindowMs: 30_000, numSamples: 2 });
+ * latency.record(10, 1_000);
+ * latency.record(20, 2_000);
+ * console.log(latency.avg.measure(3_000), latency.max.measure(3_000)); // 15 20
+ * ```
+ */
+export class AvgMax {
+  /** The average. */
+  readonly avg: SampledStat;
+  /** The maximum. */
+  readonly max: SampledStat;
+
+  /** @param config The window. */
+  constructor(config: MetricWindowConfig) {
+    this.avg = new SampledStat("avg", config);
+    this.max = new SampledStat("max", config);
+  }
+
+  /** Records `value` at `now` into both. */
+  record(value: number, now: number): void {
+    this.avg.record(value, now);
+    this.max.record(value, now);
+  }
+}
+
+/**
  * Java's `Meter`: a per-second rate over the window (of the values, or of the events
  * when counting) and a total since the start.
  *

@@ -10,7 +10,7 @@
 import type { Clock } from "../clock.ts";
 import type { NetworkClientSensors } from "../client/network_client_sensors.ts";
 import type { MetricWindowConfig } from "./metric_stats.ts";
-import { Meter, SampledStat } from "./metric_stats.ts";
+import { AvgMax, Meter, SampledStat } from "./metric_stats.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 
 /**
@@ -106,6 +106,16 @@ export interface ProducerMetricsGauges {
   connectionCount?(): number;
 }
 
+/** An {@link AvgMax} read as Java's `<name>-avg` and `<name>-max`. */
+function avgMax<N extends string>(name: N, stat: AvgMax, now: number): Record<`${N}-avg` | `${N}-max`, number> {
+  return { [`${name}-avg`]: stat.avg.measure(now), [`${name}-max`]: stat.max.measure(now) } as Record<`${N}-avg` | `${N}-max`, number>;
+}
+
+/** A {@link Meter} read as Java's `<name>-rate` and `<name>-total`. */
+function meter<N extends string>(name: N, stat: Meter, now: number): Record<`${N}-rate` | `${N}-total`, number> {
+  return { [`${name}-rate`]: stat.rate(now), [`${name}-total`]: stat.total } as Record<`${N}-rate` | `${N}-total`, number>;
+}
+
 /**
  * Collects the producer's metrics. The Sender, the accumulator and the network client
  * call the `record*` methods as they work (per request and per batch, never per record);
@@ -124,21 +134,16 @@ export interface ProducerMetricsGauges {
 export class ProducerMetrics implements NetworkClientSensors {
   readonly #clock: Clock;
   readonly #gauges: ProducerMetricsGauges;
-  readonly #batchSizeAvg: SampledStat;
-  readonly #batchSizeMax: SampledStat;
+  readonly #batchSize: AvgMax;
   readonly #compressionRateAvg: SampledStat;
-  readonly #queueTimeAvg: SampledStat;
-  readonly #queueTimeMax: SampledStat;
-  readonly #latencyAvg: SampledStat;
-  readonly #latencyMax: SampledStat;
-  readonly #throttleAvg: SampledStat;
-  readonly #throttleMax: SampledStat;
+  readonly #queueTime: AvgMax;
+  readonly #latency: AvgMax;
+  readonly #throttle: AvgMax;
   readonly #recordsSent: Meter;
   readonly #recordsPerRequestAvg: SampledStat;
   readonly #retries: Meter;
   readonly #errors: Meter;
-  readonly #recordSizeAvg: SampledStat;
-  readonly #recordSizeMax: SampledStat;
+  readonly #recordSize: AvgMax;
   readonly #batchSplits: Meter;
   // Recorded in ms; read as a ratio of time and as ns totals, as Java's nanosecond Meter.
   readonly #bufferPoolWait: Meter;
@@ -149,8 +154,7 @@ export class ProducerMetrics implements NetworkClientSensors {
   readonly #bytesSent: Meter;
   readonly #bytesReceived: Meter;
   readonly #requestsSent: Meter;
-  readonly #requestSizeAvg: SampledStat;
-  readonly #requestSizeMax: SampledStat;
+  readonly #requestSize: AvgMax;
   readonly #responsesReceived: Meter;
 
   /**
@@ -161,22 +165,17 @@ export class ProducerMetrics implements NetworkClientSensors {
   constructor(config: MetricWindowConfig, clock: Clock, gauges: ProducerMetricsGauges = {}) {
     this.#clock = clock;
     this.#gauges = gauges;
-    const stat = (kind: "avg" | "max") => new SampledStat(kind, config);
-    this.#batchSizeAvg = stat("avg");
-    this.#batchSizeMax = stat("max");
-    this.#compressionRateAvg = stat("avg");
-    this.#queueTimeAvg = stat("avg");
-    this.#queueTimeMax = stat("max");
-    this.#latencyAvg = stat("avg");
-    this.#latencyMax = stat("max");
-    this.#throttleAvg = stat("avg");
-    this.#throttleMax = stat("max");
+    const avg = () => new SampledStat("avg", config);
+    this.#batchSize = new AvgMax(config);
+    this.#compressionRateAvg = avg();
+    this.#queueTime = new AvgMax(config);
+    this.#latency = new AvgMax(config);
+    this.#throttle = new AvgMax(config);
     this.#recordsSent = new Meter(config);
-    this.#recordsPerRequestAvg = stat("avg");
+    this.#recordsPerRequestAvg = avg();
     this.#retries = new Meter(config);
     this.#errors = new Meter(config);
-    this.#recordSizeAvg = stat("avg");
-    this.#recordSizeMax = stat("max");
+    this.#recordSize = new AvgMax(config);
     this.#batchSplits = new Meter(config);
     this.#bufferPoolWait = new Meter(config, false, 1);
     this.#bufferExhausted = new Meter(config);
@@ -186,8 +185,7 @@ export class ProducerMetrics implements NetworkClientSensors {
     this.#bytesSent = new Meter(config);
     this.#bytesReceived = new Meter(config);
     this.#requestsSent = new Meter(config, true);
-    this.#requestSizeAvg = stat("avg");
-    this.#requestSizeMax = stat("max");
+    this.#requestSize = new AvgMax(config);
     this.#responsesReceived = new Meter(config, true);
   }
 
@@ -200,14 +198,11 @@ export class ProducerMetrics implements NetworkClientSensors {
     let records = 0;
     for (const batch of batches) {
       const size = batch.sizeInBytes;
-      this.#batchSizeAvg.record(size, now);
-      this.#batchSizeMax.record(size, now);
+      this.#batchSize.record(size, now);
       const queueTime = now - batch.createdMs;
-      this.#queueTimeAvg.record(queueTime, now);
-      this.#queueTimeMax.record(queueTime, now);
+      this.#queueTime.record(queueTime, now);
       this.#compressionRateAvg.record(batch.compressionRatio, now);
-      this.#recordSizeAvg.record(batch.maxRecordSize, now);
-      this.#recordSizeMax.record(batch.maxRecordSize, now);
+      this.#recordSize.record(batch.maxRecordSize, now);
       records += batch.recordCount;
     }
     this.#recordsSent.record(records, now);
@@ -216,10 +211,8 @@ export class ProducerMetrics implements NetworkClientSensors {
 
   /** A produce response: its latency (sent to answered, in ms) and the broker's throttle time. */
   recordProduceResponse(latencyMs: number, throttleTimeMs: number, now: number): void {
-    this.#latencyAvg.record(latencyMs, now);
-    this.#latencyMax.record(latencyMs, now);
-    this.#throttleAvg.record(throttleTimeMs, now);
-    this.#throttleMax.record(throttleTimeMs, now);
+    this.#latency.record(latencyMs, now);
+    this.#throttle.record(throttleTimeMs, now);
   }
 
   /** Records of a batch that will be sent again. */
@@ -250,8 +243,7 @@ export class ProducerMetrics implements NetworkClientSensors {
   /** A request frame of `bytes` (size prefix included) went to the network. */
   requestSent(bytes: number, now: number): void {
     this.#requestsSent.record(bytes, now);
-    this.#requestSizeAvg.record(bytes, now);
-    this.#requestSizeMax.record(bytes, now);
+    this.#requestSize.record(bytes, now);
     this.#bytesSent.record(bytes, now);
     this.#networkIo.record(bytes, now);
   }
@@ -277,27 +269,18 @@ export class ProducerMetrics implements NetworkClientSensors {
   snapshot(now: number = this.#clock.now()): ProducerMetricsSnapshot {
     const g = this.#gauges;
     return {
-      "batch-size-avg": this.#batchSizeAvg.measure(now),
-      "batch-size-max": this.#batchSizeMax.measure(now),
+      ...avgMax("batch-size", this.#batchSize, now),
       "compression-rate-avg": this.#compressionRateAvg.measure(now),
-      "record-queue-time-avg": this.#queueTimeAvg.measure(now),
-      "record-queue-time-max": this.#queueTimeMax.measure(now),
-      "request-latency-avg": this.#latencyAvg.measure(now),
-      "request-latency-max": this.#latencyMax.measure(now),
-      "produce-throttle-time-avg": this.#throttleAvg.measure(now),
-      "produce-throttle-time-max": this.#throttleMax.measure(now),
-      "record-send-rate": this.#recordsSent.rate(now),
-      "record-send-total": this.#recordsSent.total,
+      ...avgMax("record-queue-time", this.#queueTime, now),
+      ...avgMax("request-latency", this.#latency, now),
+      ...avgMax("produce-throttle-time", this.#throttle, now),
+      ...meter("record-send", this.#recordsSent, now),
       "records-per-request-avg": this.#recordsPerRequestAvg.measure(now),
-      "record-retry-rate": this.#retries.rate(now),
-      "record-retry-total": this.#retries.total,
-      "record-error-rate": this.#errors.rate(now),
-      "record-error-total": this.#errors.total,
-      "record-size-avg": this.#recordSizeAvg.measure(now),
-      "record-size-max": this.#recordSizeMax.measure(now),
+      ...meter("record-retry", this.#retries, now),
+      ...meter("record-error", this.#errors, now),
+      ...avgMax("record-size", this.#recordSize, now),
       "requests-in-flight": g.requestsInFlight?.() ?? 0,
-      "batch-split-rate": this.#batchSplits.rate(now),
-      "batch-split-total": this.#batchSplits.total,
+      ...meter("batch-split", this.#batchSplits, now),
       "waiting-threads": g.waitingThreads?.() ?? 0,
       "buffer-total-bytes": g.bufferTotalBytes?.() ?? 0,
       "buffer-available-bytes": g.bufferAvailableBytes?.() ?? 0,
@@ -305,25 +288,16 @@ export class ProducerMetrics implements NetworkClientSensors {
       // Nanoseconds under both names, as in Java (the older name kept its unit).
       "bufferpool-wait-time-total": this.#bufferPoolWait.total * 1e6,
       "bufferpool-wait-time-ns-total": this.#bufferPoolWait.total * 1e6,
-      "buffer-exhausted-rate": this.#bufferExhausted.rate(now),
-      "buffer-exhausted-total": this.#bufferExhausted.total,
+      ...meter("buffer-exhausted", this.#bufferExhausted, now),
       "connection-count": g.connectionCount?.() ?? 0,
-      "connection-creation-rate": this.#connectionsCreated.rate(now),
-      "connection-creation-total": this.#connectionsCreated.total,
-      "connection-close-rate": this.#connectionsClosed.rate(now),
-      "connection-close-total": this.#connectionsClosed.total,
-      "network-io-rate": this.#networkIo.rate(now),
-      "network-io-total": this.#networkIo.total,
-      "outgoing-byte-rate": this.#bytesSent.rate(now),
-      "outgoing-byte-total": this.#bytesSent.total,
-      "incoming-byte-rate": this.#bytesReceived.rate(now),
-      "incoming-byte-total": this.#bytesReceived.total,
-      "request-rate": this.#requestsSent.rate(now),
-      "request-total": this.#requestsSent.total,
-      "request-size-avg": this.#requestSizeAvg.measure(now),
-      "request-size-max": this.#requestSizeMax.measure(now),
-      "response-rate": this.#responsesReceived.rate(now),
-      "response-total": this.#responsesReceived.total,
+      ...meter("connection-creation", this.#connectionsCreated, now),
+      ...meter("connection-close", this.#connectionsClosed, now),
+      ...meter("network-io", this.#networkIo, now),
+      ...meter("outgoing-byte", this.#bytesSent, now),
+      ...meter("incoming-byte", this.#bytesReceived, now),
+      ...meter("request", this.#requestsSent, now),
+      ...avgMax("request-size", this.#requestSize, now),
+      ...meter("response", this.#responsesReceived, now),
     };
   }
 }

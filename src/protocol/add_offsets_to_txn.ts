@@ -7,28 +7,18 @@
 
 import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, writeNoTags, writeString } from "./fields.ts";
+import { type CoordinatorResult, type TransactionalProducer, writeTransactionalProducer } from "./transactional.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
 /** An AddOffsetsToTxn request. */
-export interface AddOffsetsToTxnRequest {
-  /** The transactional id. */
-  transactionalId: string;
-  /** The producer id in use by the transactional id. */
-  producerId: bigint;
-  /** The producer epoch. */
-  producerEpoch: number;
+export interface AddOffsetsToTxnRequest extends TransactionalProducer {
   /** The consumer group whose offsets the transaction will commit. */
   groupId: string;
 }
 
 /** An AddOffsetsToTxn response. */
-export interface AddOffsetsToTxnResponse {
-  /** Throttle time in milliseconds. */
-  throttleTimeMs: number;
-  /** The error code, or 0. */
-  errorCode: number;
-}
+export type AddOffsetsToTxnResponse = CoordinatorResult;
 
 /**
  * The AddOffsetsToTxn codec, versions 0-4 (flexible from 3). With transaction protocol
@@ -38,8 +28,7 @@ export const AddOffsetsToTxnApi: ApiCodec<AddOffsetsToTxnRequest, AddOffsetsToTx
   ...apiIdentity("AddOffsetsToTxn", 25, [0, 4], 3),
 
   encodeRequest(w: Writer, _version: number, request: AddOffsetsToTxnRequest, flexible: boolean): void {
-    writeString(w, flexible, request.transactionalId);
-    w.int64(request.producerId).int16(request.producerEpoch);
+    writeTransactionalProducer(w, flexible, request);
     writeString(w, flexible, request.groupId);
     writeNoTags(w, flexible);
   },

@@ -7,6 +7,7 @@
 
 import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, readArray, readString, writeArray, writeInt32Array, writeNoTags, writeString } from "./fields.ts";
+import { type TransactionalProducer, writeTransactionalProducer } from "./transactional.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -19,13 +20,7 @@ export interface AddPartitionsToTxnTopic {
 }
 
 /** An AddPartitionsToTxn request, as a client sends it (the spec's `V3AndBelow*` fields). */
-export interface AddPartitionsToTxnRequest {
-  /** The transactional id. */
-  transactionalId: string;
-  /** The producer id in use by the transactional id. */
-  producerId: bigint;
-  /** The producer epoch. */
-  producerEpoch: number;
+export interface AddPartitionsToTxnRequest extends TransactionalProducer {
   /** The partitions to add, by topic. */
   topics: AddPartitionsToTxnTopic[];
 }
@@ -76,8 +71,7 @@ export const AddPartitionsToTxnApi: ApiCodec<AddPartitionsToTxnRequest, AddParti
   ...apiIdentity("AddPartitionsToTxn", 24, [0, 3], 3),
 
   encodeRequest(w: Writer, _version: number, request: AddPartitionsToTxnRequest, flexible: boolean): void {
-    writeString(w, flexible, request.transactionalId);
-    w.int64(request.producerId).int16(request.producerEpoch);
+    writeTransactionalProducer(w, flexible, request);
     writeArray(w, flexible, request.topics, (x, t) => {
       writeString(x, flexible, t.name);
       writeInt32Array(x, flexible, t.partitions);

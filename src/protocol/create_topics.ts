@@ -17,6 +17,7 @@ import {
   writeNoTags,
   writeString,
 } from "./fields.ts";
+import { readTopicId } from "./topic_ids.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -145,7 +146,7 @@ function readConfig(r: Reader): CreatableTopicConfigs {
 function readTopicResult(r: Reader, version: number, flexible: boolean): CreatableTopicResult {
   const t: CreatableTopicResult = {
     name: readString(r, flexible, "topic name"),
-    topicId: version >= 7 ? r.uuid() : new Uint8Array(16),
+    topicId: readTopicId(r, version >= 7),
     errorCode: r.int16(),
     errorMessage: readNullableString(r, flexible),
     topicConfigErrorCode: 0,

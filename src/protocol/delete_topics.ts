@@ -4,29 +4,14 @@
  * @module
  */
 
-import { UnsupportedVersionError } from "../errors.ts";
 import { type ApiCodec, apiIdentity } from "./api.ts";
-import {
-  endStruct,
-  isZeroUuid,
-  readArray,
-  readNullableString,
-  readString,
-  writeArray,
-  writeNoTags,
-  writeString,
-  ZERO_UUID,
-} from "./fields.ts";
+import { endStruct, readArray, readNullableString, writeArray, writeNoTags, writeString } from "./fields.ts";
+import { readTopicId, readTopicName, topicNameOnly, type TopicRef, ZERO_UUID } from "./topic_ids.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
 /** One topic to delete, by name or by id (v6+). */
-export interface DeleteTopicState {
-  /** The topic name, or null when deleting by id. */
-  name: string | null;
-  /** The topic id (all zeros, the default, means "by name"). */
-  topicId?: Uint8Array;
-}
+export type DeleteTopicState = TopicRef;
 
 /**
  * A DeleteTopics request. Give either `topics` (the v6 shape) or `topicNames` (the
@@ -63,18 +48,13 @@ export interface DeleteTopicsResponse {
 
 function topicNamesOf(version: number, request: DeleteTopicsRequest): string[] {
   if (request.topicNames) return request.topicNames;
-  return (request.topics ?? []).map((t) => {
-    if (t.name === null || (t.topicId && !isZeroUuid(t.topicId))) {
-      throw new UnsupportedVersionError("DeleteTopics", `version ${version} cannot delete topics by id`);
-    }
-    return t.name;
-  });
+  return (request.topics ?? []).map((t) => topicNameOnly("DeleteTopics", version, t, "delete topics"));
 }
 
 function readResult(r: Reader, version: number, flexible: boolean): DeletableTopicResult {
   return endStruct(r, flexible, {
-    name: version >= 6 ? readNullableString(r, flexible) : readString(r, flexible, "topic name"),
-    topicId: version >= 6 ? r.uuid() : new Uint8Array(16),
+    name: readTopicName(r, flexible, version >= 6),
+    topicId: readTopicId(r, version >= 6),
     errorCode: r.int16(),
     errorMessage: version >= 5 ? readNullableString(r, flexible) : null,
   });

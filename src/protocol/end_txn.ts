@@ -5,7 +5,8 @@
  */
 
 import { type ApiCodec, apiIdentity } from "./api.ts";
-import { endStruct, writeNoTags, writeString } from "./fields.ts";
+import { endStruct, writeNoTags } from "./fields.ts";
+import { type ProducerIdResult, type TransactionalProducer, writeTransactionalProducer } from "./transactional.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -27,28 +28,16 @@ import type { Writer } from "./writer.ts";
 export const END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2: number = 4;
 
 /** An EndTxn request. */
-export interface EndTxnRequest {
-  /** The transactional id. */
-  transactionalId: string;
-  /** The producer id. */
-  producerId: bigint;
-  /** The producer epoch. */
-  producerEpoch: number;
+export interface EndTxnRequest extends TransactionalProducer {
   /** True to commit, false to abort. */
   committed: boolean;
 }
 
-/** An EndTxn response. Fields absent from the decoded version hold their spec defaults. */
-export interface EndTxnResponse {
-  /** Throttle time in milliseconds. */
-  throttleTimeMs: number;
-  /** The error code, or 0. */
-  errorCode: number;
-  /** The producer id to use from now on (v5+; -1 before, meaning unchanged). */
-  producerId: bigint;
-  /** The bumped producer epoch to use from now on (v5+; -1 before, meaning unchanged). */
-  producerEpoch: number;
-}
+/**
+ * An EndTxn response. The producer id and bumped epoch to use from now on come from v5;
+ * before, they hold the spec default -1, meaning unchanged.
+ */
+export type EndTxnResponse = ProducerIdResult;
 
 /**
  * The EndTxn codec, versions 0-5 (flexible from 3). Version 5 is transaction protocol
@@ -60,8 +49,7 @@ export const EndTxnApi: ApiCodec<EndTxnRequest, EndTxnResponse> = {
   ...apiIdentity("EndTxn", 26, [0, 5], 3),
 
   encodeRequest(w: Writer, _version: number, request: EndTxnRequest, flexible: boolean): void {
-    writeString(w, flexible, request.transactionalId);
-    w.int64(request.producerId).int16(request.producerEpoch).bool(request.committed);
+    writeTransactionalProducer(w, flexible, request).bool(request.committed);
     writeNoTags(w, flexible);
   },
 

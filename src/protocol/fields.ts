@@ -9,23 +9,6 @@ import { CorruptResponseError } from "../errors.ts";
 import { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/** The all-zero UUID, which the protocol uses for "no topic id". */
-export const ZERO_UUID: Uint8Array = new Uint8Array(16);
-
-/**
- * Whether a UUID is all zeros.
- *
- * @example
- * ```ts
- * import { isZeroUuid } from "./fields.ts";
- * console.log(isZeroUuid(new Uint8Array(16))); // true
- * ```
- */
-export function isZeroUuid(id: Uint8Array): boolean {
-  for (const b of id) if (b !== 0) return false;
-  return true;
-}
-
 /**
  * Reads a nullable string, compact when `flexible`.
  *

@@ -8,6 +8,7 @@
 import { UnsupportedVersionError } from "../errors.ts";
 import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, writeNoTags, writeString } from "./fields.ts";
+import type { ProducerIdResult } from "./transactional.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -23,17 +24,8 @@ export interface InitProducerIdRequest {
   producerEpoch?: number;
 }
 
-/** An InitProducerId response. */
-export interface InitProducerIdResponse {
-  /** Throttle time in milliseconds. */
-  throttleTimeMs: number;
-  /** The error code, or 0. */
-  errorCode: number;
-  /** The producer id, or -1 on error. */
-  producerId: bigint;
-  /** The producer epoch. */
-  producerEpoch: number;
-}
+/** An InitProducerId response: the producer id and epoch, or -1 on error. */
+export type InitProducerIdResponse = ProducerIdResult;
 
 /**
  * The InitProducerId codec, versions 0-5 (flexible from 2). Version 6 (two-phase

@@ -6,28 +6,13 @@
 
 import { UnsupportedVersionError } from "../errors.ts";
 import { type ApiCodec, apiIdentity } from "./api.ts";
-import {
-  endStruct,
-  isZeroUuid,
-  readArray,
-  readInt32Array,
-  readNullableString,
-  readString,
-  writeArray,
-  writeNoTags,
-  writeString,
-  ZERO_UUID,
-} from "./fields.ts";
+import { endStruct, readArray, readInt32Array, readNullableString, readString, writeArray, writeNoTags, writeString } from "./fields.ts";
+import { readTopicId, readTopicName, topicNameOnly, type TopicRef, ZERO_UUID } from "./topic_ids.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
-/** One topic to fetch metadata for. */
-export interface MetadataRequestTopic {
-  /** The topic id (v12+; all zeros, the default, means "by name"). */
-  topicId?: Uint8Array;
-  /** The topic name; null only from v12 on, when asking by id. */
-  name: string | null;
-}
+/** One topic to fetch metadata for, by name or by id (v12+). */
+export type MetadataRequestTopic = TopicRef;
 
 /** A Metadata request. */
 export interface MetadataRequest {
@@ -121,13 +106,10 @@ export interface MetadataResponse {
 const NO_AUTHORIZED_OPERATIONS = -2147483648;
 
 function encodeTopic(w: Writer, version: number, flexible: boolean, t: MetadataRequestTopic): void {
-  const id = t.topicId ?? ZERO_UUID;
   // The spec has ids (and null names) from v10, but brokers only honour them from v12.
-  if (version < 12 && (!isZeroUuid(id) || t.name === null)) {
-    throw new UnsupportedVersionError("Metadata", `version ${version} cannot look topics up by id`);
-  }
-  if (version >= 10) w.uuid(id);
-  writeString(w, flexible, t.name);
+  const name = version >= 12 ? t.name : topicNameOnly("Metadata", version, t, "look topics up");
+  if (version >= 10) w.uuid(t.topicId ?? ZERO_UUID);
+  writeString(w, flexible, name);
   writeNoTags(w, flexible);
 }
 
@@ -155,8 +137,8 @@ function readPartition(r: Reader, version: number, flexible: boolean): MetadataR
 function readTopic(r: Reader, version: number, flexible: boolean): MetadataResponseTopic {
   return endStruct(r, flexible, {
     errorCode: r.int16(),
-    name: version >= 12 ? readNullableString(r, flexible) : readString(r, flexible, "topic name"),
-    topicId: version >= 10 ? r.uuid() : new Uint8Array(16),
+    name: readTopicName(r, flexible, version >= 12),
+    topicId: readTopicId(r, version >= 10),
     isInternal: version >= 1 ? r.bool() : false,
     partitions: readArray(r, flexible, (x) => readPartition(x, version, flexible), "partitions"),
     topicAuthorizedOperations: version >= 8 ? r.int32() : NO_AUTHORIZED_OPERATIONS,

@@ -8,6 +8,7 @@
 import { UnsupportedVersionError } from "../errors.ts";
 import { type ApiCodec, apiIdentity } from "./api.ts";
 import { endStruct, readArray, readString, writeArray, writeNoTags, writeString } from "./fields.ts";
+import type { TransactionalProducer } from "./transactional.ts";
 import type { Reader } from "./reader.ts";
 import type { Writer } from "./writer.ts";
 
@@ -39,15 +40,9 @@ export interface TxnOffsetCommitRequestTopic {
 }
 
 /** A TxnOffsetCommit request. */
-export interface TxnOffsetCommitRequest {
-  /** The transactional id. */
-  transactionalId: string;
+export interface TxnOffsetCommitRequest extends TransactionalProducer {
   /** The consumer group id. */
   groupId: string;
-  /** The producer id in use by the transactional id. */
-  producerId: bigint;
-  /** The producer epoch. */
-  producerEpoch: number;
   /** The group generation, or the member epoch for the consumer protocol (v3+; default -1). */
   generationId?: number;
   /** The member id assigned by the group coordinator (v3+; default ""). */

@@ -25,8 +25,7 @@ function driveSplit(t: ReturnType<typeof plainScenario> | ReturnType<typeof idem
       await t.run();
       const original = stampsOf(t.sent("Produce").at(-1)!);
       assert.equal(original[0].records, 3, "one batch holds all three records");
-      t.produce([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }]);
-      await t.run();
+      await t.reply([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }]);
       let offset = 0;
       for (let i = 0; i < 10 && outcomes.some((o) => !o.settled); i++) {
         await t.run();
@@ -95,28 +94,23 @@ test("sender batches: INVALID_RECORD with record errors gives each listed record
 // testInflightBatchesExpireOnDeliveryTimeout
 test("sender batches: a batch still in flight at its delivery timeout fails with TimeoutError, its late success ignored", async () => {
   const t = plainScenario({ config: { deliveryTimeoutMs: 1500, requestTimeoutMs: 1000 } });
-  const outcome = t.send(0);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
   t.clock.advance(1500);
   await t.run();
   assert.ok(outcome.error instanceof TimeoutError);
-  t.produce([{ partition: 0, baseOffset: 4 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 4 }]);
   assert.equal(outcome.metadata, undefined);
 });
 
 // testWhenFirstBatchExpireNoSendSecondBatchIfGuaranteeOrder
 test("sender batches: with one request in flight per partition, a second batch goes only after the expired first batch's response", async () => {
   const t = plainScenario({ config: { guaranteeMessageOrder: true, deliveryTimeoutMs: 1500, requestTimeoutMs: 1000 }, partitions: 1 });
-  t.send(0, "first");
-  await t.run();
+  await t.sendAndRun(0, "first");
   t.clock.advance(750);
-  const second = t.send(0, "second");
-  await t.run();
+  const second = await t.sendAndRun(0, "second");
   assert.equal(t.client.inFlightRequestCount(), 1, "the partition is muted");
   t.clock.advance(750);
-  t.produce([{ partition: 0, baseOffset: 0 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 0 }]);
   assert.equal(t.client.inFlightRequestCount(), 0);
   await t.run();
   assert.equal(t.client.inFlightRequestCount(), 1);
@@ -131,8 +125,7 @@ test("sender batches: an expired batch answered MESSAGE_TOO_LARGE afterwards is 
   await t.run();
   t.clock.advance(1500);
   await t.run();
-  t.produce([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }]);
-  await t.run(3);
+  await t.reply([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }], 3);
   for (const o of outcomes) assert.ok(o.error instanceof TimeoutError);
   assert.equal(t.sent("Produce").length, 1);
   assert.equal(t.accumulator.hasUndrained(), false);

@@ -9,64 +9,43 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import type { KafkaProtocolError } from "../../src/protocol/error_codes.ts";
-import { E, produceResult, warmedUp } from "../support/java_scenarios.ts";
+import { E, produceResult, twoInFlight, warmedUp } from "../support/java_scenarios.ts";
 
 await initCrc32c();
 
 const errorName = (error: unknown) => (error as KafkaProtocolError | undefined)?.errorName;
-const RETRY_WAIT = 200; // past retryBackoffMs (100) with its jitter
 
 // testIdempotenceWithMultipleInflights
 test("sender scenario: idempotent batches pipelined on one partition carry consecutive sequences and resolve in order", async () => {
-  const t = await warmedUp();
-  const a = t.send(0, "a");
-  await t.run();
-  const b = t.send(0, "b");
-  await t.run();
+  const { t, a, b } = await twoInFlight();
   assert.equal(t.unanswered().length, 2, "two batches in flight");
   assert.deepEqual(t.allStamps().map((s) => s.sequence), [0, 1, 2]);
   t.produce([{ partition: 0, baseOffset: 1 }]);
-  t.produce([{ partition: 0, baseOffset: 2 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 2 }]);
   assert.deepEqual([a.metadata?.offset, b.metadata?.offset], [1, 2]);
 });
 
 // testIdempotenceWithMultipleInflightsRetriedInOrder
 test("sender scenario: when the first of two pipelined batches fails retriably and the second out of order, they are resent one at a time in order", async () => {
-  const t = await warmedUp();
-  const a = t.send(0, "a");
-  await t.run();
-  const b = t.send(0, "b");
-  await t.run();
+  const { t, a, b } = await twoInFlight();
   t.produce([{ partition: 0, errorCode: E.NOT_ENOUGH_REPLICAS }]);
-  t.produce([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
-  await t.run();
-  t.clock.advance(RETRY_WAIT);
-  await t.run(2);
+  await t.reply([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
+  await t.afterRetryBackoff();
   assert.equal(t.unanswered().length, 1, "after a retry, one batch at a time");
   assert.deepEqual(t.lastStamps().map((s) => [s.epoch, s.sequence, s.values[0]]), [[0, 1, "a"]]);
-  t.produce([{ partition: 0, baseOffset: 1 }]);
-  await t.run(2);
+  await t.reply([{ partition: 0, baseOffset: 1 }], 2);
   assert.deepEqual(t.lastStamps().map((s) => [s.epoch, s.sequence, s.values[0]]), [[0, 2, "b"]]);
-  t.produce([{ partition: 0, baseOffset: 2 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 2 }]);
   assert.deepEqual([a.metadata?.offset, b.metadata?.offset], [1, 2]);
 });
 
 // testIdempotenceWithMultipleInflightsWhereFirstFailsFatallyAndSequenceOfFutureBatchesIsAdjusted
 test("sender scenario: when the first of two pipelined batches fails for good, the second is resent where the broker expects it", async () => {
-  const t = await warmedUp();
-  const a = t.send(0, "a");
-  await t.run();
-  const b = t.send(0, "b");
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }]);
-  await t.run();
+  const { t, a, b } = await twoInFlight();
+  await t.reply([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }]);
   assert.equal(errorName(a.error), "MESSAGE_TOO_LARGE", "a single record is not split: it fails");
-  t.produce([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
-  await t.run();
-  t.clock.advance(RETRY_WAIT);
-  await t.run(2);
+  await t.reply([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
+  await t.afterRetryBackoff();
   const [retry] = t.lastStamps();
   // Java renumbers b to sequence 1 under the same epoch; a new epoch starting at 0 serves as well.
   assert.ok(
@@ -74,95 +53,67 @@ test("sender scenario: when the first of two pipelined batches fails for good, t
     `b resent as epoch ${retry.epoch} sequence ${retry.sequence}`,
   );
   assert.deepEqual(retry.values, ["b"]);
-  t.produce([{ partition: 0, baseOffset: 1 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 1 }]);
   assert.equal(b.metadata?.offset, 1);
 });
 
 // testEpochBumpOnOutOfOrderSequenceForNextBatch
 test("sender scenario: OUT_OF_ORDER_SEQUENCE_NUMBER for the next expected batch bumps the epoch and resends it at sequence 0", async () => {
   const t = await warmedUp();
-  const next = t.send(0, "next");
-  await t.run();
+  const next = await t.sendAndRun(0, "next");
   assert.deepEqual(t.lastStamps().map((s) => [s.epoch, s.sequence]), [[0, 1]]);
-  t.produce([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
-  await t.run();
-  t.clock.advance(RETRY_WAIT);
-  await t.run(2);
+  await t.reply([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
+  await t.afterRetryBackoff();
   assert.deepEqual(t.lastStamps().map((s) => [s.producerId, s.epoch, s.sequence]), [[343434n, 1, 0]]);
-  t.produce([{ partition: 0, baseOffset: 1 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 1 }]);
   assert.equal(next.metadata?.offset, 1);
 });
 
 // testEpochBumpOnOutOfOrderSequenceForNextBatchWhenThereIsNoBatchInFlight
 test("sender scenario: after an epoch bump caused by one partition, an idle partition's next batch starts the new epoch at sequence 0", async () => {
   const t = await warmedUp();
-  t.send(1, "p1-first");
-  await t.run();
-  t.produce([{ partition: 1, baseOffset: 0 }]);
-  await t.run();
-  t.send(0, "p0-second");
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
-  await t.run();
-  t.clock.advance(RETRY_WAIT);
-  await t.run(2);
+  await t.sendAndRun(1, "p1-first");
+  await t.reply([{ partition: 1, baseOffset: 0 }]);
+  await t.sendAndRun(0, "p0-second");
+  await t.reply([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
+  await t.afterRetryBackoff();
   assert.deepEqual(t.lastStamps().map((s) => [s.partition, s.epoch, s.sequence]), [[0, 1, 0]]);
-  t.produce([{ partition: 0, baseOffset: 1 }]);
-  await t.run();
-  const p1 = t.send(1, "p1-second");
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 1 }]);
+  const p1 = await t.sendAndRun(1, "p1-second");
   assert.deepEqual(t.lastStamps().map((s) => [s.partition, s.epoch, s.sequence]), [[1, 1, 0]]);
-  t.produce([{ partition: 1, baseOffset: 1 }]);
-  await t.run();
+  await t.reply([{ partition: 1, baseOffset: 1 }]);
   assert.equal(p1.metadata?.offset, 1);
 });
 
 // testCorrectHandlingOfOutOfOrderResponses
 test("sender scenario: responses answered out of order (second OUT_OF_ORDER, then first NOT_LEADER) requeue both batches in sequence order", async () => {
-  const t = await warmedUp();
-  const a = t.send(0, "a");
-  await t.run();
-  const b = t.send(0, "b");
-  await t.run();
-  const [requestA, requestB] = t.unanswered();
+  const { t, a, b, requestA, requestB } = await twoInFlight();
   t.answerRequest(requestB, produceResult([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]));
   await t.run();
   t.answerRequest(requestA, produceResult([{ partition: 0, errorCode: E.NOT_LEADER_OR_FOLLOWER }]));
   await t.run();
   assert.equal(a.settled || b.settled, false);
-  t.clock.advance(RETRY_WAIT);
-  await t.run(3);
+  await t.afterRetryBackoff(3);
   assert.equal(t.unanswered().length, 1, "one at a time while retrying");
   assert.deepEqual(t.lastStamps().map((s) => [s.sequence, s.values[0]]), [[1, "a"]]);
-  t.produce([{ partition: 0, baseOffset: 1 }]);
-  await t.run(2);
+  await t.reply([{ partition: 0, baseOffset: 1 }], 2);
   assert.deepEqual(t.lastStamps().map((s) => [s.sequence, s.values[0]]), [[2, "b"]]);
-  t.produce([{ partition: 0, baseOffset: 2 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 2 }]);
   assert.deepEqual([a.metadata?.offset, b.metadata?.offset], [1, 2]);
   assert.equal(t.sequences.producerIdAndEpoch.epoch, 0, "no epoch bump was needed");
 });
 
 // testCorrectHandlingOfOutOfOrderResponsesWhenSecondSucceeds
 test("sender scenario: when the second pipelined batch is acknowledged before the first times out, the first is resent with its sequence", async () => {
-  const t = await warmedUp();
-  const a = t.send(0, "a");
-  await t.run();
-  const b = t.send(0, "b");
-  await t.run();
-  const [requestA, requestB] = t.unanswered();
+  const { t, a, b, requestA, requestB } = await twoInFlight();
   t.answerRequest(requestB, produceResult([{ partition: 0, baseOffset: 2 }]));
   await t.run();
   assert.equal(b.metadata?.offset, 2);
   t.answerRequest(requestA, produceResult([{ partition: 0, errorCode: E.REQUEST_TIMED_OUT }]));
   await t.run();
-  t.clock.advance(RETRY_WAIT);
-  await t.run(2);
+  await t.afterRetryBackoff();
   assert.deepEqual(t.lastStamps().map((s) => [s.epoch, s.sequence, s.values[0]]), [[0, 1, "a"]]);
-  t.produce([{ partition: 0, baseOffset: 1 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 1 }]);
   assert.equal(a.metadata?.offset, 1);
   assert.equal(t.unanswered().length, 0);
 });

@@ -13,7 +13,6 @@ import { bytes, E, idempotentScenario, Outcome, plainScenario, stampsOf, TOPIC }
 await initCrc32c();
 
 const errorName = (error: unknown) => (error as KafkaProtocolError | undefined)?.errorName;
-const RETRY_WAIT = 200; // past retryBackoffMs (100) with its jitter
 
 /** A Sender without idempotence. */
 const plain = (config = {}, partitions = 2, batchSize = 1024) => plainScenario({ config, partitions, batchSize });
@@ -21,12 +20,10 @@ const plain = (config = {}, partitions = 2, batchSize = 1024) => plainScenario({
 // testSimple
 test("sender scenario: one record goes out in a produce request and resolves with the broker's offset", async () => {
   const t = plain();
-  const outcome = t.send(0, "hello");
-  await t.run();
+  const outcome = await t.sendAndRun(0, "hello");
   assert.equal(t.client.inFlightRequestCount(), 1);
   assert.deepEqual(stampsOf(t.client.requests[0]).map((s) => s.values), [["hello"]]);
-  t.produce([{ partition: 0, baseOffset: 17 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 17 }]);
   assert.equal(outcome.metadata?.offset, 17);
   assert.equal(t.client.inFlightRequestCount(), 0);
 });
@@ -34,44 +31,36 @@ test("sender scenario: one record goes out in a produce request and resolves wit
 // testRetries
 test("sender scenario: a disconnected request is retried up to `retries` times, then the record fails; later records still go", async () => {
   const t = plain({ retries: 1 });
-  const first = t.send(0);
-  await t.run();
+  const first = await t.sendAndRun(0);
   t.produce(undefined, new NetworkError("connection reset"));
   await t.run();
   assert.equal(first.settled, false, "one retry is allowed");
   assert.equal(t.metadata.updateRequested(), true, "a disconnection asks for fresh metadata");
-  t.clock.advance(RETRY_WAIT);
-  await t.run();
+  await t.afterRetryBackoff(1);
   assert.equal(t.client.requests.length, 2);
   t.produce(undefined, new NetworkError("connection reset"));
   await t.run();
   assert.ok(first.error instanceof NetworkError, String(first.error));
-  const second = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, baseOffset: 42 }]);
-  await t.run();
+  const second = await t.sendAndRun(0);
+  await t.reply([{ partition: 0, baseOffset: 42 }]);
   assert.equal(second.metadata?.offset, 42);
 });
 
 // testSendInOrder
 test("sender scenario: with one request in flight per partition, a later batch waits while an earlier one is being retried", async () => {
   const t = plain({ guaranteeMessageOrder: true }, 1);
-  const first = t.send(0, "first");
-  await t.run();
+  const first = await t.sendAndRun(0, "first");
   t.produce(undefined, new NetworkError("connection reset"));
   await t.run();
   const second = t.send(0, "second");
   await t.run(2);
   assert.equal(t.client.requests.length, 1, "nothing goes while the first batch waits for its retry");
-  t.clock.advance(RETRY_WAIT);
-  await t.run(2);
+  await t.afterRetryBackoff();
   assert.equal(t.unanswered().length, 1, "only the retried batch is in flight");
   assert.deepEqual(stampsOf(t.client.requests[1]).flatMap((s) => s.values), ["first"]);
-  t.produce([{ partition: 0, baseOffset: 0 }]);
-  await t.run(2);
+  await t.reply([{ partition: 0, baseOffset: 0 }], 2);
   assert.deepEqual(stampsOf(t.client.requests[2]).flatMap((s) => s.values), ["second"]);
-  t.produce([{ partition: 0, baseOffset: 1 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 1 }]);
   assert.deepEqual([first.metadata?.offset, second.metadata?.offset], [0, 1]);
 });
 
@@ -98,16 +87,14 @@ test("sender scenario: a record appended from the failure callback of an expirin
   t.client.readyNodes.add(1);
   await t.run();
   assert.deepEqual(stampsOf(t.client.requests.at(-1)!).flatMap((s) => s.values), ["from-callback"]);
-  t.produce([{ partition: 0, baseOffset: 3 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 3 }]);
   assert.equal(appended[0].metadata?.offset, 3);
 });
 
 // testInitProducerIdRequest
 test("sender scenario: an idempotent Sender asks for a producer id before anything else and stamps it on the first batch", async () => {
   const t = idempotentScenario();
-  t.send(0);
-  await t.run();
+  await t.sendAndRun(0);
   assert.deepEqual(t.client.requests.map((r) => r.request.api.name), ["InitProducerId"]);
   assert.equal((t.client.requests[0].request.body as { transactionalId: string | null }).transactionalId, null);
   t.grantId(4242n, 3);
@@ -125,8 +112,7 @@ test("sender scenario: with one request in flight per connection, InitProducerId
   t.grantId();
   await t.run(2);
   assert.equal(t.sent("Produce").length, 1);
-  t.produce([{ partition: 0, baseOffset: 0 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 0 }]);
   assert.equal(outcome.metadata?.offset, 0);
 });
 
@@ -145,14 +131,12 @@ test("sender scenario: InitProducerId waits for a ready broker instead of failin
 // testClusterAuthorizationExceptionInInitProducerIdRequest
 test("sender scenario: CLUSTER_AUTHORIZATION_FAILED on InitProducerId is fatal: waiting and later records fail with it", async () => {
   const t = idempotentScenario();
-  const waiting = t.send(0);
-  await t.run();
+  const waiting = await t.sendAndRun(0);
   t.grantId(-1n, -1, E.CLUSTER_AUTHORIZATION_FAILED);
   await t.run(2);
   assert.equal(errorName(waiting.error), "CLUSTER_AUTHORIZATION_FAILED");
   assert.equal(t.sender.fatalError, waiting.error);
-  const later = t.send(1);
-  await t.run();
+  const later = await t.sendAndRun(1);
   assert.equal(later.error, waiting.error);
   assert.equal(t.sent("Produce").length, 0);
 });
@@ -160,55 +144,41 @@ test("sender scenario: CLUSTER_AUTHORIZATION_FAILED on InitProducerId is fatal: 
 // testCanRetryWithoutIdempotence
 test("sender scenario: without idempotence batches carry no producer id or sequence, and a non-retriable error fails the record", async () => {
   const t = plain();
-  const outcome = t.send(0);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
   assert.deepEqual(stampsOf(t.client.requests[0]).map((s) => [s.producerId, s.sequence]), [[-1n, -1]]);
-  t.produce([{ partition: 0, errorCode: E.TOPIC_AUTHORIZATION_FAILED }]);
-  await t.run();
+  await t.reply([{ partition: 0, errorCode: E.TOPIC_AUTHORIZATION_FAILED }]);
   assert.equal(errorName(outcome.error), "TOPIC_AUTHORIZATION_FAILED");
 });
 
 // testClusterAuthorizationExceptionInProduceRequest
 test("sender scenario: CLUSTER_AUTHORIZATION_FAILED on an idempotent produce is fatal: the record and every later send fail with it", async () => {
   const t = idempotentScenario();
-  const outcome = t.send(0);
-  await t.start(343434n, 0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.CLUSTER_AUTHORIZATION_FAILED }]);
-  await t.run();
+  const outcome = await t.sendFirst(0);
+  await t.reply([{ partition: 0, errorCode: E.CLUSTER_AUTHORIZATION_FAILED }]);
   assert.equal(errorName(outcome.error), "CLUSTER_AUTHORIZATION_FAILED");
   assert.equal(errorName(t.sender.fatalError), "CLUSTER_AUTHORIZATION_FAILED", "the producer is unusable from now on");
-  const later = t.send(1);
-  await t.run();
+  const later = await t.sendAndRun(1);
   assert.equal(errorName(later.error), "CLUSTER_AUTHORIZATION_FAILED");
 });
 
 // testCancelInFlightRequestAfterFatalError
 test("sender scenario: after a fatal produce error, a batch still in flight fails too, and its late answer changes nothing", async () => {
   const t = idempotentScenario();
-  const first = t.send(0);
-  await t.start(343434n, 0);
-  await t.run();
-  const second = t.send(1);
-  await t.run();
+  const first = await t.sendFirst(0);
+  const second = await t.sendAndRun(1);
   assert.equal(t.unanswered().length, 2);
-  t.produce([{ partition: 0, errorCode: E.CLUSTER_AUTHORIZATION_FAILED }]);
-  await t.run(2);
+  await t.reply([{ partition: 0, errorCode: E.CLUSTER_AUTHORIZATION_FAILED }], 2);
   assert.equal(errorName(first.error), "CLUSTER_AUTHORIZATION_FAILED");
   assert.equal(errorName(second.error), "CLUSTER_AUTHORIZATION_FAILED");
-  t.produce([{ partition: 1, baseOffset: 0 }]);
-  await t.run();
+  await t.reply([{ partition: 1, baseOffset: 0 }]);
   assert.equal(second.metadata, undefined);
 });
 
 // testUnsupportedForMessageFormatInProduceRequest
 test("sender scenario: UNSUPPORTED_FOR_MESSAGE_FORMAT fails the record but not the producer", async () => {
   const t = idempotentScenario();
-  const outcome = t.send(0);
-  await t.start(343434n, 0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.UNSUPPORTED_FOR_MESSAGE_FORMAT }]);
-  await t.run();
+  const outcome = await t.sendFirst(0);
+  await t.reply([{ partition: 0, errorCode: E.UNSUPPORTED_FOR_MESSAGE_FORMAT }]);
   assert.equal(errorName(outcome.error), "UNSUPPORTED_FOR_MESSAGE_FORMAT");
   assert.equal(t.sender.fatalError, undefined);
 });
@@ -216,14 +186,11 @@ test("sender scenario: UNSUPPORTED_FOR_MESSAGE_FORMAT fails the record but not t
 // testUnsupportedVersionInProduceRequest
 test("sender scenario: a produce request the broker's versions cannot carry fails the record with UnsupportedVersionError, not retried", async () => {
   const t = idempotentScenario();
-  const outcome = t.send(0);
-  await t.start(343434n, 0);
-  await t.run();
+  const outcome = await t.sendFirst(0);
   t.produce(undefined, new UnsupportedVersionError("the broker does not support Produce v3 or later"));
   await t.run();
   assert.ok(outcome.error instanceof UnsupportedVersionError, `failed at once with the version error, got ${outcome.error}`);
-  t.clock.advance(RETRY_WAIT);
-  await t.run(2);
+  await t.afterRetryBackoff();
   assert.equal(t.sent("Produce").length, 1, "not retried as a network error");
 });
 
@@ -232,13 +199,9 @@ test("sender scenario: a partition's sequence advances by the number of records 
   const t = idempotentScenario({ batchSize: 4096 });
   t.send(0, "a");
   t.send(0, "b");
-  t.send(0, "c");
-  await t.start(343434n, 0);
-  await t.run();
-  t.produce([{ partition: 0, baseOffset: 0 }]);
-  await t.run();
-  t.send(0, "d");
-  await t.run();
+  await t.sendFirst(0, "c");
+  await t.reply([{ partition: 0, baseOffset: 0 }]);
+  await t.sendAndRun(0, "d");
   assert.deepEqual(t.allStamps().map((s) => [s.sequence, s.records]), [[0, 3], [3, 1]]);
 });
 
@@ -248,39 +211,32 @@ test("sender scenario: when the epoch is exhausted a new producer id is fetched 
   const outcome = t.send(0);
   await t.start(343434n, 32_767);
   await t.run();
-  t.produce([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
-  await t.run();
-  t.clock.advance(RETRY_WAIT);
-  await t.run(2);
+  await t.reply([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
+  await t.afterRetryBackoff();
   t.grantId(343435n, 0);
   await t.run(2);
   assert.deepEqual(t.lastStamps().map((s) => [s.producerId, s.epoch, s.sequence]), [[343435n, 0, 0]]);
-  t.produce([{ partition: 0, baseOffset: 9 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 9 }]);
   assert.equal(outcome.metadata?.offset, 9);
 });
 
 // testExpiredBatchDoesNotRetry
 test("sender scenario: a batch past its delivery timeout fails with TimeoutError instead of being retried", async () => {
   const t = plain({ deliveryTimeoutMs: 5000, requestTimeoutMs: 4000 });
-  const outcome = t.send(0);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
   t.clock.advance(5000);
   t.produce(undefined, new NetworkError("connection reset"));
   await t.run(3);
   assert.ok(outcome.error instanceof TimeoutError || outcome.error instanceof NetworkError, String(outcome.error));
-  t.clock.advance(RETRY_WAIT);
-  await t.run(2);
+  await t.afterRetryBackoff();
   assert.equal(t.client.requests.length, 1, "never sent again");
 });
 
 // testTooLargeBatchesAreSafelyRemoved
 test("sender scenario: MESSAGE_TOO_LARGE for a one-record batch fails the record and leaves nothing behind", async () => {
   const t = plain();
-  const outcome = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }]);
-  await t.run(2);
+  const outcome = await t.sendAndRun(0);
+  await t.reply([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }], 2);
   assert.equal(errorName(outcome.error), "MESSAGE_TOO_LARGE");
   assert.equal(t.accumulator.hasIncomplete(), false);
   assert.equal(t.client.requests.length, 1);
@@ -290,8 +246,7 @@ test("sender scenario: MESSAGE_TOO_LARGE for a one-record batch fails the record
 test("sender scenario: a failed record carries the broker's error message when it sent one, else the error's description", async () => {
   const t = plain();
   const custom = t.send(0);
-  const standard = t.send(1);
-  await t.run();
+  const standard = await t.sendAndRun(1);
   t.produce([{ partition: 0, errorCode: E.INVALID_RECORD, errorMessage: "keys must be UUIDs" }, {
     partition: 1,
     errorCode: E.INVALID_RECORD,
@@ -304,18 +259,14 @@ test("sender scenario: a failed record carries the broker's error message when i
 // testSenderShouldRetryWithBackoffOnRetriableError
 test("sender scenario: a retriable error is retried only after the retry backoff", async () => {
   const t = plain();
-  const outcome = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.NOT_ENOUGH_REPLICAS }]);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
+  await t.reply([{ partition: 0, errorCode: E.NOT_ENOUGH_REPLICAS }]);
   t.clock.advance(50);
   await t.run();
   assert.equal(t.client.requests.length, 1, "still backing off");
-  t.clock.advance(RETRY_WAIT);
-  await t.run();
+  await t.afterRetryBackoff(1);
   assert.equal(t.client.requests.length, 2);
-  t.produce([{ partition: 0, baseOffset: 1 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 1 }]);
   assert.equal(outcome.metadata?.offset, 1);
 });
 
@@ -323,11 +274,9 @@ test("sender scenario: a retriable error is retried only after the retry backoff
 test("sender scenario: a batch that expires in flight and then gets its late answer returns its memory once", async () => {
   const t = plain({ deliveryTimeoutMs: 5000, requestTimeoutMs: 4000 });
   const total = t.accumulator.pool.totalMemory;
-  t.send(0);
-  await t.run();
+  await t.sendAndRun(0);
   t.clock.advance(5000);
   await t.run();
-  t.produce([{ partition: 0, baseOffset: 0 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 0 }]);
   assert.equal(t.accumulator.pool.availableMemory, total);
 });

@@ -10,11 +10,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import type { Recorded } from "../support/fake_client.ts";
-import { E, idempotentScenario, type PartitionResult, produceResult, stampsOf, TOPIC } from "../support/java_scenarios.ts";
+import { E, idempotentScenario, type PartitionResult, produceResult, RETRY_WAIT, stampsOf, TOPIC } from "../support/java_scenarios.ts";
 
 await initCrc32c();
 
-const RETRY_WAIT = 200; // past retryBackoffMs (100) with its jitter
 const MAX_SEQUENCE = 2_147_483_647;
 
 type Scenario = ReturnType<typeof idempotentScenario>;
@@ -51,18 +50,15 @@ test("sender scenario: a partition with a batch in flight under the old epoch ke
   await t.start(343434n, 0);
   // Both partitions acknowledged at sequence 0, so they may pipeline.
   for (const p of [0, 1]) {
-    t.send(p, `p${p}-first`);
-    await t.run();
+    await t.sendAndRun(p, `p${p}-first`);
     assert.deepEqual(partitionState(t, p), [0, 1, -1], "state is made on the first batch");
     answerPartition(t, p, { baseOffset: 0 });
     await t.run();
     assert.deepEqual(partitionState(t, p), [0, 1, 0], "last ack updated");
   }
-  const p0Second = t.send(0, "p0-second");
-  await t.run();
+  const p0Second = await t.sendAndRun(0, "p0-second");
   assert.deepEqual(partitionState(t, 0), [0, 2, 0]);
-  const p1Second = t.send(1, "p1-second");
-  await t.run();
+  const p1Second = await t.sendAndRun(1, "p1-second");
   assert.deepEqual(partitionState(t, 1), [0, 2, 0]);
 
   // Partition 0: OUT_OF_ORDER_SEQUENCE_NUMBER for the next expected batch: the epoch is bumped, partition 0 restarts.
@@ -79,8 +75,7 @@ test("sender scenario: a partition with a batch in flight under the old epoch ke
   // Partition 1: NOT_LEADER_OR_FOLLOWER; retried (once) under the old epoch and its sequence.
   assert.deepEqual(answerPartition(t, 1, { errorCode: E.NOT_LEADER_OR_FOLLOWER }), [[0, 1, "p1-second"]]);
   await t.run();
-  t.clock.advance(RETRY_WAIT);
-  await t.run();
+  await t.afterRetryBackoff(1);
   assert.deepEqual(partitionState(t, 1), [0, 2, 0]);
   assert.equal(hasStaleInFlight(t, 1), true);
 
@@ -99,8 +94,7 @@ test("sender scenario: a partition with a batch in flight under the old epoch ke
   assert.equal(t.sequences.epochBumpRequired, false, "a failure under the old epoch asks for no second bump");
 
   // Partition 1: the third batch goes under the new epoch at sequence 0.
-  const p1Third = t.send(1, "p1-third");
-  await t.run();
+  const p1Third = await t.sendAndRun(1, "p1-third");
   assert.deepEqual(partitionState(t, 1), [1, 1, -1]);
   assert.deepEqual(answerPartition(t, 1, { baseOffset: 0 }), [[1, 0, "p1-third"]]);
   await t.run();
@@ -108,8 +102,7 @@ test("sender scenario: a partition with a batch in flight under the old epoch ke
   assert.deepEqual(partitionState(t, 1), [1, 1, 0]);
 
   // Partition 0: the third batch follows on at sequence 1.
-  const p0Third = t.send(0, "p0-third");
-  await t.run();
+  const p0Third = await t.sendAndRun(0, "p0-third");
   assert.deepEqual(partitionState(t, 0), [1, 2, 0]);
   assert.deepEqual(answerPartition(t, 0, { baseOffset: 2 }), [[1, 1, "p0-third"]]);
   await t.run();
@@ -127,17 +120,13 @@ async function bumpedByPartitionZero() {
   const t = idempotentScenario({ partitions: 2, batchSize: 100 });
   await t.start(13131n, 1);
   for (const [p, value] of [[0, "1"], [1, "4"]] as const) {
-    t.send(p, value);
-    await t.run();
+    await t.sendAndRun(p, value);
     answerPartition(t, p, { baseOffset: 500 });
     await t.run();
   }
-  const b2 = t.send(0, "2");
-  await t.run();
-  const b3 = t.send(0, "3");
-  await t.run();
-  const b5 = t.send(1, "5");
-  await t.run();
+  const b2 = await t.sendAndRun(0, "2");
+  const b3 = await t.sendAndRun(0, "3");
+  const b5 = await t.sendAndRun(1, "5");
   assert.deepEqual([partitionState(t, 0)[1], partitionState(t, 1)[1]], [3, 2], "next sequences 3 and 2");
 
   assert.deepEqual(answerPartition(t, 0, { errorCode: E.UNKNOWN_PRODUCER_ID, logStartOffset: 500 }), [[1, 1, "2"]]);
@@ -145,8 +134,7 @@ async function bumpedByPartitionZero() {
   // "3", sent behind "2", is answered out of order by the broker that lost the producer.
   assert.deepEqual(answerPartition(t, 0, { errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }), [[1, 2, "3"]]);
   await t.run();
-  t.clock.advance(RETRY_WAIT);
-  await t.run();
+  await t.afterRetryBackoff(1);
   assert.equal(t.sequences.producerIdAndEpoch.epoch, 2);
 
   // Partition 0's batches were renumbered from 0 under epoch 2; partition 1's kept epoch 1 and sequence 1.
@@ -158,15 +146,13 @@ async function bumpedByPartitionZero() {
   assert.deepEqual(requestFor(t, 0) && stampsOf(requestFor(t, 0)).map((s) => [s.epoch, s.sequence, s.values[0]]), [[2, 0, "2"]]);
 
   // A new batch for partition 1 is not drained while its batch of epoch 1 is in flight.
-  const b6 = t.send(1, "6");
-  await t.run();
+  const b6 = await t.sendAndRun(1, "6");
   assert.equal(p1.queue.length, 1, "the new batch waits");
 
   // Partition 1's leader moves: "5" is retried under epoch 1 with its sequence, the new batch still waits.
   assert.deepEqual(answerPartition(t, 1, { errorCode: E.NOT_LEADER_OR_FOLLOWER }), [[1, 1, "5"]]);
   await t.run();
-  t.clock.advance(RETRY_WAIT);
-  await t.run();
+  await t.afterRetryBackoff(1);
   assert.equal(p1.queue.length, 1);
   assert.notEqual(p1.queue[0], p1.inFlight[0]);
   assert.deepEqual(stampsOf(requestFor(t, 1)).map((s) => [s.epoch, s.sequence, s.values[0]]), [[1, 1, "5"]]);
@@ -221,8 +207,7 @@ test("transaction manager: a batch of the old epoch failing for good after a bum
 test("transaction manager: sequence numbers wrap past 2^31 - 1 to 0, as the broker counts, and the partition goes on under its epoch", async () => {
   const t = idempotentScenario({ partitions: 1, batchSize: 100 });
   await t.start(343434n, 0);
-  t.send(0, "warm-up");
-  await t.run();
+  await t.sendAndRun(0, "warm-up");
   answerPartition(t, 0, { baseOffset: 0 });
   await t.run();
   // As Java's incrementSequenceNumber(tp0, Integer.MAX_VALUE): the partition is at the last sequence but one.
@@ -241,8 +226,7 @@ test("transaction manager: sequence numbers wrap past 2^31 - 1 to 0, as the brok
   assert.deepEqual(partitionState(t, 0), [0, 1, 0], "the last acknowledged sequence wrapped too");
 
   // The next batch follows at sequence 1 under the same epoch, and is pipelined as after any acknowledgement.
-  const next = t.send(0, "d");
-  await t.run();
+  const next = await t.sendAndRun(0, "d");
   assert.deepEqual(answerPartition(t, 0, { baseOffset: 13 }), [[0, 1, "d"]]);
   await t.run();
   assert.equal(next.metadata?.offset, 13);

@@ -15,7 +15,9 @@ import {
   assertAbortable,
   assertFatal,
   commitOffsets,
+  commitUntilEndTxn,
   errorName,
+  initFailsWith,
   OFFSETS,
   open,
   sendOffsets,
@@ -36,13 +38,7 @@ test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on FindCoordina
 
 // testTransactionalIdAuthorizationFailureInInitProducerId
 test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on InitProducerId is fatal", async () => {
-  const t = transactionalScenario();
-  const init = watch(t.manager.initTransactions());
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId(-1n, -1, E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  await t.run(2);
+  const { t, init } = await initFailsWith(E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   assert.equal(errorName(init.error), "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
   assert.equal(t.manager.state, "FATAL_ERROR");
 });
@@ -50,13 +46,7 @@ test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on InitProducer
 // testProducerFencedExceptionInInitProducerId, testInvalidProducerEpochConvertToProducerFencedInInitProducerId
 test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on InitProducerId fences the producer", async () => {
   for (const code of [E.PRODUCER_FENCED, E.INVALID_PRODUCER_EPOCH]) {
-    const t = transactionalScenario();
-    const init = watch(t.manager.initTransactions());
-    await t.run();
-    t.findCoordinator();
-    await t.run(2);
-    t.initProducerId(-1n, -1, code);
-    await t.run(2);
+    const { t, init } = await initFailsWith(code);
     assert.ok(init.error instanceof ProducerFencedError, `code ${code}: ${init.error}`);
     assert.equal(t.manager.state, "FATAL_ERROR");
   }
@@ -64,25 +54,13 @@ test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on InitProd
 
 // testTransactionAbortableExceptionInInitProducerId
 test("transaction manager: TRANSACTION_ABORTABLE on InitProducerId fails initTransactions with an abortable error", async () => {
-  const t = transactionalScenario();
-  const init = watch(t.manager.initTransactions());
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId(-1n, -1, E.TRANSACTION_ABORTABLE);
-  await t.run(2);
+  const { t, init } = await initFailsWith(E.TRANSACTION_ABORTABLE);
   assert.equal(errorName(init.error), "TRANSACTION_ABORTABLE");
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
 });
 
 test("transaction manager: after an abortable InitProducerId, the abort leaves the producer uninitialized and initTransactions works again", async () => {
-  const t = transactionalScenario();
-  watch(t.manager.initTransactions());
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId(-1n, -1, E.TRANSACTION_ABORTABLE);
-  await t.run(2);
+  const { t } = await initFailsWith(E.TRANSACTION_ABORTABLE);
   const abort = watch(t.manager.beginAbort());
   await t.run(2);
   assert.equal(abort.error, undefined);
@@ -106,19 +84,46 @@ test("transaction manager: TOPIC_AUTHORIZATION_FAILED on AddPartitionsToTxn is a
   assert.equal(t.sent("Produce").length, 0);
 });
 
-// testTransactionalIdAuthorizationFailureInAddPartitions
-test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on AddPartitionsToTxn is fatal", async () => {
-  const t = await open();
-  await addPartition(t, E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  assertFatal(t, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
-});
+type Scenario = Awaited<ReturnType<typeof open>>;
 
-// testInvalidTxnStateInAddPartitions
-test("transaction manager: INVALID_TXN_STATE on AddPartitionsToTxn is fatal", async () => {
-  const t = await open();
-  await addPartition(t, E.INVALID_TXN_STATE);
-  assertFatal(t, "INVALID_TXN_STATE");
-});
+/** Drives `api` until the coordinator answers it with `errorCode`; for the offsets requests, sendOffsetsToTransaction's outcome. */
+const answeredWith = {
+  AddPartitionsToTxn: async (t: Scenario, errorCode: number) => {
+    await addPartition(t, errorCode);
+    return undefined;
+  },
+  AddOffsetsToTxn: (t: Scenario, errorCode: number) => sendOffsets(t, errorCode),
+  TxnOffsetCommit: async (t: Scenario, errorCode: number) => {
+    const offsets = await sendOffsets(t);
+    await commitOffsets(t, errorCode);
+    return offsets;
+  },
+};
+
+// Errors that fail the transaction for good, or leave it abortable; the Java test of each row is named after it.
+for (
+  const [api, name, kind] of [
+    ["AddPartitionsToTxn", "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "fatal"], // testTransactionalIdAuthorizationFailureInAddPartitions
+    ["AddPartitionsToTxn", "INVALID_TXN_STATE", "fatal"], // testInvalidTxnStateInAddPartitions
+    ["AddPartitionsToTxn", "TRANSACTION_ABORTABLE", "abortable"], // testTransactionAbortableExceptionInAddPartitions
+    ["AddOffsetsToTxn", "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "fatal"], // testTransactionalIdAuthorizationFailureInAddOffsetsToTxn
+    ["AddOffsetsToTxn", "INVALID_TXN_STATE", "fatal"], // testInvalidTxnStateFailureInAddOffsetsToTxn
+    ["AddOffsetsToTxn", "TRANSACTION_ABORTABLE", "abortable"], // testTransactionAbortableExceptionInAddOffsetsToTxn
+    // testTransactionalIdAuthorizationFailureInTxnOffsetCommit, testHandlingOfTransactionalIdAuthorizationFailedErrorOnTxnOffsetCommit
+    ["TxnOffsetCommit", "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "fatal"],
+    // testUnsupportedForMessageFormatInTxnOffsetCommit, testHandlingOfUnsupportedForMessageFormatErrorOnTxnOffsetCommit
+    ["TxnOffsetCommit", "UNSUPPORTED_FOR_MESSAGE_FORMAT", "fatal"],
+  ] as const
+) {
+  test(`transaction manager: ${name} on ${api} is ${kind}`, async () => {
+    const t = await open();
+    const offsets = await answeredWith[api](t, E[name]);
+    // sendOffsetsToTransaction fails with the error itself.
+    if (offsets !== undefined) assert.equal(errorName(offsets.error), name);
+    if (kind === "fatal") assertFatal(t, name);
+    else assertAbortable(t, name);
+  });
+}
 
 // testProducerFencedInAddPartitionToTxn, testInvalidProducerEpochConvertToProducerFencedInAddPartitionToTxn
 test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on AddPartitionsToTxn fences the producer", async () => {
@@ -130,13 +135,6 @@ test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on AddParti
     assert.ok(t.manager.lastError instanceof ProducerFencedError);
     assert.ok(outcome.error instanceof ProducerFencedError, String(outcome.error));
   }
-});
-
-// testTransactionAbortableExceptionInAddPartitions
-test("transaction manager: TRANSACTION_ABORTABLE on AddPartitionsToTxn is abortable", async () => {
-  const t = await open();
-  await addPartition(t, E.TRANSACTION_ABORTABLE);
-  assertAbortable(t, "TRANSACTION_ABORTABLE");
 });
 
 // testRetriableErrors, testHandlingOfUnknownTopicPartitionErrorOnAddPartitions
@@ -157,8 +155,7 @@ test("transaction manager: retriable AddPartitionsToTxn errors are retried until
   await t.run();
   t.addPartitions();
   await t.run(2);
-  t.produce([{ partition: 0, baseOffset: 0 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 0 }]);
   assert.equal(outcome.metadata?.offset, 0);
   assert.equal(t.manager.state, "IN_TRANSACTION");
 });
@@ -179,22 +176,6 @@ test("transaction manager: TRANSACTION_ABORTABLE looking up the group coordinato
   assertAbortable(t, "TRANSACTION_ABORTABLE");
 });
 
-// testTransactionalIdAuthorizationFailureInAddOffsetsToTxn
-test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on AddOffsetsToTxn is fatal", async () => {
-  const t = await open();
-  const offsets = await sendOffsets(t, E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  assert.equal(errorName(offsets.error), "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
-  assertFatal(t, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
-});
-
-// testInvalidTxnStateFailureInAddOffsetsToTxn
-test("transaction manager: INVALID_TXN_STATE on AddOffsetsToTxn is fatal", async () => {
-  const t = await open();
-  const offsets = await sendOffsets(t, E.INVALID_TXN_STATE);
-  assert.equal(errorName(offsets.error), "INVALID_TXN_STATE");
-  assertFatal(t, "INVALID_TXN_STATE");
-});
-
 // testProducerFencedInAddOffSetsToTxn, testInvalidProducerEpochConvertToProducerFencedInAddOffSetsToTxn
 test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on AddOffsetsToTxn fences the producer", async () => {
   for (const code of [E.PRODUCER_FENCED, E.INVALID_PRODUCER_EPOCH]) {
@@ -203,14 +184,6 @@ test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on AddOffse
     assert.ok(offsets.error instanceof ProducerFencedError, `code ${code}: ${offsets.error}`);
     assert.equal(t.manager.state, "FATAL_ERROR");
   }
-});
-
-// testTransactionAbortableExceptionInAddOffsetsToTxn
-test("transaction manager: TRANSACTION_ABORTABLE on AddOffsetsToTxn is abortable", async () => {
-  const t = await open();
-  const offsets = await sendOffsets(t, E.TRANSACTION_ABORTABLE);
-  assert.equal(errorName(offsets.error), "TRANSACTION_ABORTABLE");
-  assertAbortable(t, "TRANSACTION_ABORTABLE");
 });
 
 // testGroupAuthorizationFailureInTxnOffsetCommit, testFencedInstanceIdInTxnOffsetCommitByGroupMetadata,
@@ -234,24 +207,6 @@ test("transaction manager: group errors and TRANSACTION_ABORTABLE on TxnOffsetCo
   }
 });
 
-// testTransactionalIdAuthorizationFailureInTxnOffsetCommit, testHandlingOfTransactionalIdAuthorizationFailedErrorOnTxnOffsetCommit
-test("transaction manager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on TxnOffsetCommit is fatal", async () => {
-  const t = await open();
-  const offsets = await sendOffsets(t);
-  await commitOffsets(t, E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  assert.equal(errorName(offsets.error), "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
-  assertFatal(t, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
-});
-
-// testUnsupportedForMessageFormatInTxnOffsetCommit, testHandlingOfUnsupportedForMessageFormatErrorOnTxnOffsetCommit
-test("transaction manager: UNSUPPORTED_FOR_MESSAGE_FORMAT on TxnOffsetCommit is fatal", async () => {
-  const t = await open();
-  const offsets = await sendOffsets(t);
-  await commitOffsets(t, E.UNSUPPORTED_FOR_MESSAGE_FORMAT);
-  assert.equal(errorName(offsets.error), "UNSUPPORTED_FOR_MESSAGE_FORMAT");
-  assertFatal(t, "UNSUPPORTED_FOR_MESSAGE_FORMAT");
-});
-
 // testHandlingOfProducerFencedErrorOnTxnOffsetCommit, testHandlingOfInvalidProducerEpochErrorOnTxnOffsetCommit
 test("transaction manager: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH on TxnOffsetCommit fences the producer", async () => {
   for (const code of [E.PRODUCER_FENCED, E.INVALID_PRODUCER_EPOCH]) {
@@ -269,15 +224,12 @@ test("transaction manager: retriable TxnOffsetCommit errors and a lost connectio
   const t = await open();
   const offsets = await sendOffsets(t);
   await commitOffsets(t, E.UNKNOWN_TOPIC_OR_PARTITION);
-  t.clock.advance(100);
-  await t.run();
+  await t.afterBackoff();
   await commitOffsets(t, E.COORDINATOR_LOAD_IN_PROGRESS);
-  t.clock.advance(100);
-  await t.run();
+  await t.afterBackoff();
   t.answer("TxnOffsetCommit", undefined, new NetworkError("connection reset"));
   await t.run();
-  t.clock.advance(100);
-  await t.run();
+  await t.afterBackoff();
   t.findCoordinator();
   await t.run(2);
   await commitOffsets(t, 0);
@@ -306,10 +258,7 @@ test("transaction manager: the group's generation, member id and instance id tra
 test("transaction manager: INVALID_PRODUCER_EPOCH on EndTxn fences the producer: every later transactional call fails", async () => {
   const t = await open();
   await addPartition(t, 0);
-  const commit = watch(t.manager.beginCommit());
-  await t.run();
-  t.produce([{ partition: 0 }]);
-  await t.run(2);
+  const commit = await commitUntilEndTxn(t);
   t.endTxn(E.INVALID_PRODUCER_EPOCH);
   await t.run();
   assert.ok(commit.error instanceof ProducerFencedError, String(commit.error));
@@ -330,10 +279,7 @@ test("transaction manager: TRANSACTION_ABORTABLE (and UNKNOWN_PRODUCER_ID, INVAL
   ) {
     const t = await open();
     await addPartition(t, 0);
-    const commit = watch(t.manager.beginCommit());
-    await t.run();
-    t.produce([{ partition: 0 }]);
-    await t.run(2);
+    const commit = await commitUntilEndTxn(t);
     t.endTxn(code);
     await t.run();
     assert.equal(errorName(commit.error), name, `${name}: the commit fails with it`);
@@ -354,8 +300,7 @@ test("transaction manager: EndTxn answered with a retriable error is sent again,
     await t.run(2);
     t.endTxn(E.COORDINATOR_LOAD_IN_PROGRESS);
     await t.run();
-    t.clock.advance(100);
-    await t.run();
+    await t.afterBackoff();
     t.endTxn();
     await t.run();
     assert.equal(end.ok, true);
@@ -369,18 +314,14 @@ test("transaction manager: calling initTransactions, commit or abort again while
   const first = t.manager.initTransactions();
   assert.equal(t.manager.initTransactions(), first);
   await t.run();
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId();
-  await t.run();
+  await t.finishInit();
   await first;
   t.manager.beginTransaction(false);
   await addPartition(t as Awaited<ReturnType<typeof open>>, 0);
   const commit = t.manager.beginCommit();
   assert.equal(t.manager.beginCommit(), commit);
   await t.run();
-  t.produce([{ partition: 0 }]);
-  await t.run(2);
+  await t.reply([{ partition: 0 }], 2);
   t.endTxn();
   await t.run();
   await commit;
@@ -424,8 +365,7 @@ test("transaction manager: in an abortable error the coordinator can still be lo
   await t.run();
   t.endTxn(E.NOT_COORDINATOR);
   await t.run();
-  t.clock.advance(100);
-  await t.run();
+  await t.afterBackoff();
   t.findCoordinator();
   await t.run(2);
   t.endTxn();

@@ -50,8 +50,7 @@ test("transaction manager: EndTxn waits until every batch of the transaction is 
   const commit = watch(t.manager.beginCommit());
   await t.run(3);
   assert.equal(t.sent("EndTxn").length, 0, "the produce request is unanswered");
-  t.produce([{ partition: 0, baseOffset: 5 }]);
-  await t.run(2);
+  await t.reply([{ partition: 0, baseOffset: 5 }], 2);
   assert.equal(outcome.metadata?.offset, 5);
   t.endTxn();
   await t.run();
@@ -93,8 +92,7 @@ test("transaction manager: a committed transaction is ongoing from its first par
   const commit = t.manager.beginCommit();
   assert.equal(t.manager.state, "COMMITTING_TRANSACTION");
   await t.run();
-  t.produce([{ partition: 0 }]);
-  await t.run(2);
+  await t.reply([{ partition: 0 }], 2);
   t.endTxn();
   await t.run();
   await commit;
@@ -207,8 +205,7 @@ test("transaction manager: a whole transaction: records, offsets (AddOffsetsToTx
   const t = await open();
   const outcome = await addPartition(t, 0);
   await t.run();
-  t.produce([{ partition: 0, baseOffset: 1 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 1 }]);
   const offsets = await sendOffsets(t);
   const commitBody = t.pending("TxnOffsetCommit").request.body as { groupId: string; producerId: bigint };
   assert.deepEqual([commitBody.groupId, commitBody.producerId], ["group", 2000n]);
@@ -237,12 +234,10 @@ test("transaction manager: protocol v2 adds partitions through Produce: no AddPa
   const t = transactionalScenario();
   await t.init(2000n, 0);
   t.manager.beginTransaction(true);
-  const outcome = t.send(0);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
   assert.equal(t.sent("AddPartitionsToTxn").length, 0);
   assert.equal((t.pending("Produce").request.body as { transactionalId: string }).transactionalId, t.transactionalId);
-  t.produce([{ partition: 0, baseOffset: 3 }]);
-  await t.run();
+  await t.reply([{ partition: 0, baseOffset: 3 }]);
   const commit = watch(t.manager.beginCommit());
   await t.run();
   t.endTxn(0, 2000n, 1);
@@ -259,12 +254,8 @@ test("transaction manager: a FindCoordinator lost to a disconnection is sent aga
   await t.run();
   t.answer("FindCoordinator", undefined, new NetworkError("connection reset"));
   await t.run();
-  t.clock.advance(100);
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId();
-  await t.run();
+  await t.afterBackoff();
+  await t.finishInit();
   assert.equal(init.ok, true);
   assert.equal(t.sent("FindCoordinator").length, 2);
 });
@@ -291,10 +282,7 @@ test("transaction manager: a FindCoordinator the broker cannot take (unsupported
 // testUnsupportedInitTransactions
 test("transaction manager: an InitProducerId the broker cannot take (unsupported version) is fatal, not retried", async () => {
   const t = transactionalScenario();
-  const init = watch(t.manager.initTransactions());
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
+  const init = await t.initUntilProducerId();
   t.answer("InitProducerId", undefined, new UnsupportedVersionError("InitProducerId is not supported"));
   await t.run(2);
   assert.ok(init.error instanceof UnsupportedVersionError, `initTransactions failed with the version error, got ${init.error}`);
@@ -304,19 +292,12 @@ test("transaction manager: an InitProducerId the broker cannot take (unsupported
 // testLookupCoordinatorOnDisconnectAfterSend
 test("transaction manager: InitProducerId lost to a disconnection after it was sent makes the coordinator be looked up again", async () => {
   const t = transactionalScenario();
-  const init = watch(t.manager.initTransactions());
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
+  const init = await t.initUntilProducerId();
   t.answer("InitProducerId", undefined, new NetworkError("connection reset"));
   await t.run();
-  t.clock.advance(100);
-  await t.run();
+  await t.afterBackoff();
   assert.equal(t.pending("FindCoordinator").request.api.name, "FindCoordinator");
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId();
-  await t.run();
+  await t.finishInit();
   assert.equal(init.ok, true);
 });
 
@@ -329,8 +310,7 @@ test("transaction manager: a coordinator that left the metadata before the reque
   await t.run();
   t.client.goneNodes.add(5);
   await t.run();
-  t.clock.advance(100);
-  await t.run();
+  await t.afterBackoff();
   assert.equal(t.sent("InitProducerId").length, 0);
   t.findCoordinator(1);
   await t.run(2);
@@ -343,18 +323,11 @@ test("transaction manager: a coordinator that left the metadata before the reque
 // testLookupCoordinatorOnNotCoordinatorError
 test("transaction manager: NOT_COORDINATOR makes the coordinator be looked up again before the retry", async () => {
   const t = transactionalScenario();
-  const init = watch(t.manager.initTransactions());
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
+  const init = await t.initUntilProducerId();
   t.initProducerId(-1n, -1, E.NOT_COORDINATOR);
   await t.run();
-  t.clock.advance(100);
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId();
-  await t.run();
+  await t.afterBackoff();
+  await t.finishInit();
   assert.equal(init.ok, true);
   assert.equal(t.sent("FindCoordinator").length, 2);
 });
@@ -366,11 +339,7 @@ test("transaction manager: COORDINATOR_NOT_AVAILABLE on FindCoordinator is retri
   await t.run();
   t.findCoordinator(1, E.COORDINATOR_NOT_AVAILABLE);
   await t.run();
-  t.clock.advance(100);
-  await t.run();
-  t.findCoordinator();
-  await t.run(2);
-  t.initProducerId();
-  await t.run();
+  await t.afterBackoff();
+  await t.finishInit();
   assert.equal(init.ok, true);
 });

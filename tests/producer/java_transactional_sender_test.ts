@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import type { KafkaProtocolError } from "../../src/protocol/error_codes.ts";
 import { KafkaError, NetworkError, ProducerFencedError, TimeoutError, TransactionAbortedError } from "../../src/errors.ts";
-import { E, microtasks, stampsOf, TOPIC, transactionalScenario, watch } from "../support/java_scenarios.ts";
+import { E, microtasks, produceResult, stampsOf, TOPIC, transactionalScenario, watch } from "../support/java_scenarios.ts";
 
 await initCrc32c();
 
@@ -35,21 +35,7 @@ async function settle(t: Scenario, done: () => boolean) {
     for (const r of t.unanswered()) {
       const api = r.request.api.name;
       if (api === "Produce") {
-        t.answerRequest(r, {
-          throttleTimeMs: 0,
-          responses: [{
-            name: TOPIC,
-            partitionResponses: stampsOf(r).map((s) => ({
-              index: s.partition,
-              errorCode: 0,
-              baseOffset: 0n,
-              logAppendTimeMs: -1n,
-              logStartOffset: -1n,
-              recordErrors: [],
-              errorMessage: null,
-            })),
-          }],
-        });
+        t.answerRequest(r, produceResult(stampsOf(r).map((s) => ({ partition: s.partition }))));
       } else if (api === "EndTxn") t.endTxn();
       else if (api === "InitProducerId") t.initProducerId(2000n, t.sequences.producerIdAndEpoch.epoch + 1);
       else if (api === "AddPartitionsToTxn") t.addPartitions();
@@ -84,10 +70,71 @@ async function addPartitionOnly(t: Scenario) {
   await t.run();
 }
 
+/** {@link open}, with partition 0 added to the transaction (no record yet). */
+async function openWithPartition(options: Parameters<typeof transactionalScenario>[0] = {}) {
+  const t = await open(options);
+  await addPartitionOnly(t);
+  return t;
+}
+
+/** Sends a record to partition 0 and answers its produce request with `errorCode`. */
+async function sendAnsweredWith(t: Scenario, errorCode: number) {
+  const outcome = await t.sendAndRun(0);
+  await t.reply([{ partition: 0, errorCode }]);
+  return outcome;
+}
+
+/** Begins the abort and answers as {@link settle} does until it settles. */
+async function abortSettled(t: Scenario) {
+  const abort = watch(t.manager.beginAbort());
+  await settle(t, () => abort.settled);
+  return abort;
+}
+
+/** Begins the commit and answers as {@link settle} does until it settles. */
+async function commitSettled(t: Scenario) {
+  const commit = watch(t.manager.beginCommit());
+  await settle(t, () => commit.settled);
+  return commit;
+}
+
+/** Sends a record and answers as {@link settle} does until it settles. */
+async function sendSettled(t: Scenario, partition: number, value?: string) {
+  const outcome = t.send(partition, value);
+  await settle(t, () => outcome.settled);
+  return outcome;
+}
+
+/** A transaction aborted while its record's produce waited for a retry (REQUEST_TIMED_OUT): the abort sends it first. */
+async function abortWithProduceInRetry() {
+  const t = await openWithPartition();
+  const retried = await sendAnsweredWith(t, E.REQUEST_TIMED_OUT);
+  const abort = await abortSettled(t);
+  assert.equal(abort.ok, true);
+  assert.equal(retried.error, undefined, `the retried record is delivered, got ${retried.error}`);
+  return t;
+}
+
+/** Sends a record to `partition`, whose AddPartitionsToTxn is refused (TOPIC_AUTHORIZATION_FAILED): the record fails. */
+async function deniedPartition(t: Scenario, partition: number) {
+  const denied = await t.sendAndRun(partition);
+  t.addPartitions(E.TOPIC_AUTHORIZATION_FAILED);
+  await t.run(2);
+  assert.ok(denied.error !== undefined);
+}
+
+/** Begins a v1 transaction, sends a record to `partition` and commits: the record must be delivered and the commit succeed. */
+async function assertNextTransactionCommits(t: Scenario, partition: number, value?: string) {
+  t.manager.beginTransaction(false);
+  const next = await sendSettled(t, partition, value);
+  assert.equal(next.error, undefined, `the partition works in the next transaction, got ${next.error ?? "nothing (stuck)"}`);
+  const committed = await commitSettled(t);
+  assert.equal(committed.ok, true, String(committed.error));
+}
+
 // testIncompleteTransactionAbortOnShutdown
 test("transactional sender: closing with a transaction open aborts it with EndTxn(abort) before the Sender stops", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
+  const t = await openWithPartition();
   t.sender.initiateClose();
   await runToEnd(t);
   assert.equal(t.endTxnSent(false), true, "the open transaction is aborted on close");
@@ -95,8 +142,7 @@ test("transactional sender: closing with a transaction open aborts it with EndTx
 
 // testForceShutdownWithIncompleteTransaction
 test("transactional sender: a forced close with a commit pending fails the commit", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
+  const t = await openWithPartition();
   const commit = watch(t.manager.beginCommit());
   t.sender.forceClose();
   await t.sender.run();
@@ -106,8 +152,7 @@ test("transactional sender: a forced close with a commit pending fails the commi
 
 // testTransactionalRequestsSentOnShutdown
 test("transactional sender: a commit begun after close was requested still sends EndTxn(commit)", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
+  const t = await openWithPartition();
   t.sender.initiateClose();
   const commit = watch(t.manager.beginCommit());
   await runToEnd(t);
@@ -117,8 +162,7 @@ test("transactional sender: a commit begun after close was requested still sends
 
 // testTransactionAbortedExceptionOnAbortWithoutError
 test("transactional sender: an abort fails the records not sent yet with TransactionAbortedError", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
+  const t = await openWithPartition();
   const queued = t.send(0);
   void t.manager.beginAbort();
   await t.run();
@@ -128,16 +172,11 @@ test("transactional sender: an abort fails the records not sent yet with Transac
 // testInvalidTxnStateIsAnAbortableError, testTransactionAbortableExceptionIsAnAbortableError
 test("transactional sender: INVALID_TXN_STATE or TRANSACTION_ABORTABLE on a produce is abortable; after the abort a new transaction begins", async () => {
   for (const [code, name] of [[E.INVALID_TXN_STATE, "INVALID_TXN_STATE"], [E.TRANSACTION_ABORTABLE, "TRANSACTION_ABORTABLE"]] as const) {
-    const t = await open();
-    await addPartitionOnly(t);
-    const outcome = t.send(0);
-    await t.run();
-    t.produce([{ partition: 0, errorCode: code }]);
-    await t.run();
+    const t = await openWithPartition();
+    const outcome = await sendAnsweredWith(t, code);
     assert.equal(errorName(outcome.error), name);
     assert.equal(t.manager.state, "ABORTABLE_ERROR");
-    const abort = watch(t.manager.beginAbort());
-    await settle(t, () => abort.settled);
+    const abort = await abortSettled(t);
     assert.equal(abort.ok, true, String(abort.error));
     assert.equal(t.manager.state, "READY");
     t.manager.beginTransaction(false);
@@ -146,18 +185,14 @@ test("transactional sender: INVALID_TXN_STATE or TRANSACTION_ABORTABLE on a prod
 
 // testReceiveFailedBatchTwiceWithTransactions
 test("transactional sender: a late error for a batch that already expired leaves the transaction abortable, not fatal", async () => {
-  const t = await open({ config: { deliveryTimeoutMs: 1500, requestTimeoutMs: 1000 } });
-  await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
+  const t = await openWithPartition({ config: { deliveryTimeoutMs: 1500, requestTimeoutMs: 1000 } });
+  const outcome = await t.sendAndRun(0);
   t.clock.advance(2000);
   await t.run();
   assert.ok(outcome.error instanceof TimeoutError);
-  t.produce([{ partition: 0, errorCode: E.INVALID_TXN_STATE }]);
-  await t.run(2);
+  await t.reply([{ partition: 0, errorCode: E.INVALID_TXN_STATE }], 2);
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
-  const abort = watch(t.manager.beginAbort());
-  await settle(t, () => abort.settled);
+  const abort = await abortSettled(t);
   assert.equal(abort.ok, true);
   t.manager.beginTransaction(false);
 });
@@ -165,8 +200,7 @@ test("transactional sender: a late error for a batch that already expired leaves
 // testSenderShouldCloseWhenTransactionManagerInErrorState
 test("transactional sender: with the transaction manager in a fatal error, close stops the Sender", async () => {
   const t = await open();
-  t.send(0);
-  await t.run();
+  await t.sendAndRun(0);
   t.addPartitions(E.PRODUCER_FENCED);
   await t.run();
   t.sender.initiateClose();
@@ -176,13 +210,11 @@ test("transactional sender: with the transaction manager in a fatal error, close
 
 // testTransactionalSplitBatchAndSend
 test("transactional sender: a split batch keeps its sequences inside a transaction", async () => {
-  const t = await open({ partitions: 1, batchSize: 400 });
-  await addPartitionOnly(t);
+  const t = await openWithPartition({ partitions: 1, batchSize: 400 });
   const outcomes = [t.send(0, "z".repeat(300)), t.send(0, "small-1"), t.send(0, "small-2")];
   await t.run();
   assert.equal(stampsOf(t.pending("Produce"))[0].records, 3);
-  t.produce([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }]);
-  await t.run();
+  await t.reply([{ partition: 0, errorCode: E.MESSAGE_TOO_LARGE }]);
   await settle(t, () => outcomes.every((o) => o.settled));
   const pieces = t.allStamps().slice(1);
   let expected = 0;
@@ -195,24 +227,18 @@ test("transactional sender: a split batch keeps its sequences inside a transacti
 
 // testInvalidProducerEpochFromProduce
 test("transactional sender: INVALID_PRODUCER_EPOCH on a produce is abortable, and the abort bumps the epoch with InitProducerId", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.INVALID_PRODUCER_EPOCH }]);
-  await t.run();
+  const t = await openWithPartition();
+  const outcome = await sendAnsweredWith(t, E.INVALID_PRODUCER_EPOCH);
   assert.ok(outcome.error !== undefined);
   assert.equal(t.manager.state, "ABORTABLE_ERROR", "not fatal: the producer may abort and go on");
-  const abort = watch(t.manager.beginAbort());
-  await settle(t, () => abort.settled);
+  const abort = await abortSettled(t);
   assert.deepEqual(t.client.requests.slice(-2).map((r) => r.request.api.name), ["EndTxn", "InitProducerId"]);
   assert.equal(abort.ok, true);
 });
 
 // testDisallowCommitOnProduceFailure
 test("transactional sender: a produce failing during a commit fails the commit without sending EndTxn(commit); abort works", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
+  const t = await openWithPartition();
   const outcome = t.send(0);
   const commit = watch(t.manager.beginCommit());
   await t.run();
@@ -225,37 +251,28 @@ test("transactional sender: a produce failing during a commit fails the commit w
   assert.ok(outcome.error !== undefined, "the record fails");
   assert.ok(commit.error !== undefined, `the commit fails, got ${commit.settled ? "success" : "nothing yet"}`);
   assert.equal(t.endTxnSent(true), false, "EndTxn(commit) must never go out for a transaction with a failed record");
-  const abort = watch(t.manager.beginAbort());
-  await settle(t, () => abort.settled);
+  const abort = await abortSettled(t);
   assert.equal(abort.ok, true);
   assert.equal(t.manager.state, "READY");
 });
 
 // testAllowAbortOnProduceFailure
 test("transactional sender: after a failed produce the transaction can be aborted", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.TOPIC_AUTHORIZATION_FAILED }]);
-  await t.run();
+  const t = await openWithPartition();
+  const outcome = await sendAnsweredWith(t, E.TOPIC_AUTHORIZATION_FAILED);
   assert.equal(errorName(outcome.error), "TOPIC_AUTHORIZATION_FAILED");
-  const abort = watch(t.manager.beginAbort());
-  await settle(t, () => abort.settled);
+  const abort = await abortSettled(t);
   assert.equal(abort.ok, true);
   assert.equal(t.endTxnSent(false), true);
 });
 
 // testAbortableErrorWhileAbortInProgress
 test("transactional sender: a produce failing while the abort is in progress does not stop the abort", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
+  const t = await openWithPartition();
+  const outcome = await t.sendAndRun(0);
   const abort = watch(t.manager.beginAbort());
   assert.equal(t.manager.state, "ABORTING_TRANSACTION");
-  t.produce([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
-  await t.run();
+  await t.reply([{ partition: 0, errorCode: E.OUT_OF_ORDER_SEQUENCE_NUMBER }]);
   assert.notEqual(t.manager.state as string, "ABORTABLE_ERROR", "already aborting: no abortable error");
   await settle(t, () => abort.settled);
   assert.ok(outcome.error !== undefined);
@@ -265,11 +282,9 @@ test("transactional sender: a produce failing while the abort is in progress doe
 
 // testCommitTransactionWithUnsentProduceRequest, testAwaitPendingRecordsBeforeCommittingTransaction
 test("transactional sender: a commit begun with a record still queued sends the record first, then EndTxn(commit)", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
+  const t = await openWithPartition();
   const outcome = t.send(0);
-  const commit = watch(t.manager.beginCommit());
-  await settle(t, () => commit.settled);
+  const commit = await commitSettled(t);
   assert.equal(outcome.error, undefined);
   assert.equal(commit.ok, true);
   assert.deepEqual(t.client.requests.slice(-2).map((r) => r.request.api.name), ["Produce", "EndTxn"]);
@@ -277,10 +292,8 @@ test("transactional sender: a commit begun with a record still queued sends the 
 
 // testCommitTransactionWithInFlightProduceRequest
 test("transactional sender: a commit begun with a produce request in flight waits for its answer before EndTxn", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
+  const t = await openWithPartition();
+  const outcome = await t.sendAndRun(0);
   const commit = watch(t.manager.beginCommit());
   await t.run(2);
   assert.equal(t.sent("EndTxn").length, 0);
@@ -307,12 +320,10 @@ test("transactional sender: an abort before AddPartitionsToTxn went cancels it a
 // testAbortResendsAddPartitionErrorIfRetried
 test("transactional sender: an abort while AddPartitionsToTxn waits for a retry sends it again, then EndTxn(abort)", async () => {
   const t = await open();
-  const outcome = t.send(0);
-  await t.run();
+  const outcome = await t.sendAndRun(0);
   t.addPartitions(E.UNKNOWN_TOPIC_OR_PARTITION);
   await t.run();
-  const abort = watch(t.manager.beginAbort());
-  await settle(t, () => abort.settled);
+  const abort = await abortSettled(t);
   assert.equal(abort.ok, true);
   assert.equal(t.sent("AddPartitionsToTxn").length, 2, "the retried AddPartitionsToTxn went out");
   assert.equal(t.endTxnSent(false), true);
@@ -322,88 +333,40 @@ test("transactional sender: an abort while AddPartitionsToTxn waits for a retry 
 
 // testAbortResendsProduceRequestIfRetried
 test("transactional sender: an abort while a produce waits for its retry resends it (it holds sequences), then aborts", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.REQUEST_TIMED_OUT }]);
-  await t.run();
-  const abort = watch(t.manager.beginAbort());
-  await settle(t, () => abort.settled);
-  assert.equal(abort.ok, true);
-  assert.equal(outcome.error, undefined, `the retried record is delivered, got ${outcome.error}`);
+  const t = await abortWithProduceInRetry();
   assert.equal(t.sent("Produce").length, 2);
   assert.equal(t.manager.state, "READY");
 });
 
 // testRecoveryFromAbortableErrorProduceRequestInRetry
 test("transactional sender: after an abort with a produce in retry, the next transaction to the same partition commits", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
-  const retried = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.REQUEST_TIMED_OUT }]);
-  await t.run();
-  const abort = watch(t.manager.beginAbort());
-  await settle(t, () => abort.settled);
-  assert.equal(abort.ok, true);
-  assert.equal(retried.error, undefined, `the retried record is delivered, got ${retried.error}`);
-  t.manager.beginTransaction(false);
-  const next = t.send(0, "next");
-  await settle(t, () => next.settled);
-  assert.equal(next.error, undefined, `the partition works in the next transaction, got ${next.error ?? "nothing (stuck)"}`);
-  const committed = watch(t.manager.beginCommit());
-  await settle(t, () => committed.settled);
-  assert.equal(committed.ok, true);
+  const t = await abortWithProduceInRetry();
+  await assertNextTransactionCommits(t, 0, "next");
 });
 
 // testRecoveryFromAbortableErrorTransactionNotStarted
 test("transactional sender: an abortable error before the transaction started is aborted without EndTxn, and the next one works", async () => {
   const t = await open();
-  const denied = t.send(0);
-  await t.run();
-  t.addPartitions(E.TOPIC_AUTHORIZATION_FAILED);
-  await t.run(2);
-  assert.ok(denied.error !== undefined);
-  const aborted = watch(t.manager.beginAbort());
-  await settle(t, () => aborted.settled);
+  await deniedPartition(t, 0);
+  const aborted = await abortSettled(t);
   assert.equal(aborted.ok, true);
   assert.equal(t.sent("EndTxn").length, 0);
-  t.manager.beginTransaction(false);
-  const next = t.send(1);
-  await settle(t, () => next.settled);
-  const committed = watch(t.manager.beginCommit());
-  await settle(t, () => committed.settled);
-  assert.equal(next.error, undefined);
-  assert.equal(committed.ok, true);
+  await assertNextTransactionCommits(t, 1);
 });
 
 // testRecoveryFromAbortableErrorTransactionStarted
 test("transactional sender: an abortable error after a partition was added is aborted with EndTxn(abort), and the next one works", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
-  const denied = t.send(1);
-  await t.run();
-  t.addPartitions(E.TOPIC_AUTHORIZATION_FAILED);
-  await t.run(2);
-  assert.ok(denied.error !== undefined);
-  const abort = watch(t.manager.beginAbort());
-  await settle(t, () => abort.settled);
+  const t = await openWithPartition();
+  await deniedPartition(t, 1);
+  await abortSettled(t);
   assert.equal(t.endTxnSent(false), true);
-  t.manager.beginTransaction(false);
-  const next = t.send(0);
-  await settle(t, () => next.settled);
-  const committed = watch(t.manager.beginCommit());
-  await settle(t, () => committed.settled);
-  assert.equal(next.error, undefined);
-  assert.equal(committed.ok, true);
+  await assertNextTransactionCommits(t, 0);
 });
 
 // testCommitWithTopicAuthorizationFailureInAddPartitionsInFlight
 test("transactional sender: a commit begun while AddPartitionsToTxn is in flight fails when that request fails", async () => {
   const t = await open();
-  t.send(0);
-  await t.run();
+  await t.sendAndRun(0);
   const commit = watch(t.manager.beginCommit());
   t.addPartitions(E.TOPIC_AUTHORIZATION_FAILED);
   await t.run(3);
@@ -416,8 +379,7 @@ test("transactional sender: a commit begun while AddPartitionsToTxn is in flight
 test("transactional sender: a commit begun before the partition was added sends AddPartitionsToTxn, the record, then EndTxn", async () => {
   const t = await open();
   const outcome = t.send(0);
-  const commit = watch(t.manager.beginCommit());
-  await settle(t, () => commit.settled);
+  const commit = await commitSettled(t);
   assert.equal(outcome.error, undefined, String(outcome.error));
   assert.deepEqual(
     t.client.requests.slice(2).map((r) => r.request.api.name),
@@ -429,8 +391,7 @@ test("transactional sender: a commit begun before the partition was added sends 
 // testMultipleAddPartitionsPerForOneProduce
 test("transactional sender: partitions added by two AddPartitionsToTxn requests go out in one produce request", async () => {
   const t = await open();
-  const first = t.send(0);
-  await t.run();
+  const first = await t.sendAndRun(0);
   const second = t.send(1);
   t.addPartitions();
   await t.run(2);
@@ -439,8 +400,7 @@ test("transactional sender: partitions added by two AddPartitionsToTxn requests 
   const produce = t.sent("Produce");
   assert.equal(produce.length, 1);
   assert.deepEqual(stampsOf(produce[0]).map((s) => s.partition).sort(), [0, 1]);
-  t.produce([{ partition: 0 }, { partition: 1 }]);
-  await t.run();
+  await t.reply([{ partition: 0 }, { partition: 1 }]);
   assert.equal(first.error ?? second.error, undefined);
 });
 
@@ -456,18 +416,15 @@ test("transactional sender: batches expiring in flight make the transaction abor
   for (const o of outcomes) assert.ok(o.error instanceof TimeoutError, String(o.error));
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
   assert.throws(() => t.manager.beginCommit(), TransactionAbortedError);
-  const abort = watch(t.manager.beginAbort());
-  await settle(t, () => abort.settled);
+  const abort = await abortSettled(t);
   assert.equal(abort.ok, true);
   assert.equal(t.sequences.producerIdAndEpoch.epoch, 1, "sequences were lost in flight: new epoch");
 });
 
 // testDropCommitOnBatchExpiry
 test("transactional sender: a batch expiring during a commit fails the commit; EndTxn(commit) is not sent", async () => {
-  const t = await open({ config: { deliveryTimeoutMs: 1500, requestTimeoutMs: 1000 } });
-  await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
+  const t = await openWithPartition({ config: { deliveryTimeoutMs: 1500, requestTimeoutMs: 1000 } });
+  const outcome = await t.sendAndRun(0);
   const commit = watch(t.manager.beginCommit());
   t.clock.advance(2000);
   for (let i = 0; i < 4; i++) await t.run();
@@ -475,28 +432,20 @@ test("transactional sender: a batch expiring during a commit fails the commit; E
   assert.ok(outcome.error instanceof TimeoutError);
   assert.ok(commit.error !== undefined, "the commit fails");
   assert.equal(t.endTxnSent(true), false);
-  const abort = watch(t.manager.beginAbort());
-  await settle(t, () => abort.settled);
+  const abort = await abortSettled(t);
   assert.equal(abort.ok, true);
 });
 
 // testAbortTransactionAndReuseSequenceNumberOnError
 test("transactional sender: after aborting a transaction whose last batch failed, the next batch goes where the broker expects it", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
-  t.send(0, "ok");
-  await t.run();
-  t.produce([{ partition: 0, baseOffset: 0 }]);
-  await t.run();
-  t.send(0, "fails");
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.TOPIC_AUTHORIZATION_FAILED }]);
-  await t.run();
-  const abort = watch(t.manager.beginAbort());
-  await settle(t, () => abort.settled);
+  const t = await openWithPartition();
+  await t.sendAndRun(0, "ok");
+  await t.reply([{ partition: 0, baseOffset: 0 }]);
+  await t.sendAndRun(0, "fails");
+  await t.reply([{ partition: 0, errorCode: E.TOPIC_AUTHORIZATION_FAILED }]);
+  await abortSettled(t);
   t.manager.beginTransaction(false);
-  const next = t.send(0, "next");
-  await settle(t, () => next.settled);
+  await sendSettled(t, 0, "next");
   const [stamp] = t.lastStamps();
   // Java reuses sequence 1 under the same epoch; a bumped epoch starting at 0 serves as well.
   assert.ok(
@@ -508,12 +457,9 @@ test("transactional sender: after aborting a transaction whose last batch failed
 // testAbortTransactionAndResetSequenceNumberOnUnknownProducerId, testBumpTransactionalEpochOnUnknownProducerIdError,
 // testCanBumpEpochDuringCoordinatorDisconnect
 test("transactional sender: UNKNOWN_PRODUCER_ID inside a transaction: abort, bump the epoch (even across a lost connection), restart at 0", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
-  t.produce([{ partition: 0, errorCode: E.UNKNOWN_PRODUCER_ID }]);
-  await t.run(2);
+  const t = await openWithPartition();
+  const outcome = await t.sendAndRun(0);
+  await t.reply([{ partition: 0, errorCode: E.UNKNOWN_PRODUCER_ID }], 2);
   const abort = watch(t.manager.beginAbort());
   for (let i = 0; i < 4 && t.unanswered().length === 0; i++) await t.run();
   t.endTxn();
@@ -526,23 +472,18 @@ test("transactional sender: UNKNOWN_PRODUCER_ID inside a transaction: abort, bum
   assert.ok(outcome.error !== undefined);
   assert.equal(t.sequences.producerIdAndEpoch.epoch, 1);
   t.manager.beginTransaction(false);
-  const next = t.send(0);
-  await settle(t, () => next.settled);
+  await sendSettled(t, 0);
   assert.deepEqual(t.lastStamps().map((s) => [s.epoch, s.sequence]), [[1, 0]]);
 });
 
 // testNoFailedBatchHandlingWhenTxnManagerIsInFatalError
 test("transactional sender: a batch failing after the producer was fenced leaves the fatal error as it was", async () => {
-  const t = await open();
-  await addPartitionOnly(t);
-  const outcome = t.send(0);
-  await t.run();
-  t.send(1);
-  await t.run();
+  const t = await openWithPartition();
+  const outcome = await t.sendAndRun(0);
+  await t.sendAndRun(1);
   t.addPartitions(E.PRODUCER_FENCED);
   await t.run();
-  t.produce([{ partition: 0, errorCode: E.NOT_ENOUGH_REPLICAS }]);
-  await t.run(2);
+  await t.reply([{ partition: 0, errorCode: E.NOT_ENOUGH_REPLICAS }], 2);
   assert.equal(t.manager.state, "FATAL_ERROR");
   assert.ok(t.manager.lastError instanceof ProducerFencedError);
   assert.ok(outcome.error !== undefined);

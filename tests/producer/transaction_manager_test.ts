@@ -10,6 +10,22 @@ import { ErrorCode, KafkaProtocolError } from "../../src/protocol/error_codes.ts
 
 const ID = "txn-1";
 
+/** AddPartitionsToTxn's answer for one partition: added, or refused with `errorCode`. */
+const addPartitionsAnswer = (topic: string, partition: number, errorCode = 0) => ({
+  throttleTimeMs: 0,
+  resultsByTopic: [{ name: topic, resultsByPartition: [{ partitionIndex: partition, partitionErrorCode: errorCode }] }],
+});
+/** InitProducerId's or EndTxn's answer handing out `producerId` and `producerEpoch`. */
+const idAnswer = (producerId: bigint, producerEpoch: number) => ({ throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch });
+/** InitProducerId's or EndTxn's answer without a producer id: an error, or EndTxn of protocol v1. */
+const noIdAnswer = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 });
+/** TxnOffsetCommit's answer for one partition of topic "in". */
+const offsetCommitAnswer = (partition: number, errorCode = 0) => ({
+  throttleTimeMs: 0,
+  topics: [{ name: "in", partitions: [{ partitionIndex: partition, errorCode }] }],
+});
+const codeOf = (error: unknown) => (error as { errorName?: string } | undefined)?.errorName;
+
 function setup() {
   const sequences = new SequenceTracker();
   const manager = new TransactionManager(ID, 60_000, 100, sequences, new PartitionRegistry());
@@ -28,10 +44,30 @@ function setup() {
   const init = async (producerId = 77n, epoch = 0) => {
     const done = manager.initTransactions();
     coordinator(expect("FindCoordinator"));
-    answer(expect("InitProducerId"), { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: epoch });
+    answer(expect("InitProducerId"), idAnswer(producerId, epoch));
     await done;
   };
-  return { manager, sequences, next, expect, answer, coordinator, advance, init };
+  /** Adds `partition` of `topic` to the transaction, its AddPartitionsToTxn answered with `errorCode`. */
+  const addPartition = (topic: string, partition: number, errorCode = 0) => {
+    manager.addPartition(topic, partition);
+    answer(expect("AddPartitionsToTxn"), addPartitionsAnswer(topic, partition, errorCode));
+  };
+  return { manager, sequences, next, expect, answer, coordinator, advance, init, addPartition };
+}
+
+/** A READY manager (producer 77, epoch 0) with a transaction begun, of protocol v2 or v1. */
+async function begun(transactionV2: boolean) {
+  const t = setup();
+  await t.init();
+  t.manager.beginTransaction(transactionV2);
+  return t;
+}
+
+/** A protocol v1 transaction with partition t-0 added, so ending it needs EndTxn. */
+async function openWithPartition() {
+  const t = await begun(false);
+  t.addPartition("t", 0);
+  return t;
 }
 
 function rejectsWithState(action: () => unknown, state: string) {
@@ -51,16 +87,14 @@ test("TransactionManager: initTransactions finds the coordinator, gets a produce
   const init = t.expect("InitProducerId");
   assert.deepEqual(init.body(), { transactionalId: ID, transactionTimeoutMs: 60_000 });
   assert.equal(t.manager.coordinatorNode(init.target as CoordinatorTarget)?.id, 3);
-  t.answer(init, { throttleTimeMs: 0, errorCode: 0, producerId: 77n, producerEpoch: 4 });
+  t.answer(init, idAnswer(77n, 4));
   await done;
   assert.equal(t.manager.state, "READY");
   assert.deepEqual(t.sequences.producerIdAndEpoch, { producerId: 77n, epoch: 4 });
 });
 
 test("TransactionManager protocol v1: a new partition is added with AddPartitionsToTxn before its records may go", async () => {
-  const t = setup();
-  await t.init();
-  t.manager.beginTransaction(false);
+  const t = await begun(false);
   t.manager.ensureSendAllowed();
   t.manager.addPartition("orders", 2);
   t.manager.addPartition("orders", 2);
@@ -73,19 +107,14 @@ test("TransactionManager protocol v1: a new partition is added with AddPartition
     producerEpoch: 0,
     topics: [{ name: "orders", partitions: [2] }, { name: "audit", partitions: [0] }],
   });
-  t.answer(add, {
-    throttleTimeMs: 0,
-    resultsByTopic: [{ name: "orders", resultsByPartition: [{ partitionIndex: 2, partitionErrorCode: 0 }] }],
-  });
+  t.answer(add, addPartitionsAnswer("orders", 2));
   assert.equal(t.manager.isSendToPartitionAllowed("orders", 2), true);
   assert.equal(t.manager.isSendToPartitionAllowed("audit", 0), true);
   assert.equal(t.next(), undefined, "a partition is added once per transaction");
 });
 
 test("TransactionManager protocol v2: partitions need no AddPartitionsToTxn, and EndTxn's new epoch restarts the sequences", async () => {
-  const t = setup();
-  await t.init(77n, 0);
-  t.manager.beginTransaction(true);
+  const t = await begun(true);
   t.manager.addPartition("orders", 0);
   assert.equal(t.manager.isSendToPartitionAllowed("orders", 0), true);
   const committing = t.manager.beginCommit();
@@ -93,16 +122,14 @@ test("TransactionManager protocol v2: partitions need no AddPartitionsToTxn, and
   const end = t.expect("EndTxn");
   assert.equal(end.maxVersion, undefined, "v5 allowed");
   assert.deepEqual(end.body(), { transactionalId: ID, producerId: 77n, producerEpoch: 0, committed: true });
-  t.answer(end, { throttleTimeMs: 0, errorCode: 0, producerId: 77n, producerEpoch: 1 });
+  t.answer(end, idAnswer(77n, 1));
   await committing;
   assert.equal(t.manager.state, "READY");
   assert.deepEqual(t.sequences.producerIdAndEpoch, { producerId: 77n, epoch: 1 });
 });
 
 test("TransactionManager protocol v1 caps EndTxn and TxnOffsetCommit at v4 and sends AddOffsetsToTxn first", async () => {
-  const t = setup();
-  await t.init();
-  t.manager.beginTransaction(false);
+  const t = await begun(false);
   const offsets = t.manager.sendOffsetsToTransaction([{ topic: "in", partition: 0, offset: 42 }], { groupId: "g" });
   const addOffsets = t.expect("AddOffsetsToTxn");
   assert.deepEqual(addOffsets.body(), { transactionalId: ID, producerId: 77n, producerEpoch: 0, groupId: "g" });
@@ -114,20 +141,18 @@ test("TransactionManager protocol v1 caps EndTxn and TxnOffsetCommit at v4 and s
   assert.equal(commit.maxVersion, 4);
   const body = commit.body() as { topics: { partitions: { committedOffset: bigint }[] }[] };
   assert.equal(body.topics[0].partitions[0].committedOffset, 42n);
-  t.answer(commit, { throttleTimeMs: 0, topics: [{ name: "in", partitions: [{ partitionIndex: 0, errorCode: 0 }] }] });
+  t.answer(commit, offsetCommitAnswer(0));
   await offsets;
   const ending = t.manager.beginCommit();
   const end = t.expect("EndTxn");
   assert.equal(end.maxVersion, 4);
-  t.answer(end, { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
+  t.answer(end, noIdAnswer(0));
   await ending;
   assert.deepEqual(t.sequences.producerIdAndEpoch, { producerId: 77n, epoch: 0 }, "v1 keeps the epoch");
 });
 
 test("TransactionManager protocol v2 commits offsets without AddOffsetsToTxn", async () => {
-  const t = setup();
-  await t.init();
-  t.manager.beginTransaction(true);
+  const t = await begun(true);
   const offsets = t.manager.sendOffsetsToTransaction([{ topic: "in", partition: 1, offset: 7 }], {
     groupId: "g",
     generationId: 3,
@@ -137,7 +162,7 @@ test("TransactionManager protocol v2 commits offsets without AddOffsetsToTxn", a
   const commit = t.expect("TxnOffsetCommit");
   assert.equal(commit.maxVersion, undefined);
   assert.equal((commit.body() as { generationId: number }).generationId, 3);
-  t.answer(commit, { throttleTimeMs: 0, topics: [{ name: "in", partitions: [{ partitionIndex: 1, errorCode: 0 }] }] });
+  t.answer(commit, offsetCommitAnswer(1));
   await offsets;
 });
 
@@ -145,25 +170,25 @@ test("TransactionManager retries: a moved coordinator is found again, a loading 
   const t = setup();
   const done = t.manager.initTransactions();
   t.coordinator(t.expect("FindCoordinator"), 1);
-  t.answer(t.expect("InitProducerId"), { throttleTimeMs: 0, errorCode: 16, producerId: -1n, producerEpoch: -1 });
+  t.answer(t.expect("InitProducerId"), noIdAnswer(16));
   assert.equal(t.next(), undefined, "backing off");
   t.advance(100);
   t.coordinator(t.expect("FindCoordinator"), 2);
-  t.answer(t.expect("InitProducerId"), { throttleTimeMs: 0, errorCode: 14, producerId: -1n, producerEpoch: -1 });
+  t.answer(t.expect("InitProducerId"), noIdAnswer(14));
   t.advance(100);
   t.answer(t.expect("InitProducerId"), undefined, new NetworkError("connection reset"));
   t.advance(100);
   t.coordinator(t.expect("FindCoordinator"), 2);
-  t.answer(t.expect("InitProducerId"), { throttleTimeMs: 0, errorCode: 0, producerId: 5n, producerEpoch: 0 });
+  t.answer(t.expect("InitProducerId"), idAnswer(5n, 0));
   await done;
   t.manager.beginTransaction(true);
   t.manager.addPartition("t", 0);
   const ending = t.manager.beginCommit();
-  t.answer(t.expect("EndTxn"), { throttleTimeMs: 0, errorCode: 51, producerId: -1n, producerEpoch: -1 });
+  t.answer(t.expect("EndTxn"), noIdAnswer(51));
   t.advance(20);
   assert.equal(t.next(), undefined, "CONCURRENT_TRANSACTIONS on EndTxn waits out the full backoff, as in Java");
   t.advance(80);
-  t.answer(t.expect("EndTxn"), { throttleTimeMs: 0, errorCode: 0, producerId: 5n, producerEpoch: 1 });
+  t.answer(t.expect("EndTxn"), idAnswer(5n, 1));
   await ending;
 });
 
@@ -171,40 +196,23 @@ test("TransactionManager: fencing on InitProducerId or EndTxn is fatal, with Pro
   const t = setup();
   const init = t.manager.initTransactions();
   t.coordinator(t.expect("FindCoordinator"));
-  t.answer(t.expect("InitProducerId"), { throttleTimeMs: 0, errorCode: 90, producerId: -1n, producerEpoch: -1 });
+  t.answer(t.expect("InitProducerId"), noIdAnswer(90));
   await assert.rejects(init, ProducerFencedError);
   assert.equal(t.manager.state, "FATAL_ERROR");
   assert.throws(() => t.manager.ensureSendAllowed(), ProducerFencedError);
   assert.throws(() => t.manager.beginTransaction(true), ProducerFencedError);
 
-  const u = setup();
-  await u.init();
-  u.manager.beginTransaction(false);
-  u.manager.addPartition("t", 0);
-  u.answer(u.expect("AddPartitionsToTxn"), {
-    throttleTimeMs: 0,
-    resultsByTopic: [{ name: "t", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
-  });
+  const u = await openWithPartition();
   const commit = u.manager.beginCommit();
-  u.answer(u.expect("EndTxn"), { throttleTimeMs: 0, errorCode: 47, producerId: -1n, producerEpoch: -1 });
+  u.answer(u.expect("EndTxn"), noIdAnswer(47));
   await assert.rejects(commit, ProducerFencedError);
   assert.equal(u.next(), undefined, "nothing more is sent");
 });
 
 test("TransactionManager: an abortable error blocks sends and commit until abortTransaction, which then works", async () => {
-  const t = setup();
-  await t.init();
-  t.manager.beginTransaction(false);
-  t.manager.addPartition("orders", 0);
-  t.answer(t.expect("AddPartitionsToTxn"), {
-    throttleTimeMs: 0,
-    resultsByTopic: [{ name: "orders", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
-  });
-  t.manager.addPartition("secret", 0);
-  t.answer(t.expect("AddPartitionsToTxn"), {
-    throttleTimeMs: 0,
-    resultsByTopic: [{ name: "secret", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 29 }] }],
-  });
+  const t = await begun(false);
+  t.addPartition("orders", 0);
+  t.addPartition("secret", 0, 29);
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
   assert.match(String(t.manager.lastError), /TOPIC_AUTHORIZATION_FAILED/);
   assert.throws(() => t.manager.ensureSendAllowed(), TransactionAbortedError);
@@ -214,7 +222,7 @@ test("TransactionManager: an abortable error blocks sends and commit until abort
   assert.equal(t.manager.beginAbort(), aborting, "calling again waits for the same abort");
   const end = t.expect("EndTxn");
   assert.equal((end.body() as { committed: boolean }).committed, false);
-  t.answer(end, { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
+  t.answer(end, noIdAnswer(0));
   await aborting;
   assert.equal(t.manager.state, "READY");
   t.manager.beginTransaction(false);
@@ -222,14 +230,8 @@ test("TransactionManager: an abortable error blocks sends and commit until abort
 });
 
 test("TransactionManager: when no partition was ever added, an abort needs no EndTxn", async () => {
-  const t = setup();
-  await t.init();
-  t.manager.beginTransaction(false);
-  t.manager.addPartition("secret", 0);
-  t.answer(t.expect("AddPartitionsToTxn"), {
-    throttleTimeMs: 0,
-    resultsByTopic: [{ name: "secret", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 29 }] }],
-  });
+  const t = await begun(false);
+  t.addPartition("secret", 0, 29);
   const aborted = t.manager.beginAbort();
   assert.equal(t.next(), undefined, "no EndTxn: the abort ends when its turn comes");
   await aborted;
@@ -237,9 +239,7 @@ test("TransactionManager: when no partition was ever added, an abort needs no En
 });
 
 test("TransactionManager: a failed batch makes the transaction abortable; a transaction that wrote nothing ends without EndTxn", async () => {
-  const t = setup();
-  await t.init();
-  t.manager.beginTransaction(true);
+  const t = await begun(true);
   t.manager.handleBatchFailure(new TransactionAbortedError("record too large"));
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
   const aborted = t.manager.beginAbort();
@@ -276,22 +276,15 @@ test("TransactionManager rejects every call that its state does not allow, namin
 });
 
 test("TransactionManager protocol v1: after sequences went out of step, the abort bumps the epoch with InitProducerId (KIP-360)", async () => {
-  const t = setup();
-  await t.init(77n, 0);
-  t.manager.beginTransaction(false);
-  t.manager.addPartition("t", 0);
-  t.answer(t.expect("AddPartitionsToTxn"), {
-    throttleTimeMs: 0,
-    resultsByTopic: [{ name: "t", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
-  });
+  const t = await openWithPartition(); // producer 77, epoch 0
   t.sequences.requestEpochBump();
   t.manager.handleBatchFailure(new TransactionAbortedError("out of order"));
   const aborting = t.manager.beginAbort();
-  t.answer(t.expect("EndTxn"), { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
+  t.answer(t.expect("EndTxn"), noIdAnswer(0));
   assert.equal(t.manager.state, "INITIALIZING");
   const bump = t.expect("InitProducerId");
   assert.deepEqual(bump.body(), { transactionalId: ID, transactionTimeoutMs: 60_000, producerId: 77n, producerEpoch: 0 });
-  t.answer(bump, { throttleTimeMs: 0, errorCode: 0, producerId: 77n, producerEpoch: 1 });
+  t.answer(bump, idAnswer(77n, 1));
   await aborting;
   assert.equal(t.manager.state, "READY");
   assert.deepEqual(t.sequences.producerIdAndEpoch, { producerId: 77n, epoch: 1 });
@@ -299,47 +292,29 @@ test("TransactionManager protocol v1: after sequences went out of step, the abor
 });
 
 test("TransactionManager retries AddPartitionsToTxn, AddOffsetsToTxn and TxnOffsetCommit on retriable and coordinator errors", async () => {
-  const t = setup();
-  await t.init();
-  t.manager.beginTransaction(false);
-  t.manager.addPartition("t", 0);
-  t.answer(t.expect("AddPartitionsToTxn"), {
-    throttleTimeMs: 0,
-    resultsByTopic: [{ name: "t", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 51 }] }],
-  });
+  const t = await begun(false);
+  t.addPartition("t", 0, 51);
   t.advance(20);
-  t.answer(t.expect("AddPartitionsToTxn"), {
-    throttleTimeMs: 0,
-    resultsByTopic: [{ name: "t", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
-  });
+  t.answer(t.expect("AddPartitionsToTxn"), addPartitionsAnswer("t", 0));
   assert.equal(t.manager.isSendToPartitionAllowed("t", 0), true);
   const offsets = t.manager.sendOffsetsToTransaction([{ topic: "in", partition: 0, offset: 1 }], { groupId: "g" });
   t.answer(t.expect("AddOffsetsToTxn"), { throttleTimeMs: 0, errorCode: 14 });
   t.advance(100);
   t.answer(t.expect("AddOffsetsToTxn"), { throttleTimeMs: 0, errorCode: 0 });
   t.coordinator(t.expect("FindCoordinator"), 2);
-  t.answer(t.expect("TxnOffsetCommit"), {
-    throttleTimeMs: 0,
-    topics: [{ name: "in", partitions: [{ partitionIndex: 0, errorCode: 16 }] }],
-  });
+  t.answer(t.expect("TxnOffsetCommit"), offsetCommitAnswer(0, 16));
   t.advance(100);
   const again = t.expect("FindCoordinator");
   assert.deepEqual(again.body(), { keyType: 0, keys: ["g"] }, "the group coordinator is looked up again");
   t.coordinator(again, 3);
-  t.answer(t.expect("TxnOffsetCommit"), { throttleTimeMs: 0, topics: [{ name: "in", partitions: [{ partitionIndex: 0, errorCode: 0 }] }] });
+  t.answer(t.expect("TxnOffsetCommit"), offsetCommitAnswer(0));
   await offsets;
 });
 
 test("TransactionManager: a request put back because its coordinator went away finds the coordinator again first", async () => {
-  const t = setup();
-  await t.init();
-  t.manager.beginTransaction(false);
+  const t = await begun(false);
   t.manager.ensureSendAllowed();
-  t.manager.addPartition("orders", 0);
-  t.answer(t.expect("AddPartitionsToTxn"), {
-    throttleTimeMs: 0,
-    resultsByTopic: [{ name: "orders", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
-  });
+  t.addPartition("orders", 0);
   const ending = t.manager.beginCommit();
   const endTxn = t.expect("EndTxn");
   t.manager.putBack(endTxn, 1_000, 0);
@@ -348,26 +323,10 @@ test("TransactionManager: a request put back because its coordinator went away f
   t.coordinator(t.expect("FindCoordinator"), 2);
   const again = t.expect("EndTxn");
   assert.equal(t.manager.coordinatorNode(again.target as CoordinatorTarget)?.id, 2);
-  t.answer(again, { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
+  t.answer(again, noIdAnswer(0));
   await ending;
   assert.equal(t.manager.state, "READY");
 });
-
-/** A protocol v1 transaction with partition t-0 added, so ending it needs EndTxn. */
-async function openWithPartition() {
-  const t = setup();
-  await t.init();
-  t.manager.beginTransaction(false);
-  t.manager.addPartition("t", 0);
-  t.answer(t.expect("AddPartitionsToTxn"), {
-    throttleTimeMs: 0,
-    resultsByTopic: [{ name: "t", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }],
-  });
-  return t;
-}
-
-const endTxnAnswer = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 });
-const codeOf = (error: unknown) => (error as { errorName?: string } | undefined)?.errorName;
 
 test("TransactionManager: a batch failing while a commit waits makes the commit fail with TransactionAbortedError; EndTxn(commit) is never sent", async () => {
   const t = await openWithPartition();
@@ -380,7 +339,7 @@ test("TransactionManager: a batch failing while a commit waits makes the commit 
   const aborting = t.manager.beginAbort();
   const end = t.expect("EndTxn");
   assert.equal((end.body() as { committed: boolean }).committed, false);
-  t.answer(end, endTxnAnswer(0));
+  t.answer(end, noIdAnswer(0));
   await aborting;
   assert.equal(t.manager.state, "READY");
 });
@@ -391,7 +350,7 @@ test("TransactionManager: an answer whose transition the state does not allow ne
   const end = t.expect("EndTxn");
   // The state changes under the request in flight (the Sender found sequences out of step).
   t.manager.handleBatchFailure(new KafkaError("out of step"));
-  assert.doesNotThrow(() => t.answer(end, endTxnAnswer(0)));
+  assert.doesNotThrow(() => t.answer(end, noIdAnswer(0)));
   assert.equal(t.manager.state, "FATAL_ERROR");
   assert.ok(t.manager.lastError instanceof TransactionStateError);
   await assert.rejects(commit, KafkaError);
@@ -403,10 +362,7 @@ test("TransactionManager: a TxnOffsetCommit failing while a commit waits fails t
   const commit = t.manager.beginCommit();
   t.answer(t.expect("AddOffsetsToTxn"), { throttleTimeMs: 0, errorCode: 0 });
   t.coordinator(t.expect("FindCoordinator"), 2);
-  t.answer(t.expect("TxnOffsetCommit"), {
-    throttleTimeMs: 0,
-    topics: [{ name: "in", partitions: [{ partitionIndex: 0, errorCode: ErrorCode.UNKNOWN_MEMBER_ID }] }],
-  });
+  t.answer(t.expect("TxnOffsetCommit"), offsetCommitAnswer(0, ErrorCode.UNKNOWN_MEMBER_ID));
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
   await assert.rejects(offsets, (e: unknown) => codeOf(e) === "UNKNOWN_MEMBER_ID");
   await assert.rejects(commit, TransactionAbortedError);
@@ -424,7 +380,7 @@ test("TransactionManager: INVALID_PRODUCER_EPOCH on a produce is abortable, PROD
   assert.equal(t.manager.state, "ABORTABLE_ERROR");
   assert.throws(() => t.manager.ensureSendAllowed(), TransactionAbortedError);
   const aborting = t.manager.beginAbort();
-  t.answer(t.expect("EndTxn"), endTxnAnswer(0));
+  t.answer(t.expect("EndTxn"), noIdAnswer(0));
   await aborting;
 
   const u = await openWithPartition();
@@ -443,14 +399,8 @@ test("TransactionManager: CLUSTER_AUTHORIZATION_FAILED on a produce of the trans
 
 test("TransactionManager: TRANSACTIONAL_ID_AUTHORIZATION_FAILED and INVALID_TXN_STATE on AddPartitionsToTxn are fatal", async () => {
   for (const code of [ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.INVALID_TXN_STATE]) {
-    const t = setup();
-    await t.init();
-    t.manager.beginTransaction(false);
-    t.manager.addPartition("t", 0);
-    t.answer(t.expect("AddPartitionsToTxn"), {
-      throttleTimeMs: 0,
-      resultsByTopic: [{ name: "t", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: code }] }],
-    });
+    const t = await begun(false);
+    t.addPartition("t", 0, code);
     assert.equal(t.manager.state, "FATAL_ERROR", `code ${code}`);
     assert.equal(t.next(), undefined);
   }
@@ -460,14 +410,14 @@ test("TransactionManager: TRANSACTION_ABORTABLE, UNKNOWN_PRODUCER_ID and INVALID
   for (const name of ["TRANSACTION_ABORTABLE", "UNKNOWN_PRODUCER_ID", "INVALID_PRODUCER_ID_MAPPING"] as const) {
     const t = await openWithPartition();
     const commit = t.manager.beginCommit();
-    t.answer(t.expect("EndTxn"), endTxnAnswer(ErrorCode[name]));
+    t.answer(t.expect("EndTxn"), noIdAnswer(ErrorCode[name]));
     await assert.rejects(commit, (e: unknown) => codeOf(e) === name);
     assert.equal(t.manager.state, "ABORTABLE_ERROR", name);
     const aborting = t.manager.beginAbort();
-    if (name !== "INVALID_PRODUCER_ID_MAPPING") t.answer(t.expect("EndTxn"), endTxnAnswer(0));
+    if (name !== "INVALID_PRODUCER_ID_MAPPING") t.answer(t.expect("EndTxn"), noIdAnswer(0));
     if (name !== "TRANSACTION_ABORTABLE") {
       // The coordinator lost or remapped our producer id: the abort gets a bumped epoch (no EndTxn for a lost mapping, as Java).
-      t.answer(t.expect("InitProducerId"), { throttleTimeMs: 0, errorCode: 0, producerId: 77n, producerEpoch: 1 });
+      t.answer(t.expect("InitProducerId"), idAnswer(77n, 1));
     }
     await aborting;
     assert.equal(t.manager.state, "READY", name);
@@ -480,9 +430,7 @@ test("TransactionManager: TRANSACTION_ABORTABLE, UNKNOWN_PRODUCER_ID and INVALID
 // producer.
 for (const api of ["AddPartitionsToTxn", "AddOffsetsToTxn"]) {
   test(`TransactionManager protocol v1: an ${api} whose answer was lost is sent again before the abort's EndTxn`, async () => {
-    const t = setup();
-    await t.init();
-    t.manager.beginTransaction(false);
+    const t = await begun(false);
     if (api === "AddPartitionsToTxn") t.manager.addPartition("orders", 0);
     else void t.manager.sendOffsetsToTransaction([{ topic: "in", partition: 0, offset: 1 }], { groupId: "g" }).catch(() => {});
     t.answer(t.expect(api), undefined, new NetworkError("connection reset"));
@@ -494,13 +442,11 @@ for (const api of ["AddPartitionsToTxn", "AddOffsetsToTxn"]) {
     const again = t.expect(api);
     t.answer(
       again,
-      api === "AddPartitionsToTxn"
-        ? { throttleTimeMs: 0, resultsByTopic: [{ name: "orders", resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }] }
-        : { throttleTimeMs: 0, errorCode: 0 },
+      api === "AddPartitionsToTxn" ? addPartitionsAnswer("orders", 0) : { throttleTimeMs: 0, errorCode: 0 },
     );
     const end = t.expect("EndTxn");
     assert.equal((end.body() as { committed: boolean }).committed, false);
-    t.answer(end, { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
+    t.answer(end, noIdAnswer(0));
     await aborting;
     assert.equal(t.manager.state, "READY");
   });

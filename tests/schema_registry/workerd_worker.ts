@@ -7,18 +7,9 @@
 import { env } from "cloudflare:workers";
 import { toJson } from "@bufbuild/protobuf";
 import { KafkaProducer } from "../../mod.ts";
-import {
-  AvroDeserializer,
-  AvroSerializer,
-  JsonSchemaDeserializer,
-  JsonSchemaSerializer,
-  ProtobufDeserializer,
-  ProtobufSerializer,
-  type RegistryDeserializer,
-  type RegistrySerializer,
-  SchemaRegistryClient,
-} from "../../src/schema_registry/mod.ts";
+import { SchemaRegistryClient } from "../../src/schema_registry/mod.ts";
 import { OrderSchema } from "../support/shop_proto.ts";
+import { type OrderFormat, orderSerdes } from "../support/order_serdes.ts";
 
 const ORDER = {
   type: "record",
@@ -29,17 +20,14 @@ const JSON_ORDER = { $schema: "https://json-schema.org/draft/2020-12/schema", ti
 
 const bindings = env as unknown as { SCHEMA_REGISTRY_URL: string; KAFKA_BOOTSTRAP_SERVERS: string };
 const registry = new SchemaRegistryClient({ url: bindings.SCHEMA_REGISTRY_URL });
-const serdes: Record<string, [RegistrySerializer<unknown>, RegistryDeserializer<unknown>]> = {
-  avro: [new AvroSerializer(registry, { schema: ORDER }), new AvroDeserializer(registry, { readerSchema: ORDER })],
-  json: [new JsonSchemaSerializer(registry, { schema: JSON_ORDER }), new JsonSchemaDeserializer(registry)],
-  protobuf: [new ProtobufSerializer(registry, { messageType: OrderSchema }), new ProtobufDeserializer(registry)],
-};
+// Made here, at module scope, where workerd lets avsc compile them.
+const serdes = orderSerdes(registry, { avro: ORDER, json: JSON_ORDER }, true);
 
 export default {
   async fetch(request: Request): Promise<Response> {
     if (request.method !== "POST") return new Response("POST { format, topic, values, bad }", { status: 400 });
-    const { format, topic, values, bad } = await request.json() as { format: string; topic: string; values: unknown[]; bad: unknown };
-    const [serializer, deserializer] = serdes[format];
+    const { format, topic, values, bad } = await request.json() as { format: OrderFormat; topic: string; values: unknown[]; bad: unknown };
+    const { serializer, deserializer } = serdes[format];
     const producer = new KafkaProducer<null, unknown>({
       bootstrapServers: bindings.KAFKA_BOOTSTRAP_SERVERS,
       valueSerializer: serializer.serializer,

@@ -13,41 +13,25 @@ import type { ProduceRequest, ProduceResponse } from "../../src/protocol/produce
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import type { KafkaError } from "../../src/errors.ts";
 import type { FakeClient, Recorded } from "./fake_client.ts";
-import { setup, TOPIC } from "./sender_fixtures.ts";
+import { type PartitionResult, produceResponse, setup, TOPIC } from "./sender_fixtures.ts";
 import { bytes, Outcome, PRODUCER_DEFAULTS } from "./producer_fixtures.ts";
 
-export { TOPIC };
+export { type PartitionResult, TOPIC };
 
 /** Error codes by their Kafka names: the shared table, under the short name the scenarios use. */
 export { ErrorCode as E } from "../../src/protocol/error_codes.ts";
 
-/** What one partition of a produce response says. */
-export interface PartitionResult {
-  partition: number;
-  errorCode?: number;
-  baseOffset?: number;
-  logStartOffset?: number;
-  errorMessage?: string | null;
-  recordErrors?: { batchIndex: number; batchIndexErrorMessage: string | null }[];
-}
+/** The retry backoff (100 ms) with room for its jitter: a batch waiting to be retried may go after it. */
+export const RETRY_WAIT = 200;
 
-/** A produce response for partitions of {@link TOPIC}, with record errors and log start offsets when given. */
+/**
+ * A produce response for partitions of {@link TOPIC} as a Java broker gives it: a failed
+ * partition's offset is -1 and the log start offset unknown (-1) unless given.
+ */
 export function produceResult(results: PartitionResult[]): ProduceResponse {
-  return {
-    throttleTimeMs: 0,
-    responses: [{
-      name: TOPIC,
-      partitionResponses: results.map((r) => ({
-        index: r.partition,
-        errorCode: r.errorCode ?? 0,
-        baseOffset: BigInt(r.baseOffset ?? (r.errorCode ? -1 : 0)),
-        logAppendTimeMs: -1n,
-        logStartOffset: BigInt(r.logStartOffset ?? -1),
-        recordErrors: r.recordErrors ?? [],
-        errorMessage: r.errorMessage ?? null,
-      })),
-    }],
-  };
+  return produceResponse(
+    results.map((r) => ({ ...r, baseOffset: r.baseOffset ?? (r.errorCode ? -1 : 0), logStartOffset: r.logStartOffset ?? -1 })),
+  );
 }
 
 /** Producer id, epoch, base sequence, record count and values of one batch of a produce request. */
@@ -125,7 +109,10 @@ function senderConfig(overrides: Partial<SenderConfig>): SenderConfig {
   return { ...PRODUCER_DEFAULTS, guaranteeMessageOrder: false, ...overrides };
 }
 
-function common(t: ReturnType<typeof setup>, sender: Sender) {
+/** `send(partition, value)` as the scenario makes it: appended as is, or first checked by the transaction. */
+type Send = (partition: number, value?: string) => Outcome;
+
+function common(t: ReturnType<typeof setup>, sender: Sender, send: Send = t.send) {
   captureStamps(t.client);
   const unanswered = () => t.client.requests.filter((r) => !r.answered);
   /** Requests sent with this API, answered or not, oldest first. */
@@ -154,10 +141,42 @@ function common(t: ReturnType<typeof setup>, sender: Sender) {
   const run = async (turns = 1) => {
     for (let i = 0; i < turns; i++) await sender.runOnce();
   };
+  /** Sends a record and runs the Sender once, so its batch goes out if it may. */
+  const sendAndRun = async (partition: number, value = "v") => {
+    const outcome = send(partition, value);
+    await run();
+    return outcome;
+  };
+  /** Answers the oldest unanswered produce request with these partition results, then runs the Sender `turns` times. */
+  const reply = async (results: PartitionResult[], turns = 1) => {
+    produce(results);
+    await run(turns);
+  };
+  /** Waits out the retry backoff, then runs the Sender `turns` times (a retried batch is drained again, then sent). */
+  const afterRetryBackoff = async (turns = 2) => {
+    t.clock.advance(RETRY_WAIT);
+    await run(turns);
+  };
   /** Stamps of every batch of every produce request so far, in send order. */
   const allStamps = () => sent("Produce").flatMap(stampsOf);
   const lastStamps = () => stampsOf(sent("Produce").at(-1)!);
-  return { ...t, sender, unanswered, sent, pending, answer, answerRequest, produce, run, allStamps, lastStamps };
+  return {
+    ...t,
+    sender,
+    send,
+    unanswered,
+    sent,
+    pending,
+    answer,
+    answerRequest,
+    produce,
+    run,
+    sendAndRun,
+    reply,
+    afterRetryBackoff,
+    allStamps,
+    lastStamps,
+  };
 }
 
 /** A Sender without idempotence over `setup()`. */
@@ -179,7 +198,14 @@ export function idempotentScenario(options: ScenarioOptions = {}) {
     grantId(producerId, epoch);
     await c.run();
   };
-  return { ...c, sequences, grantId, start };
+  /** A record sent before the producer id is known: the id is granted and the record's batch goes out. */
+  const sendFirst = async (partition = 0, value = "v", producerId = 343434n, epoch = 0) => {
+    const outcome = c.send(partition, value);
+    await start(producerId, epoch);
+    await c.run();
+    return outcome;
+  };
+  return { ...c, sequences, grantId, start, sendFirst };
 }
 
 /** A transactional Sender (a TransactionManager over a SequenceTracker) over the pieces of `setup()`. */
@@ -198,7 +224,6 @@ export function transactionalScenario(options: ScenarioOptions & { transactional
     sequences,
     transactions: manager,
   });
-  const c = common(t, sender);
   /** A send as KafkaProducer makes it: checked against the state, appended, its partition added to the transaction. */
   const send = (partition: number, value = "v") => {
     manager.ensureSendAllowed();
@@ -206,6 +231,7 @@ export function transactionalScenario(options: ScenarioOptions & { transactional
     manager.addPartition(TOPIC, partition);
     return outcome;
   };
+  const c = common(t, sender, send);
   const findCoordinator = (nodeId = 1, errorCode = 0) =>
     c.answer("FindCoordinator", {
       throttleTimeMs: 0,
@@ -244,15 +270,32 @@ export function transactionalScenario(options: ScenarioOptions & { transactional
   /** Whether an EndTxn with this outcome was ever sent. */
   const endTxnSent = (committed: boolean) =>
     c.sent("EndTxn").some((r) => (r.request.body as { committed: boolean }).committed === committed);
-  /** initTransactions through FindCoordinator and InitProducerId, as the Sender sends them. */
-  const init = async (producerId = 2000n, epoch = 0) => {
-    const done = manager.initTransactions();
+  /** initTransactions as far as its InitProducerId: FindCoordinator answered, InitProducerId sent and unanswered. */
+  const initUntilProducerId = async () => {
+    const done = watch(manager.initTransactions());
     await c.run();
+    findCoordinator();
+    await c.run(2);
+    return done;
+  };
+  /** Answers FindCoordinator (node 1), then InitProducerId with `producerId` and `epoch`. */
+  const finishInit = async (producerId = 2000n, epoch = 0) => {
     findCoordinator();
     await c.run(2);
     initProducerId(producerId, epoch);
     await c.run();
+  };
+  /** initTransactions through FindCoordinator and InitProducerId, as the Sender sends them. */
+  const init = async (producerId = 2000n, epoch = 0) => {
+    const done = manager.initTransactions();
+    await c.run();
+    await finishInit(producerId, epoch);
     await done;
+  };
+  /** Waits out the retry backoff of transactional requests (no jitter), then runs the Sender once. */
+  const afterBackoff = async () => {
+    t.clock.advance(config.retryBackoffMs);
+    await c.run();
   };
   /** Begins a protocol v1 transaction and sends a record to `partition`, with its AddPartitionsToTxn answered. */
   const beginWith = async (partition = 0, value = "v") => {
@@ -265,7 +308,6 @@ export function transactionalScenario(options: ScenarioOptions & { transactional
   };
   return {
     ...c,
-    send,
     rawSend: t.send,
     manager,
     sequences,
@@ -277,7 +319,10 @@ export function transactionalScenario(options: ScenarioOptions & { transactional
     addOffsets,
     txnOffsetCommit,
     endTxnSent,
+    initUntilProducerId,
+    finishInit,
     init,
+    afterBackoff,
     beginWith,
   };
 }
@@ -291,6 +336,15 @@ export async function warmedUp(options: Parameters<typeof idempotentScenario>[0]
   t.produce([{ partition: 0, baseOffset: 0 }]);
   await t.run();
   return t;
+}
+
+/** {@link warmedUp}, then records a (sequence 1) and b (sequence 2) sent to partition 0 in two requests, both in flight. */
+export async function twoInFlight() {
+  const t = await warmedUp();
+  const a = await t.sendAndRun(0, "a");
+  const b = await t.sendAndRun(0, "b");
+  const [requestA, requestB] = t.unanswered();
+  return { t, a, b, requestA, requestB };
 }
 
 /** Records whether a promise settled, and how, without awaiting it. */

@@ -12,6 +12,15 @@ import { transactionalScenario, watch } from "./java_scenarios.ts";
 export const errorName = (error: unknown) => (error as KafkaProtocolError | undefined)?.errorName;
 export const OFFSETS = [{ topic: "in", partition: 0, offset: 39 }];
 
+/** A transactional producer whose initTransactions found the coordinator and then got `errorCode` on InitProducerId. */
+export async function initFailsWith(errorCode: number) {
+  const t = transactionalScenario();
+  const init = await t.initUntilProducerId();
+  t.initProducerId(-1n, -1, errorCode);
+  await t.run(2);
+  return { t, init };
+}
+
 /** A READY transactional producer with a protocol v1 transaction open. */
 export async function open() {
   const t = transactionalScenario();
@@ -41,6 +50,14 @@ export async function sendOffsets(t: Awaited<ReturnType<typeof open>>, addOffset
     await t.run(2);
   }
   return result;
+}
+
+/** Begins the commit of a transaction with a record queued for partition 0 and answers its produce request, so EndTxn is next. */
+export async function commitUntilEndTxn(t: Awaited<ReturnType<typeof open>>) {
+  const commit = watch(t.manager.beginCommit());
+  await t.run();
+  await t.reply([{ partition: 0 }], 2);
+  return commit;
 }
 
 /** Answers the TxnOffsetCommit with `errorCode`. */

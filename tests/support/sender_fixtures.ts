@@ -40,9 +40,19 @@ export function metadataResponse(partitions: number): MetadataResponse {
   };
 }
 
-export function produceResponse(
-  results: { partition: number; errorCode?: number; baseOffset?: number; logAppendTimeMs?: number; logStartOffset?: number }[],
-): ProduceResponse {
+/** What one partition of a produce response says; what is left out reads as success at offset 0. */
+export interface PartitionResult {
+  partition: number;
+  errorCode?: number;
+  baseOffset?: number;
+  logAppendTimeMs?: number;
+  logStartOffset?: number;
+  errorMessage?: string | null;
+  recordErrors?: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+}
+
+/** A produce response for partitions of {@link TOPIC}. */
+export function produceResponse(results: PartitionResult[]): ProduceResponse {
   return {
     throttleTimeMs: 0,
     responses: [{
@@ -53,8 +63,8 @@ export function produceResponse(
         baseOffset: BigInt(r.baseOffset ?? 0),
         logAppendTimeMs: BigInt(r.logAppendTimeMs ?? -1),
         logStartOffset: BigInt(r.logStartOffset ?? 0),
-        recordErrors: [],
-        errorMessage: null,
+        recordErrors: r.recordErrors ?? [],
+        errorMessage: r.errorMessage ?? null,
       })),
     }],
   };
