@@ -49,7 +49,8 @@ interface BlockedAppend {
   readonly since: number;
   /** Whether the sticky partitioner picks the partition: it picks again once memory came, as Java's re-check. */
   readonly sticky: boolean;
-  readonly resolve: () => void;
+  /** Told the partition the record went to. */
+  readonly resolve: (partition: number) => void;
   readonly reject: (error: Error) => void;
   done: boolean;
 }
@@ -107,8 +108,9 @@ export class BlockedAppends {
   }
 
   /**
-   * Queues an append; `needed` > 0: it is first in line and needs that much memory. Resolves
-   * once the record is in a batch, rejects with TimeoutError at `deadline` if it is not.
+   * Queues a copy of an append (the caller may reuse `record`); `needed` > 0: it is first in
+   * line and needs that much memory. Resolves with the record's partition once it is in a
+   * batch, rejects with TimeoutError at `deadline` if it is not.
    */
   add(
     record: AppendRequest,
@@ -118,9 +120,9 @@ export class BlockedAppends {
     deadline: number,
     sticky: boolean,
     needed: number,
-  ): Promise<void> {
+  ): Promise<number> {
     return new Promise((resolve, reject) => {
-      const entry: BlockedAppend = { record, cluster, now, deadline, since, sticky, resolve, reject, done: false };
+      const entry: BlockedAppend = { record: { ...record }, cluster, now, deadline, since, sticky, resolve, reject, done: false };
       this.#blocked.push(entry);
       this.#blockedCount++;
       if (deadline < this.#latestDeadline) this.#addEarly(entry, since);
@@ -202,7 +204,7 @@ export class BlockedAppends {
     entry.done = true;
     this.#blockedCount--;
     this.#parts.metrics?.recordBufferPoolWait(now - entry.since, now);
-    if (error === undefined) entry.resolve();
+    if (error === undefined) entry.resolve(entry.record.partition);
     else entry.reject(error);
     if (this.#early[0] === entry) this.#armEarly(now);
   }

@@ -14,7 +14,8 @@ import { ClosedError, ConfigError, KafkaError, SerializationError, TimeoutError,
 import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import { initCrc32c } from "../protocol/crc32c.ts";
-import type { RecordHeader } from "../protocol/record_batch.ts";
+import { NO_HEADERS, type RecordHeader } from "../protocol/record_batch.ts";
+import type { RecordSettler } from "./producer_batch.ts";
 import { BatchCompression } from "./batch_compression.ts";
 import { choosePartition } from "./partitioner.ts";
 import type { AsyncSerializer, ProducerConfig, ResolvedProducerConfig } from "./producer_config.ts";
@@ -79,6 +80,17 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   // Handed to the accumulator on every append; made once, not per record.
   readonly #cluster = () => this.#metadata.cluster;
   readonly #now = () => this.#clock.now();
+  readonly #appendRequest: AppendRequest = {
+    topic: "",
+    partition: -1,
+    timestamp: 0,
+    key: null,
+    value: null,
+    headers: NO_HEADERS,
+    settler: NO_SETTLER,
+    profile: undefined,
+    admit: undefined,
+  };
   #closing: { forced: boolean; done: Promise<void> } | undefined;
   // A transactional call whose caller stopped waiting at maxBlockMs, its work going on (see #transactionalCall).
   #timedOut: { action: string; done: Promise<void> } | undefined;
@@ -364,10 +376,19 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       this.#failUnsentRecord(error, settler);
       return false;
     }
-    const request: AppendRequest = { topic: record.topic, partition, timestamp, key, value, headers, settler, profile };
+    // One request object serves every send: the accumulator keeps none (it copies one that must wait for memory).
+    const request = this.#appendRequest;
+    request.topic = record.topic;
+    request.partition = partition;
+    request.timestamp = timestamp;
+    request.key = key;
+    request.value = value;
+    request.headers = headers;
+    request.settler = settler;
+    request.profile = profile;
     // A wait for memory may outlast the transaction too.
     if (transactions !== undefined) request.admit = () => transactions.ensureAppendAllowed(transaction);
-    let appended: Promise<void> | undefined;
+    let appended: Promise<number> | undefined;
     try {
       appended = this.#accumulator.append(request, this.#cluster, this.#now, now, deadline);
     } catch (error) {
@@ -381,7 +402,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       this.#transactions?.addPartition(record.topic, request.partition);
       return false;
     }
-    appended.then(() => this.#transactions?.addPartition(record.topic, request.partition), (error) => {
+    appended.then((chosen) => this.#transactions?.addPartition(record.topic, chosen), (error) => {
       this.#failTransactionalSend(error, transaction);
       this.#failUnsentRecord(error, settler);
     });
@@ -591,6 +612,9 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     return this.close();
   }
 }
+
+// What #appendRequest holds before the first send.
+const NO_SETTLER: RecordSettler = { resolve: () => {}, reject: () => {} };
 
 /** An error in what the application asked for, not one the cluster or the producer met. */
 function isApplicationError(error: KafkaError): boolean {

@@ -182,10 +182,11 @@ export class RecordAccumulator {
 
   /**
    * Appends a record to its partition's last batch, or to a new one. Returns undefined
-   * when the record is in a batch, or a promise that resolves once it is (when memory
-   * was short, or earlier appends still wait for memory), and rejects with TimeoutError
-   * at `deadline` (default: `maxBlockMs` from `nowMs`) if it is not. The record's own
-   * outcome comes through its settler.
+   * when the record is in a batch (its partition then in `record.partition`), or a promise
+   * that resolves with the partition once it is (when memory was short, or earlier appends
+   * still wait for memory), and rejects with TimeoutError at `deadline` (default:
+   * `maxBlockMs` from `nowMs`) if it is not. The record's own outcome comes through its
+   * settler. `record` is not kept: the caller may reuse it.
    */
   append(
     record: AppendRequest,
@@ -193,7 +194,7 @@ export class RecordAccumulator {
     now: () => number,
     nowMs: number = now(),
     deadline: number = nowMs + this.#config.maxBlockMs,
-  ): Promise<void> | undefined {
+  ): Promise<number> | undefined {
     const sticky = record.partition < 0;
     if (!this.#blocked.isEmpty) return this.#blocked.add(record, cluster, now, nowMs, deadline, sticky, 0);
     const needed = this.#appendNow(record, cluster(), nowMs, undefined);

@@ -13,6 +13,7 @@ import { KafkaProducer } from "../../src/producer/kafka_producer.ts";
 import type { ProducerConfig } from "../../src/producer/producer_config.ts";
 import { Cluster } from "../../src/client/metadata.ts";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
+import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import { KafkaError, TimeoutError, TransactionAbortedError } from "../../src/errors.ts";
 import { FakeBroker } from "../support/fake_broker.ts";
 import { FakeTransport } from "../support/fake_transport.ts";
@@ -431,4 +432,36 @@ test("RecordAccumulator: appends waiting for memory fail when it closes, even wh
   assert.ok(waiting.every((w) => w.done && w.error instanceof Error), "both waiting appends fail");
   assert.equal(acc.hasIncomplete(), false, "no batch was made after the abort");
   assert.equal(acc.pool.availableMemory, 1024, "and the memory is all back");
+});
+
+test("RecordAccumulator: an append that waits for memory keeps its own copy, so the caller may reuse its request object", async () => {
+  const clock = new TimerClock();
+  const acc = accumulator(clock);
+  const c = cluster(TOPIC, 2);
+  // The producer fills one request object for every send; the accumulator must keep nothing of it.
+  const request = record(0, 900);
+  assert.equal(acc.append(request, () => c, clock.now), undefined, "the first batch takes all the memory");
+  const outcomes = [new Outcome(), new Outcome()];
+  const waits: Promise<number>[] = [];
+  for (const [i, text] of ["second", "third"].entries()) {
+    Object.assign(request, { partition: 1 - i, value: new TextEncoder().encode(text), settler: outcomes[i] });
+    const wait = acc.append(request, () => c, clock.now);
+    assert.ok(wait !== undefined, `${text} waits for memory`);
+    waits.push(wait);
+  }
+  Object.assign(request, { partition: 0, value: new TextEncoder().encode("reused"), settler: new Outcome() });
+  const written = new Map<number, string[]>();
+  for (let round = 0; round < 3; round++) {
+    for (const batch of acc.drain(c, [1], 1_048_576, clock.now()).get(1) ?? []) {
+      const values = decodeRecordBatches(batch.close(null))[0].records.map((r) => new TextDecoder().decode(r.value!));
+      written.set(batch.partition, [...(written.get(batch.partition) ?? []), ...values.filter((v) => !v.startsWith("\0"))]);
+      batch.complete(0, -1);
+      acc.deallocate(batch);
+    }
+    await settle();
+  }
+  assert.deepEqual(await Promise.all(waits), [1, 0], "each wait resolves with its own record's partition");
+  assert.deepEqual(written.get(1), ["second"]);
+  assert.deepEqual(written.get(0), ["third"]);
+  assert.ok(outcomes.every((outcome) => outcome.metadata !== undefined), "each record settles through its own settler");
 });
