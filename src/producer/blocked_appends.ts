@@ -9,6 +9,7 @@ import type { Clock } from "../clock.ts";
 import { clearClockTimer, setClockTimer } from "../clock.ts";
 import { ClosedError, TimeoutError } from "../errors.ts";
 import type { BufferPool } from "./buffer_pool.ts";
+import { Fifo } from "./fifo.ts";
 import type { ProducerMetrics } from "./producer_metrics.ts";
 import type { AppendRequest } from "./record_accumulator.ts";
 
@@ -75,7 +76,7 @@ export class BlockedAppends {
   // Appends that wait for memory, in send order. Only the first asks the pool (with what
   // is left until its deadline); the others wait their turn, so with deadlines in send
   // order each one's turn comes by its deadline and needs no timer of its own.
-  readonly #blocked: BlockedAppend[] = [];
+  readonly #blocked = new Fifo<BlockedAppend>();
   #blockedCount = 0;
   // Whether the first blocked append waits in the pool.
   #allocating = false;
@@ -134,7 +135,7 @@ export class BlockedAppends {
   /** Serves the blocked appends in order until the first one must wait for memory. */
   #serveBlocked(): void {
     while (!this.#allocating && this.#blocked.length > 0) {
-      const entry = this.#blocked[0];
+      const entry = this.#blocked.first!;
       if (entry.done) {
         this.#blocked.shift();
         continue;
@@ -170,7 +171,7 @@ export class BlockedAppends {
 
   readonly #allocated = (buffer: Uint8Array): void => {
     this.#allocating = false;
-    const entry = this.#blocked[0];
+    const entry = this.#blocked.first!;
     const now = entry.now();
     let result: number;
     try {
@@ -193,7 +194,7 @@ export class BlockedAppends {
 
   readonly #allocationFailed = (error: Error): void => {
     this.#allocating = false;
-    const entry = this.#blocked[0];
+    const entry = this.#blocked.first!;
     const now = entry.now();
     if (error instanceof TimeoutError && !this.#closed) this.#parts.metrics?.recordBufferExhausted(now);
     this.#settleBlocked(entry, error, now);
@@ -236,7 +237,7 @@ export class BlockedAppends {
     while (early.length > 0 && (early[0].done || early[0].deadline <= now)) {
       const entry = early.shift()!;
       // One waiting in the pool has the pool's timer for the same deadline.
-      if (entry.done || (this.#allocating && entry === this.#blocked[0])) continue;
+      if (entry.done || (this.#allocating && entry === this.#blocked.first)) continue;
       if (!this.#closed) this.#parts.metrics?.recordBufferExhausted(now);
       this.#settleBlocked(
         entry,

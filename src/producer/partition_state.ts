@@ -76,6 +76,9 @@ export class PartitionState {
     return this.#leader;
   }
 
+  /** The uncompressed size of the last batch drained from here, -1 before the first (sizes new batches while memory is short). */
+  lastBatchBytes = -1;
+
   /** Whether batches of an epoch older than `epoch` (of `producerId`) may still be in flight here. */
   hasStaleInFlight(producerId: bigint, epoch: number): boolean {
     return this.inFlight.length > 0 && (this.producerId !== producerId || this.producerEpoch !== epoch);

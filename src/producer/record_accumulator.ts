@@ -94,6 +94,9 @@ export interface AppendRequest {
   admit?: () => void;
 }
 
+// The smallest buffer a batch gets while memory is short (see RecordAccumulator.#bufferSizeFor).
+const MIN_SIZED_BUFFER = 1024;
+
 /** Whether `a` was stamped under an older epoch, or earlier in the same epoch, than `b`. */
 function isStampedBefore(a: ProducerBatch, b: ProducerBatch): boolean {
   if (b.baseSequence < 0) return true;
@@ -231,9 +234,10 @@ export class RecordAccumulator {
       return APPENDED;
     }
 
-    // A batchSize above bufferMemory would make every allocation impossible; the budget wins.
-    const batchSize = Math.min(this.#config.batchSize, this.#config.bufferMemory);
-    const needed = Math.max(batchSize, RECORD_BATCH_OVERHEAD + recordSizeUpperBound(record.key, record.value, record.headers));
+    const needed = Math.max(
+      this.#bufferSizeFor(state),
+      RECORD_BATCH_OVERHEAD + recordSizeUpperBound(record.key, record.value, record.headers),
+    );
     const given = buffer !== undefined && buffer.length >= needed;
     const fresh = given ? buffer : this.#pool.tryAllocate(needed);
     if (fresh === undefined) return needed;
@@ -244,6 +248,22 @@ export class RecordAccumulator {
     if (sticky !== undefined) partitioner!.updatePartitionInfo(sticky, batch.sizeInBytes, cluster, this.#allFull(deque));
     this.#onBatchReady();
     return given ? APPENDED_INTO_GIVEN_BUFFER : APPENDED;
+  }
+
+  /**
+   * The buffer a new batch of this partition gets: `batchSize` (as in Java), unless less than
+   * half of `bufferMemory` is free: then twice what the partition's last batch held, at
+   * least 1 KiB. With many partitions each taking a few records per linger (a thousand
+   * keyed partitions and a 64 KiB batchSize), full-size buffers would spend the memory on
+   * empty space, and then every freed buffer would carry one record: sized to the need,
+   * the memory holds records again, and a partition whose batches fill grows back to
+   * `batchSize` by doubling.
+   */
+  #bufferSizeFor(state: PartitionState): number {
+    // A batchSize above bufferMemory would make every allocation impossible; the budget wins.
+    const full = Math.min(this.#config.batchSize, this.#config.bufferMemory);
+    if (state.lastBatchBytes < 0 || this.#pool.availableMemory * 2 >= this.#config.bufferMemory) return full;
+    return Math.min(full, Math.max(MIN_SIZED_BUFFER, 2 * state.lastBatchBytes));
   }
 
   /** Java's `allBatchesFull`: the sticky partition may switch only at a batch boundary. */
@@ -348,6 +368,7 @@ export class RecordAccumulator {
         deque.shift();
         policy.prepare(first);
         batches.push(first);
+        state.lastBatchBytes = first.uncompressedSizeInBytes;
         size += bytes.length;
         this.#drainIndex.set(nodeId, index + 1);
       }

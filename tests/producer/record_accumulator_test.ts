@@ -230,3 +230,27 @@ test("RecordAccumulator: a sent batch aborted before its answer gives back its m
   const [next] = acc.drain(c, [1], 1_000_000, clock.now()).get(1)!;
   assert.notEqual(next.buffer, sentBuffer, "a new batch does not write over the bytes a request may still send");
 });
+
+test("RecordAccumulator: while less than half the memory is free, a partition's new batch gets a buffer sized to its last batch, not batchSize", () => {
+  const acc = accumulator({ batchSize: 4096, bufferMemory: 10 * 1024, lingerMs: 0 });
+  const clock = new FakeClock();
+  const c = cluster(TOPIC, 3);
+  const drainAll = () => [...acc.drain(c, [1], 1_048_576, clock.now()).values()].flat();
+  const settleAll = (batches: ProducerBatch[]) =>
+    batches.forEach((batch) => {
+      batch.complete(0, -1);
+      acc.deallocate(batch);
+    });
+  acc.append(record(0, "small"), () => c, clock.now);
+  const [first] = drainAll();
+  assert.equal(first.buffer.length, 4096, "memory is plentiful: batchSize, as in Java");
+  settleAll([first]);
+  // Partitions 1 and 2 take 8 KiB of the 10: less than half is free now.
+  acc.append(record(1, "x"), () => c, clock.now);
+  acc.append(record(2, "x"), () => c, clock.now);
+  assert.equal(acc.pool.availableMemory, 2048);
+  assert.equal(acc.append(record(0, "small again"), () => c, clock.now), undefined, "a full-size buffer would have to wait for memory");
+  const second = drainAll().find((batch) => batch.partition === 0)!;
+  assert.equal(second.buffer.length, 1024, "twice the last batch's size, at least 1 KiB");
+  assert.equal(second.recordCount, 1);
+});
