@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type BenchRun, type Measurement, memoryPerPartition, scenarioTable } from "../../tools/perf/report.ts";
+import { type BenchRun, checkTargets, type Measurement, memoryPerPartition, scenarioTable } from "../../tools/perf/report.ts";
 import { encodedKeys, keyIndex, keyName } from "../../tools/perf/keys.ts";
 
 const measured = (scenario: string, peer: string, peakRssMb: number): Measurement => ({
@@ -57,6 +57,35 @@ test("S7's table has a memory-per-partition column, † on an S1 base, and a lin
   assert.equal(lines.find((l) => l.startsWith("| Java |"))!.split("|").length, lines[0].split("|").length);
   assert.match(lines.at(-1)!, /^Memory per partition: \(peak RSS on S7 − the same client's peak RSS on S7-1p\) ÷ \(1,000 − 1\) partitions/);
   assert.doesNotMatch(scenarioTable(r, "S1").join("\n"), /per partition/);
+});
+
+test("targets are ratios against kcat, @platformatic/kafka, Java and KafkaJS of the same run, each marked met or not", () => {
+  const row = (scenario: string, peer: string, figures: Partial<Measurement>): Measurement => ({ scenario, peer, runtime: "", ...figures });
+  const r: BenchRun = {
+    ...run([
+      row("S6", "librdkafka (kcat -P)", { recordsPerSec: 1000 }),
+      row("S6", "edge-kafka on Bun", { recordsPerSec: 1000 }),
+      row("S6", "edge-kafka on Deno", { recordsPerSec: 799 }),
+      row("S1", "librdkafka (kcat -P)", { recordsPerSec: 700, cpuUsPerRecord: 2 }),
+      row("S1", "@platformatic/kafka 2.12", { recordsPerSec: 400 }),
+      row("S1", "edge-kafka on Bun", { recordsPerSec: 700, cpuUsPerRecord: 2.1, peakRssMb: 122 }),
+      row("S3", "Java (kafka-clients)", { p99Ms: 40 }),
+      row("S3", "edge-kafka on Node", { p99Ms: 10 }),
+      row("S4", "KafkaJS 2.2.4", { coldStartMs: 200 }),
+      row("S4", "edge-kafka on Node", { coldStartMs: 101 }),
+    ]),
+    emptyRssMb: { bun: 50 },
+  };
+  const met = new Map(checkTargets(r).map((c) => [c.target, c.met]));
+  assert.equal(met.get("S6 records/s on Bun ≥ 1.0 × kcat's"), true);
+  assert.equal(met.get("S6 records/s on Deno ≥ 0.8 × kcat's"), false);
+  assert.equal(met.get("S6 records/s on Node ≥ 0.6 × kcat's"), undefined);
+  assert.equal(met.get("S1 records/s on Bun ≥ 1.5 × @platformatic/kafka's"), true);
+  assert.equal(met.get("S1 records/s on Bun ≥ kcat's"), true);
+  assert.equal(met.get("S1 CPU µs/record on Bun ≤ kcat's"), false);
+  assert.equal(met.get("S1 peak RSS on Bun ≤ empty Bun (50 MB) + bufferMemory (32 MB) + 40 MB"), true);
+  assert.equal(met.get("S3 p99 ms on Node ≤ 0.25 × Java's"), true);
+  assert.equal(met.get("S4 cold start on Node ≤ ½ KafkaJS's"), false);
 });
 
 test("keys: each of N keys once in every N records, the same bytes as their names", () => {
