@@ -80,10 +80,10 @@ const FLAVOURS: Record<Flavour, { leaveOut: RegExp; noWasm?: boolean }> = {
   // Deno, Bun, Node (and the "default" condition).
   esm: { leaveOut: /^\.\/cloudflare\.ts$/ },
   // workerd refuses to compile WebAssembly from bytes at run time, which is how
-  // hash-wasm, hysnappy and zstd-wasm load. tools/workerd/crc32_shim.ts is a CRC-32C in
-  // plain TypeScript with hash-wasm's shape; zstd and snappy have no such stand-in, so a
-  // producer configured with them does not start (gzip and lz4 work), and leaving their
-  // WebAssembly out saves the tarball some 300 KiB.
+  // hash-wasm, hysnappy and zstd-wasm load. tools/workerd/no_wasm_crc32.ts fails hash-wasm's
+  // load at once, so CRC-32C is computed in JavaScript (src/protocol/crc32c.ts); zstd and
+  // snappy have no such fallback, so a producer configured with them does not start (gzip
+  // and lz4 work), and leaving their WebAssembly out saves the tarball some 300 KiB.
   workerd: { leaveOut: /^\.\/(deno|bun|node)\.ts$/, noWasm: true },
 };
 
@@ -197,7 +197,7 @@ function flavourPlugin(flavour: Flavour): esbuild.Plugin {
         });`,
       }));
       if (!noWasm) return;
-      build.onResolve({ filter: /^hash-wasm$/ }, () => ({ path: join(ROOT, "tools/workerd/crc32_shim.ts") }));
+      build.onResolve({ filter: /^hash-wasm(\/.*)?$/ }, () => ({ path: join(ROOT, "tools/workerd/no_wasm_crc32.ts") }));
       build.onResolve({ filter: /^(@bokuweb\/zstd-wasm|hysnappy)$/ }, (args) => ({ path: args.path, namespace: "no-wasm" }));
       build.onLoad({ filter: /.*/, namespace: "no-wasm" }, (args) => ({ loader: "js", contents: WASM_STUBS[args.path] }));
     },

@@ -24,6 +24,9 @@ const MAX_BLOCK_SIZE = 128 * 1024;
 const MAX_WASM_OUTPUT = 1 << 30;
 
 let ready: Promise<void> | undefined;
+// The smallest valid WebAssembly module: the package's init neither resolves nor rejects when the
+// runtime refuses to compile WebAssembly (it only logs), so that is asked first, with this.
+const EMPTY_WASM_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 
 /**
  * Compiles and instantiates the zstd WebAssembly module, once per program (the module is shared).
@@ -36,7 +39,7 @@ let ready: Promise<void> | undefined;
  * ```
  */
 export function initZstd(): Promise<void> {
-  ready ??= initZstdWasm().catch((err: unknown) => {
+  ready ??= WebAssembly.instantiate(EMPTY_WASM_MODULE).then(() => initZstdWasm()).catch((err: unknown) => {
     ready = undefined;
     throw new CompressionError("zstd", "could not load the WebAssembly module", err);
   });

@@ -6,58 +6,76 @@
  * @module
  */
 import * as net from "node:net";
-import * as tls from "node:tls";
+import type * as nodeTls from "node:tls";
 import type { Transport, TransportAddress, TransportEvents, TransportSocket } from "./transport.ts";
 import { CloseOnce, isTlsErrorCode, tlsFailure } from "./transport.ts";
 
+// node:tls brings node:crypto and some twenty internal modules: a few ms of every cold start, so it
+// loads with the first TLS connection only.
+let tlsModule: Promise<typeof nodeTls> | undefined;
+
 class NodeSocket implements TransportSocket {
-  readonly #socket: net.Socket;
+  #socket: net.Socket | undefined;
   readonly #closing: CloseOnce;
   #blocked = false;
   #error: Error | undefined;
 
   constructor(address: TransportAddress, events: TransportEvents) {
-    this.#closing = new CloseOnce(events, () => this.#socket.destroy());
-    const options = address.tls;
-    this.#socket = options
-      ? tls.connect({
-        host: address.host,
-        port: address.port,
-        // Node trusts only `ca` when given; keep the default roots too, as Deno does.
-        ca: options.ca === undefined ? undefined : [...tls.rootCertificates, ...[options.ca].flat()],
-        cert: options.cert,
-        key: options.key,
-        servername: options.servername ?? (net.isIP(address.host) ? undefined : address.host),
-        rejectUnauthorized: options.rejectUnauthorized ?? true,
-      })
-      : net.connect({ host: address.host, port: address.port });
-    this.#socket.setNoDelay(true);
-    this.#socket.on(options ? "secureConnect" : "connect", () => {
+    this.#closing = new CloseOnce(events, () => this.#socket?.destroy());
+    if (!address.tls) {
+      this.#wire(net.connect({ host: address.host, port: address.port }), address, events);
+      return;
+    }
+    (tlsModule ??= import("node:tls")).then((tls) => {
+      if (!this.#closing.closed) this.#wire(tlsConnect(tls, address), address, events);
+    }, (error: Error) => this.#closing.fail(error));
+  }
+
+  #wire(socket: net.Socket, address: TransportAddress, events: TransportEvents): void {
+    this.#socket = socket;
+    const secure = Boolean(address.tls);
+    socket.setNoDelay(true);
+    socket.on(secure ? "secureConnect" : "connect", () => {
       if (!this.#closing.closed) events.onOpen();
     });
-    this.#socket.on("data", (chunk: Uint8Array) => {
+    socket.on("data", (chunk: Uint8Array) => {
       if (!this.#closing.closed) events.onData(chunk);
     });
-    this.#socket.on("drain", () => {
+    socket.on("drain", () => {
       this.#blocked = false;
       if (!this.#closing.closed) events.onDrain();
     });
-    this.#socket.on("error", (error: Error & { code?: string }) => {
+    socket.on("error", (error: Error & { code?: string }) => {
       // A certificate the peer refused or we could not verify: say so, not just "closed".
-      this.#error ??= options && isTlsErrorCode(error.code) ? tlsFailure(address, error) : error;
+      this.#error ??= secure && isTlsErrorCode(error.code) ? tlsFailure(address, error) : error;
     });
-    this.#socket.on("close", () => this.#closing.fail(this.#error ?? new Error("connection closed by the broker")));
+    socket.on("close", () => this.#closing.fail(this.#error ?? new Error("connection closed by the broker")));
   }
 
   write(data: Uint8Array): number {
-    if (this.#blocked || this.#closing.closed) return 0;
-    if (!this.#socket.write(data)) this.#blocked = true;
+    const socket = this.#socket;
+    if (socket === undefined || this.#blocked || this.#closing.closed) return 0;
+    if (!socket.write(data)) this.#blocked = true;
     return data.length;
   }
 
   close(): void {
     this.#closing.close();
   }
+}
+
+function tlsConnect(tls: typeof nodeTls, address: TransportAddress): net.Socket {
+  const options = address.tls!;
+  return tls.connect({
+    host: address.host,
+    port: address.port,
+    // Node trusts only `ca` when given; keep the default roots too, as Deno does.
+    ca: options.ca === undefined ? undefined : [...tls.rootCertificates, ...[options.ca].flat()],
+    cert: options.cert,
+    key: options.key,
+    servername: options.servername ?? (net.isIP(address.host) ? undefined : address.host),
+    rejectUnauthorized: options.rejectUnauthorized ?? true,
+  });
 }
 
 /**

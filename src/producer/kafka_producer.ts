@@ -31,7 +31,7 @@ import { Sender } from "./sender.ts";
 import { type Deferred, PendingSends, withResolvers } from "./pending_sends.ts";
 import { ProducerInterceptors, resolveInterceptors } from "./producer_interceptor.ts";
 import type { SendObserver } from "./send_observer.ts";
-import { loadTelemetry } from "../telemetry/load_telemetry.ts";
+import { loadTelemetry, openTelemetryRegistered } from "../telemetry/load_telemetry.ts";
 import type { ProducerMetricsSnapshot } from "./producer_metrics.ts";
 import { ProducerMetrics } from "./producer_metrics.ts";
 import { SequenceTracker } from "./sequence_tracker.ts";
@@ -73,6 +73,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   // OpenTelemetry (src/telemetry/), once @opentelemetry/api has loaded; `#tracing` while it loads.
   #observer: SendObserver | undefined;
   #tracing: Promise<void> | undefined;
+  // Tracing is on but no OpenTelemetry provider was registered when last looked (each send looks).
+  #awaitingProvider: boolean;
   readonly #started: Promise<void>;
   // send() calls whose record was not in a batch at once (it waited for metadata or memory), so flush and close
   // can wait for them to be delivered or failed.
@@ -165,18 +167,12 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       transactions,
       metrics,
     });
-    // OpenTelemetry's observer loads while the Sender connects. The metadata holds every topic back until it is
-    // in, so a record sent before waits for its topic and is observed when the wait ends (see #doSend).
-    if (settings.tracing) {
-      this.#tracing = loadTelemetry({ clientId: settings.clientId, cluster: this.#cluster, logger: settings.logger })
-        .then((observer) => {
-          this.#observer = observer;
-          this.#tracing = undefined;
-        });
-      metadata.holdUntil(this.#tracing);
-    }
-    // The codec (and its WebAssembly) and the CRC table load first; the Sender starts once they are in.
-    this.#started = Promise.all([initCrc32c(), compression.load()]).then(() => void sender.run());
+    this.#awaitingProvider = settings.tracing;
+    this.#loadTelemetryOnceRegistered();
+    // The codec (and its WebAssembly) loads first; the Sender starts once it is in. The WebAssembly
+    // CRC loads meanwhile, and until it is in (or where it cannot load) the JavaScript one serves.
+    initCrc32c().catch(() => {});
+    this.#started = compression.load().then(() => void sender.run());
     this.#started.catch((error) => {
       const failure = this.#startFailure = new KafkaError(`the producer could not start: ${error}`, { cause: error });
       this.#accumulator.abortIncompleteBatches(failure);
@@ -233,6 +229,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     } catch (error) {
       return this.#failUnsent(error);
     }
+    if (this.#awaitingProvider) this.#loadTelemetryOnceRegistered();
     const info = this.#metadata.usableTopic(record.topic);
     // An explicit partition beyond the known ones may be new: the metadata is asked again, as in Java.
     const partitions = record.partition === undefined || record.partition === null ? 1 : record.partition + 1;
@@ -273,6 +270,22 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     });
     this.#trackPending(settler.promise);
     return settler.promise;
+  }
+
+  /**
+   * Once an OpenTelemetry provider is registered, loads the observer (while the Sender connects, for a provider
+   * registered at start-up). The metadata holds every topic back until it is in, so a record sent meanwhile
+   * waits for its topic and is observed when the wait ends (see #doSend).
+   */
+  #loadTelemetryOnceRegistered(): void {
+    if (!this.#awaitingProvider || !openTelemetryRegistered()) return;
+    this.#awaitingProvider = false;
+    const { clientId, logger } = this.#config;
+    this.#tracing = loadTelemetry({ clientId, cluster: this.#cluster, logger }).then((observer) => {
+      this.#observer = observer;
+      this.#tracing = undefined;
+    });
+    this.#metadata.holdUntil(this.#tracing);
   }
 
   /**

@@ -183,11 +183,23 @@ export function checkTargets(run: BenchRun): TargetCheck[] {
   };
   const share = { Bun: 1.0, Deno: 0.8, Node: 0.6 };
   for (const [runtime, factor] of Object.entries(share)) {
-    compare(`S6 records/s on ${runtime} ≥ ${factor.toFixed(1)} × kcat's`, ours(runtime, "S6")?.recordsPerSec, times(kcat("S6")?.recordsPerSec, factor), true, "");
+    compare(
+      `S6 records/s on ${runtime} ≥ ${factor.toFixed(1)} × kcat's`,
+      ours(runtime, "S6")?.recordsPerSec,
+      times(kcat("S6")?.recordsPerSec, factor),
+      true,
+      "",
+    );
   }
   for (const runtime of Object.keys(share)) {
     const s1 = ours(runtime, "S1");
-    compare(`S1 records/s on ${runtime} ≥ 1.5 × @platformatic/kafka's`, s1?.recordsPerSec, times(platformatic("S1")?.recordsPerSec, 1.5), true, "");
+    compare(
+      `S1 records/s on ${runtime} ≥ 1.5 × @platformatic/kafka's`,
+      s1?.recordsPerSec,
+      times(platformatic("S1")?.recordsPerSec, 1.5),
+      true,
+      "",
+    );
     if (runtime === "Bun") compare("S1 records/s on Bun ≥ kcat's", s1?.recordsPerSec, kcat("S1")?.recordsPerSec, true, "");
     const cpuFactor = runtime === "Bun" ? 1 : 1.5;
     compare(

@@ -11,8 +11,9 @@
  *   for native gzip when present, only with the nodejs_compat flag; fflate otherwise).
  * - The other runtimes' adapters (src/net/{deno,bun,node}.ts) are left out: they are
  *   imported lazily and never on workerd.
- * - `hash-wasm` becomes crc32_shim.ts, because workerd does not compile WebAssembly
- *   from bytes at run time. (The zstd and snappy codecs load WebAssembly the same way,
+ * - `hash-wasm` becomes no_wasm_crc32.ts, because workerd does not compile WebAssembly
+ *   from bytes at run time: CRC-32C is then computed in JavaScript (src/protocol/crc32c.ts).
+ *   (The zstd and snappy codecs load WebAssembly the same way,
  *   so on workerd they fail with a CompressionError when configured; gzip and lz4 work.)
  *
  * @module
@@ -56,7 +57,7 @@ const otherRuntimes: esbuild.Plugin = {
         ? { path: args.path, external: true }
         : undefined;
     });
-    build.onResolve({ filter: /^hash-wasm$/ }, () => ({ path: join(root, "tools", "workerd", "crc32_shim.ts") }));
+    build.onResolve({ filter: /^hash-wasm(\/.*)?$/ }, () => ({ path: join(root, "tools", "workerd", "no_wasm_crc32.ts") }));
   },
 };
 
