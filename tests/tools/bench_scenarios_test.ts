@@ -86,6 +86,9 @@ test("targets are ratios against kcat, @platformatic/kafka, Java and KafkaJS of 
   assert.equal(met.get("S1 peak RSS on Bun ≤ empty Bun (50 MB) + bufferMemory (32 MB) + 40 MB"), true);
   assert.equal(met.get("S3 p99 ms on Node ≤ 0.25 × Java's"), true);
   assert.equal(met.get("S4 cold start on Node ≤ ½ KafkaJS's"), false);
+  const measured = new Map(checkTargets(r).map((c) => [c.target, c.measured]));
+  assert.equal(measured.get("S6 records/s on Deno ≥ 0.8 × kcat's"), "799 vs 800: 0.80×");
+  assert.equal(measured.get("S4 cold start on Node ≤ ½ KafkaJS's"), "101.00 ms vs 100.00 ms: 0.51×");
 });
 
 test("keys: each of N keys once in every N records, the same bytes as their names", () => {
