@@ -6,6 +6,7 @@ import {
   flameGraphSvg,
   type FlameNode,
   frameLabel,
+  frameOf,
   heapProfileTree,
   kindShares,
   profileTree,
@@ -85,6 +86,13 @@ test("frames are labelled `function file:line`, relative to the root, lines 1-ba
   assert.deepEqual([main.frame.kind, work.children[0].frame.kind], ["ours", "runtime"]);
   const shares = kindShares(tree);
   assert.deepEqual([shares.get("ours"), shares.get("runtime"), shares.get("gc"), shares.get("idle")], [5, 2, 1, 1]);
+});
+
+test("a native frame named like an Object.prototype member is runtime code, not a special frame", () => {
+  for (const name of ["toString", "constructor", "valueOf"]) {
+    assert.equal(frameOf({ functionName: name, url: "", lineNumber: -1, columnNumber: -1 }).kind, "runtime", name);
+  }
+  assert.equal(frameOf({ functionName: "(garbage collector)", url: "", lineNumber: -1, columnNumber: -1 }).kind, "gc");
 });
 
 test("top frames: by self and by total, a recursive frame's total counted once per stack", () => {

@@ -85,12 +85,13 @@ export interface FrameOptions {
   sourceMaps?: (url: string) => SourceMap | undefined;
 }
 
-const META: Record<string, FrameKind> = {
-  "(root)": "program",
-  "(program)": "program",
-  "(idle)": "idle",
-  "(garbage collector)": "gc",
-};
+// A Map, not an object: a native frame may be named like an Object.prototype member ("toString").
+const META = new Map<string, FrameKind>([
+  ["(root)", "program"],
+  ["(program)", "program"],
+  ["(idle)", "idle"],
+  ["(garbage collector)", "gc"],
+]);
 
 /** The kind of code a file holds, from its path relative to the root (or its URL). */
 function kindOf(file: string, underRoot: boolean): FrameKind {
@@ -116,7 +117,7 @@ function kindOf(file: string, underRoot: boolean): FrameKind {
  */
 export function frameOf(callFrame: CallFrame, options: FrameOptions = {}): Frame {
   const name = callFrame.functionName || "(anonymous)";
-  const meta = META[name];
+  const meta = META.get(name);
   if (meta !== undefined && callFrame.url === "") return { name, file: "", line: 0, kind: meta };
   let file = callFrame.url;
   let line = callFrame.lineNumber >= 0 ? callFrame.lineNumber + 1 : 0;
