@@ -10,6 +10,7 @@ import { clearClockTimer, setClockTimer } from "../clock.ts";
 import { ClosedError, TimeoutError } from "../errors.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import { Fifo } from "./fifo.ts";
+import { withResolvers } from "./pending_sends.ts";
 import type { ProducerMetrics } from "./producer_metrics.ts";
 import type { AppendRequest } from "./record_accumulator.ts";
 
@@ -122,14 +123,14 @@ export class BlockedAppends {
     sticky: boolean,
     needed: number,
   ): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const entry: BlockedAppend = { record: { ...record }, cluster, now, deadline, since, sticky, resolve, reject, done: false };
-      this.#blocked.push(entry);
-      this.#blockedCount++;
-      if (deadline < this.#latestDeadline) this.#addEarly(entry, since);
-      else this.#latestDeadline = deadline;
-      if (needed > 0) this.#allocate(entry, needed, since);
-    });
+    const { promise, resolve, reject } = withResolvers<number>();
+    const entry: BlockedAppend = { record: { ...record }, cluster, now, deadline, since, sticky, resolve, reject, done: false };
+    this.#blocked.push(entry);
+    this.#blockedCount++;
+    if (deadline < this.#latestDeadline) this.#addEarly(entry, since);
+    else this.#latestDeadline = deadline;
+    if (needed > 0) this.#allocate(entry, needed, since);
+    return promise;
   }
 
   /** Serves the blocked appends in order until the first one must wait for memory. */
@@ -143,12 +144,7 @@ export class BlockedAppends {
       const now = entry.now();
       let needed: number;
       try {
-        // Waiting appends fail once the producer closes, even where memory or room came: a batch made now could
-        // miss the close's last abort and never settle.
-        if (this.#closed) throw new ClosedError("the producer was closed while the record waited for buffer memory");
-        entry.record.admit?.();
-        if (entry.sticky) entry.record.partition = -1;
-        needed = this.#parts.appendNow(entry.record, entry.cluster(), now, undefined);
+        needed = this.#appendNow(entry, now, undefined);
       } catch (error) {
         this.#settleBlocked(entry, error as Error, now);
         continue;
@@ -163,6 +159,16 @@ export class BlockedAppends {
     }
   }
 
+  /** Tries a blocked append again now that its turn came (into `buffer` when it needs a new batch). */
+  #appendNow(entry: BlockedAppend, now: number, buffer: Uint8Array | undefined): number {
+    // Waiting appends fail once the producer closes, even where memory or room came: a batch made now could
+    // miss the close's last abort and never settle.
+    if (this.#closed) throw new ClosedError("the producer was closed while the record waited for buffer memory");
+    entry.record.admit?.();
+    if (entry.sticky) entry.record.partition = -1;
+    return this.#parts.appendNow(entry.record, entry.cluster(), now, buffer);
+  }
+
   /** The first blocked append asks the pool for memory, for what is left until its deadline. */
   #allocate(entry: BlockedAppend, size: number, now: number): void {
     this.#allocating = true;
@@ -175,10 +181,7 @@ export class BlockedAppends {
     const now = entry.now();
     let result: number;
     try {
-      if (this.#closed) throw new ClosedError("the producer was closed while the record waited for buffer memory");
-      entry.record.admit?.();
-      if (entry.sticky) entry.record.partition = -1;
-      result = this.#parts.appendNow(entry.record, entry.cluster(), now, buffer);
+      result = this.#appendNow(entry, now, buffer);
     } catch (error) {
       // No batch took the buffer: it goes back, whatever failed.
       this.#parts.pool.deallocate(buffer);

@@ -39,7 +39,7 @@ export type AwsCredentialsProvider = () => Promise<AwsCredentials>;
 
 /**
  * Where environment variables come from: an object of them (a Worker's `env` bindings,
- * `process.env`), or a function that reads one.
+ * the process's environment object), or a function that reads one.
  *
  * @example
  * ```ts
@@ -53,7 +53,8 @@ export type EnvironmentSource = Readonly<Record<string, unknown>> | ((name: stri
  * A provider reading the credentials from environment variables at each call:
  * `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, and for temporary credentials
  * `AWS_SESSION_TOKEN` and `AWS_CREDENTIAL_EXPIRATION` (ISO 8601). Without `env`, the
- * process's environment (Deno needs `--allow-env`); on Workers, pass the handler's `env`.
+ * process's environment, through the runtime adapter in src/runtimes/environment.ts (a
+ * runtime with permissions must allow reading it); on Workers, pass the handler's `env`.
  * Rejects, naming the variables, when the key id or secret is missing.
  *
  * @example
