@@ -3,7 +3,7 @@
  * both the package and the observer's code are imported on first use, once per process,
  * so a producer with `tracing: false`, or without the package, loads neither. A producer
  * loads them only once an OpenTelemetry provider is registered (see
- * {@linkcode openTelemetryRegistered}): until then every span would be a no-op, and the
+ * opentelemetry_global.ts): until then every span would be a no-op, and the
  * package's load is ~25 ms of a cold start on Node.
  *
  * @module
@@ -16,27 +16,6 @@ import { importOpenTelemetryApi } from "./opentelemetry_api.ts";
 type Loaded = (options: ProducerTelemetryOptions) => SendObserver;
 
 let loading: Promise<Loaded | Error> | undefined;
-
-/**
- * Where every copy of @opentelemetry/api 1.x keeps what was registered globally (providers,
- * propagator, context manager): the package's own cross-copy convention, which Deno's
- * built-in OpenTelemetry fills at start-up too.
- */
-const OPENTELEMETRY_GLOBAL = Symbol.for("opentelemetry.js.api.1");
-
-/**
- * Whether an OpenTelemetry SDK (or Deno's built-in OpenTelemetry) has registered anything
- * with @opentelemetry/api, without loading the package.
- *
- * @example
- * ```ts
- * import { openTelemetryRegistered } from "./load_telemetry.ts";
- * console.log(openTelemetryRegistered() ? "an SDK is registered" : "spans would be no-ops");
- * ```
- */
-export function openTelemetryRegistered(): boolean {
-  return (globalThis as Record<symbol, unknown>)[OPENTELEMETRY_GLOBAL] !== undefined;
-}
 
 /**
  * An observer over @opentelemetry/api's global providers for one producer, or undefined

@@ -19,6 +19,7 @@ import type { ObservedSend, SendObserver } from "../producer/send_observer.ts";
 import type { KafkaProtocolError } from "../protocol/error_codes.ts";
 import { ATTRIBUTES, INSTRUMENTATION_SCOPE, METRICS } from "./semantic_conventions.ts";
 import { HEADER_SETTER, withHeaders } from "./trace_headers.ts";
+import { openTelemetryRegistered } from "./opentelemetry_global.ts";
 
 /** The @opentelemetry/api module. */
 export type OpenTelemetryApi = typeof otel;
@@ -39,12 +40,6 @@ interface Instruments {
   sent: otel.Counter;
   duration: otel.Histogram;
 }
-
-/**
- * Where every copy of @opentelemetry/api 1.x keeps what was registered (its `GLOBAL_OPENTELEMETRY_API_KEY`):
- * absent until something is, so one look tells that no provider is there.
- */
-const API_GLOBALS = Symbol.for("opentelemetry.js.api.1");
 
 /** Milliseconds since the epoch, in sub-millisecond steps, as span times are given. */
 const epochMs = () => performance.timeOrigin + performance.now();
@@ -89,7 +84,7 @@ export class ProducerTelemetry implements SendObserver {
   observe<K, V>(record: ProducerRecord<K, V>, inner: Deferred<RecordMetadata>, sentMsAgo?: number): ObservedSend<K, V> | undefined {
     try {
       // The common case, nothing registered, in one look instead of the API's two.
-      if ((globalThis as Record<symbol, unknown>)[API_GLOBALS] === undefined) return undefined;
+      if (!openTelemetryRegistered()) return undefined;
       const tracer = this.#currentTracer();
       const instruments = this.#currentInstruments();
       if (tracer === undefined && instruments === undefined) return undefined;

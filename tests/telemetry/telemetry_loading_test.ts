@@ -10,7 +10,7 @@ import { Child, evalCommand, root, testRuntime } from "../support/child.ts";
 test("a producer made before any OpenTelemetry provider is registered traces the sends made after one is", async () => {
   const code = `
     const { KafkaProducer } = await import(${JSON.stringify(`${root}/mod.ts`)});
-    const { openTelemetryRegistered } = await import(${JSON.stringify(`${root}/src/telemetry/load_telemetry.ts`)});
+    const { openTelemetryRegistered } = await import(${JSON.stringify(`${root}/src/telemetry/opentelemetry_global.ts`)});
     const { INSTRUMENTATION_SCOPE } = await import(${JSON.stringify(`${root}/src/telemetry/semantic_conventions.ts`)});
     const producer = new KafkaProducer({ bootstrapServers: "127.0.0.1:1", maxBlockMs: 300 });
     const outcome = (p) => p.then(() => "sent", (e) => e.name);
