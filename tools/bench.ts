@@ -28,7 +28,7 @@ import { encodedKeys, keyIndex } from "./perf/keys.ts";
 
 const USAGE = `usage: bench.ts --topic TOPIC --num-records N (--record-size BYTES) --throughput RECORDS_PER_SEC
                 --producer-props k=v [k=v ...] [--warmup-records N] [--transactional-id ID]
-                [--max-outstanding N] [--yield-every-ms MS] [--api native|kafkajs-batch|kafkajs-send] [--chunk N]
+                [--max-outstanding N] [--yield-every-ms MS] [--api native|native-promise|kafkajs-batch|kafkajs-send] [--chunk N]
                 [--keys N]
 
   --throughput -1 sends as fast as possible. --producer-props takes Java names
@@ -37,7 +37,8 @@ const USAGE = `usage: bench.ts --topic TOPIC --num-records N (--record-size BYTE
   --max-outstanding records are unacknowledged (default: what fits in buffer.memory, as Java's
   send() blocks), and lets the producer's I/O run at least every --yield-every-ms (default 1; 3 on Deno).
   --api kafkajs-batch sends through the KafkaJS facade, --chunk messages (default 1000) per sendBatch() call;
-  --api kafkajs-send one message per send() call (default --api native: KafkaProducer.send()).
+  --api kafkajs-send one message per send() call. Default --api native: KafkaProducer.send(record, callback),
+  a callback per record as Java's tool passes one; --api native-promise: send(record).then(...).
   --keys N gives record i the key "key-<(i * 48271) mod N>" (N distinct keys; native API only).`;
 
 interface Args {
@@ -48,7 +49,7 @@ interface Args {
   warmupRecords: number;
   maxOutstanding: number | undefined;
   yieldEveryMs: number;
-  api: "native" | "kafkajs-batch" | "kafkajs-send";
+  api: "native" | "native-promise" | "kafkajs-batch" | "kafkajs-send";
   chunk: number;
   /** Distinct keys (0: no keys). */
   keys: number;
@@ -105,12 +106,12 @@ function parseArgs(argv: string[]): Args {
     keys: integer("keys", "0"),
     props,
   };
-  if (!["native", "kafkajs-batch", "kafkajs-send"].includes(args.api)) {
-    throw new Error(`--api must be native, kafkajs-batch or kafkajs-send\n${USAGE}`);
+  if (!["native", "native-promise", "kafkajs-batch", "kafkajs-send"].includes(args.api)) {
+    throw new Error(`--api must be native, native-promise, kafkajs-batch or kafkajs-send\n${USAGE}`);
   }
   if (args.chunk <= 0) throw new Error("--chunk must be positive");
   if (args.keys < 0) throw new Error("--keys must not be negative");
-  if (args.keys > 0 && args.api !== "native") throw new Error("--keys is for --api native only");
+  if (args.keys > 0 && args.api.startsWith("kafkajs")) throw new Error("--keys is for --api native and native-promise only");
   if (args.numRecords <= 0) throw new Error("--num-records must be positive");
   if (args.recordSize <= 0) throw new Error("--record-size must be positive");
   if (args.warmupRecords < 0 || args.warmupRecords >= args.numRecords) throw new Error("--warmup-records must be in [0, num-records)");
@@ -132,7 +133,7 @@ async function main(): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
-  if (args.api !== "native") return await kafkajsApi(args);
+  if (args.api.startsWith("kafkajs")) return await kafkajsApi(args);
   const config = javaPropsToConfig(args.props) as unknown as ProducerConfig<Uint8Array, Uint8Array>;
   const producer = new KafkaProducer<Uint8Array, Uint8Array>(config);
   const transactional = config.transactionalId !== undefined;
@@ -167,6 +168,7 @@ async function main(): Promise<number> {
     // Roughly what the unacknowledged records take in the accumulator (value + record overhead).
     maxOutstanding: args.maxOutstanding ?? Math.max(1000, Math.floor(bufferMemory / (args.recordSize + keyBytes + 24))),
     yieldEveryMs: args.yieldEveryMs,
+    sendForm: args.api === "native-promise" ? "promise" : "callback",
     onAcked: (i, sendStart) => {
       stats.completed(sendStart, args.recordSize);
       if (i >= args.warmupRecords) steady?.completed(sendStart, args.recordSize);

@@ -170,6 +170,17 @@ function parseFigures(
   return { recordsPerSec: Number(m[2]), mbPerSec: Number(m[3]), p50Ms: Number(m[6]), p99Ms: Number(m[8]), p999Ms: Number(m[9]) };
 }
 
+/** ": N of M records failed: <the first error>" from a send loop's last lines, when it printed them. */
+function failedRecords(output: string): string {
+  const json = output.split("\n").find((l) => l.startsWith("BENCH_JSON "));
+  const first = /the first error: (.*)/.exec(output)?.[1];
+  if (json === undefined || first === undefined) return "";
+  const { records, failed } = JSON.parse(json.slice("BENCH_JSON ".length)) as { records: number; failed?: number };
+  if (!failed) return "";
+  const error = first.length > 140 ? `${first.slice(0, 140)}…` : first;
+  return `: ${failed.toLocaleString("en-US")} of ${(records + failed).toLocaleString("en-US")} records failed, the first with ${error}`;
+}
+
 async function runPeer(env: PeerEnvironment, peer: Peer, scenario: Scenario, log: (m: string) => void): Promise<Measurement> {
   const base = { scenario: scenario.id, peer: peer.name, runtime: peer.runtime };
   const unsupported = peer.unsupported(scenario);
@@ -187,7 +198,7 @@ async function runPeer(env: PeerEnvironment, peer: Peer, scenario: Scenario, log
     const figures = peer.reportsLatency ? parseFigures(output) : undefined;
     if (code !== 0 || usage === undefined || (peer.reportsLatency && figures === undefined)) {
       log(output.trim().split("\n").slice(-5).join("\n"));
-      return { ...base, note: `failed (exit ${code})` };
+      return { ...base, note: `failed (exit ${code})${failedRecords(output)}` };
     }
     const cpuS = usage.userS + usage.sysS;
     // kcat reports nothing: its rate is the records over its whole run.

@@ -13,6 +13,7 @@
  */
 import type { KafkaProducer } from "../producer/kafka_producer.ts";
 import { producerInternals } from "../producer/producer_internals.ts";
+import type { SendCallback } from "../producer/send_callback.ts";
 import type { ProducerRecord as NativeRecord } from "../producer/producer_record.ts";
 import type { DetailedRecordMetadata, SendProfile } from "../producer/send_profile.ts";
 import { describeValue } from "../validation.ts";
@@ -81,7 +82,7 @@ function timestampOf(timestamp: string | number, topic: string): number {
 class Acknowledgements {
   readonly written: DetailedRecordMetadata[] = [];
   #left: number;
-  #failure: unknown;
+  #failure: Error | null = null;
   #failed = false;
   readonly #resolve: (written: DetailedRecordMetadata[]) => void;
   readonly #reject: (error: unknown) => void;
@@ -92,18 +93,19 @@ class Acknowledgements {
     this.#reject = reject;
   }
 
-  readonly written1 = (metadata: DetailedRecordMetadata): void => {
-    this.written.push(metadata);
-    if (--this.#left === 0) this.#done();
-  };
-
-  readonly failed1 = (error: unknown): void => {
-    if (!this.#failed) {
+  readonly settle: SendCallback<DetailedRecordMetadata> = (error, metadata) => {
+    if (metadata !== null) this.written.push(metadata);
+    else if (!this.#failed) {
       this.#failed = true;
       this.#failure = error;
     }
     if (--this.#left === 0) this.#done();
   };
+
+  /** Rejects at once with `error` (the messages not handed over yet never will be); later outcomes change nothing. */
+  abandon(error: unknown): void {
+    this.#reject(toKafkaJSError(error));
+  }
 
   #done(): void {
     if (this.#failed) this.#reject(toKafkaJSError(this.#failure));
@@ -113,6 +115,8 @@ class Acknowledgements {
 
 /** Folds each record's metadata into one RecordMetadata per partition, topics in send order, partitions ascending. */
 function recordMetadata(written: readonly DetailedRecordMetadata[]): RecordMetadata[] {
+  // A send of one message (the common send()) needs no grouping.
+  if (written.length === 1) return [toRecordMetadata(written[0])];
   const byPartition = new Map<string, Map<number, DetailedRecordMetadata>>();
   for (const metadata of written) {
     let partitions = byPartition.get(metadata.topic);
@@ -138,7 +142,6 @@ function toRecordMetadata(first: DetailedRecordMetadata): RecordMetadata {
   };
 }
 
-const single = (metadata: DetailedRecordMetadata): RecordMetadata[] => [toRecordMetadata(metadata)];
 const none = (): RecordMetadata[] => [];
 
 /** What {@link sendMessages} needs of the producer it sends for. */
@@ -171,7 +174,14 @@ export function sendMessages(
       return producer.loadPartitions(native, topic).then(() => sendMessages(producer, native, profile, topicMessages));
     }
   }
-  const sends: Promise<DetailedRecordMetadata>[] = [];
+  let count = 0;
+  for (const { messages } of topicMessages) count += messages.length;
+  if (count === 0) return Promise.resolve([]);
+  // One callback for every message, so a batch of 1000 makes no promise per message.
+  let acknowledgements!: Acknowledgements;
+  const written = new Promise<DetailedRecordMetadata[]>((resolve, reject) => {
+    acknowledgements = new Acknowledgements(count, resolve, reject);
+  });
   try {
     const partitioner = producer.partitioner;
     // The built-in partitioners keep nothing of their argument, so one object serves every message.
@@ -197,18 +207,12 @@ export function sendMessages(
         const record: NativeRecord<unknown, unknown> = { topic, key: message.key ?? null, value: message.value, partition };
         if (message.headers !== undefined && message.headers !== null) record.headers = headersOf(message.headers, topic);
         if (message.timestamp !== undefined && message.timestamp !== null) record.timestamp = timestampOf(message.timestamp, topic);
-        sends.push(producerInternals.send(native, record, profile));
+        producerInternals.send(native, record, profile, acknowledgements.settle);
       }
     }
   } catch (error) {
-    // Records already handed over still go; the caller learns of the problem.
-    for (const send of sends) send.catch(() => {});
-    return Promise.reject(toKafkaJSError(error));
+    // Messages already handed over still go; the caller learns of the problem now.
+    acknowledgements.abandon(error);
   }
-  if (sends.length === 1) return sends[0].then(profile.acks === 0 ? none : single, (error) => Promise.reject(toKafkaJSError(error)));
-  return new Promise<DetailedRecordMetadata[]>((resolve, reject) => {
-    if (sends.length === 0) return resolve([]);
-    const acknowledgements = new Acknowledgements(sends.length, resolve, reject);
-    for (const send of sends) send.then(acknowledgements.written1, acknowledgements.failed1);
-  }).then(profile.acks === 0 ? none : recordMetadata);
+  return written.then(profile.acks === 0 ? none : recordMetadata);
 }

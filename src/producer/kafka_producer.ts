@@ -7,10 +7,10 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import { DEADLINE_PASSED, raceDeadline, systemClock } from "../clock.ts";
+import { raceDeadline, systemClock } from "../clock.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
 import { NetworkClient } from "../client/network_client.ts";
-import { ClosedError, ConfigError, KafkaError, SerializationError, TimeoutError, TransactionStateError } from "../errors.ts";
+import { ClosedError, ConfigError, KafkaError, SerializationError, TransactionStateError } from "../errors.ts";
 import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import { initCrc32c } from "../protocol/crc32c.ts";
@@ -28,17 +28,16 @@ import { LazySignalContext, SerializationLane } from "./serialization_lane.ts";
 import type { AppendRequest } from "./record_accumulator.ts";
 import { RecordAccumulator } from "./record_accumulator.ts";
 import { Sender } from "./sender.ts";
-import { type Deferred, PendingSends, withResolvers } from "./pending_sends.ts";
+import { PendingSends, type TrackedSend, withResolvers } from "./pending_sends.ts";
+import { CallbackSettler, type SendCallback } from "./send_callback.ts";
 import { ProducerInterceptors, resolveInterceptors } from "./producer_interceptor.ts";
-import type { SendObserver } from "./send_observer.ts";
-import { loadTelemetry } from "../telemetry/load_telemetry.ts";
-import { openTelemetryRegistered } from "../telemetry/opentelemetry_global.ts";
+import { LazySendObserver } from "./lazy_send_observer.ts";
 import type { ProducerMetricsSnapshot } from "./producer_metrics.ts";
 import { ProducerMetrics } from "./producer_metrics.ts";
 import { SequenceTracker } from "./sequence_tracker.ts";
 import type { GroupMetadata, TransactionOffset } from "./transaction_types.ts";
 import { TransactionManager } from "./transaction_manager.ts";
-import { checkOffsetsArguments } from "./transaction_types.ts";
+import { TransactionalCalls } from "./transactional_calls.ts";
 import { describeValue, optionsObject, timeoutMsOption } from "../validation.ts";
 import { producerInternals } from "./producer_internals.ts";
 import type { DetailedRecordMetadata, SendProfile } from "./send_profile.ts";
@@ -71,11 +70,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   readonly #transactions: TransactionManager | undefined;
   readonly #metrics: ProducerMetrics;
   readonly #interceptors: ProducerInterceptors<K, V> | undefined;
-  // OpenTelemetry (src/telemetry/), once @opentelemetry/api has loaded; `#tracing` while it loads.
-  #observer: SendObserver | undefined;
-  #tracing: Promise<void> | undefined;
-  // Tracing is on but no OpenTelemetry provider was registered when last looked (each send looks).
-  #awaitingProvider: boolean;
+  // OpenTelemetry (src/telemetry/), loaded once a provider is registered.
+  readonly #tracing: LazySendObserver;
   readonly #started: Promise<void>;
   // send() calls whose record was not in a batch at once (it waited for metadata or memory), so flush and close
   // can wait for them to be delivered or failed.
@@ -95,8 +91,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     admit: undefined,
   };
   #closing: { forced: boolean; done: Promise<void> } | undefined;
-  // A transactional call whose caller stopped waiting at maxBlockMs, its work going on (see #transactionalCall).
-  #timedOut: { action: string; done: Promise<void> } | undefined;
+  readonly #transactional: TransactionalCalls;
   // Why the producer could not start (a codec that failed to load): every send fails with it.
   #startFailure: KafkaError | undefined;
 
@@ -168,8 +163,20 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       transactions,
       metrics,
     });
-    this.#awaitingProvider = settings.tracing;
-    this.#loadTelemetryOnceRegistered();
+    this.#transactional = new TransactionalCalls({
+      transactions,
+      clock,
+      maxBlockMs: settings.maxBlockMs,
+      closed: () => this.#closing !== undefined,
+      wakeup: () => sender.wakeup(),
+      flush: () => this.flush(),
+      // KIP-890's protocol v2 when the cluster finalized it and the broker speaks EndTxn v5.
+      transactionVersion: () => client.finalizedFeatureLevel("transaction.version"),
+    });
+    const { clientId, logger } = settings;
+    this.#tracing = new LazySendObserver(settings.tracing, { clientId, cluster: this.#cluster, logger }, (loading) => {
+      metadata.holdUntil(loading);
+    });
     // The codec (and its WebAssembly) loads first; the Sender starts once it is in. The WebAssembly
     // CRC loads meanwhile, and until it is in (or where it cannot load) the JavaScript one serves.
     initCrc32c().catch(() => {});
@@ -190,33 +197,71 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    * it (per `acks`), or rejects with a typed error; it never takes longer than
    * `maxBlockMs` (metadata, memory) plus `deliveryTimeoutMs`. A record that is not valid
    * rejects at once with a SerializationError naming the field; it never throws.
+   *
+   * With a `callback`, returns nothing and calls it instead, as the Java client's
+   * `send(record, callback)`: `(null, metadata)` or `(error, null)`, within the same
+   * bounds. A record refused before it is buffered calls back before `send` returns, as in
+   * Java. A callback that throws is logged and changes nothing.
+   *
+   * @example Many records, no promise per record
+   * ```ts ignore
+   * import { KafkaProducer } from "./kafka_producer.ts";
+   * const producer = new KafkaProducer({ bootstrapServers: "127.0.0.1:9092" });
+   * let failed = 0;
+   * for (let i = 0; i < 100_000; i++) {
+   *   producer.send({ topic: "clicks", value: `click ${i}` }, (error) => {
+   *     if (error !== null) failed++;
+   *   });
+   * }
+   * await producer.flush(); // every callback has run
+   * console.log(`${failed} failed`);
+   * ```
    */
-  send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
+  send(record: ProducerRecord<K, V>, callback: SendCallback): void;
+  send(record: ProducerRecord<K, V>, callback?: SendCallback): Promise<RecordMetadata> | void {
     const interceptors = this.#interceptors;
-    if (interceptors === undefined) return this.#doSend(record);
-    const intercepted = interceptors.onSend(record);
-    const result = this.#doSend(intercepted);
-    interceptors.watch(result, intercepted);
-    return result;
+    if (callback !== undefined && interceptors === undefined) {
+      return this.#doSend(record, new CallbackSettler(callback, this.#reportCallbackFailure));
+    }
+    const intercepted = interceptors === undefined ? record : interceptors.onSend(record);
+    const settler = withResolvers<RecordMetadata>();
+    this.#doSend(intercepted, settler);
+    // Java's interceptors hear the acknowledgement before the callback: watched first, told first.
+    interceptors?.watch(settler.promise, intercepted);
+    if (callback === undefined) return settler.promise;
+    const target = new CallbackSettler(callback, this.#reportCallbackFailure);
+    settler.promise.then((metadata) => target.resolve(metadata), (error) => target.reject(error));
   }
 
+  readonly #reportCallbackFailure = (thrown: unknown): void => {
+    this.#config.logger.error("a send() callback threw; the producer goes on", { error: String(thrown) });
+  };
+
   static {
-    producerInternals.send = <K, V>(producer: KafkaProducer<K, V>, record: ProducerRecord<K, V>, profile: SendProfile) => {
+    producerInternals.send = <K, V>(
+      producer: KafkaProducer<K, V>,
+      record: ProducerRecord<K, V>,
+      profile: SendProfile,
+      callback: SendCallback<DetailedRecordMetadata>,
+    ) => {
+      const settler = new CallbackSettler(callback, producer.#reportCallbackFailure);
       if (profile.acks !== -1 && producer.#config.enableIdempotence) {
-        return Promise.reject(new ConfigError("acks", `an idempotent producer sends with acks -1 only, not ${profile.acks}`));
+        return settler.reject(new ConfigError("acks", `an idempotent producer sends with acks -1 only, not ${profile.acks}`));
       }
-      return producer.#doSend(record, profile) as Promise<DetailedRecordMetadata>;
+      producer.#doSend(record, settler, profile);
     };
     producerInternals.observeNetwork = (producer, observer) => producer.#client.observer = observer;
   }
 
-  // Java's doSend: the send itself, on the record the interceptors returned; with a profile, of a send with its own settings.
-  #doSend(record: ProducerRecord<K, V>, profile?: SendProfile): Promise<RecordMetadata> {
-    if (this.#closing !== undefined) return this.#failUnsent(new ClosedError("Cannot send after the producer is closed."));
+  // Java's doSend: the send itself, on the record the interceptors returned, settled through `own`; with a profile,
+  // of a send with its own settings.
+  #doSend(record: ProducerRecord<K, V>, own: TrackedSend, profile?: SendProfile): void {
+    if (this.#closing !== undefined) return this.#failUnsentRecord(new ClosedError("Cannot send after the producer is closed."), own);
     const fatal = this.#sender.fatalError ?? this.#startFailure;
-    if (fatal !== undefined) return this.#failUnsent(fatal);
+    if (fatal !== undefined) return this.#failUnsentRecord(fatal, own);
     const problem = recordProblem(record);
-    if (problem !== undefined) return this.#failUnsent(problem);
+    if (problem !== undefined) return this.#failUnsentRecord(problem, own);
     const now = this.#clock.now();
     // One deadline for all the waits of this send: metadata, then memory (Java gives the memory wait what is left).
     const deadline = now + this.#config.maxBlockMs;
@@ -224,99 +269,66 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const transaction = this.#transactions?.openTransaction;
     try {
       if (this.#transactions !== undefined) {
-        this.#requireNoTimedOutCall("send");
+        this.#transactional.requireNoTimedOutCall("send");
         this.#transactions.ensureSendAllowed();
       }
     } catch (error) {
-      return this.#failUnsent(error);
+      return this.#failUnsentRecord(error, own);
     }
-    if (this.#awaitingProvider) this.#loadTelemetryOnceRegistered();
+    const tracing = this.#tracing;
+    if (tracing.awaitingProvider) tracing.lookForProvider();
     const info = this.#metadata.usableTopic(record.topic);
     // An explicit partition beyond the known ones may be new: the metadata is asked again, as in Java.
     const partitions = record.partition === undefined || record.partition === null ? 1 : record.partition + 1;
-    let settler: Deferred<RecordMetadata> = withResolvers<RecordMetadata>();
+    let settler: RecordSettler = own;
     // OpenTelemetry: the record's span, its trace context in a copy of the record; the send settles through it.
-    const observed = this.#observer?.observe(record, settler);
+    const observed = tracing.observe(record, own);
     if (observed !== undefined) [record, settler] = [observed.record, observed];
     if (info !== undefined && info.partitions.length >= partitions) {
       this.#metadata.touch(record.topic, now);
       // A record not in a batch yet (it waits for memory): flush and close wait for it too.
       if (this.#serializeAndAppend(record, info.partitions.length, now, deadline, transaction, settler, profile)) {
-        this.#trackPending(settler.promise);
+        this.#pending.add(own);
       }
-      return settler.promise;
+      return;
     }
     // Checked only here: a topic the metadata knows has a legal name.
     const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ??
       earlyProblem(record, this.#serializers);
-    if (illegal !== undefined) {
-      this.#failUnsentRecord(illegal, settler);
-      return settler.promise;
-    }
+    if (illegal !== undefined) return this.#failUnsentRecord(illegal, settler);
     const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, now, partitions);
     // The Sender may be idle in a long poll: the metadata request must go now.
     this.#sender.wakeup();
     // Sent before the observer loaded: observed once the wait ends (the metadata held the topic back until it did).
-    const unobserved = this.#tracing !== undefined;
+    const unobserved = tracing.loading;
     topicKnown.then((topic) => {
-      if (unobserved) [record, settler] = this.#observeLate(record, settler, now);
+      if (unobserved) [record, settler] = this.#observeLate(record, own, now);
       if (this.#closing !== undefined && this.#closing.forced) {
         return this.#failUnsentRecord(new ClosedError("the producer was closed while the record waited for metadata"), settler);
       }
       this.#serializeAndAppend(record, topic.partitions.length, this.#clock.now(), deadline, transaction, settler, profile);
     }, (error) => {
-      if (unobserved) [record, settler] = this.#observeLate(record, settler, now);
+      if (unobserved) [record, settler] = this.#observeLate(record, own, now);
       this.#failTransactionalSend(error, transaction);
       this.#failUnsentRecord(error, settler);
     });
-    this.#trackPending(settler.promise);
-    return settler.promise;
-  }
-
-  /**
-   * Once an OpenTelemetry provider is registered, loads the observer (while the Sender connects, for a provider
-   * registered at start-up). The metadata holds every topic back until it is in, so a record sent meanwhile
-   * waits for its topic and is observed when the wait ends (see #doSend).
-   */
-  #loadTelemetryOnceRegistered(): void {
-    if (!this.#awaitingProvider || !openTelemetryRegistered()) return;
-    this.#awaitingProvider = false;
-    const { clientId, logger } = this.#config;
-    this.#tracing = loadTelemetry({ clientId, cluster: this.#cluster, logger }).then((observer) => {
-      this.#observer = observer;
-      this.#tracing = undefined;
-    });
-    this.#metadata.holdUntil(this.#tracing);
+    this.#pending.add(own);
   }
 
   /**
    * A send made at `sendMs`, before @opentelemetry/api had loaded, observed now that it has: still in the
    * caller's async context, which promise reactions carry, so its span gets the caller's parent.
    */
-  #observeLate(
-    record: ProducerRecord<K, V>,
-    settler: Deferred<RecordMetadata>,
-    sendMs: number,
-  ): [ProducerRecord<K, V>, Deferred<RecordMetadata>] {
-    const late = this.#observer?.observe(record, settler, this.#clock.now() - sendMs);
-    return late === undefined ? [record, settler] : [late.record, late];
+  #observeLate(record: ProducerRecord<K, V>, own: RecordSettler, sendMs: number): [ProducerRecord<K, V>, RecordSettler] {
+    const late = this.#tracing.observe(record, own, this.#clock.now() - sendMs);
+    return late === undefined ? [record, own] : [late.record, late];
   }
 
   /** Rejects a send whose record never reached a batch, counting it in `record-error-*` as Java's `errors` sensor does. */
-  #failUnsent(error: unknown): Promise<never> {
-    this.#metrics.recordErrors(1, this.#clock.now());
-    return Promise.reject(error);
-  }
-
-  /** Rejects a send whose record never reached a batch through its settler, counting it as {@link #failUnsent} does. */
-  #failUnsentRecord(error: unknown, settler: Deferred<RecordMetadata>): void {
+  /** Rejects a send whose record never reached a batch, counting it in `record-error-*` as Java's `errors` sensor does. */
+  #failUnsentRecord(error: unknown, settler: RecordSettler): void {
     this.#metrics.recordErrors(1, this.#clock.now());
     settler.reject(error as Error);
-  }
-
-  /** Lets flush and close wait for `work` too, whatever its outcome. */
-  #trackPending(work: Promise<unknown>): void {
-    this.#pending.add(work);
   }
 
   /**
@@ -332,7 +344,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     now: number,
     deadline: number,
     transaction: number | undefined,
-    settler: Deferred<RecordMetadata>,
+    settler: RecordSettler,
     profile: SendProfile | undefined,
   ): boolean {
     let key: Bytes | Promise<Bytes>;
@@ -373,7 +385,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     now: number,
     deadline: number,
     transaction: number | undefined,
-    settler: Deferred<RecordMetadata>,
+    settler: RecordSettler,
     profile: SendProfile | undefined,
   ): boolean {
     const transactions = this.#transactions;
@@ -468,100 +480,34 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    * producer with the same `transactionalId`, and finishes or aborts what it left open.
    * Bounded by `maxBlockMs`; calling again after a timeout resumes.
    */
-  async initTransactions(): Promise<void> {
-    const transactions = this.#requireTransactional("initTransactions");
-    await this.#transactionalCall("initTransactions", () => {
-      const done = transactions.initTransactions();
-      this.#sender.wakeup();
-      return done;
-    });
+  initTransactions(): Promise<void> {
+    return this.#transactional.initTransactions();
   }
 
   /** Starts a transaction: the records sent until commit or abort are written atomically. */
   beginTransaction(): void {
-    const transactions = this.#requireTransactional("beginTransaction");
-    this.#requireNoTimedOutCall("beginTransaction");
-    // KIP-890's protocol v2 when the cluster finalized it and the broker speaks EndTxn v5.
-    const v2 = this.#client.finalizedFeatureLevel("transaction.version") >= 2;
-    transactions.beginTransaction(v2);
+    this.#transactional.beginTransaction();
   }
 
   /**
    * Commits consumer offsets with the transaction, so consuming and producing happen
    * exactly once together (consume-transform-produce).
    */
-  async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: GroupMetadata | string): Promise<void> {
-    const transactions = this.#requireTransactional("sendOffsetsToTransaction");
-    const checked = checkOffsetsArguments(offsets, group);
-    await this.#transactionalCall("sendOffsetsToTransaction", () => {
-      const done = transactions.sendOffsetsToTransaction(offsets, checked);
-      this.#sender.wakeup();
-      return done.catch(transactions.rethrowForCaller);
-    });
+  sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: GroupMetadata | string): Promise<void> {
+    return this.#transactional.sendOffsetsToTransaction(offsets, group);
   }
 
   /**
    * Sends every buffered record of the transaction, then commits it. If a record failed,
    * this rejects with TransactionAbortedError: call abortTransaction() and go on.
    */
-  async commitTransaction(): Promise<void> {
-    const transactions = this.#requireTransactional("commitTransaction");
-    await this.#transactionalCall("commitTransaction", async () => {
-      transactions.requestCommit();
-      await this.flush();
-      const done = transactions.beginCommit();
-      this.#sender.wakeup();
-      await done.catch(transactions.rethrowForCaller);
-    });
+  commitTransaction(): Promise<void> {
+    return this.#transactional.commitTransaction();
   }
 
   /** Aborts the transaction: unsent records fail, sent ones are never visible to read_committed readers. */
-  async abortTransaction(): Promise<void> {
-    const transactions = this.#requireTransactional("abortTransaction");
-    await this.#transactionalCall("abortTransaction", () => {
-      const done = transactions.beginAbort();
-      this.#sender.wakeup();
-      return done;
-    });
-  }
-
-  /**
-   * Runs a transactional call, bounded by `maxBlockMs` as every Java transactional method
-   * is. A call that runs out of time goes on in the background and is kept, as Java's
-   * `TransactionManager` keeps its pending transition: calling the same method again waits
-   * for (or returns) its result; any other transactional call, and send(), fail until then.
-   */
-  async #transactionalCall(action: string, start: () => Promise<void>): Promise<void> {
-    const timedOut = this.#timedOut;
-    if (timedOut !== undefined && timedOut.action !== action) throw this.#timedOutCallError(action, timedOut.action);
-    const done = timedOut?.done ?? start();
-    this.#timedOut = undefined;
-    if (await raceDeadline(this.#clock, done, this.#config.maxBlockMs) === DEADLINE_PASSED) {
-      this.#timedOut = { action, done };
-      throw new TimeoutError(
-        `${action} did not complete within maxBlockMs (${this.#config.maxBlockMs} ms); it goes on: call ${action}() again to wait for it`,
-      );
-    }
-  }
-
-  #requireNoTimedOutCall(action: string): void {
-    if (this.#timedOut !== undefined) throw this.#timedOutCallError(action, this.#timedOut.action);
-  }
-
-  #timedOutCallError(action: string, pending: string): TransactionStateError {
-    return new TransactionStateError(
-      this.#transactions!.state,
-      action,
-      `the previous ${pending}() timed out and must be called again, to wait for its result, before ${action}()`,
-    );
-  }
-
-  #requireTransactional(action: string): TransactionManager {
-    if (this.#closing !== undefined) throw new ClosedError(`Cannot ${action} after the producer is closed.`);
-    if (this.#transactions === undefined) {
-      throw new TransactionStateError("NOT_TRANSACTIONAL", action, "set transactionalId in the producer's configuration");
-    }
-    return this.#transactions;
+  abortTransaction(): Promise<void> {
+    return this.#transactional.abortTransaction();
   }
 
   /** The partitions of a topic, waiting up to `maxBlockMs` for its metadata. */

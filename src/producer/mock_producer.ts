@@ -28,8 +28,16 @@ import type { ProducerRecord, RecordData, RecordMetadata } from "./producer_reco
 import { normalizeHeaders, recordProblem, serialize, topicProblem } from "./record_checks.ts";
 import type { GroupMetadata, TransactionOffset, TransactionState } from "./transaction_types.ts";
 import { checkOffsetsArguments } from "./transaction_types.ts";
+import type { RecordSettler } from "./producer_batch.ts";
+import { withResolvers } from "./pending_sends.ts";
+import { CallbackSettler, type SendCallback } from "./send_callback.ts";
 
 // Every option of MockProducerOptions, once (the type makes the list complete); unknown ones are refused against it.
+// A test's callback that throws (a failed assertion) must fail the test, not vanish into a log.
+const throwLater = (thrown: unknown): void =>
+  queueMicrotask(() => {
+    throw thrown;
+  });
 // The mock settles sends in send order without a lane, so its serializers must answer at once.
 const NO_WAIT = { signal: new AbortController().signal };
 
@@ -82,8 +90,7 @@ interface PendingSend {
   timestamp: number;
   /** Sent inside a transaction: its failure makes the transaction abortable, as in the real producer. */
   transactional: boolean;
-  resolve(metadata: RecordMetadata): void;
-  reject(error: Error): void;
+  settler: RecordSettler;
 }
 
 /**
@@ -190,11 +197,24 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
    * a transaction of a transactional mock (TransactionStateError), after a failed send
    * in the transaction (TransactionAbortedError), or with {@link sendError}.
    */
-  send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
-    if (this.#closing !== undefined) return Promise.reject(new ClosedError("Cannot send after the producer is closed."));
-    if (this.#fenced !== undefined) return Promise.reject(this.#fenced);
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
+  /**
+   * The callback form: calls `callback` when the send completes, as the real producer does;
+   * a callback that throws fails the test (its exception is thrown on a later turn).
+   */
+  send(record: ProducerRecord<K, V>, callback: SendCallback): void;
+  send(record: ProducerRecord<K, V>, callback?: SendCallback): Promise<RecordMetadata> | void {
+    if (callback !== undefined) return this.#send(record, new CallbackSettler(callback, throwLater));
+    const settler = withResolvers<RecordMetadata>();
+    this.#send(record, settler);
+    return settler.promise;
+  }
+
+  #send(record: ProducerRecord<K, V>, settler: RecordSettler): void {
+    if (this.#closing !== undefined) return settler.reject(new ClosedError("Cannot send after the producer is closed."));
+    if (this.#fenced !== undefined) return settler.reject(this.#fenced);
     const problem = recordProblem(record) ?? topicProblem(record.topic, "record.topic");
-    if (problem !== undefined) return Promise.reject(problem);
+    if (problem !== undefined) return settler.reject(problem);
     let partition: number;
     const timestamp = record.timestamp ?? this.#clock.now();
     try {
@@ -204,19 +224,17 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
       normalizeHeaders(record.headers); // for its checks only: the history keeps the record as given
       partition = this.#cluster.partition(record.topic, record.partition ?? undefined, key, value);
     } catch (error) {
-      return Promise.reject(error);
+      return settler.reject(error as Error);
     }
     const transactional = this.#state === "IN_TRANSACTION";
     if (this.sendError !== undefined) {
       if (transactional) this.#failTransaction(this.sendError);
-      return Promise.reject(this.sendError);
+      return settler.reject(this.sendError);
     }
     (transactional ? this.#uncommitted : this.#sent).push(record);
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      const pending = { topic: record.topic, partition, timestamp, transactional, resolve, reject };
-      if (this.#autoComplete) this.#complete(pending);
-      else this.#pending.push(pending);
-    });
+    const pending = { topic: record.topic, partition, timestamp, transactional, settler };
+    if (this.#autoComplete) this.#complete(pending);
+    else this.#pending.push(pending);
   }
 
   #ensureSendAllowed(): void {
@@ -236,12 +254,12 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
   #complete(pending: PendingSend): void {
     // Offsets are taken on success only, so a failed send leaves no gap, as on a broker.
     const offset = this.#cluster.nextOffset(pending.topic, pending.partition);
-    pending.resolve({ topic: pending.topic, partition: pending.partition, offset, timestamp: pending.timestamp });
+    pending.settler.resolve({ topic: pending.topic, partition: pending.partition, offset, timestamp: pending.timestamp });
   }
 
   #fail(pending: PendingSend, error: Error): void {
     if (pending.transactional) this.#failTransaction(error);
-    pending.reject(error);
+    pending.settler.reject(error);
   }
 
   // A failed record makes the open transaction abortable only: commit then fails, abort works.
@@ -397,7 +415,7 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
       }
       this.#inject(this.abortTransactionError);
       for (const pending of this.#pending.splice(0)) {
-        pending.reject(new TransactionAbortedError("the transaction was aborted before the record was sent"));
+        pending.settler.reject(new TransactionAbortedError("the transaction was aborted before the record was sent"));
       }
       this.#uncommitted = [];
       this.#endTransaction(false);
@@ -457,7 +475,7 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
   #fence(error: ProducerFencedError): void {
     this.#fenced = error;
     this.#state = "FATAL_ERROR";
-    for (const pending of this.#pending.splice(0)) pending.reject(error);
+    for (const pending of this.#pending.splice(0)) pending.settler.reject(error);
   }
 
   /**
@@ -474,7 +492,9 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
     if (this.#closing === undefined) {
       const forced = timeoutMs <= 0;
       if (!forced) this.#completeAll();
-      for (const pending of this.#pending.splice(0)) pending.reject(new ClosedError("the producer was closed before the record was sent"));
+      for (const pending of this.#pending.splice(0)) {
+        pending.settler.reject(new ClosedError("the producer was closed before the record was sent"));
+      }
       this.#closing = Promise.resolve();
     }
     return this.#closing;

@@ -4,6 +4,10 @@
  *
  * @module
  */
+import { CallbackSettler } from "./send_callback.ts";
+
+/** A send flush and close can wait for: a promise's settler, or a callback's. */
+export type TrackedSend = Deferred<unknown> | CallbackSettler<never>;
 
 /**
  * The sends whose record waited for metadata or memory, until each settles, grouped by the
@@ -13,9 +17,9 @@ export class PendingSends {
   readonly #groups = new Set<PendingGroup>();
   #current = new PendingGroup(this.#groups);
 
-  /** Lets flush and close wait for `work` too, whatever its outcome. */
-  add(work: Promise<unknown>): void {
-    this.#current.add(work);
+  /** Lets flush and close wait for `send` too, whatever its outcome. */
+  add(send: TrackedSend): void {
+    this.#current.add(send);
   }
 
   /** Waits until every earlier send has settled; later ones go to a new group. */
@@ -36,9 +40,14 @@ class PendingGroup {
     this.#groups = groups;
   }
 
-  add(work: Promise<unknown>): void {
+  add(send: TrackedSend): void {
+    if (send instanceof CallbackSettler) {
+      if (send.settled) return;
+      send.onSettled = this.#settled;
+    } else {
+      send.promise.then(this.#settled, this.#settled);
+    }
     if (this.count++ === 0) this.#groups.add(this);
-    work.then(this.#settled, this.#settled);
   }
 
   drained(): Promise<void> {

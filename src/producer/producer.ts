@@ -9,6 +9,7 @@ import type { ProducerMetricsSnapshot } from "./producer_metrics.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
 import type { ProducerRecord, RecordData, RecordMetadata } from "./producer_record.ts";
 import type { GroupMetadata, TransactionOffset } from "./transaction_types.ts";
+import type { SendCallback } from "./send_callback.ts";
 
 /**
  * What a producer does: send records, flush, close, and run transactions. Implemented by
@@ -35,6 +36,15 @@ export interface Producer<K = RecordData, V = RecordData> extends AsyncDisposabl
    * it (per `acks`), or rejects with a typed error.
    */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
+
+  /**
+   * Sends one record and calls `callback` with its outcome instead of returning a promise,
+   * as the Java client's `send(record, callback)`: `(null, metadata)` once acknowledged,
+   * `(error, null)` when it failed. A record refused before it is buffered (invalid, after
+   * close) calls back before `send` returns, as in Java. The cheapest way to send many
+   * records: no promise per record.
+   */
+  send(record: ProducerRecord<K, V>, callback: SendCallback): void;
 
   /** Makes every buffered record sendable at once and resolves when all records sent before the call are settled. */
   flush(): Promise<void>;

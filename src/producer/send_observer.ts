@@ -6,13 +6,13 @@
  *
  * @module
  */
-import type { Deferred } from "./pending_sends.ts";
+import type { RecordSettler } from "./producer_batch.ts";
 import type { ProducerRecord, RecordMetadata } from "./producer_record.ts";
 
 /**
  * One send an observer follows. It stands in for the send's own settler: the batch
- * settles it with the node that answered, and it settles `inner` (whose promise the
- * caller holds) after taking note.
+ * settles it with the node that answered, and it settles `inner` (the send's promise or
+ * callback) after taking note.
  *
  * @example Note the node that acknowledged a record
  * ```ts
@@ -21,14 +21,13 @@ import type { ProducerRecord, RecordMetadata } from "./producer_record.ts";
  * function observed(record: ProducerRecord, inner: PromiseWithResolvers<RecordMetadata>): ObservedSend<unknown, unknown> {
  *   return {
  *     record,
- *     promise: inner.promise,
  *     resolve: (metadata, nodeId) => { console.log(`node ${nodeId} wrote offset ${metadata.offset}`); inner.resolve(metadata); },
  *     reject: (error) => inner.reject(error),
  *   };
  * }
  * ```
  */
-export interface ObservedSend<K, V> extends Deferred<RecordMetadata> {
+export interface ObservedSend<K, V> extends RecordSettler {
   /** The record to send: the caller's, or a copy with headers the observer added (trace context). */
   readonly record: ProducerRecord<K, V>;
   /** The broker acknowledged the record; `nodeId` is the node that answered (absent or -1 when unknown). */
@@ -50,9 +49,9 @@ export interface ObservedSend<K, V> extends Deferred<RecordMetadata> {
  */
 export interface SendObserver {
   /**
-   * Begins following the send of `record`, whose promise `inner` settles. `sentMsAgo`
+   * Begins following the send of `record`, which `inner` settles. `sentMsAgo`
    * says how long ago `send()` was called, when that was not just now. Returns what to
    * settle the send through instead of `inner`, or undefined to leave the send alone.
    */
-  observe<K, V>(record: ProducerRecord<K, V>, inner: Deferred<RecordMetadata>, sentMsAgo?: number): ObservedSend<K, V> | undefined;
+  observe<K, V>(record: ProducerRecord<K, V>, inner: RecordSettler, sentMsAgo?: number): ObservedSend<K, V> | undefined;
 }

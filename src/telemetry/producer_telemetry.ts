@@ -13,7 +13,7 @@ import type * as otel from "@opentelemetry/api";
 // Types only, and this directory's own modules: the chunk this file becomes shares no code with the main entry.
 import type { Cluster } from "../client/metadata.ts";
 import type { Logger } from "../logger.ts";
-import type { Deferred } from "../producer/pending_sends.ts";
+import type { RecordSettler } from "../producer/producer_batch.ts";
 import type { ProducerRecord, RecordMetadata } from "../producer/producer_record.ts";
 import type { ObservedSend, SendObserver } from "../producer/send_observer.ts";
 import type { KafkaProtocolError } from "../protocol/error_codes.ts";
@@ -81,7 +81,7 @@ export class ProducerTelemetry implements SendObserver {
   }
 
   /** Starts the record's span and puts its context in a copy of the record; undefined when nothing records. */
-  observe<K, V>(record: ProducerRecord<K, V>, inner: Deferred<RecordMetadata>, sentMsAgo?: number): ObservedSend<K, V> | undefined {
+  observe<K, V>(record: ProducerRecord<K, V>, inner: RecordSettler, sentMsAgo?: number): ObservedSend<K, V> | undefined {
     try {
       // The common case, nothing registered, in one look instead of the API's two.
       if (!openTelemetryRegistered()) return undefined;
@@ -97,7 +97,7 @@ export class ProducerTelemetry implements SendObserver {
 
   #begin<K, V>(
     record: ProducerRecord<K, V>,
-    inner: Deferred<RecordMetadata>,
+    inner: RecordSettler,
     tracer: otel.Tracer | undefined,
     instruments: Instruments | undefined,
     sentMsAgo: number,
@@ -233,18 +233,17 @@ function errorType(error: Error): string {
 /** One record's send while it is followed: settled once, through the span first. */
 class TracedSend<K, V> implements ObservedSend<K, V> {
   readonly record: ProducerRecord<K, V>;
-  readonly promise: Promise<RecordMetadata>;
   readonly span: otel.Span | undefined;
   readonly instruments: Instruments | undefined;
   readonly startMs: number;
   readonly #telemetry: ProducerTelemetry;
-  readonly #inner: Deferred<RecordMetadata>;
+  readonly #inner: RecordSettler;
   #settled = false;
 
   constructor(
     telemetry: ProducerTelemetry,
     record: ProducerRecord<K, V>,
-    inner: Deferred<RecordMetadata>,
+    inner: RecordSettler,
     span: otel.Span | undefined,
     instruments: Instruments | undefined,
     startMs: number,
@@ -252,7 +251,6 @@ class TracedSend<K, V> implements ObservedSend<K, V> {
     this.#telemetry = telemetry;
     this.record = record;
     this.#inner = inner;
-    this.promise = inner.promise;
     this.span = span;
     this.instruments = instruments;
     this.startMs = startMs;

@@ -194,3 +194,36 @@ for (const compressionType of ["none", "gzip", "snappy", "lz4", "zstd"] as const
     assert.ok(batches.length <= RECORDS / 10, `${batches.length} batches for ${RECORDS} records: the records were not batched`);
   });
 }
+
+test("50,000 sends in the callback form: each callback runs once, before flush() resolves, with what the reader finds", async () => {
+  const servers = await bootstrapServers();
+  const topic = await createTestTopic("produce-callbacks", PARTITIONS);
+  const records = makeRecords(topic, RECORDS, Date.now() - 86_400_000);
+  const producer = new KafkaProducer({ bootstrapServers: servers, clientId: "producer-test-callbacks", lingerMs: 5 });
+  const metadata: RecordMetadata[] = [];
+  const failed: string[] = [];
+  let calls = 0;
+  let callsAtFlush = -1;
+  const start = Date.now();
+  try {
+    for (let i = 0; i < records.length; i++) {
+      const returned = producer.send(records[i], (error, md) => {
+        calls++;
+        if (md === null) failed.push(`record ${i}: ${error}`);
+        else if (metadata[i] !== undefined) failed.push(`record ${i}: called back twice`);
+        else metadata[i] = md;
+      });
+      assert.equal(returned, undefined, "the callback form returns nothing");
+    }
+    await within(producer.flush().then(() => callsAtFlush = calls), 40_000, "flush()");
+  } finally {
+    await producer.close({ timeoutMs: 10_000 });
+  }
+  const end = Date.now();
+  assert.deepEqual(failed.slice(0, 5), [], `${failed.length} sends failed`);
+  assert.equal(callsAtFlush, RECORDS, "flush() resolves once every callback has run");
+  assert.equal(calls, RECORDS);
+  const read = await readTopic(servers, topic);
+  const problems = compare(topic, records, metadata, read, { start, end });
+  assert.deepEqual(problems.slice(0, 10), [], `${problems.length} differences between what was sent and what the reader read`);
+});

@@ -43,7 +43,7 @@ export function facadeTable(run: BenchRun, scenario = "S1"): string[] {
   }).filter((row) => row !== undefined);
   if (rows.length === 0) return [];
   const columns = (what: string) =>
-    `| runtime | native send(), ${what} | facade, sendBatch() of 1000 | ÷ native | facade, send() of 1 | ÷ native | sendBatch ÷ KafkaJS | send() ÷ KafkaJS |`;
+    `| runtime | native send(record, callback), ${what} | facade, sendBatch() of 1000 | ÷ native | facade, send() of 1 | ÷ native | sendBatch ÷ KafkaJS | send() ÷ KafkaJS |`;
   return [
     `KafkaJS 2.2.4 on Node in the same run: ${rate(kafkajs)} records/s, ${
       cpu(kafkajs)

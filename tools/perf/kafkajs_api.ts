@@ -68,6 +68,7 @@ export async function runKafkaJSLoop(options: KafkaJSLoopOptions): Promise<void>
     const loop: SendLoopOptions<null, Uint8Array> = {
       ...options,
       record: () => ({ topic, value }),
+      sendForm: "promise",
       onAcked: (i, start) => options.onAcked(i, start),
     };
     await runSendLoop(adapter, loop);

@@ -119,15 +119,31 @@ const java: Peer = {
 
 const RUNTIME_NAMES = { deno: "Deno", bun: "Bun", node: "Node" } as const;
 
-/** Ours on a runtime, through the native API (`api` native) or the KafkaJS facade (bench.ts's `--api`). */
-function ours(runtime: "deno" | "bun" | "node", api: "native" | "kafkajs-batch" | "kafkajs-send" = "native"): Peer {
-  const facade = api === "kafkajs-batch" ? "kafkajs sendBatch() of 1000" : api === "kafkajs-send" ? "kafkajs send() of 1" : undefined;
+type OursApi = "native" | "native-promise" | "kafkajs-batch" | "kafkajs-send";
+const API_NAMES: Record<OursApi, string> = {
+  "native": "",
+  "native-promise": " (a promise per send)",
+  "kafkajs-batch": "/kafkajs sendBatch() of 1000",
+  "kafkajs-send": "/kafkajs send() of 1",
+};
+const API_SCENARIOS: Record<OursApi, string[] | undefined> = {
+  "native": undefined,
+  "native-promise": ["S1", "S6"],
+  "kafkajs-batch": ["S1"],
+  "kafkajs-send": ["S1"],
+};
+
+/**
+ * Ours on a runtime, through the native API (bench.ts's `--api native`: `send(record, callback)`,
+ * as Java's tool sends; `native-promise`: `send(record).then(...)`) or the KafkaJS facade.
+ */
+function ours(runtime: "deno" | "bun" | "node", api: OursApi = "native"): Peer {
   return {
-    name: facade === undefined ? `edge-kafka on ${RUNTIME_NAMES[runtime]}` : `edge-kafka/${facade} on ${RUNTIME_NAMES[runtime]}`,
+    name: `edge-kafka${API_NAMES[api]} on ${RUNTIME_NAMES[runtime]}`,
     runtime,
     reportsLatency: true,
     unsupported: () => undefined,
-    scenarios: api === "native" ? undefined : ["S1"],
+    scenarios: API_SCENARIOS[api],
     command: (env, scenario, topic) => {
       const bench = [env.oursBundle, ...perfArgs(scenario, topic), "--api", api, "--producer-props", ...javaProps(env, scenario)];
       const bin = (name: string) => join(env.root, "node_modules", ".bin", name);
@@ -259,4 +275,7 @@ export const PEERS: readonly Peer[] = [
   ours("deno"),
   ours("bun"),
   ours("node"),
+  ours("deno", "native-promise"),
+  ours("bun", "native-promise"),
+  ours("node", "native-promise"),
 ];

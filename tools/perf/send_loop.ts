@@ -24,6 +24,11 @@ export interface SendLoopOptions<K, V> {
   onAcked: (i: number, sendStartMs: number, metadata: RecordMetadata) => void;
   /** Called when send `i` failed. */
   onFailed: (i: number, error: unknown) => void;
+  /**
+   * `callback` (default): `send(record, callback)`, one callback per record, as Java's
+   * ProducerPerformance passes one; `promise`: `send(record).then(...)`.
+   */
+  sendForm?: "callback" | "promise";
 }
 
 // Java's sender is a thread of its own; here it shares the event loop with this loop, which must let it run.
@@ -66,19 +71,28 @@ export async function runSendLoop<K, V>(producer: Producer<K, V>, options: SendL
     }
     if (outstanding === 0) allSettled?.();
   };
+  const promises = options.sendForm === "promise";
   for (let i = 0; i < numRecords; i++) {
     const sendStart = Date.now();
     outstanding++;
-    producer.send(options.record(i)).then(
-      (metadata) => {
-        onAcked(i, sendStart, metadata);
+    if (promises) {
+      producer.send(options.record(i)).then(
+        (metadata) => {
+          onAcked(i, sendStart, metadata);
+          settle();
+        },
+        (error) => {
+          onFailed(i, error);
+          settle();
+        },
+      );
+    } else {
+      producer.send(options.record(i), (error, metadata) => {
+        if (metadata !== null) onAcked(i, sendStart, metadata);
+        else onFailed(i, error);
         settle();
-      },
-      (error) => {
-        onFailed(i, error);
-        settle();
-      },
-    );
+      });
+    }
     if (outstanding >= maxOutstanding) await new Promise<void>((resolve) => resumeSending = resolve);
     else if (sendStart - lastYield >= yieldEveryMs) {
       await yieldToEventLoop();

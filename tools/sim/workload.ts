@@ -11,6 +11,7 @@
 import { ProducerFencedError, TimeoutError, TransactionAbortedError, TransactionStateError } from "../../src/errors.ts";
 import type { KafkaProducer } from "../../src/producer/kafka_producer.ts";
 import type { ProducerConfig } from "../../src/producer/producer_config.ts";
+import type { RecordMetadata } from "../../src/producer/producer_record.ts";
 import type { CallEntry, History, SendEntry, TxnEntry } from "./history.ts";
 import type { Random } from "./random.ts";
 import type { Trace } from "./trace.ts";
@@ -221,18 +222,31 @@ class Workload {
     };
     this.#ctx.history.sends.push(entry);
     if (txn !== undefined) this.#ctx.history.txns[txn].sends.push(id);
+    const acknowledged = (metadata: RecordMetadata) => {
+      entry.settledMs = this.#ctx.elapsed();
+      entry.result = { partition: metadata.partition, offset: metadata.offset };
+    };
+    const failed = (error: unknown) => {
+      entry.settledMs = this.#ctx.elapsed();
+      entry.error = describe(error);
+    };
+    const record = { topic, key: how.key ?? null, value, partition: how.partition };
     let result: Promise<void>;
     try {
-      result = this.#producer.send({ topic, key: how.key ?? null, value, partition: how.partition }).then(
-        (metadata) => {
-          entry.settledMs = this.#ctx.elapsed();
-          entry.result = { partition: metadata.partition, offset: metadata.offset };
-        },
-        (error) => {
-          entry.settledMs = this.#ctx.elapsed();
-          entry.error = describe(error);
-        },
-      );
+      // Both forms of send(): the promise for even ids, the callback (Java's send(record, callback)) for odd ones.
+      if (id % 2 === 0) result = this.#producer.send(record).then(acknowledged, failed);
+      else {
+        result = new Promise((settled) =>
+          this.#producer.send(record, (error, metadata) => {
+            if (entry.settledMs !== undefined) {
+              this.#ctx.history.notes.push({ invariant: "settle-once", detail: `record ${id}'s callback ran twice` });
+            }
+            if (metadata !== null) acknowledged(metadata);
+            else failed(error);
+            settled();
+          })
+        );
+      }
     } catch (error) {
       entry.settledMs = this.#ctx.elapsed();
       entry.error = `send() threw: ${describe(error)}`;
