@@ -36,6 +36,7 @@ export { PRODUCER_METRIC_NAMES } from "./src/producer/producer_metrics.ts";
 export type { ProducerMetricName, ProducerMetricsSnapshot } from "./src/producer/producer_metrics.ts";
 export type { AsyncSerializer, ProducerConfig, Serializer, SerializerContext, SerializerSignal } from "./src/producer/producer_config.ts";
 export type { ProducerRecord, RecordData, RecordHeaders, RecordMetadata } from "./src/producer/producer_record.ts";
+export type { SendCallback } from "./src/producer/send_callback.ts";
 export type { Partitioner } from "./src/producer/partitioner.ts";
 export type { GroupMetadata, TransactionOffset } from "./src/producer/transaction_types.ts";
 export { murmur2, partitionForKey } from "./src/producer/partitioner.ts";

@@ -106,7 +106,8 @@ try {
 }
 `;
 
-const CONSUMER_TS = `import { KafkaError, KafkaProducer, type ProducerConfig, type RecordMetadata } from "@edge-kafka/producer";
+const CONSUMER_TS =
+  `import { KafkaError, KafkaProducer, type ProducerConfig, type RecordMetadata, type SendCallback } from "@edge-kafka/producer";
 import { awsCredentialsFromEnv, mskIamTokenProvider } from "@edge-kafka/producer/msk-iam";
 import { Kafka, KafkaJSError, type Producer, type RecordMetadata as KafkaJSRecordMetadata } from "@edge-kafka/producer/kafkajs";
 
@@ -118,6 +119,14 @@ try {
   const md: RecordMetadata = await producer.send({ topic: "orders", key: "k", value: JSON.stringify({ n: 1 }) });
   const offset: number = md.offset;
   offsets.push(offset);
+  // The callback form returns nothing; a one-parameter callback fits too.
+  const onDelivery: SendCallback = (error, written) => {
+    if (written !== null) offsets.push(written.offset);
+    else if (!(error instanceof KafkaError)) throw error;
+  };
+  const nothing: void = producer.send({ topic: "orders", value: "v" }, onDelivery);
+  producer.send({ topic: "orders", value: "w" }, (error) => void error);
+  await producer.flush();
 } catch (err) {
   if (!(err instanceof KafkaError && err.retriable)) throw err;
 } finally {

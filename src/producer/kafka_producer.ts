@@ -201,7 +201,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    * With a `callback`, returns nothing and calls it instead, as the Java client's
    * `send(record, callback)`: `(null, metadata)` or `(error, null)`, within the same
    * bounds. A record refused before it is buffered calls back before `send` returns, as in
-   * Java. A callback that throws is logged and changes nothing.
+   * Java (with interceptors, a microtask later: they hear the outcome first). A callback that
+   * throws is logged and changes nothing.
    *
    * @example Many records, no promise per record
    * ```ts ignore
