@@ -201,8 +201,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    * With a `callback`, returns nothing and calls it instead, as the Java client's
    * `send(record, callback)`: `(null, metadata)` or `(error, null)`, within the same
    * bounds. A record refused before it is buffered calls back before `send` returns, as in
-   * Java (with interceptors, a microtask later: they hear the outcome first). A callback that
-   * throws is logged and changes nothing.
+   * Java. Interceptors hear each outcome before the caller. A callback that throws is logged
+   * and changes nothing.
    *
    * @example Many records, no promise per record
    * ```ts ignore
@@ -221,18 +221,14 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
   send(record: ProducerRecord<K, V>, callback: SendCallback): void;
   send(record: ProducerRecord<K, V>, callback?: SendCallback): Promise<RecordMetadata> | void {
+    const own = callback === undefined ? withResolvers<RecordMetadata>() : new CallbackSettler(callback, this.#reportCallbackFailure);
     const interceptors = this.#interceptors;
-    if (callback !== undefined && interceptors === undefined) {
-      return this.#doSend(record, new CallbackSettler(callback, this.#reportCallbackFailure));
+    if (interceptors === undefined) this.#doSend(record, own);
+    else {
+      const intercepted = interceptors.onSend(record);
+      this.#doSend(intercepted, own, undefined, interceptors.intercept(own, intercepted));
     }
-    const intercepted = interceptors === undefined ? record : interceptors.onSend(record);
-    const settler = withResolvers<RecordMetadata>();
-    this.#doSend(intercepted, settler);
-    // Java's interceptors hear the acknowledgement before the callback: watched first, told first.
-    interceptors?.watch(settler.promise, intercepted);
-    if (callback === undefined) return settler.promise;
-    const target = new CallbackSettler(callback, this.#reportCallbackFailure);
-    settler.promise.then((metadata) => target.resolve(metadata), (error) => target.reject(error));
+    if (!(own instanceof CallbackSettler)) return own.promise;
   }
 
   readonly #reportCallbackFailure = (thrown: unknown): void => {
@@ -255,14 +251,15 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     producerInternals.observeNetwork = (producer, observer) => producer.#client.observer = observer;
   }
 
-  // Java's doSend: the send itself, on the record the interceptors returned, settled through `own`; with a profile,
-  // of a send with its own settings.
-  #doSend(record: ProducerRecord<K, V>, own: TrackedSend, profile?: SendProfile): void {
-    if (this.#closing !== undefined) return this.#failUnsentRecord(new ClosedError("Cannot send after the producer is closed."), own);
+  // Java's doSend: the send itself, on the record the interceptors returned, settled through `outer` (the
+  // interceptors' settler, else `own`, the caller's promise or callback, which flush and close wait for); with a
+  // profile, of a send with its own settings.
+  #doSend(record: ProducerRecord<K, V>, own: TrackedSend, profile?: SendProfile, outer: RecordSettler = own): void {
+    if (this.#closing !== undefined) return this.#failUnsentRecord(new ClosedError("Cannot send after the producer is closed."), outer);
     const fatal = this.#sender.fatalError ?? this.#startFailure;
-    if (fatal !== undefined) return this.#failUnsentRecord(fatal, own);
+    if (fatal !== undefined) return this.#failUnsentRecord(fatal, outer);
     const problem = recordProblem(record);
-    if (problem !== undefined) return this.#failUnsentRecord(problem, own);
+    if (problem !== undefined) return this.#failUnsentRecord(problem, outer);
     const now = this.#clock.now();
     // One deadline for all the waits of this send: metadata, then memory (Java gives the memory wait what is left).
     const deadline = now + this.#config.maxBlockMs;
@@ -274,16 +271,16 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
         this.#transactions.ensureSendAllowed();
       }
     } catch (error) {
-      return this.#failUnsentRecord(error, own);
+      return this.#failUnsentRecord(error, outer);
     }
     const tracing = this.#tracing;
     if (tracing.awaitingProvider) tracing.lookForProvider();
     const info = this.#metadata.usableTopic(record.topic);
     // An explicit partition beyond the known ones may be new: the metadata is asked again, as in Java.
     const partitions = record.partition === undefined || record.partition === null ? 1 : record.partition + 1;
-    let settler: RecordSettler = own;
+    let settler = outer;
     // OpenTelemetry: the record's span, its trace context in a copy of the record; the send settles through it.
-    const observed = tracing.observe(record, own);
+    const observed = tracing.observe(record, outer);
     if (observed !== undefined) [record, settler] = [observed.record, observed];
     if (info !== undefined && info.partitions.length >= partitions) {
       this.#metadata.touch(record.topic, now);
@@ -303,13 +300,13 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     // Sent before the observer loaded: observed once the wait ends (the metadata held the topic back until it did).
     const unobserved = tracing.loading;
     topicKnown.then((topic) => {
-      if (unobserved) [record, settler] = this.#observeLate(record, own, now);
+      if (unobserved) [record, settler] = this.#observeLate(record, outer, now);
       if (this.#closing !== undefined && this.#closing.forced) {
         return this.#failUnsentRecord(new ClosedError("the producer was closed while the record waited for metadata"), settler);
       }
       this.#serializeAndAppend(record, topic.partitions.length, this.#clock.now(), deadline, transaction, settler, profile);
     }, (error) => {
-      if (unobserved) [record, settler] = this.#observeLate(record, own, now);
+      if (unobserved) [record, settler] = this.#observeLate(record, outer, now);
       this.#failTransactionalSend(error, transaction);
       this.#failUnsentRecord(error, settler);
     });
@@ -320,9 +317,9 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
    * A send made at `sendMs`, before @opentelemetry/api had loaded, observed now that it has: still in the
    * caller's async context, which promise reactions carry, so its span gets the caller's parent.
    */
-  #observeLate(record: ProducerRecord<K, V>, own: RecordSettler, sendMs: number): [ProducerRecord<K, V>, RecordSettler] {
-    const late = this.#tracing.observe(record, own, this.#clock.now() - sendMs);
-    return late === undefined ? [record, own] : [late.record, late];
+  #observeLate(record: ProducerRecord<K, V>, settler: RecordSettler, sendMs: number): [ProducerRecord<K, V>, RecordSettler] {
+    const late = this.#tracing.observe(record, settler, this.#clock.now() - sendMs);
+    return late === undefined ? [record, settler] : [late.record, late];
   }
 
   /** Rejects a send whose record never reached a batch, counting it in `record-error-*` as Java's `errors` sensor does. */

@@ -41,8 +41,8 @@ export interface Producer<K = RecordData, V = RecordData> extends AsyncDisposabl
    * Sends one record and calls `callback` with its outcome instead of returning a promise,
    * as the Java client's `send(record, callback)`: `(null, metadata)` once acknowledged,
    * `(error, null)` when it failed. A record refused before it is buffered (invalid, after
-   * close) calls back before `send` returns, as in Java (with interceptors, a microtask
-   * later). The cheapest way to send many records: no promise per record.
+   * close) calls back before `send` returns, as in Java. The cheapest way to send many
+   * records: no promise per record.
    */
   send(record: ProducerRecord<K, V>, callback: SendCallback): void;
 

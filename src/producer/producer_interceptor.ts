@@ -9,6 +9,7 @@
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { ProducerRecord, RecordData, RecordMetadata } from "./producer_record.ts";
+import type { RecordSettler } from "./producer_batch.ts";
 
 /**
  * Sees records on their way in and their outcome on the way out.
@@ -89,7 +90,7 @@ export function resolveInterceptors<K, V>(config: { interceptors?: unknown }): P
 export class ProducerInterceptors<K, V> {
   readonly #list: readonly ProducerInterceptor<K, V>[];
   readonly #logger: Logger;
-  // Sends watched and not settled yet, so close() comes after their acknowledgements.
+  // Sends intercepted and not settled yet, so close() comes after their acknowledgements.
   #unsettled = 0;
   #settledAll: (() => void)[] = [];
 
@@ -136,22 +137,34 @@ export class ProducerInterceptors<K, V> {
   }
 
   /**
-   * Calls `onAcknowledgement` when `result` (a `send()` promise for `record`) settles.
-   * Attached before the caller sees the promise, so it runs before the caller's reactions.
+   * The settler a send of `record` goes through: it runs every `onAcknowledgement` with the
+   * outcome, then settles `inner` (the caller's promise or callback), so the interceptors hear
+   * it before the caller, as with Java's InterceptorCallback. close() waits for it.
    */
-  watch(result: Promise<RecordMetadata>, record: ProducerRecord<K, V>): void {
+  intercept(inner: RecordSettler, record: ProducerRecord<K, V>): RecordSettler {
     this.#unsettled++;
-    result.then(this.#acknowledged, (error: Error) => {
-      const partition = typeof record?.partition === "number" ? record.partition : -1;
-      this.onAcknowledgement({ topic: String(record?.topic), partition, offset: -1, timestamp: -1 }, error);
-      this.#settled();
-    });
+    let done = false;
+    return {
+      resolve: (metadata, nodeId) => {
+        if (done) return;
+        done = true;
+        this.#acknowledged(metadata, undefined);
+        inner.resolve(metadata, nodeId);
+      },
+      reject: (error, nodeId) => {
+        if (done) return;
+        done = true;
+        const partition = typeof record?.partition === "number" ? record.partition : -1;
+        this.#acknowledged({ topic: String(record?.topic), partition, offset: -1, timestamp: -1 }, error);
+        inner.reject(error, nodeId);
+      },
+    };
   }
 
-  readonly #acknowledged = (metadata: RecordMetadata) => {
-    this.onAcknowledgement(metadata, undefined);
+  #acknowledged(metadata: RecordMetadata, error: Error | undefined): void {
+    this.onAcknowledgement(metadata, error);
     this.#settled();
-  };
+  }
 
   #settled(): void {
     if (--this.#unsettled > 0) return;
@@ -161,7 +174,7 @@ export class ProducerInterceptors<K, V> {
   }
 
   /**
-   * Waits for the acknowledgements of every watched send (the producer closes this
+   * Waits for the acknowledgements of every intercepted send (the producer closes this
    * only once they all settled), then calls every `close`, awaiting each; one that
    * throws or rejects is logged.
    */

@@ -61,7 +61,7 @@ test("onSend runs in order on the previous result; one that throws or returns no
   assert.match(logger.warnings[1], /interceptor 2 returned no record/);
 });
 
-test("onAcknowledgement hears each outcome once, before the caller's reactions; close waits for them", async () => {
+test("onAcknowledgement hears each outcome once, before the caller; close waits for them", async () => {
   const logger = recordingLogger();
   const heard: string[] = [];
   const closed: string[] = [];
@@ -83,23 +83,31 @@ test("onAcknowledgement hears each outcome once, before the caller's reactions; 
       },
     },
   ], logger);
-  let resolveLater!: (metadata: RecordMetadata) => void;
-  const later = new Promise<RecordMetadata>((resolve) => resolveLater = resolve);
-  interceptors.watch(later, { topic: "t", value: "late" });
-  const ok = Promise.resolve({ topic: "t", partition: 2, offset: 41, timestamp: 5 });
-  interceptors.watch(ok, { topic: "t", value: "a" });
-  const failed = Promise.reject(new KafkaError("no leader"));
-  interceptors.watch(failed, { topic: "t", value: "b", partition: 1 });
-  const keyless = Promise.reject(new KafkaError("too large"));
-  interceptors.watch(keyless, { topic: "t", value: "c" });
-  await ok.then(() => heard.push("caller saw a"));
-  await failed.catch(() => heard.push("caller saw b"));
-  await keyless.catch(() => {});
-  assert.deepEqual(heard.slice(0, 4), ["t-2@41 ok", "t-1@-1 no leader", "t--1@-1 too large", "caller saw a"]);
+  const caller = (name: string) => ({
+    resolve: () => heard.push(`caller saw ${name}`),
+    reject: () => heard.push(`caller saw ${name} fail`),
+  });
+  const later = interceptors.intercept(caller("late"), { topic: "t", value: "late" });
+  const ok = interceptors.intercept(caller("a"), { topic: "t", value: "a" });
+  const failed = interceptors.intercept(caller("b"), { topic: "t", value: "b", partition: 1 });
+  const keyless = interceptors.intercept(caller("c"), { topic: "t", value: "c" });
+  ok.resolve({ topic: "t", partition: 2, offset: 41, timestamp: 5 });
+  failed.reject(new KafkaError("no leader"));
+  keyless.reject(new KafkaError("too large"));
+  ok.resolve({ topic: "t", partition: 2, offset: 42, timestamp: 5 });
+  failed.reject(new KafkaError("again"));
+  assert.deepEqual(heard, [
+    "t-2@41 ok",
+    "caller saw a",
+    "t-1@-1 no leader",
+    "caller saw b fail",
+    "t--1@-1 too large",
+    "caller saw c fail",
+  ], "each outcome once, the interceptors before the caller");
   const closing = interceptors.close();
   await new Promise((resolve) => setTimeout(resolve, 5));
   assert.deepEqual(closed, [], "close waits for the unsettled send");
-  resolveLater({ topic: "t", partition: 0, offset: 7, timestamp: 1 });
+  later.resolve({ topic: "t", partition: 0, offset: 7, timestamp: 1 });
   await closing;
   assert.deepEqual(closed, [`closed after ${heard.length}`]);
   assert.equal(heard.filter((h) => h.startsWith("t-0@7")).length, 1);

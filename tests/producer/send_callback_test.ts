@@ -162,20 +162,22 @@ test("send(record, callback): a send that cannot get its topic in maxBlockMs cal
   }
 });
 
-test("send(record, callback) with interceptors: onSend's record is sent, onAcknowledgement runs before the callback", async () => {
+test("send(record, callback) with interceptors: onAcknowledgement runs before the callback, also for a refused record", async () => {
   const broker = new FakeBroker({ [TOPIC]: 1 });
   const order: string[] = [];
   const producer = producerOn(broker, {
     interceptors: [{
       onSend: (record) => ({ ...record, value: "intercepted" }),
-      onAcknowledgement: (metadata, error) => order.push(`interceptor ${metadata.offset} ${error ?? "ok"}`),
+      onAcknowledgement: (metadata, error) => order.push(`interceptor ${metadata.offset} ${error?.name ?? "ok"}`),
     }],
   });
   try {
     producer.send({ topic: TOPIC, value: "v" }, (error, metadata) => order.push(`callback ${metadata?.offset} ${error ?? "ok"}`));
     await within(producer.flush(), 5000, "flush()");
-    await new Promise((resolve) => setTimeout(resolve, 0));
     assert.deepEqual(order, ["interceptor 0 ok", "callback 0 ok"]);
+    order.length = 0;
+    producer.send({ topic: "", value: "v" }, (error) => order.push(`callback ${error?.name}`));
+    assert.deepEqual(order, ["interceptor -1 SerializationError", "callback SerializationError"], "refused: both before send() returns");
   } finally {
     await producer.close({ timeoutMs: 0 });
   }
