@@ -24,6 +24,9 @@ from google.protobuf import descriptor_pb2, descriptor_pool, json_format
 from google.protobuf.message_factory import GetMessageClass
 
 
+REQUEST_TIMEOUT_S = 10
+
+
 def shop_order_class():
     f = descriptor_pb2.FileDescriptorProto(name="shop.proto", package="shop", syntax="proto3")
     item = f.message_type.add(name="Item")
@@ -43,7 +46,9 @@ def shop_order_class():
 
 def main():
     action, url, fmt, topic, schema = sys.argv[1:6]
-    client = SchemaRegistryClient({"url": url})
+    # Without a timeout the client waits forever on a request the registry never answers (seen once in CI);
+    # with one, the client retries it as it does any transport error.
+    client = SchemaRegistryClient({"url": url, "timeout": REQUEST_TIMEOUT_S})
     ctx = SerializationContext(topic, MessageField.VALUE)
     order_class = shop_order_class() if fmt == "protobuf" else None
     if action == "decode":
@@ -58,7 +63,7 @@ def main():
             value = deserialize(data, ctx)
             if fmt == "protobuf":
                 schema_id = int.from_bytes(data[1:5], "big")
-                with urllib.request.urlopen(f"{url}/schemas/ids/{schema_id}") as response:
+                with urllib.request.urlopen(f"{url}/schemas/ids/{schema_id}", timeout=REQUEST_TIMEOUT_S) as response:
                     registered = json.loads(response.read())
                 assert registered.get("schemaType") == "PROTOBUF", registered
                 names = [m.name for m in descriptor_pb2.FileDescriptorProto.FromString(base64.b64decode(registered["schema"])).message_type]

@@ -14,6 +14,7 @@ import { run } from "../kafka/procs.ts";
 
 /** The confluent-kafka release the interop tests use. */
 export const CONFLUENT_KAFKA_PYTHON = "2.16.1";
+const INTEROP_TIMEOUT_MS = 120_000;
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), "interop.py");
 
 let ready: Promise<string> | undefined;
@@ -81,9 +82,15 @@ export async function pythonInterop(
     let stderr = "";
     child.stdout.on("data", (chunk) => stdout += chunk);
     child.stderr.on("data", (chunk) => stderr += chunk);
-    child.on("close", (code) => {
+    // interop.py bounds each registry request; this bounds the whole run, so a test fails instead of hanging.
+    const watchdog = setTimeout(() => child.kill("SIGKILL"), INTEROP_TIMEOUT_MS);
+    child.on("close", (code, signal) => {
+      clearTimeout(watchdog);
       if (code === 0) resolve(stdout.split("\n").filter((line) => line !== ""));
-      else reject(new Error(`interop.py ${action} ${format} exited with ${code}:\n${stderr.trim().slice(-3000)}`));
+      else {
+        const how = signal === "SIGKILL" ? `was killed after ${INTEROP_TIMEOUT_MS} ms` : `exited with ${code}`;
+        reject(new Error(`interop.py ${action} ${format} ${how}:\n${stderr.trim().slice(-3000)}`));
+      }
     });
     child.stdin.end(lines.join("\n") + "\n");
   });
