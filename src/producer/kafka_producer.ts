@@ -221,14 +221,18 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
   send(record: ProducerRecord<K, V>, callback: SendCallback): void;
   send(record: ProducerRecord<K, V>, callback?: SendCallback): Promise<RecordMetadata> | void {
-    const own = callback === undefined ? withResolvers<RecordMetadata>() : new CallbackSettler(callback, this.#reportCallbackFailure);
+    if (callback !== undefined) return this.#sendThrough(record, new CallbackSettler(callback, this.#reportCallbackFailure));
+    const own = withResolvers<RecordMetadata>();
+    this.#sendThrough(record, own);
+    return own.promise;
+  }
+
+  // Through the interceptors, when there are any: they may change the record and hear its outcome first.
+  #sendThrough(record: ProducerRecord<K, V>, own: TrackedSend): void {
     const interceptors = this.#interceptors;
-    if (interceptors === undefined) this.#doSend(record, own);
-    else {
-      const intercepted = interceptors.onSend(record);
-      this.#doSend(intercepted, own, undefined, interceptors.intercept(own, intercepted));
-    }
-    if (!(own instanceof CallbackSettler)) return own.promise;
+    if (interceptors === undefined) return this.#doSend(record, own);
+    const intercepted = interceptors.onSend(record);
+    this.#doSend(intercepted, own, undefined, interceptors.intercept(own, intercepted));
   }
 
   readonly #reportCallbackFailure = (thrown: unknown): void => {
