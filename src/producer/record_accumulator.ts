@@ -1,8 +1,9 @@
 /**
  * The RecordAccumulator, as in the Java client: per-partition queues of batches that
- * `send()` appends to and the Sender drains. It decides when a partition's first batch
- * is ready (full, lingered, flushed, or memory is short), hands out batches per leader
- * fairly, expires batches past the delivery timeout, and brings memory back pressure.
+ * `send()` appends to and the Sender drains (batch_drain.ts decides when a partition's
+ * first batch is ready and hands batches out per leader). It sizes new batches, expires
+ * batches past the delivery timeout, puts retried and split batches back in sequence
+ * order, and brings memory back pressure.
  *
  * @module
  */
@@ -17,7 +18,8 @@ import { BatchCompression } from "./batch_compression.ts";
 import { APPENDED, APPENDED_INTO_GIVEN_BUFFER, BlockedAppends } from "./blocked_appends.ts";
 import { ExponentialBackoff } from "../client/exponential_backoff.ts";
 import { BufferPool } from "./buffer_pool.ts";
-import { BuiltInPartitioner, NodeLatencyTracker, PartitionLoadStatsCollector } from "./built_in_partitioner.ts";
+import { BuiltInPartitioner } from "./built_in_partitioner.ts";
+import { BatchDrain, type DrainPolicy, type ReadyCheckResult } from "./batch_drain.ts";
 import type { RecordSettler } from "./producer_batch.ts";
 import { ProducerBatch } from "./producer_batch.ts";
 import type { PartitionState } from "./partition_state.ts";
@@ -25,7 +27,9 @@ import { PartitionRegistry } from "./partition_state.ts";
 import type { ProducerMetrics } from "./producer_metrics.ts";
 import type { ResolvedProducerConfig } from "./producer_config.ts";
 import type { SendProfile } from "./send_profile.ts";
-import { sameRequest } from "./send_profile.ts";
+
+// The Sender imports these from the accumulator, whose ready() and drain() return and take them.
+export type { DrainPolicy, ReadyCheckResult } from "./batch_drain.ts";
 
 /** The accumulator's settings, named as the producer's configuration. */
 export type AccumulatorConfig = Pick<
@@ -54,30 +58,6 @@ export interface AccumulatorParts {
   /** Called when a batch fills up or a new one is created, so the Sender wakes. */
   onBatchReady?: () => void;
 }
-
-/** What {@link RecordAccumulator.ready} found. */
-export interface ReadyCheckResult {
-  /** Leaders with at least one sendable batch. */
-  readyNodes: Set<number>;
-  /** How long until some batch may become sendable (Infinity when there is none). */
-  nextReadyCheckDelayMs: number;
-  /** Topics with batches whose partition has no known leader. */
-  unknownLeaderTopics: Set<string>;
-  /** When the oldest queued batch reaches the delivery timeout (Infinity when none waits). */
-  nextBatchExpiryMs: number;
-}
-
-/** Which first batches may be drained now, and what to do with each one drained. */
-export interface DrainPolicy {
-  /** Whether the partition's first batch may go now (not muted, in sequence order, ...). */
-  canDrain(batch: ProducerBatch, now: number): boolean;
-  /** Called for each batch taken, after it was closed (its bytes exist). */
-  prepare(batch: ProducerBatch): void;
-  /** Whether `prepare` stamps every new batch's producer state (and with it the CRC), so closing leaves the CRC out. */
-  readonly stampsProducerState?: boolean;
-}
-
-const DRAIN_ANYTHING: DrainPolicy = { canDrain: () => true, prepare: () => {} };
 
 /** One record to append: the partition is -1 for the built-in sticky partitioner to choose. */
 export interface AppendRequest {
@@ -131,14 +111,10 @@ export class RecordAccumulator {
   readonly #incomplete = new Set<ProducerBatch>();
   // Appends waiting for memory, or behind one that does.
   readonly #blocked: BlockedAppends;
-  #flushesInProgress = 0;
-  #closed = false;
-  // Round-robin start per node, so every partition of a leader gets its turn.
-  readonly #drainIndex = new Map<number, number>();
+  // Which batches go when, and taking them: the Sender's side, per poll.
+  readonly #drain: BatchDrain;
   readonly #onBatchReady: () => void;
   readonly #random: () => number;
-  // How long each leader's data has waited, for partitionerAvailabilityTimeoutMs.
-  readonly #latency: NodeLatencyTracker;
 
   /**
    * @param config Batching settings.
@@ -161,16 +137,17 @@ export class RecordAccumulator {
     });
     this.#retryBackoff = new ExponentialBackoff(config.retryBackoffMs, config.retryBackoffMaxMs);
     this.#random = random;
-    this.#latency = new NodeLatencyTracker(config.partitionerAvailabilityTimeoutMs);
+    this.#drain = new BatchDrain(config, {
+      partitions: this.partitions,
+      partitioners: this.#partitioners,
+      pool: this.#pool,
+      compression: this.#compression,
+    });
   }
 
-  /**
-   * Notes that a leader had sendable data (`canDrain` false: it was not ready; true: it
-   * was drained), so partitions of leaders that stall past
-   * `partitionerAvailabilityTimeoutMs` are avoided by the sticky partitioner.
-   */
+  /** See {@link BatchDrain.updateNodeLatencyStats}. */
   updateNodeLatencyStats(nodeId: number, now: number, canDrain: boolean): void {
-    this.#latency.updateNodeLatencyStats(nodeId, now, canDrain);
+    this.#drain.updateNodeLatencyStats(nodeId, now, canDrain);
   }
 
   /** The buffer pool, for its gauges. */
@@ -280,111 +257,20 @@ export class RecordAccumulator {
     return partitioner;
   }
 
-  /**
-   * Which leaders have a sendable batch: the first batch of a partition is sendable when
-   * it is full (or not alone), has lingered `lingerMs`, finished its retry backoff, or
-   * when a flush, a close or a memory shortage asks for everything to go now.
-   */
+  /** Which leaders have a sendable batch (see {@link BatchDrain.ready}). */
   ready(cluster: Cluster, now: number): ReadyCheckResult {
-    const readyNodes = new Set<number>();
-    const unknownLeaderTopics = new Set<string>();
-    let nextReadyCheckDelayMs = Infinity;
-    let oldestQueuedMs = Infinity;
-    const exhausted = this.#pool.queued > 0;
-    const urgent = exhausted || this.#closed || this.#flushesInProgress > 0;
-    for (const [topicName, partitions] of this.partitions.topics) {
-      const partitioner = this.#partitioners.get(topicName);
-      // Adaptive partitioning starts once every partition has a queue; until then it is uniform (as in Java).
-      const adaptive = partitioner !== undefined && this.#config.partitionerAdaptivePartitioningEnable &&
-        partitions.size >= (cluster.topics.get(topicName)?.partitions.length ?? Infinity);
-      const stats = adaptive ? new PartitionLoadStatsCollector(partitions.size) : undefined;
-      for (const state of partitions.values()) {
-        const deque = state.queue;
-        const leader = state.leader(cluster);
-        if (deque.length === 0) {
-          if (leader !== undefined) stats?.add(state.partition, 0, this.#latency.isUnavailable(leader.id));
-          continue;
-        }
-        if (deque[0].createdMs < oldestQueuedMs) oldestQueuedMs = deque[0].createdMs;
-        if (leader === undefined) {
-          unknownLeaderTopics.add(topicName);
-          continue;
-        }
-        stats?.add(state.partition, deque.length, this.#latency.isUnavailable(leader.id));
-        // A muted partition waits for an answer, which wakes the Sender. The others count even on a node that is ready
-        // already: the drain may refuse that node's sendable batch, and then the poll must wake for their linger.
-        if (state.muted) continue;
-        const batch = deque[0];
-        const backingOff = batch.isBackingOff(now);
-        const waited = now - batch.lastAttemptMs;
-        const timeToWait = backingOff ? batch.retryBackoffMs : this.#config.lingerMs;
-        const full = deque.length > 1 || batch.isFull();
-        const sendable = full || waited >= timeToWait || urgent;
-        if (sendable && !backingOff) readyNodes.add(leader.id);
-        else nextReadyCheckDelayMs = Math.min(nextReadyCheckDelayMs, Math.max(timeToWait - waited, 0));
-      }
-      if (stats !== undefined) partitioner!.updatePartitionLoadStats(stats.queueSizes, stats.partitionIds, stats.length);
-      else partitioner?.updatePartitionLoadStats(null, [], 0);
-    }
-    const nextBatchExpiryMs = oldestQueuedMs + this.#config.deliveryTimeoutMs;
-    return { readyNodes, nextReadyCheckDelayMs, unknownLeaderTopics, nextBatchExpiryMs };
+    return this.#drain.ready(cluster, now);
   }
 
-  /**
-   * Takes at most one batch per partition led by each node, starting where the last
-   * drain of that node stopped, until `maxRequestSize` bytes. Batches are closed
-   * (encoded and compressed) as they are taken.
-   */
+  /** Takes the sendable batches of `nodes`, closed, up to `maxRequestSize` per node (see {@link BatchDrain.drain}). */
   drain(
     cluster: Cluster,
     nodes: Iterable<number>,
     maxRequestSize: number,
     now: number,
-    policy: DrainPolicy = DRAIN_ANYTHING,
+    policy?: DrainPolicy,
   ): Map<number, ProducerBatch[]> {
-    const drained = new Map<number, ProducerBatch[]>();
-    for (const nodeId of nodes) {
-      const partitions = this.#partitionsLedBy(cluster, nodeId);
-      if (partitions.length === 0) continue;
-      const batches: ProducerBatch[] = [];
-      let size = 0;
-      const start = (this.#drainIndex.get(nodeId) ?? 0) % partitions.length;
-      for (let i = 0; i < partitions.length; i++) {
-        const index = (start + i) % partitions.length;
-        const state = partitions[index];
-        const deque = state.queue;
-        const first = deque[0];
-        if (first === undefined || state.muted || first.isBackingOff(now)) continue;
-        // One request carries one acks and timeout: a batch of other settings waits for the next drain.
-        if ((batches.length > 0 && !sameRequest(batches[0].profile, first.profile)) || !policy.canDrain(first, now)) continue;
-        const bytes = first.close(
-          first.profile === undefined ? this.#compression.codec : first.profile.compression,
-          policy.stampsProducerState,
-        );
-        if (batches.length > 0 && size + bytes.length > maxRequestSize) {
-          this.#drainIndex.set(nodeId, index);
-          break;
-        }
-        deque.shift();
-        policy.prepare(first);
-        batches.push(first);
-        state.lastBatchBytes = first.uncompressedSizeInBytes;
-        size += bytes.length;
-        this.#drainIndex.set(nodeId, index + 1);
-      }
-      if (batches.length > 0) drained.set(nodeId, batches);
-    }
-    return drained;
-  }
-
-  #partitionsLedBy(cluster: Cluster, nodeId: number): PartitionState[] {
-    const led: PartitionState[] = [];
-    for (const partitions of this.partitions.topics.values()) {
-      for (const state of partitions.values()) {
-        if (state.queue.length > 0 && state.leader(cluster)?.id === nodeId) led.push(state);
-      }
-    }
-    return led;
+    return this.#drain.drain(cluster, nodes, maxRequestSize, now, policy);
   }
 
   /** Removes and returns queued batches older than the delivery timeout. */
@@ -496,12 +382,12 @@ export class RecordAccumulator {
 
   /** Makes every batch sendable now, until the matching {@link endFlush}. */
   beginFlush(): void {
-    this.#flushesInProgress++;
+    this.#drain.beginFlush();
   }
 
   /** Ends a flush started with {@link beginFlush}. */
   endFlush(): void {
-    this.#flushesInProgress--;
+    this.#drain.endFlush();
   }
 
   /** The unsettled batches created at or before `time` (a snapshot, for flush to wait on). */
@@ -511,7 +397,7 @@ export class RecordAccumulator {
 
   /** From now on every batch is sendable at once, and waiting appends fail. */
   close(error: Error): void {
-    this.#closed = true;
+    this.#drain.close();
     this.#blocked.close();
     this.#pool.close(error);
   }
