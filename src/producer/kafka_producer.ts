@@ -1,8 +1,9 @@
 /**
- * The KafkaProducer, as in the Java client: `send()` serializes a record, picks its
- * partition and appends it to the RecordAccumulator; the Sender's loop takes it from
- * there. Every `send()` settles within `deliveryTimeoutMs` (plus `maxBlockMs` while it
- * waits for metadata or memory).
+ * The KafkaProducer, as in the Java client: `send()` checks a record and waits for its
+ * topic's metadata, then serializes it, picks its partition and appends it to the
+ * RecordAccumulator (record_appender.ts); the Sender's loop takes it from there. Every
+ * `send()` settles within `deliveryTimeoutMs` (plus `maxBlockMs` while it waits for
+ * metadata or memory).
  *
  * @module
  */
@@ -10,23 +11,20 @@ import type { Clock } from "../clock.ts";
 import { raceDeadline, systemClock } from "../clock.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
 import { NetworkClient } from "../client/network_client.ts";
-import { ClosedError, ConfigError, KafkaError, SerializationError, TransactionStateError } from "../errors.ts";
+import { ClosedError, ConfigError, KafkaError } from "../errors.ts";
 import { Selector } from "../net/selector.ts";
 import { runtimeTransport } from "../net/runtime_transport.ts";
 import { initCrc32c } from "../protocol/crc32c.ts";
-import { NO_HEADERS, type RecordHeader } from "../protocol/record_batch.ts";
 import type { RecordSettler } from "./producer_batch.ts";
 import { BatchCompression } from "./batch_compression.ts";
-import { choosePartition } from "./partitioner.ts";
 import type { AsyncSerializer, ProducerConfig, ResolvedProducerConfig } from "./producer_config.ts";
 import { resolveProducerConfig, resolveSerializers } from "./producer_config.ts";
 import { ProducerMetadata } from "./producer_metadata.ts";
 import type { Producer } from "./producer.ts";
 import type { ProducerRecord, RecordMetadata } from "./producer_record.ts";
-import { checkRecordSize, earlyProblem, normalizeHeaders, recordProblem, serialize, topicProblem } from "./record_checks.ts";
-import { LazySignalContext, SerializationLane } from "./serialization_lane.ts";
-import type { AppendRequest } from "./record_accumulator.ts";
+import { earlyProblem, recordProblem, topicProblem } from "./record_checks.ts";
 import { RecordAccumulator } from "./record_accumulator.ts";
+import { RecordAppender } from "./record_appender.ts";
 import { Sender } from "./sender.ts";
 import { PendingSends, type TrackedSend, withResolvers } from "./pending_sends.ts";
 import { CallbackSettler, type SendCallback } from "./send_callback.ts";
@@ -43,7 +41,6 @@ import { producerInternals } from "./producer_internals.ts";
 import type { DetailedRecordMetadata, SendProfile } from "./send_profile.ts";
 
 const CLOSE_OPTIONS = ["timeoutMs"];
-type Bytes = Uint8Array | null;
 
 /**
  * Sends records to Kafka with batching, compression, retries and back pressure.
@@ -59,9 +56,6 @@ type Bytes = Uint8Array | null;
 export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Array | null> implements Producer<K, V> {
   readonly #config: ResolvedProducerConfig;
   readonly #serializers: { key: AsyncSerializer<K>; value: AsyncSerializer<V> };
-  // Sends whose serializer returned a promise, in send order; the context their signal comes from.
-  readonly #lane: SerializationLane;
-  readonly #serializerContext = new LazySignalContext();
   readonly #clock: Clock;
   readonly #metadata: ProducerMetadata;
   readonly #accumulator: RecordAccumulator;
@@ -76,20 +70,8 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   // send() calls whose record was not in a batch at once (it waited for metadata or memory), so flush and close
   // can wait for them to be delivered or failed.
   readonly #pending = new PendingSends();
-  // Handed to the accumulator on every append; made once, not per record.
-  readonly #cluster = () => this.#metadata.cluster;
-  readonly #now = () => this.#clock.now();
-  readonly #appendRequest: AppendRequest = {
-    topic: "",
-    partition: -1,
-    timestamp: 0,
-    key: null,
-    value: null,
-    headers: NO_HEADERS,
-    settler: NO_SETTLER,
-    profile: undefined,
-    admit: undefined,
-  };
+  // Serializes a record whose topic is known, chooses its partition and appends it; rejects one that fails on the way.
+  readonly #appender: RecordAppender<K, V>;
   #closing: { forced: boolean; done: Promise<void> } | undefined;
   readonly #transactional: TransactionalCalls;
   // Why the producer could not start (a codec that failed to load): every send fails with it.
@@ -106,7 +88,6 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const interceptors = resolveInterceptors<K, V>(config);
     this.#interceptors = interceptors.length === 0 ? undefined : new ProducerInterceptors(interceptors, this.#config.logger);
     this.#clock = clock;
-    this.#lane = new SerializationLane(clock, this.#config.maxBlockMs);
     const settings = this.#config;
     // As the Java client's "ProducerConfig values", with secrets shown as [hidden].
     settings.logger.debug(`producer config: ${JSON.stringify(settings)}`);
@@ -173,8 +154,12 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       // KIP-890's protocol v2 when the cluster finalized it and the broker speaks EndTxn v5.
       transactionVersion: () => client.finalizedFeatureLevel("transaction.version"),
     });
+    // The cluster as the metadata knows it now, for the sticky partitioner and the tracing.
+    const cluster = () => metadata.cluster;
+    const serializers = this.#serializers;
+    this.#appender = new RecordAppender({ config: settings, serializers, clock, metadata, cluster, accumulator, transactions, metrics });
     const { clientId, logger } = settings;
-    this.#tracing = new LazySendObserver(settings.tracing, { clientId, cluster: this.#cluster, logger }, (loading) => {
+    this.#tracing = new LazySendObserver(settings.tracing, { clientId, cluster, logger }, (loading) => {
       metadata.holdUntil(loading);
     });
     // The codec (and its WebAssembly) loads first; the Sender starts once it is in. The WebAssembly
@@ -259,11 +244,11 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   // interceptors' settler, else `own`, the caller's promise or callback, which flush and close wait for); with a
   // profile, of a send with its own settings.
   #doSend(record: ProducerRecord<K, V>, own: TrackedSend, profile?: SendProfile, outer: RecordSettler = own): void {
-    if (this.#closing !== undefined) return this.#failUnsentRecord(new ClosedError("Cannot send after the producer is closed."), outer);
+    if (this.#closing !== undefined) return this.#appender.failUnsent(new ClosedError("Cannot send after the producer is closed."), outer);
     const fatal = this.#sender.fatalError ?? this.#startFailure;
-    if (fatal !== undefined) return this.#failUnsentRecord(fatal, outer);
+    if (fatal !== undefined) return this.#appender.failUnsent(fatal, outer);
     const problem = recordProblem(record);
-    if (problem !== undefined) return this.#failUnsentRecord(problem, outer);
+    if (problem !== undefined) return this.#appender.failUnsent(problem, outer);
     const now = this.#clock.now();
     // One deadline for all the waits of this send: metadata, then memory (Java gives the memory wait what is left).
     const deadline = now + this.#config.maxBlockMs;
@@ -275,7 +260,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
         this.#transactions.ensureSendAllowed();
       }
     } catch (error) {
-      return this.#failUnsentRecord(error, outer);
+      return this.#appender.failUnsent(error, outer);
     }
     const tracing = this.#tracing;
     if (tracing.awaitingProvider) tracing.lookForProvider();
@@ -289,7 +274,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     if (info !== undefined && info.partitions.length >= partitions) {
       this.#metadata.touch(record.topic, now);
       // A record not in a batch yet (it waits for memory): flush and close wait for it too.
-      if (this.#serializeAndAppend(record, info.partitions.length, now, deadline, transaction, settler, profile)) {
+      if (this.#appender.serializeAndAppend(record, info.partitions.length, now, deadline, transaction, settler, profile)) {
         this.#pending.add(own);
       }
       return;
@@ -297,7 +282,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     // Checked only here: a topic the metadata knows has a legal name.
     const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ??
       earlyProblem(record, this.#serializers);
-    if (illegal !== undefined) return this.#failUnsentRecord(illegal, settler);
+    if (illegal !== undefined) return this.#appender.failUnsent(illegal, settler);
     const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, now, partitions);
     // The Sender may be idle in a long poll: the metadata request must go now.
     this.#sender.wakeup();
@@ -306,13 +291,12 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     topicKnown.then((topic) => {
       if (unobserved) [record, settler] = this.#observeLate(record, outer, now);
       if (this.#closing !== undefined && this.#closing.forced) {
-        return this.#failUnsentRecord(new ClosedError("the producer was closed while the record waited for metadata"), settler);
+        return this.#appender.failUnsent(new ClosedError("the producer was closed while the record waited for metadata"), settler);
       }
-      this.#serializeAndAppend(record, topic.partitions.length, this.#clock.now(), deadline, transaction, settler, profile);
+      this.#appender.serializeAndAppend(record, topic.partitions.length, this.#clock.now(), deadline, transaction, settler, profile);
     }, (error) => {
       if (unobserved) [record, settler] = this.#observeLate(record, outer, now);
-      this.#failTransactionalSend(error, transaction);
-      this.#failUnsentRecord(error, settler);
+      this.#appender.failUnsent(error, settler, transaction);
     });
     this.#pending.add(own);
   }
@@ -324,132 +308,6 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   #observeLate(record: ProducerRecord<K, V>, settler: RecordSettler, sendMs: number): [ProducerRecord<K, V>, RecordSettler] {
     const late = this.#tracing.observe(record, settler, this.#clock.now() - sendMs);
     return late === undefined ? [record, settler] : [late.record, late];
-  }
-
-  /** Rejects a send whose record never reached a batch, counting it in `record-error-*` as Java's `errors` sensor does. */
-  /** Rejects a send whose record never reached a batch, counting it in `record-error-*` as Java's `errors` sensor does. */
-  #failUnsentRecord(error: unknown, settler: RecordSettler): void {
-    this.#metrics.recordErrors(1, this.#clock.now());
-    settler.reject(error as Error);
-  }
-
-  /**
-   * Serializes the record, then appends it; `settler` settles the send. A serializer that
-   * returns a promise (a Schema Registry's first answer for a subject) puts the send in the
-   * lane, behind every send still serializing, so records reach their batches in send
-   * order. Returns whether the record is not in a batch yet (it waits in the lane or for
-   * memory), so flush and close wait for it.
-   */
-  #serializeAndAppend(
-    record: ProducerRecord<K, V>,
-    partitionCount: number,
-    now: number,
-    deadline: number,
-    transaction: number | undefined,
-    settler: RecordSettler,
-    profile: SendProfile | undefined,
-  ): boolean {
-    let key: Bytes | Promise<Bytes>;
-    let value: Bytes | Promise<Bytes>;
-    const context = this.#serializerContext.prepare(deadline);
-    try {
-      this.#transactions?.ensureAppendAllowed(transaction);
-      key = serialize(this.#serializers.key, record.key as K, record.topic, "key", context);
-      value = serialize(this.#serializers.value, record.value as V, record.topic, "value", context);
-    } catch (error) {
-      this.#failTransactionalSend(error, transaction);
-      this.#failUnsentRecord(error, settler);
-      return false;
-    }
-    const controller = context.controller();
-    if (!this.#lane.busy && !(key instanceof Promise) && !(value instanceof Promise)) {
-      return this.#append(record, key, value, partitionCount, now, deadline, transaction, settler, profile);
-    }
-    this.#lane.push(key, value, controller, deadline, `serializing a record for topic ${record.topic}`, (keyBytes, valueBytes) => {
-      const count = this.#metadata.usableTopic(record.topic)?.partitions.length ?? partitionCount;
-      this.#append(record, keyBytes, valueBytes, count, this.#clock.now(), deadline, transaction, settler, profile);
-    }, (error) => {
-      this.#failTransactionalSend(error, transaction);
-      this.#failUnsentRecord(error, settler);
-    });
-    return true;
-  }
-
-  /**
-   * Checks the serialized record, chooses its partition and appends it to the accumulator;
-   * `settler` settles the send. Returns whether the record waits for buffer memory.
-   */
-  #append(
-    record: ProducerRecord<K, V>,
-    key: Bytes,
-    value: Bytes,
-    partitionCount: number,
-    now: number,
-    deadline: number,
-    transaction: number | undefined,
-    settler: RecordSettler,
-    profile: SendProfile | undefined,
-  ): boolean {
-    const transactions = this.#transactions;
-    let headers: readonly RecordHeader[];
-    let partition: number;
-    const timestamp = record.timestamp ?? now;
-    try {
-      transactions?.ensureAppendAllowed(transaction);
-      headers = normalizeHeaders(record.headers);
-      checkRecordSize(key, value, headers, this.#config);
-      partition = choosePartition(record, key, value, partitionCount, this.#config, this.#metadata.cluster);
-    } catch (error) {
-      this.#failTransactionalSend(error, transaction);
-      this.#failUnsentRecord(error, settler);
-      return false;
-    }
-    // One request object serves every send: the accumulator keeps none (it copies one that must wait for memory).
-    const request = this.#appendRequest;
-    request.topic = record.topic;
-    request.partition = partition;
-    request.timestamp = timestamp;
-    request.key = key;
-    request.value = value;
-    request.headers = headers;
-    request.settler = settler;
-    request.profile = profile;
-    // A wait for memory may outlast the transaction too.
-    if (transactions !== undefined) request.admit = () => transactions.ensureAppendAllowed(transaction);
-    let appended: Promise<number> | undefined;
-    try {
-      appended = this.#accumulator.append(request, this.#cluster, this.#now, now, deadline);
-    } catch (error) {
-      // send() reports every failure through its promise, never by throwing.
-      this.#failTransactionalSend(error, transaction);
-      this.#failUnsentRecord(error, settler);
-      return false;
-    }
-    // The partition is known once the record is in a batch (the sticky partitioner chooses there).
-    if (appended === undefined) {
-      this.#transactions?.addPartition(record.topic, request.partition);
-      return false;
-    }
-    appended.then((chosen) => this.#transactions?.addPartition(record.topic, chosen), (error) => {
-      this.#failTransactionalSend(error, transaction);
-      this.#failUnsentRecord(error, settler);
-    });
-    return true;
-  }
-
-  /**
-   * A send of the open transaction failed before its record reached a batch: for want of
-   * metadata or memory in time, as too large, or on the cluster's error (authentication,
-   * authorization): as Java's doSend does with such an ApiException (maybeTransitionToErrorState),
-   * the transaction can no longer commit without it. A record the application got wrong (it
-   * does not serialize) is refused without that, as in Java; so is a send of a transaction
-   * already ended, which leaves the open one alone.
-   */
-  #failTransactionalSend(error: unknown, transaction: number | undefined): void {
-    const transactions = this.#transactions;
-    if (transactions === undefined || transaction === undefined || transactions.openTransaction !== transaction) return;
-    if (!(error instanceof KafkaError) || isApplicationError(error)) return;
-    transactions.handleBatchFailure(error);
   }
 
   /**
@@ -573,13 +431,4 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-// What #appendRequest holds before the first send.
-const NO_SETTLER: RecordSettler = { resolve: () => {}, reject: () => {} };
-
-/** An error in what the application asked for, not one the cluster or the producer met. */
-function isApplicationError(error: KafkaError): boolean {
-  return error instanceof SerializationError || error instanceof ConfigError || error instanceof TransactionStateError ||
-    error instanceof ClosedError;
 }
