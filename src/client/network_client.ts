@@ -1,13 +1,14 @@
 /**
- * The NetworkClient: connections to every broker, the ApiVersions handshake, request
- * correlation, in-flight limits, timeouts and metadata refresh, over a
- * {@link Selectable}. A port of the Java client's `NetworkClient` to one async loop.
+ * The NetworkClient: requests to every broker (correlation, in-flight limits, matching
+ * answers, timeouts), metadata refresh, and the connections under them (kept by its
+ * {@link NodeConnections}, set up by its {@link ConnectionSetup}), over a {@link Selectable}.
+ * A port of the Java client's `NetworkClient` to one async loop.
  *
  * @module
  */
-import { FREEZE_CHECK_INTERVAL_MS, StaleConnections } from "./stale_connections.ts";
+import { FREEZE_CHECK_INTERVAL_MS } from "./stale_connections.ts";
 import {
-  AuthenticationError,
+  type AuthenticationError,
   ClosedError,
   CorruptResponseError,
   KafkaError,
@@ -24,7 +25,7 @@ import type { Selectable } from "../net/selector.ts";
 import type { ResolvedClientConfig } from "./client_config.ts";
 import type { ClientRequest, ClientResponse, RequestSpec } from "./client_request.ts";
 import { ClusterConnectionStates, type ConnectionState } from "./cluster_connection_states.ts";
-import { classifyConnectionFailure, type ConnectionFailure } from "./connection_failure.ts";
+import type { ConnectionFailure } from "./connection_failure.ts";
 import { InFlightRequests } from "./in_flight_requests.ts";
 import { chooseLeastLoadedNode } from "./least_loaded_node.ts";
 import type { NetworkClientSensors } from "./network_client_sensors.ts";
@@ -32,7 +33,7 @@ import type { NetworkObserver } from "./network_observer.ts";
 import type { BrokerNode, Metadata } from "./metadata.ts";
 import { MetadataUpdater } from "./metadata_updater.ts";
 import { ConnectionSetup, type NodeApiVersions } from "./connection_setup.ts";
-import { transportTlsOptions } from "./security_config.ts";
+import { NodeConnections } from "./node_connections.ts";
 
 /** The settings the NetworkClient uses, already validated by `resolveClientConfig`. */
 export type NetworkClientConfig = Pick<
@@ -79,22 +80,14 @@ export class NetworkClient {
   readonly #states: ClusterConnectionStates;
   readonly #inFlight: InFlightRequests;
   readonly #updater: MetadataUpdater;
-  readonly #lastErrors = new Map<number, KafkaError>();
-  // Each node's last failed outcome, until it next answers; timeouts quote these.
-  readonly #failures = new Map<number, ConnectionFailure>();
-  // host:port of every node connected to, kept after a metadata update drops it (bootstrap ids).
-  readonly #addresses = new Map<number, string>();
-  // Nodes known from elsewhere than the metadata (a coordinator from FindCoordinator), see registerNode.
-  readonly #registered = new Map<number, BrokerNode>();
   // ApiVersions, SASL and what the brokers reported on connecting.
   readonly #setup: ConnectionSetup;
+  // Where each node is, its connection's events and last failure.
+  readonly #nodes: NodeConnections;
   // Failures decided at send time, reported by the next poll.
   #aborted: ClientResponse[] = [];
-  // The latest refused authentication not yet taken by the owner (see takeAuthenticationFailure).
-  #authenticationFailure: AuthenticationError | undefined;
   // Reused for every request: it grows to the largest frame once, and each frame is one exact-size copy.
   readonly #writer = new Writer();
-  readonly #stale: StaleConnections;
   #correlation = 0;
   #polling = false;
   #closed = false;
@@ -124,7 +117,6 @@ export class NetworkClient {
     this.#metadata = metadata;
     this.#config = config;
     this.#clock = clock;
-    this.#stale = new StaleConnections(config.connectionsMaxIdleMs);
     this.#states = new ClusterConnectionStates(config, random);
     this.#inFlight = new InFlightRequests(config.maxInFlightRequestsPerConnection);
     this.#updater = new MetadataUpdater(metadata, this, config.requestTimeoutMs, config.reconnectBackoffMs);
@@ -132,11 +124,13 @@ export class NetworkClient {
       states: this.#states,
       sendInternal: (spec, now) => this.sendInternal(spec, now),
       inFlightRequestCount: (nodeId) => this.#inFlight.count(nodeId),
-      failConnection: (nodeId, error) => this.#failConnection(nodeId, error),
+      failConnection: (nodeId, error) => this.#nodes.fail(this.#aborted, nodeId, error),
       wakeup: () => this.#selector.wakeup(),
       now: () => clock.now(),
-      describeNode: (nodeId) => this.#describeNode(nodeId),
+      describeNode: (nodeId) => this.#nodes.describe(nodeId),
     }, random);
+    const shared = { states: this.#states, inFlight: this.#inFlight, setup: this.#setup, sensors: options.sensors };
+    this.#nodes = new NodeConnections({ selector, metadata, config, clock, ...shared });
   }
 
   /** The metadata this client keeps fresh. */
@@ -158,7 +152,7 @@ export class NetworkClient {
 
   /** Whether the node's address is known (the cluster metadata lists it, or it was registered), so a connection to it can be made. */
   knowsNode(nodeId: number): boolean {
-    return this.#node(nodeId) !== undefined;
+    return this.#nodes.knowsNode(nodeId);
   }
 
   /**
@@ -167,11 +161,7 @@ export class NetworkClient {
    * The metadata's address wins once it lists the node.
    */
   registerNode(node: BrokerNode): void {
-    this.#registered.set(node.id, node);
-  }
-
-  #node(nodeId: number): BrokerNode | undefined {
-    return this.#metadata.cluster.node(nodeId) ?? this.#registered.get(nodeId);
+    this.#nodes.registerNode(node);
   }
 
   /**
@@ -209,7 +199,7 @@ export class NetworkClient {
 
   /** Why the node's connection last closed or failed, if it did. */
   lastError(nodeId: number): KafkaError | undefined {
-    return this.#lastErrors.get(nodeId);
+    return this.#nodes.lastError(nodeId);
   }
 
   /**
@@ -217,13 +207,12 @@ export class NetworkClient {
    * address, or undefined when it answered since (or was never tried).
    */
   connectionFailure(nodeId: number): ConnectionFailure | undefined {
-    return this.#failures.get(nodeId);
+    return this.#nodes.connectionFailure(nodeId);
   }
 
   /** `host:port` of the node, from the metadata or from the last connection to it. */
   nodeAddress(nodeId: number): string | undefined {
-    const node = this.#node(nodeId);
-    return node === undefined ? this.#addresses.get(nodeId) : `${node.host}:${node.port}`;
+    return this.#nodes.nodeAddress(nodeId);
   }
 
   /** Where the node's connection is in its life ("disconnected" when never tried). */
@@ -237,9 +226,7 @@ export class NetworkClient {
    * until its timeouts, since the same credentials will fail again.
    */
   takeAuthenticationFailure(): AuthenticationError | undefined {
-    const failure = this.#authenticationFailure;
-    this.#authenticationFailure = undefined;
-    return failure;
+    return this.#nodes.takeAuthenticationFailure();
   }
 
   /** A cluster-wide finalized feature level (such as "transaction.version"), 0 when none was reported. */
@@ -264,20 +251,12 @@ export class NetworkClient {
 
   /** Connections open or being set up (Java's `connection-count`). */
   connectionCount(): number {
-    let count = 0;
-    for (const nodeId of this.#states.nodeIds()) if (this.#states.state(nodeId) !== "disconnected") count++;
-    return count;
+    return this.#nodes.connectionCount();
   }
 
   /** Starts a connection to a known node. */
   initiateConnect(nodeId: number, now: number): void {
-    const node = this.#node(nodeId);
-    if (node === undefined) throw new Error(`node ${nodeId} is neither in the cluster metadata nor registered`);
-    this.#states.connecting(nodeId, now);
-    this.#addresses.set(nodeId, `${node.host}:${node.port}`);
-    const tls = this.#config.ssl;
-    this.#config.logger.debug(`connecting to node ${nodeId} at ${node.host}:${node.port}${tls ? " over TLS" : ""}`);
-    this.#selector.connect(nodeId, { host: node.host, port: node.port, tls: tls && transportTlsOptions(tls) });
+    this.#nodes.connect(nodeId, now);
   }
 
   /**
@@ -356,20 +335,17 @@ export class NetworkClient {
       }
       const metadataTimeout = this.#closed ? Infinity : this.#updater.maybeUpdate(now);
       this.#setup.maybeReauthenticate(now);
-      const deadlineIn = this.#nextDeadline() - now;
+      // Wakes for the earliest request, connection-setup or authentication deadline.
+      const deadlineIn = Math.min(this.#inFlight.nextTimeoutMs(), this.#nodes.nextDeadline()) - now;
       const waitMs = Math.max(0, Math.min(timeoutMs, metadataTimeout, FREEZE_CHECK_INTERVAL_MS, deadlineIn));
-      this.#stale.beforePoll(this.#clock.now(), waitMs);
+      this.#nodes.beforePoll(this.#clock.now(), waitMs);
       await this.#selector.poll(waitMs);
       const updatedNow = this.#clock.now();
       const responses: ClientResponse[] = this.#aborted;
       this.#aborted = [];
       this.#handleCompletedSends(responses, updatedNow);
       this.#handleCompletedReceives(responses, updatedNow);
-      this.#handleDisconnections(responses, updatedNow);
-      this.#handleConnections(updatedNow);
-      this.#closeStaleConnections(responses, updatedNow);
-      this.#handleTimedOutConnections(responses, updatedNow);
-      this.#handleTimedOutAuthentications(responses, updatedNow);
+      this.#nodes.handlePoll(responses, updatedNow);
       this.#setup.maybeReauthenticate(updatedNow);
       this.#handleTimedOutRequests(responses, updatedNow);
       return this.#complete(responses);
@@ -385,7 +361,7 @@ export class NetworkClient {
 
   /** Closes the node's connection and fails its in-flight requests. */
   disconnect(nodeId: number): void {
-    this.#failConnection(nodeId, new NetworkError(`disconnected from node ${nodeId} on request`));
+    this.#nodes.fail(this.#aborted, nodeId, new NetworkError(`disconnected from node ${nodeId} on request`));
   }
 
   /**
@@ -403,8 +379,7 @@ export class NetworkClient {
     this.#closed = true;
     const now = this.#clock.now();
     for (const nodeId of this.#states.nodeIds()) {
-      this.#selector.close(nodeId);
-      this.#processDisconnection(this.#aborted, nodeId, now, new ClosedError("the network client was closed"));
+      this.#nodes.close(this.#aborted, nodeId, now, new ClosedError("the network client was closed"));
     }
     this.#selector.wakeup();
   }
@@ -419,29 +394,9 @@ export class NetworkClient {
     this.#aborted.push({ request, receivedMs: now, body: undefined, error, disconnected: false });
   }
 
-  /** The earliest request or connection-setup deadline, so poll wakes for it. */
-  #nextDeadline(): number {
-    let deadline = Math.min(this.#inFlight.nextTimeoutMs(), this.#setup.nextDeadline());
-    for (const nodeId of this.#states.connectingNodes()) deadline = Math.min(deadline, this.#states.connectionSetupDeadline(nodeId));
-    return deadline;
-  }
-
-  readonly #idleNodeIds = () => this.#states.nodeIds().filter((id) => this.#states.isReady(id) && this.#inFlight.count(id) === 0);
-
-  /** Replaces idle connections that have expired, or that outlived a freeze of the process, before they carry a request. */
-  #closeStaleConnections(responses: ClientResponse[], now: number): void {
-    const { nodeIds, frozenMs } = this.#stale.afterPoll(now, this.#idleNodeIds);
-    if (frozenMs > 0) this.#config.logger.info(`the process stood still for ${frozenMs} ms; replacing idle connections`);
-    for (const nodeId of nodeIds) {
-      this.#selector.close(nodeId);
-      const why = frozenMs > 0 ? `idle through a ${frozenMs} ms freeze` : `idle for over ${this.#config.connectionsMaxIdleMs} ms`;
-      this.#processDisconnection(responses, nodeId, now, new NetworkError(`closed the connection to node ${nodeId}: ${why}`));
-    }
-  }
-
   #handleCompletedSends(responses: ClientResponse[], now: number): void {
     for (const nodeId of this.#selector.completedSends) {
-      this.#stale.active(nodeId, now);
+      this.#nodes.active(nodeId, now);
       const request = this.#inFlight.markNextSent(nodeId);
       if (request !== undefined && !request.expectResponse) {
         this.#inFlight.remove(request);
@@ -456,7 +411,7 @@ export class NetworkClient {
       this.sensors?.responseReceived(payload.length + 4, now);
       // An earlier frame on this connection may already have closed it.
       if (!this.#states.isConnected(nodeId)) continue;
-      this.#stale.active(nodeId, now);
+      this.#nodes.active(nodeId, now);
       const request = this.#inFlight.oldest(nodeId);
       let failure: CorruptResponseError | undefined;
       let body: unknown;
@@ -479,62 +434,13 @@ export class NetworkClient {
         }
       }
       if (failure !== undefined) {
-        this.#selector.close(nodeId);
-        this.#processDisconnection(responses, nodeId, now, failure);
+        this.#nodes.close(responses, nodeId, now, failure);
         continue;
       }
       this.#inFlight.completeOldest(nodeId);
       this.#observeAnswer(request!, payload.length + 4, now);
-      this.#failures.delete(nodeId);
+      this.#nodes.answered(nodeId);
       responses.push({ request: request!, receivedMs: now, body, error: undefined, disconnected: false });
-    }
-  }
-
-  /** Closes the node's connection with `error`, or only records it when the connection has already gone. */
-  #failConnection(nodeId: number, error: KafkaError): void {
-    if (this.#states.isConnected(nodeId)) {
-      this.#selector.close(nodeId);
-      this.#processDisconnection(this.#aborted, nodeId, this.#clock.now(), error);
-    } else {
-      this.#lastErrors.set(nodeId, error);
-      this.#recordFailure(nodeId, error, "disconnected", this.#clock.now());
-      if (error instanceof AuthenticationError) this.#authenticationFailure = error;
-    }
-    this.#selector.wakeup();
-  }
-
-  #handleTimedOutAuthentications(responses: ClientResponse[], now: number): void {
-    for (const nodeId of this.#setup.timedOutAuthentications(now)) {
-      this.#selector.close(nodeId);
-      this.#processDisconnection(
-        responses,
-        nodeId,
-        now,
-        new TimeoutError(`SASL authentication with ${this.#describeNode(nodeId)} did not finish in time`),
-      );
-    }
-  }
-
-  #handleDisconnections(responses: ClientResponse[], now: number): void {
-    for (const { nodeId, error } of this.#selector.disconnected) {
-      this.#processDisconnection(responses, nodeId, now, error instanceof KafkaError ? error : new NetworkError(error.message, error));
-    }
-  }
-
-  #handleConnections(now: number): void {
-    for (const nodeId of this.#selector.connected) {
-      this.#stale.active(nodeId, now);
-      this.#setup.connected(nodeId, now);
-      this.sensors?.connectionCreated(now);
-    }
-  }
-
-  #handleTimedOutConnections(responses: ClientResponse[], now: number): void {
-    for (const nodeId of this.#states.nodesWithConnectionSetupTimeout(now)) {
-      this.#selector.close(nodeId);
-      const timeoutMs = now - this.#states.lastConnectAttemptMs(nodeId);
-      const error = new TimeoutError(`connection to ${this.#describeNode(nodeId)} was not set up within ${timeoutMs} ms`);
-      this.#processDisconnection(responses, nodeId, now, error, true);
     }
   }
 
@@ -543,37 +449,10 @@ export class NetworkClient {
       const oldest = this.#inFlight.oldest(nodeId);
       if (oldest !== undefined) this.observer?.requestTimedOut(oldest, now, this.nodeAddress(nodeId));
       const what = oldest ? `${oldest.api.name} request` : "a request";
-      this.#selector.close(nodeId);
-      this.#processDisconnection(
-        responses,
-        nodeId,
-        now,
-        new TimeoutError(
-          `${what} to ${this.#describeNode(nodeId)} got no response within ${oldest?.requestTimeoutMs ?? this.#config.requestTimeoutMs} ms`,
-        ),
-      );
+      const timeoutMs = oldest?.requestTimeoutMs ?? this.#config.requestTimeoutMs;
+      const error = new TimeoutError(`${what} to ${this.#nodes.describe(nodeId)} got no response within ${timeoutMs} ms`);
+      this.#nodes.close(responses, nodeId, now, error);
     }
-  }
-
-  /** Marks the node disconnected, fails its in-flight requests and asks for fresh metadata. */
-  #processDisconnection(responses: ClientResponse[], nodeId: number, now: number, error: KafkaError, setupTimedOut = false): void {
-    // Classified by the state before the failure: an error before the socket opened means something else than after.
-    this.#recordFailure(nodeId, error, this.#states.state(nodeId), now);
-    if (this.#states.state(nodeId) !== "disconnected") {
-      this.#states.disconnected(nodeId, now, setupTimedOut);
-      this.sensors?.connectionClosed(now);
-    }
-    this.#setup.forget(nodeId);
-    this.#stale.forget(nodeId);
-    this.#lastErrors.set(nodeId, error);
-    if (error instanceof AuthenticationError) this.#authenticationFailure = error;
-    this.#config.logger.debug(`disconnected from node ${nodeId}: ${error.message}`);
-    for (const request of this.#inFlight.clearAll(nodeId)) {
-      // The handshake is internal; a caller never sees it.
-      if (request.api === ApiVersionsApi) continue;
-      responses.push({ request, receivedMs: now, body: undefined, error, disconnected: true });
-    }
-    this.#metadata.requestUpdate();
   }
 
   #observeAnswer(request: ClientRequest, bytes: number, now: number): void {
@@ -584,19 +463,6 @@ export class NetworkClient {
 
   #observeInFlight(nodeId: number): void {
     this.observer?.inFlightChanged(nodeId, this.#inFlight.count(nodeId), this.nodeAddress(nodeId));
-  }
-
-  /** `node 1 (host:port)`, as errors name a node, so a user sees which address failed. */
-  #describeNode(nodeId: number): string {
-    const address = this.nodeAddress(nodeId);
-    return address === undefined ? `node ${nodeId}` : `node ${nodeId} (${address})`;
-  }
-
-  #recordFailure(nodeId: number, error: KafkaError, state: ConnectionState, now: number): void {
-    // A close we asked for (shutdown, an idle connection replaced) says nothing about the broker.
-    if (error instanceof ClosedError || (state === "ready" && error instanceof NetworkError && this.#inFlight.count(nodeId) === 0)) return;
-    const address = this.nodeAddress(nodeId) ?? `node ${nodeId}`;
-    this.#failures.set(nodeId, classifyConnectionFailure(nodeId, address, error, state, this.#config.ssl !== undefined, now));
   }
 
   #complete(responses: ClientResponse[]): ClientResponse[] {
