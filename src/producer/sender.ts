@@ -1,9 +1,9 @@
 /**
  * The Sender, as in the Java client: one loop that asks the accumulator which leaders
  * have sendable batches, makes sure those connections are ready, drains batches into
- * one produce request per broker, expires what waited too long, and handles the
- * responses (complete, retry with backoff, split, or fail). It is the only writer to
- * the network.
+ * one produce request per broker, and handles the responses (complete, retry with
+ * backoff, split, or fail); what waited too long expires through its {@link BatchExpiry}.
+ * It is the only writer to the network.
  *
  * @module
  */
@@ -11,7 +11,7 @@ import type { Logger } from "../logger.ts";
 import type { Clock } from "../clock.ts";
 import type { NetworkClient } from "../client/network_client.ts";
 import type { ClientResponse } from "../client/client_request.ts";
-import { KafkaError, TimeoutError, TransactionAbortedError } from "../errors.ts";
+import { KafkaError, TransactionAbortedError } from "../errors.ts";
 import { ErrorCode, errorInfo } from "../protocol/error_codes.ts";
 import type { ProduceRequest, ProduceResponse } from "../protocol/produce.ts";
 import { ProduceApi } from "../protocol/produce.ts";
@@ -24,8 +24,8 @@ import type { SequenceTracker } from "./sequence_tracker.ts";
 import type { TransactionManager } from "./transaction_manager.ts";
 import { isFatalProducerError } from "./transaction_types.ts";
 import { IdempotentProducerId } from "./producer_id.ts";
-import { describeConnectionFailure } from "../client/connection_failure.ts";
 import { NEVER_SENT, produceOutcomes } from "./produce_outcome.ts";
+import { BatchExpiry } from "./batch_expiry.ts";
 
 /** What the Sender uses of the NetworkClient (tests give it a fake one, as Java's SenderTest uses MockClient). */
 export type SenderClient = Pick<
@@ -91,8 +91,8 @@ export class Sender {
   readonly #accumulator: RecordAccumulator;
   readonly #config: SenderConfig;
   readonly #clock: Clock;
-  // Batches sent and not yet answered, so they expire on time even in flight.
-  readonly #inFlight = new Set<ProducerBatch>();
+  // The batches in flight, and when any batch is given up for time.
+  readonly #expiry: BatchExpiry;
   // Produce requests not answered yet, their batches expired or not: EndTxn waits for them, since
   // one still on its way would reach its broker after the transaction's marker.
   #unansweredProduceRequests = 0;
@@ -137,6 +137,7 @@ export class Sender {
       },
       stampsProducerState: sequences !== undefined,
     };
+    this.#expiry = new BatchExpiry({ ...parts, fail: (batch, error) => this.#failBatch(batch, error) });
     this.#assignSplitSequences = sequences === undefined ? undefined : (original, pieces) => sequences.handleSplit(original, pieces);
     this.stopped = new Promise((resolve) => this.#resolveStopped = resolve);
   }
@@ -232,7 +233,7 @@ export class Sender {
       // Transactional requests go one at a time, before produce data. Batches waiting meanwhile (for
       // AddPartitionsToTxn, say) still expire on time.
       if (transactions.hasInFlightRequest || this.#maybeSendTransactionalRequest(transactions, now)) {
-        await this.#client.poll(this.#expireWhileWaiting(now, this.#config.requestTimeoutMs), now);
+        await this.#client.poll(this.#expiry.expireWhileWaiting(now, this.#config.requestTimeoutMs), now);
         return;
       }
     }
@@ -246,7 +247,7 @@ export class Sender {
       if (!sequences.hasProducerId()) {
         // Nothing is sent before the broker gave a producer id.
         const waitMs = this.#producerId !== undefined ? this.#maybeInitProducerId(this.#producerId, now) : this.#config.retryBackoffMs;
-        await this.#client.poll(this.#expireWhileWaiting(now, waitMs), now);
+        await this.#client.poll(this.#expiry.expireWhileWaiting(now, waitMs), now);
         return;
       }
     }
@@ -322,9 +323,9 @@ export class Sender {
       }
     }
     const batches = this.#accumulator.drain(cluster, result.readyNodes, this.#config.maxRequestSize, now, this.#drainPolicy);
-    this.#failExpired(now);
+    this.#expiry.failExpired(now);
 
-    let pollTimeout = Math.min(result.nextReadyCheckDelayMs, notReadyTimeout, this.#nextExpiryIn(now), result.nextBatchExpiryMs - now);
+    let pollTimeout = Math.min(result.nextReadyCheckDelayMs, notReadyTimeout, this.#expiry.nextIn(now), result.nextBatchExpiryMs - now);
     // Something went: more may be sendable at once (another batch of a busy node), so loop without waiting. A ready
     // batch the drain refused (its partition waits for an answer) is not a reason to spin: the answer wakes the poll.
     if (batches.size > 0) pollTimeout = 0;
@@ -350,76 +351,6 @@ export class Sender {
     this.#client.wakeup();
   }
 
-  #failExpired(now: number): void {
-    const expired = this.#accumulator.expiredBatches(now);
-    for (const batch of this.#inFlight) {
-      if (batch.hasReachedDeliveryTimeout(this.#config.deliveryTimeoutMs, now)) expired.push(batch);
-    }
-    for (const batch of expired) {
-      const inFlight = this.#inFlight.delete(batch);
-      if (inFlight) {
-        batch.state.muted = false;
-        // Its request may not be written yet, and holds the batch's bytes by reference.
-        batch.reusableBuffer = false;
-      }
-      this.#sequences?.handleFailed(batch);
-      const last = this.#lastAttempt(batch, inFlight);
-      this.#failBatch(
-        batch,
-        new TimeoutError(
-          `Expiring ${batch.recordCount} record(s) for ${batch.topicPartition}: ${
-            now - batch.createdMs
-          } ms has passed since batch creation` +
-            ` (sent ${batch.attempts} time(s)${this.#sequences ? `; ${this.#sequences.describe(batch)}` : ""}); ${last.text}`,
-          last.cause,
-        ),
-      );
-    }
-  }
-
-  /** What the expiring batch's last attempt met, for its TimeoutError: the text, and the error as its cause. */
-  #lastAttempt(batch: ProducerBatch, inFlight: boolean): { text: string; cause: KafkaError | undefined } {
-    const client = this.#client;
-    const node = (id: number) => {
-      const address = client.nodeAddress(id);
-      return address === undefined ? `node ${id}` : `node ${id} (${address})`;
-    };
-    const previous = batch.lastError;
-    // Errors from the network client name the node already ("node 1 (host:port)", "node 1 at host:port"); a broker's error code does not.
-    const named = previous !== undefined && new RegExp(`node ${batch.lastNodeId} [(a]`).test(previous.message);
-    const met = previous === undefined ? "" : named ? previous.message : `${previous.message} from ${node(batch.lastNodeId)}`;
-    if (inFlight) {
-      const unanswered = `the last attempt, to ${node(batch.lastNodeId)}, got no response yet`;
-      return { text: previous === undefined ? unanswered : `${unanswered}; the one before met ${met}`, cause: previous };
-    }
-    if (previous !== undefined) return { text: `the last attempt met ${met}`, cause: previous };
-    const leader = this.#metadata.cluster.leaderFor(batch.topic, batch.partition);
-    if (leader === undefined) return { text: `never sent: no leader is known for ${batch.topicPartition}`, cause: undefined };
-    const failure = client.connectionFailure(leader.id);
-    if (failure === undefined) return { text: `never sent: its leader ${node(leader.id)} was not ready`, cause: undefined };
-    return {
-      text: `never sent: its leader, node ${leader.id}, could not be used: ${describeConnectionFailure(failure)}`,
-      cause: failure.error,
-    };
-  }
-
-  /**
-   * For a turn that sends no produce data (it waits for a transactional answer or a producer
-   * id): fails what has expired, and returns how long the poll may wait, at most `waitMs`,
-   * so the next batch still expires on time.
-   */
-  #expireWhileWaiting(now: number, waitMs: number): number {
-    this.#failExpired(now);
-    return Math.max(0, Math.min(waitMs, this.#accumulator.nextExpiryMs() - now, this.#nextExpiryIn(now)));
-  }
-
-  /** Time until the oldest waiting batch reaches the delivery timeout. */
-  #nextExpiryIn(now: number): number {
-    let earliest = Infinity;
-    for (const batch of this.#inFlight) earliest = Math.min(earliest, batch.createdMs + this.#config.deliveryTimeoutMs);
-    return earliest - now;
-  }
-
   #sendProduceRequest(nodeId: number, batches: ProducerBatch[], now: number): void {
     const byTopic = new Map<string, { index: number; records: Uint8Array }[]>();
     for (const batch of batches) {
@@ -429,7 +360,7 @@ export class Sender {
       batch.attempts++;
       batch.lastAttemptMs = now;
       batch.lastNodeId = nodeId;
-      this.#inFlight.add(batch);
+      this.#expiry.sent(batch);
     }
     // The drain gave this request batches of one profile's acks and timeout (or of none: the producer's own).
     const profile = batches[0].profile;
@@ -474,7 +405,7 @@ export class Sender {
     recordErrors?: (index: number) => Error,
     logStartOffset = -1,
   ): void {
-    if (this.#inFlight.delete(batch)) batch.state.muted = false;
+    this.#expiry.answered(batch);
     if (batch.finalState !== undefined) return;
     // The broker already has these sequences: the batch was written by an earlier attempt.
     if (error === undefined || (errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER && this.#sequences !== undefined)) {
