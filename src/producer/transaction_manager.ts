@@ -1,37 +1,17 @@
 /**
  * The TransactionManager, as in the Java client: the transactional producer's state
- * machine, and the requests that move it (FindCoordinator, InitProducerId,
- * AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, EndTxn), which the Sender sends
- * one at a time before produce data. It speaks the transaction protocol v2 (KIP-890)
- * when the cluster finalized `transaction.version` >= 2, and v1 otherwise.
+ * machine, moved by the application's calls, by failed batches and by the answers to the
+ * requests it queues (transactional_requests.ts), which the Sender sends one at a time
+ * before produce data. It speaks the transaction protocol v2 (KIP-890) when the cluster
+ * finalized `transaction.version` >= 2, and v1 otherwise.
  *
  * @module
  */
-import { KafkaError, ProducerFencedError, TransactionAbortedError, TransactionStateError, UnsupportedVersionError } from "../errors.ts";
+import { KafkaError, ProducerFencedError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
 import type { BrokerNode } from "../client/metadata.ts";
-import { ErrorCode, errorForCode, KafkaProtocolError } from "../protocol/error_codes.ts";
-import { AddOffsetsToTxnApi, type AddOffsetsToTxnRequest, type AddOffsetsToTxnResponse } from "../protocol/add_offsets_to_txn.ts";
-import {
-  AddPartitionsToTxnApi,
-  type AddPartitionsToTxnRequest,
-  type AddPartitionsToTxnResponse,
-} from "../protocol/add_partitions_to_txn.ts";
-import { END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2, EndTxnApi, type EndTxnRequest, type EndTxnResponse } from "../protocol/end_txn.ts";
-import {
-  CoordinatorKeyType,
-  FindCoordinatorApi,
-  type FindCoordinatorRequest,
-  type FindCoordinatorResponse,
-} from "../protocol/find_coordinator.ts";
-import { InitProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponse } from "../protocol/init_producer_id.ts";
-import {
-  TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2,
-  TxnOffsetCommitApi,
-  type TxnOffsetCommitRequest,
-  type TxnOffsetCommitResponse,
-} from "../protocol/txn_offset_commit.ts";
+import { ErrorCode, KafkaProtocolError } from "../protocol/error_codes.ts";
+import { EndTxnApi } from "../protocol/end_txn.ts";
 import type { SequenceTracker } from "./sequence_tracker.ts";
-import { applyProducerId, initProducerIdBody } from "./producer_id.ts";
 import type { PartitionRegistry, PartitionState } from "./partition_state.ts";
 import type {
   CoordinatorTarget,
@@ -41,8 +21,7 @@ import type {
   TransactionOffset,
   TransactionState,
 } from "./transaction_types.ts";
-import { TransactionalRequestQueue } from "./transactional_request_queue.ts";
-import { answerVerdict } from "./transactional_answer.ts";
+import { TransactionalRequests } from "./transactional_requests.ts";
 import { isFatalProducerError, LEGAL_SOURCES, pending } from "./transaction_types.ts";
 
 /**
@@ -60,21 +39,15 @@ import { isFatalProducerError, LEGAL_SOURCES, pending } from "./transaction_type
  */
 export class TransactionManager {
   readonly transactionalId: string;
-  readonly #transactionTimeoutMs: number;
-  readonly #retryBackoffMs: number;
   readonly #sequences: SequenceTracker;
   #state: TransactionState = "UNINITIALIZED";
   #lastError: KafkaError | undefined;
-  readonly #requests = new TransactionalRequestQueue();
+  readonly #requests: TransactionalRequests;
   #transactionV2 = false;
   // Every partition's state, where each one notes whether it is in the transaction.
   readonly #partitions: PartitionRegistry;
   // The partitions added to this transaction or waiting to be, so their flags are cleared when it ends.
   readonly #partitionsInTransaction: PartitionState[] = [];
-  // Whether the coordinator knows of this transaction (a partition or offsets were added), so it needs an EndTxn.
-  #transactionStarted = false;
-  // Protocol v1: partitions the next AddPartitionsToTxn adds.
-  readonly #newPartitions: PartitionState[] = [];
   // The number of the transaction open or last open (beginTransaction() counts them), and of the last one committed.
   #transactionNumber = 0;
   #lastCommitted = 0;
@@ -99,10 +72,32 @@ export class TransactionManager {
     partitions: PartitionRegistry,
   ) {
     this.transactionalId = transactionalId;
-    this.#transactionTimeoutMs = transactionTimeoutMs;
-    this.#retryBackoffMs = retryBackoffMs;
     this.#sequences = sequences;
     this.#partitions = partitions;
+    this.#requests = new TransactionalRequests({
+      transactionalId,
+      transactionTimeoutMs,
+      retryBackoffMs,
+      sequences,
+      offsetResults: this.#offsetResults,
+      state: () => this.#state,
+      lastError: () => this.#lastError,
+      hasPartitionInTransaction: () => this.#partitionsInTransaction.some((state) => state.inTransaction),
+      initialized: () => {
+        if (!this.#moveTo("READY", "complete initTransactions")) return;
+        for (const result of [this.#initResult, this.#endResult]) result?.resolve();
+        this.#initResult = undefined;
+        this.#endResult = undefined;
+      },
+      ended: () => this.#completeTransaction(),
+      fail: (error) => this.#fail(error),
+      fenced: (error) => this.#fail(this.#fenced(error)),
+      abortable: (request, error) => {
+        // The caller waiting on this request hears its own error; queued ones hear it from #toAbortableError.
+        if (request.api === EndTxnApi) this.#endResult?.reject(error);
+        this.#toAbortableError(error);
+      },
+    });
   }
 
   /** The current state. */
@@ -163,14 +158,14 @@ export class TransactionManager {
     const committing = this.#state === "COMMITTING_TRANSACTION";
     if (this.#state === "ABORTING_TRANSACTION") {
       // Already aborting (Java skips the transition): this abort failed, and abortTransaction() may try again.
-      this.#dropQueuedRequests();
+      this.#requests.dropQueued();
       this.#endResult?.reject(error);
       this.#endResult = undefined;
       return;
     }
     const initializing = this.#state === "INITIALIZING";
     if (!this.#moveTo("ABORTABLE_ERROR", "handle an error", error)) return;
-    this.#dropQueuedRequests();
+    this.#requests.dropQueued();
     if (initializing) {
       // InitProducerId failed abortably (TRANSACTION_ABORTABLE): initTransactions(), or the abort bumping the epoch, fails with it.
       for (const result of [this.#initResult, this.#endResult]) result?.reject(error);
@@ -182,16 +177,6 @@ export class TransactionManager {
       this.#endResult?.reject(new TransactionAbortedError(`cannot commit: the transaction must be aborted (${error.message})`, error));
       this.#endResult = undefined;
     }
-  }
-
-  /**
-   * Drops the queued requests, but for one the coordinator may have applied already: it goes
-   * again, so the abort learns whether the coordinator knows of the transaction. An abort that
-   * skipped EndTxn for a transaction the coordinator holds open leaves it to time out, and
-   * the coordinator then fences this producer.
-   */
-  #dropQueuedRequests(): void {
-    this.#requests.retain((request) => request.inDoubt === true);
   }
 
   #requireNotFatal(action: string): void {
@@ -214,7 +199,7 @@ export class TransactionManager {
     if (this.#state === "INITIALIZING" && this.#initResult !== undefined) return this.#initResult.promise;
     this.#transition("INITIALIZING", "initTransactions");
     this.#initResult = pending();
-    this.#requests.add(this.#initProducerIdRequest());
+    this.#requests.initProducerId();
     return this.#initResult.promise;
   }
 
@@ -302,11 +287,10 @@ export class TransactionManager {
     if (this.#transactionV2) {
       // Produce v12 adds the partition on the broker.
       state.inTransaction = true;
-      this.#transactionStarted = true;
+      this.#requests.partitionAddedByProduce();
       return;
     }
-    state.pendingAdd = true;
-    this.#newPartitions.push(state);
+    this.#requests.addPartition(state);
   }
 
   /** Whether batches of this partition may be produced (v1: only once AddPartitionsToTxn succeeded). */
@@ -322,8 +306,7 @@ export class TransactionManager {
     }
     const result = pending();
     this.#offsetResults.push(result);
-    const commit = this.#txnOffsetCommitRequest(offsets, group, result);
-    this.#requests.add(this.#transactionV2 ? commit : this.#addOffsetsRequest(group.groupId, commit, result));
+    this.#requests.sendOffsets(offsets, group, this.#transactionV2, result);
     return result.promise;
   }
 
@@ -346,20 +329,14 @@ export class TransactionManager {
     const mappingLost = this.#lastError instanceof KafkaProtocolError && this.#lastError.code === ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     // An abort whose EndTxn failed is tried again from where it is.
     if (this.#state !== "ABORTING_TRANSACTION") this.#transition("ABORTING_TRANSACTION", "abortTransaction");
-    for (const state of this.#newPartitions.splice(0)) state.pendingAdd = false;
+    this.#requests.dropNewPartitions();
     return this.#beginEnd(false, mappingLost);
   }
 
   #beginEnd(committed: boolean, skipEndTxn = false): Promise<void> {
     const result = this.#endResult = pending();
-    // Partitions not added yet go before EndTxn, so their records can be sent first (Java's beginCompletingTransaction).
-    if (committed && this.#newPartitions.length > 0) this.#requests.add(this.#addPartitionsRequest());
-    // A transaction that touched nothing needs no EndTxn (Java skips it too), but it still ends
-    // only when EndTxn's turn comes (nextRequest), as in Java: by then the Sender has aborted the
-    // batches an abort leaves unsent (they must not wait for the next transaction), and a queued
-    // or in-flight request may have started the transaction after all.
     if (skipEndTxn) this.#completeTransaction();
-    else this.#requests.add(this.#endTxnRequest(committed));
+    else this.#requests.endTransaction(committed, this.#transactionV2);
     return result.promise;
   }
 
@@ -403,39 +380,20 @@ export class TransactionManager {
 
   /** Whether a transactional request is waiting for its response. */
   get hasInFlightRequest(): boolean {
-    return this.#requests.inFlight !== undefined;
+    return this.#requests.hasInFlight;
   }
 
-  /**
-   * The next request to send, if any is due: the coordinator lookup a request needs
-   * comes first; AddPartitionsToTxn for new partitions; EndTxn only once no batch is
-   * incomplete.
-   */
+  /** The next transactional request to send, if any is due (see {@link TransactionalRequests.next}). */
   nextRequest(now: number, hasIncompleteBatches: boolean): TransactionalRequest | undefined {
-    if (!this.#requests.isDue(now) || this.#state === "FATAL_ERROR") return undefined;
-    if (this.#newPartitions.length > 0 && this.#state === "IN_TRANSACTION") this.#requests.add(this.#addPartitionsRequest());
-    const next = this.#requests.head;
-    if (next?.api === EndTxnApi && hasIncompleteBatches) return undefined;
-    if (next?.api === EndTxnApi && !this.#transactionStarted) {
-      this.#requests.dropHead();
-      this.#completeTransaction();
-      return undefined;
-    }
-    return this.#requests.sendNext((target) => this.#findCoordinatorRequest(target));
+    return this.#requests.next(now, hasIncompleteBatches);
   }
 
   /** How long until {@link nextRequest} may have something (Infinity when nothing waits). */
   timeToNextRequest(now: number): number {
-    if (this.#requests.inFlight !== undefined || this.#state === "FATAL_ERROR") return Infinity;
-    if (this.#requests.isEmpty && this.#newPartitions.length === 0) return Infinity;
-    return this.#requests.waitMs(now);
+    return this.#requests.timeToNext(now);
   }
 
-  /**
-   * Takes back a request the Sender could not send yet. Its broker still connecting, it is
-   * due again as soon as the Sender wakes (a connection event ends the poll), `waitMs` at the
-   * latest; with `forgetCoordinator`, its coordinator is looked up again, after `waitMs`.
-   */
+  /** Takes back a request the Sender could not send yet (see {@link TransactionalRequests.putBack}). */
   putBack(request: TransactionalRequest, now: number, waitMs: number, forgetCoordinator = false): void {
     this.#requests.putBack(request, now, waitMs, forgetCoordinator);
   }
@@ -461,11 +419,6 @@ export class TransactionManager {
     for (const result of [this.#initResult, this.#endResult, ...this.#offsetResults]) result?.reject(error);
   }
 
-  /** Puts an answered request back at the head, to be sent again after the backoff. */
-  #retry(request: TransactionalRequest, now: number, forgetCoordinator = false, backoffMs = this.#retryBackoffMs): void {
-    this.#requests.retry(request, now, backoffMs, forgetCoordinator);
-  }
-
   #fenced(error: KafkaError): ProducerFencedError {
     return error instanceof ProducerFencedError ? error : new ProducerFencedError(
       `TransactionalId ${this.transactionalId}: the producer was fenced by a newer one with the same transactional id (${error.message})`,
@@ -476,182 +429,8 @@ export class TransactionManager {
   #fail(error: KafkaError): void {
     this.#state = "FATAL_ERROR";
     this.#lastError = error;
-    this.#requests.retain(() => false);
+    this.#requests.dropAll();
     this.close(error);
-  }
-
-  /**
-   * Handles an answer: done, retried (coordinator moved, busy, transport failure), or a
-   * fenced/fatal error. `onSuccess` runs for error code 0.
-   */
-  #answer(request: TransactionalRequest, error: KafkaError | undefined, errorCode: number, now: number, onSuccess: () => void): void {
-    this.#requests.answered();
-    if (this.#state === "FATAL_ERROR") return;
-    // A broker that cannot take the request at any version will not later either (Java: fatal on a version mismatch).
-    if (error instanceof UnsupportedVersionError) return this.#fail(error);
-    if (error !== undefined) {
-      if (request.api === AddPartitionsToTxnApi || request.api === AddOffsetsToTxnApi) request.inDoubt = true;
-      return this.#retry(request, now, true);
-    }
-    if (errorCode === 0) return onSuccess();
-    const failure = errorForCode(errorCode, `TransactionalId ${this.transactionalId} (${request.api.name})`);
-    switch (answerVerdict(request.api, errorCode)) {
-      case "retry":
-        return this.#retry(request, now);
-      case "retry-new-coordinator":
-        return this.#retry(request, now, true);
-      case "concurrent-transactions": {
-        // Java shortens the backoff only for the first AddPartitionsToTxn of a transaction
-        // (AddPartitionsToTxnHandler.maybeOverrideRetryBackoffMs): once a partition is in, the
-        // transaction is under way and the full backoff applies, as for every other request.
-        const first = request.api === AddPartitionsToTxnApi && !this.#partitionsInTransaction.some((state) => state.inTransaction);
-        return this.#retry(request, now, false, first ? Math.min(20, this.#retryBackoffMs) : this.#retryBackoffMs);
-      }
-      case "fenced":
-        return this.#fail(this.#fenced(failure));
-      case "fatal":
-        return this.#fail(failure);
-      case "abortable-bump":
-        // The producer id the coordinator knows is gone or not ours: the abort bumps the epoch (Java's abortableErrorIfPossible).
-        this.#sequences.requestEpochBump();
-    }
-    // The caller waiting on this request hears its own error; queued ones hear it from #toAbortableError.
-    if (request.api === EndTxnApi) this.#endResult?.reject(failure);
-    this.#toAbortableError(failure);
-  }
-
-  #findCoordinatorRequest(target: CoordinatorTarget): TransactionalRequest {
-    const request: TransactionalRequest<FindCoordinatorRequest, FindCoordinatorResponse> = {
-      api: FindCoordinatorApi,
-      target: "any",
-      body: () => ({ keyType: target.keyType, keys: [target.key] }),
-      handle: (body, error, now) => {
-        const coordinator = body?.coordinators[0];
-        this.#answer(request, error, coordinator?.errorCode ?? 0, now, () => {
-          if (coordinator === undefined || coordinator.nodeId < 0) return this.#retry(request, now);
-          this.#requests.setCoordinator(target, { id: coordinator.nodeId, host: coordinator.host, port: coordinator.port, rack: null });
-        });
-      },
-    };
-    return request;
-  }
-
-  /** InitProducerId: the first, or (with `bump`) KIP-360's epoch bump of the current id after sequences went out of step. */
-  #initProducerIdRequest(bump = false): TransactionalRequest {
-    const request: TransactionalRequest<InitProducerIdRequest, InitProducerIdResponse> = {
-      api: InitProducerIdApi,
-      target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
-      body: () => initProducerIdBody(this.transactionalId, this.#transactionTimeoutMs, this.#sequences, bump),
-      handle: (response, error, now) => {
-        this.#answer(request, error, response?.errorCode ?? 0, now, () => {
-          applyProducerId(this.#sequences, response!);
-          if (!this.#moveTo("READY", "complete initTransactions")) return;
-          for (const result of [this.#initResult, this.#endResult]) result?.resolve();
-          this.#initResult = undefined;
-          this.#endResult = undefined;
-        });
-      },
-    };
-    return request;
-  }
-
-  #addPartitionsRequest(): TransactionalRequest {
-    const added = this.#newPartitions.splice(0);
-    const byTopic = new Map<string, number[]>();
-    for (const state of added) {
-      const partitions = byTopic.get(state.topic);
-      if (partitions === undefined) byTopic.set(state.topic, [state.partition]);
-      else partitions.push(state.partition);
-    }
-    const topics = [...byTopic].map(([name, partitions]) => ({ name, partitions }));
-    const request: TransactionalRequest<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = {
-      api: AddPartitionsToTxnApi,
-      target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
-      body: () => ({ transactionalId: this.transactionalId, ...this.#producerFields(), topics }),
-      handle: (body, error, now) => {
-        const results = body?.resultsByTopic ?? [];
-        const firstError = results.flatMap((t) => t.resultsByPartition).find((p) => p.partitionErrorCode !== 0)?.partitionErrorCode ?? 0;
-        this.#answer(request, error, firstError, now, () => {
-          for (const state of added) {
-            state.inTransaction = true;
-            state.pendingAdd = false;
-          }
-          this.#transactionStarted = true;
-        });
-      },
-    };
-    return request;
-  }
-
-  #addOffsetsRequest(groupId: string, then: TransactionalRequest, result: Pending): TransactionalRequest {
-    const request: TransactionalRequest<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> = {
-      api: AddOffsetsToTxnApi,
-      target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
-      body: () => ({ transactionalId: this.transactionalId, ...this.#producerFields(), groupId }),
-      handle: (body, error, now) => {
-        this.#answer(request, error, body?.errorCode ?? 0, now, () => {
-          // The offsets themselves go to the group coordinator next, unless the transaction must abort.
-          this.#transactionStarted = true;
-          if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING_TRANSACTION") this.#requests.addFirst(then);
-        });
-        if (this.#state === "ABORTABLE_ERROR" || this.#state === "FATAL_ERROR") result.reject(this.#lastError!);
-      },
-    };
-    return request;
-  }
-
-  #txnOffsetCommitRequest(offsets: readonly TransactionOffset[], group: GroupMetadata, result: Pending): TransactionalRequest {
-    const byTopic = new Map<string, TransactionOffset[]>();
-    for (const offset of offsets) byTopic.set(offset.topic, [...(byTopic.get(offset.topic) ?? []), offset]);
-    const request: TransactionalRequest<TxnOffsetCommitRequest, TxnOffsetCommitResponse> = {
-      api: TxnOffsetCommitApi,
-      target: { keyType: CoordinatorKeyType.GROUP, key: group.groupId },
-      maxVersion: this.#transactionV2 ? undefined : TXN_OFFSET_COMMIT_LAST_VERSION_BEFORE_TRANSACTION_V2,
-      body: () => ({
-        transactionalId: this.transactionalId,
-        groupId: group.groupId,
-        ...this.#producerFields(),
-        generationId: group.generationId ?? -1,
-        memberId: group.memberId ?? "",
-        groupInstanceId: group.groupInstanceId ?? null,
-        topics: [...byTopic].map(([name, list]) => ({
-          name,
-          partitions: list.map((o) => ({
-            partitionIndex: o.partition,
-            committedOffset: BigInt(o.offset),
-            committedLeaderEpoch: o.leaderEpoch ?? -1,
-            committedMetadata: o.metadata ?? null,
-          })),
-        })),
-      }),
-      handle: (body, error, now) => {
-        const topics = body?.topics ?? [];
-        const firstError = topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== 0)?.errorCode ?? 0;
-        this.#answer(request, error, firstError, now, () => {
-          this.#transactionStarted = true;
-          this.#offsetResults.splice(this.#offsetResults.indexOf(result), 1);
-          result.resolve();
-        });
-      },
-    };
-    return request;
-  }
-
-  #endTxnRequest(committed: boolean): TransactionalRequest {
-    const request: TransactionalRequest<EndTxnRequest, EndTxnResponse> = {
-      api: EndTxnApi,
-      target: { keyType: CoordinatorKeyType.TRANSACTION, key: this.transactionalId },
-      maxVersion: this.#transactionV2 ? undefined : END_TXN_LAST_VERSION_BEFORE_TRANSACTION_V2,
-      body: () => ({ transactionalId: this.transactionalId, ...this.#producerFields(), committed }),
-      handle: (response, error, now) => {
-        this.#answer(request, error, response?.errorCode ?? 0, now, () => {
-          // Protocol v2: every EndTxn bumps the epoch, and the sequences start again.
-          if (response!.producerId >= 0n) applyProducerId(this.#sequences, response!);
-          this.#completeTransaction();
-        });
-      },
-    };
-    return request;
   }
 
   #completeTransaction(): void {
@@ -659,12 +438,10 @@ export class TransactionManager {
       // Protocol v1 keeps the epoch across EndTxn: ask the coordinator for a bumped one (KIP-360)
       // before the next transaction reuses sequences. The abort completes when it arrives.
       this.#leavePartitions();
-      this.#transactionStarted = false;
       if (!this.#moveTo("INITIALIZING", "bump the producer epoch")) return;
-      this.#requests.addFirst(this.#initProducerIdRequest(true));
+      this.#requests.bumpEpoch();
       return;
     }
-    this.#transactionStarted = false;
     this.#leavePartitions();
     this.#offsetResults.length = 0;
     if (this.#state === "COMMITTING_TRANSACTION") this.#lastCommitted = this.#transactionNumber;
@@ -682,11 +459,6 @@ export class TransactionManager {
       state.pendingAdd = false;
     }
     this.#partitionsInTransaction.length = 0;
-    this.#newPartitions.length = 0;
-  }
-
-  #producerFields(): { producerId: bigint; producerEpoch: number } {
-    const { producerId, epoch } = this.#sequences.producerIdAndEpoch;
-    return { producerId, producerEpoch: epoch };
+    this.#requests.transactionEnded();
   }
 }
