@@ -1,7 +1,8 @@
 /**
  * A producer that talks to no broker, for the tests of code that uses a producer, as
  * the Java client's `MockProducer`: it records what was sent, completes sends at once
- * or when the test says so, and fails on demand.
+ * or when the test says so, and fails on demand. Its transactions follow the state
+ * machine in mock_transaction.ts.
  *
  * @module
  */
@@ -9,15 +10,7 @@ import { PRODUCER_METRIC_NAMES, type ProducerMetricsSnapshot } from "./producer_
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { PartitionInfo } from "../client/metadata.ts";
-import {
-  ClosedError,
-  ConfigError,
-  KafkaError,
-  ProducerFencedError,
-  SerializationError,
-  TransactionAbortedError,
-  TransactionStateError,
-} from "../errors.ts";
+import { ClosedError, ConfigError, KafkaError, SerializationError, TransactionAbortedError } from "../errors.ts";
 import { describeValue, optionsObject, rejectUnknownKeys, timeoutMsOption } from "../validation.ts";
 import type { Partitioner } from "./partitioner.ts";
 import { MockCluster } from "./mock_cluster.ts";
@@ -26,8 +19,8 @@ import type { AsyncSerializer } from "./producer_config.ts";
 import { resolveSerializers } from "./producer_config.ts";
 import type { ProducerRecord, RecordData, RecordMetadata } from "./producer_record.ts";
 import { normalizeHeaders, recordProblem, serialize, topicProblem } from "./record_checks.ts";
-import type { GroupMetadata, TransactionOffset, TransactionState } from "./transaction_types.ts";
-import { checkOffsetsArguments } from "./transaction_types.ts";
+import type { GroupMetadata, TransactionOffset } from "./transaction_types.ts";
+import { MockTransaction } from "./mock_transaction.ts";
 import type { RecordSettler } from "./producer_batch.ts";
 import { withResolvers } from "./pending_sends.ts";
 import { CallbackSettler, type SendCallback } from "./send_callback.ts";
@@ -129,24 +122,13 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
   readonly #autoComplete: boolean;
   readonly #cluster: MockCluster;
   readonly #serializers: { key: AsyncSerializer<K>; value: AsyncSerializer<V> };
-  readonly #transactionalId: string | undefined;
+  readonly #transaction: MockTransaction;
   readonly #clock: Clock;
 
   #sent: ProducerRecord<K, V>[] = [];
   #uncommitted: ProducerRecord<K, V>[] = [];
   #pending: PendingSend[] = [];
-
-  #state: TransactionState = "UNINITIALIZED";
-  #abortableError: Error | undefined;
-  #fenced: ProducerFencedError | undefined;
   #closing: Promise<void> | undefined;
-  #committed = false;
-  #aborted = false;
-  #sentOffsets = false;
-  #commitCount = 0;
-  // groupId -> "topic\0partition" -> offset, for the open transaction; merged as Java's putAll.
-  #uncommittedOffsets = new Map<string, Map<string, TransactionOffset>>();
-  #offsetsHistory: Record<string, TransactionOffset[]>[] = [];
 
   /**
    * Every send rejects with this (the record is not recorded) until it is set back to
@@ -186,7 +168,23 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
     if (options.transactionalId !== undefined && (typeof options.transactionalId !== "string" || options.transactionalId === "")) {
       throw new ConfigError("transactionalId", `must be a non-empty string, not ${describeValue(options.transactionalId)}`);
     }
-    this.#transactionalId = options.transactionalId;
+    this.#transaction = new MockTransaction(options.transactionalId, {
+      closed: () => this.#closing !== undefined,
+      commit: () => {
+        this.#completeAll();
+        this.#sent.push(...this.#uncommitted);
+        this.#uncommitted = [];
+      },
+      abort: () => {
+        for (const pending of this.#pending.splice(0)) {
+          pending.settler.reject(new TransactionAbortedError("the transaction was aborted before the record was sent"));
+        }
+        this.#uncommitted = [];
+      },
+      fenced: (error) => {
+        for (const pending of this.#pending.splice(0)) pending.settler.reject(error);
+      },
+    });
     this.#clock = clock;
   }
 
@@ -212,13 +210,14 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
 
   #send(record: ProducerRecord<K, V>, settler: RecordSettler): void {
     if (this.#closing !== undefined) return settler.reject(new ClosedError("Cannot send after the producer is closed."));
-    if (this.#fenced !== undefined) return settler.reject(this.#fenced);
+    const fenced = this.#transaction.fencedBy;
+    if (fenced !== undefined) return settler.reject(fenced);
     const problem = recordProblem(record) ?? topicProblem(record.topic, "record.topic");
     if (problem !== undefined) return settler.reject(problem);
     let partition: number;
     const timestamp = record.timestamp ?? this.#clock.now();
     try {
-      this.#ensureSendAllowed();
+      this.#transaction.ensureSendAllowed();
       const key = synchronousBytes(serialize(this.#serializers.key, record.key as K, record.topic, "key", NO_WAIT), "key");
       const value = synchronousBytes(serialize(this.#serializers.value, record.value as V, record.topic, "value", NO_WAIT), "value");
       normalizeHeaders(record.headers); // for its checks only: the history keeps the record as given
@@ -226,29 +225,15 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
     } catch (error) {
       return settler.reject(error as Error);
     }
-    const transactional = this.#state === "IN_TRANSACTION";
+    const transactional = this.#transaction.isOpen;
     if (this.sendError !== undefined) {
-      if (transactional) this.#failTransaction(this.sendError);
+      if (transactional) this.#transaction.recordFailed(this.sendError);
       return settler.reject(this.sendError);
     }
     (transactional ? this.#uncommitted : this.#sent).push(record);
     const pending = { topic: record.topic, partition, timestamp, transactional, settler };
     if (this.#autoComplete) this.#complete(pending);
     else this.#pending.push(pending);
-  }
-
-  #ensureSendAllowed(): void {
-    if (this.#transactionalId === undefined) return;
-    if (this.#state === "UNINITIALIZED") {
-      throw new TransactionStateError(this.#state, "send", "a transactional producer needs initTransactions() first");
-    }
-    if (this.#state === "ABORTABLE_ERROR") {
-      throw new TransactionAbortedError(
-        `the transaction hit an error and must be aborted: ${this.#abortableError?.message}`,
-        this.#abortableError,
-      );
-    }
-    if (this.#state !== "IN_TRANSACTION") throw new TransactionStateError(this.#state, "send", "call beginTransaction() first");
   }
 
   #complete(pending: PendingSend): void {
@@ -258,15 +243,8 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
   }
 
   #fail(pending: PendingSend, error: Error): void {
-    if (pending.transactional) this.#failTransaction(error);
+    if (pending.transactional) this.#transaction.recordFailed(error);
     pending.settler.reject(error);
-  }
-
-  // A failed record makes the open transaction abortable only: commit then fails, abort works.
-  #failTransaction(error: Error): void {
-    if (this.#state !== "IN_TRANSACTION") return;
-    this.#state = "ABORTABLE_ERROR";
-    this.#abortableError = error;
   }
 
   /**
@@ -328,26 +306,12 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
    * {@link initTransactionsError} while it is set.
    */
   initTransactions(): Promise<void> {
-    return this.#async(() => {
-      this.#requireTransactional("initTransactions");
-      if (this.#state !== "UNINITIALIZED") this.#invalidTransition("initTransactions", "INITIALIZING");
-      this.#inject(this.initTransactionsError);
-      this.#state = "READY";
-    });
+    return this.#transaction.init(this.initTransactionsError);
   }
 
   /** Opens a transaction; throws {@link beginTransactionError} while it is set. */
   beginTransaction(): void {
-    this.#requireTransactional("beginTransaction");
-    if (this.#state === "UNINITIALIZED") {
-      throw new TransactionStateError(this.#state, "beginTransaction", "call initTransactions() first");
-    }
-    if (this.#state !== "READY") this.#invalidTransition("beginTransaction", "IN_TRANSACTION");
-    this.#inject(this.beginTransactionError);
-    this.#state = "IN_TRANSACTION";
-    this.#committed = false;
-    this.#aborted = false;
-    this.#sentOffsets = false;
+    this.#transaction.begin(this.beginTransactionError);
   }
 
   /**
@@ -356,20 +320,7 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
    * {@link sendOffsetsError} while it is set.
    */
   sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: GroupMetadata | string): Promise<void> {
-    return this.#async(() => {
-      this.#requireTransactional("sendOffsetsToTransaction");
-      // As the real producer: the arguments before the state.
-      const { groupId } = checkOffsetsArguments(offsets, group);
-      if (this.#state !== "IN_TRANSACTION") {
-        throw new TransactionStateError(this.#state, "sendOffsetsToTransaction", "call beginTransaction() first");
-      }
-      this.#inject(this.sendOffsetsError);
-      if (offsets.length === 0) return;
-      let merged = this.#uncommittedOffsets.get(groupId);
-      if (merged === undefined) this.#uncommittedOffsets.set(groupId, merged = new Map());
-      for (const offset of offsets) merged.set(`${offset.topic}\u0000${offset.partition}`, { ...offset });
-      this.#sentOffsets = true;
-    });
+    return this.#transaction.sendOffsets(offsets, group, this.sendOffsetsError);
   }
 
   /**
@@ -379,27 +330,7 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
    * {@link commitTransactionError} while it is set.
    */
   commitTransaction(): Promise<void> {
-    return this.#async(() => {
-      this.#requireTransactional("commitTransaction");
-      if (this.#state === "ABORTABLE_ERROR") {
-        throw new TransactionAbortedError(
-          `cannot commit: the transaction must be aborted (${this.#abortableError?.message})`,
-          this.#abortableError,
-        );
-      }
-      if (this.#state !== "IN_TRANSACTION") this.#invalidTransition("commitTransaction", "COMMITTING_TRANSACTION");
-      this.#inject(this.commitTransactionError);
-      this.#completeAll();
-      this.#sent.push(...this.#uncommitted);
-      this.#uncommitted = [];
-      if (this.#uncommittedOffsets.size > 0) {
-        this.#offsetsHistory.push(
-          Object.fromEntries([...this.#uncommittedOffsets].map(([groupId, offsets]) => [groupId, [...offsets.values()]])),
-        );
-      }
-      this.#endTransaction(true);
-      this.#commitCount++;
-    });
+    return this.#transaction.commit(this.commitTransactionError);
   }
 
   /**
@@ -408,55 +339,7 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
    * records do. Rejects with {@link abortTransactionError} while it is set.
    */
   abortTransaction(): Promise<void> {
-    return this.#async(() => {
-      this.#requireTransactional("abortTransaction");
-      if (this.#state !== "IN_TRANSACTION" && this.#state !== "ABORTABLE_ERROR") {
-        this.#invalidTransition("abortTransaction", "ABORTING_TRANSACTION");
-      }
-      this.#inject(this.abortTransactionError);
-      for (const pending of this.#pending.splice(0)) {
-        pending.settler.reject(new TransactionAbortedError("the transaction was aborted before the record was sent"));
-      }
-      this.#uncommitted = [];
-      this.#endTransaction(false);
-    });
-  }
-
-  #endTransaction(committed: boolean): void {
-    this.#state = "READY";
-    this.#abortableError = undefined;
-    this.#uncommittedOffsets = new Map();
-    this.#committed = committed;
-    this.#aborted = !committed;
-  }
-
-  /** Runs a transactional step so that its errors reject, as the real producer's async calls do. */
-  #async(step: () => void): Promise<void> {
-    try {
-      step();
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  // The real producer's order: closed, then not transactional, then fenced.
-  #requireTransactional(action: string): void {
-    if (this.#closing !== undefined) throw new ClosedError(`Cannot ${action} after the producer is closed.`);
-    if (this.#transactionalId === undefined) {
-      throw new TransactionStateError("NOT_TRANSACTIONAL", action, "set transactionalId in the MockProducer's options");
-    }
-    if (this.#fenced !== undefined) throw this.#fenced;
-  }
-
-  #invalidTransition(action: string, target: TransactionState): never {
-    throw new TransactionStateError(this.#state, action, `TransactionalId ${this.#transactionalId}: invalid transition to ${target}`);
-  }
-
-  #inject(error: Error | undefined): void {
-    if (error === undefined) return;
-    if (error instanceof ProducerFencedError) this.#fence(error);
-    throw error;
+    return this.#transaction.abort(this.abortTransactionError);
   }
 
   /**
@@ -465,17 +348,7 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
    * `close()` still works. Needs `initTransactions()` first, as in Java.
    */
   fenceProducer(): void {
-    this.#requireTransactional("fenceProducer");
-    if (this.#state === "UNINITIALIZED") {
-      throw new TransactionStateError(this.#state, "fenceProducer", "call initTransactions() first");
-    }
-    this.#fence(new ProducerFencedError(`TransactionalId ${this.#transactionalId}: the producer was fenced by a newer one (MockProducer)`));
-  }
-
-  #fence(error: ProducerFencedError): void {
-    this.#fenced = error;
-    this.#state = "FATAL_ERROR";
-    for (const pending of this.#pending.splice(0)) pending.settler.reject(error);
+    this.#transaction.fence();
   }
 
   /**
@@ -520,9 +393,7 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
 
   /** The offsets of each committed transaction that sent some, as `{ groupId: offsets }`, oldest first. */
   consumerGroupOffsetsHistory(): Record<string, TransactionOffset[]>[] {
-    return this.#offsetsHistory.map((commit) =>
-      Object.fromEntries(Object.entries(commit).map(([groupId, offsets]) => [groupId, offsets.map((o) => ({ ...o }))]))
-    );
+    return this.#transaction.offsetsHistory();
   }
 
   /**
@@ -533,9 +404,7 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
   clear(): void {
     this.#sent = [];
     this.#uncommitted = [];
-    this.#uncommittedOffsets = new Map();
-    this.#offsetsHistory = [];
-    this.#sentOffsets = false;
+    this.#transaction.clearOffsets();
   }
 
   /** Whether `close()` was called. */
@@ -545,31 +414,31 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
 
   /** Whether `initTransactions()` succeeded. */
   get transactionInitialized(): boolean {
-    return this.#state !== "UNINITIALIZED";
+    return this.#transaction.initialized;
   }
 
   /** Whether a transaction is open (begun, neither committed nor aborted). */
   get transactionInFlight(): boolean {
-    return this.#state === "IN_TRANSACTION" || this.#state === "ABORTABLE_ERROR";
+    return this.#transaction.inFlight;
   }
 
   /** Whether the last transaction ended with a commit. */
   get transactionCommitted(): boolean {
-    return this.#committed;
+    return this.#transaction.committed;
   }
 
   /** Whether the last transaction ended with an abort. */
   get transactionAborted(): boolean {
-    return this.#aborted;
+    return this.#transaction.aborted;
   }
 
   /** Whether offsets were sent in the current (or last) transaction. */
   get sentOffsets(): boolean {
-    return this.#sentOffsets;
+    return this.#transaction.sentOffsets;
   }
 
   /** How many transactions committed. */
   get commitCount(): number {
-    return this.#commitCount;
+    return this.#transaction.commitCount;
   }
 }
