@@ -28,6 +28,7 @@
  */
 
 import { crc32c } from "./crc32c.ts";
+import { putUvarint, putVarlong, uvarintSize, varintSize, varlongSize } from "./varint.ts";
 
 /** The size of a record batch header (magic 2) in bytes. */
 export const RECORD_BATCH_OVERHEAD = 61;
@@ -107,9 +108,6 @@ export const COMPRESSION_MASK = 0x07;
 export const MAX_CODEC_ID = 4;
 /** The fewest bytes one encoded record can take: seven one-byte fields. */
 export const MIN_RECORD_SIZE = 7;
-/** Beyond this magnitude a zigzagged number may no longer be exact, so bigint takes over. */
-const EXACT_ZIGZAG_LIMIT = 2 ** 51;
-
 // One encoder for the whole process: TextEncoder is stateless.
 const encoder = new TextEncoder();
 
@@ -130,62 +128,6 @@ function utf8Length(s: string): number {
     }
   }
   return n;
-}
-
-/** The size of the unsigned varint `u`, a non-negative integer below 2^53. */
-function uvarintSize(u: number): number {
-  if (u < 0x80) return 1;
-  if (u < 0x4000) return 2;
-  if (u < 0x200000) return 3;
-  if (u < 0x10000000) return 4;
-  let size = 5;
-  for (u = Math.floor(u / 0x800000000); u > 0; u = Math.floor(u / 128)) size++;
-  return size;
-}
-
-/** The size of the zigzag varint (or varlong) `n`, an integer of magnitude up to 2^51. */
-function varintSize(n: number): number {
-  return uvarintSize(n >= 0 ? n * 2 : -n * 2 - 1);
-}
-
-/** The size of the zigzag varlong of a timestamp delta, which may exceed 2^51 in theory. */
-function varlongSize(n: number): number {
-  if (n > -EXACT_ZIGZAG_LIMIT && n < EXACT_ZIGZAG_LIMIT) return varintSize(n);
-  let u = BigInt.asUintN(64, (BigInt(n) << 1n) ^ (BigInt(n) >> 63n));
-  let size = 1;
-  while (u >= 0x80n) {
-    u >>= 7n;
-    size++;
-  }
-  return size;
-}
-
-/** Writes the unsigned varint `u` (below 2^53) at `pos` and returns the next position. */
-function putUvarint(buf: Uint8Array, pos: number, u: number): number {
-  while (u >= 0x80) {
-    // `&` keeps the low 7 bits even above 2^32, since ToInt32 works modulo 2^32.
-    buf[pos++] = (u & 0x7f) | 0x80;
-    u = u < 0x80000000 ? u >>> 7 : Math.floor(u / 128);
-  }
-  buf[pos++] = u;
-  return pos;
-}
-
-/** Writes the zigzag varint (or varlong) `n` (magnitude up to 2^51) and returns the next position. */
-function putVarint(buf: Uint8Array, pos: number, n: number): number {
-  return putUvarint(buf, pos, n >= 0 ? n * 2 : -n * 2 - 1);
-}
-
-/** Writes the zigzag varlong of a timestamp delta and returns the next position. */
-function putVarlong(buf: Uint8Array, pos: number, n: number): number {
-  if (n > -EXACT_ZIGZAG_LIMIT && n < EXACT_ZIGZAG_LIMIT) return putVarint(buf, pos, n);
-  let u = BigInt.asUintN(64, (BigInt(n) << 1n) ^ (BigInt(n) >> 63n));
-  while (u >= 0x80n) {
-    buf[pos++] = Number(u & 0x7fn) | 0x80;
-    u >>= 7n;
-  }
-  buf[pos++] = Number(u);
-  return pos;
 }
 
 /** The UTF-8 lengths of the header keys last sized by payloadSize, so append need not recount them. */

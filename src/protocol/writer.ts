@@ -4,6 +4,8 @@
  * @module
  */
 
+import { putUvarint, uvarintSize } from "./varint.ts";
+
 // One encoder for the whole process: TextEncoder is stateless.
 const encoder = new TextEncoder();
 // Below this, bytes written by reference are copied: a chunk of their own would cost more than the copy.
@@ -15,15 +17,6 @@ export interface TaggedField {
   readonly tag: number;
   /** The encoded value. */
   readonly data: Uint8Array;
-}
-
-/** How many bytes the unsigned varint encoding of `v` (a uint32) takes. */
-function uvarintSize(v: number): number {
-  if (v < 0x80) return 1;
-  if (v < 0x4000) return 2;
-  if (v < 0x200000) return 3;
-  if (v < 0x10000000) return 4;
-  return 5;
 }
 
 /**
@@ -214,19 +207,8 @@ export class Writer {
   uvarint(v: number): this {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`uvarint out of range: ${v}`);
     this.#ensure(5);
-    this.#putUvarint(v);
+    this.#pos = putUvarint(this.#buf, this.#pos, v);
     return this;
-  }
-
-  /** Writes an unsigned varint into space the caller has already ensured. */
-  #putUvarint(v: number): void {
-    const buf = this.#buf;
-    // Division, not `>>>`, so values at or above 2^31 stay positive.
-    while (v >= 0x80) {
-      buf[this.#pos++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    buf[this.#pos++] = v;
   }
 
   /** Writes a zigzag-encoded signed varint; `v` must be an int32. */
@@ -275,7 +257,7 @@ export class Writer {
     if (prefix < maxPrefix) {
       this.#buf.copyWithin(start + prefix, start + maxPrefix, start + maxPrefix + written);
     }
-    this.#putUvarint(written + 1);
+    this.#pos = putUvarint(this.#buf, this.#pos, written + 1);
     this.#pos += written;
     return this;
   }
