@@ -1,19 +1,21 @@
 /**
- * The in-process Kafka cluster: brokers, topics and partition leaders, the transaction
- * and group coordinators, and a request handler per broker that decodes a request of the
- * pinned version (see wire.ts), applies it to the model and encodes the response. Broker
- * faults that happen inside a request (errors before or after an append, lost producer
- * state) are drawn here; network faults are the transport's.
+ * The in-process Kafka cluster: brokers, topics and partition leaders, and a request
+ * handler per broker that decodes a request of the pinned version (see wire.ts), applies it
+ * to the model and encodes the response. Produce is handled here; the coordinators' requests
+ * and where the coordinator is are coordinator_requests.ts's. Broker faults that happen
+ * inside a request (errors before or after an append, lost producer state) are drawn here;
+ * network faults are the transport's.
  *
  * @module
  */
 import { decodeRecordBatches } from "../../src/protocol/record_batch_decoder.ts";
 import type { Writer } from "../../src/protocol/writer.ts";
+import { type CommittedOffset, CoordinatorRequests } from "./coordinator_requests.ts";
 import type { FaultPlan } from "./faults.ts";
 import { ERR, PartitionLog } from "./partition_log.ts";
 import type { Random } from "./random.ts";
 import type { Trace } from "./trace.ts";
-import { TransactionCoordinator } from "./txn_coordinator.ts";
+import type { TransactionCoordinator } from "./txn_coordinator.ts";
 import * as wire from "./wire.ts";
 
 /** One broker of the model. */
@@ -41,17 +43,7 @@ interface ModelTopic {
   compacted: boolean;
 }
 
-/** Offsets a transactional producer committed for a group, tagged with the producer id that did it. */
-export interface CommittedOffset {
-  group: string;
-  topic: string;
-  partition: number;
-  offset: number;
-  producerId: bigint;
-}
-
 const LEADER_NOT_AVAILABLE = 5;
-const COORDINATOR_NOT_AVAILABLE = 15;
 const CORRUPT_MESSAGE = 2;
 
 /** The id of the send() a record came from, as the workload writes it at the start of each value ("r123|..."). */
@@ -93,18 +85,13 @@ export class ModelCluster {
   readonly protocolViolations: string[] = [];
   /** States the model itself should never reach. */
   readonly modelErrors: string[] = [];
-  readonly committedOffsets: CommittedOffset[] = [];
-  readonly #pendingOffsets = new Map<string, CommittedOffset[]>();
+  readonly #coordinators: CoordinatorRequests;
   readonly #plan: FaultPlan;
   readonly #producerIdExpirationMs: number;
   readonly #random: Random;
   readonly #trace: Trace;
   readonly #now: () => number;
   readonly #later: (ms: number, fn: () => void) => void;
-  #nextProducerId = 1000n;
-  /** The broker that coordinates transactional ids and groups, and until when it is still loading. */
-  coordinatorNode = 1;
-  #coordinatorLoadingUntil = 0;
   // How the request being handled came.
   #delivery: RequestDelivery = { sentAt: 0, clientGaveUp: false };
   #startMs: number;
@@ -148,17 +135,13 @@ export class ModelCluster {
       this.topics.set(t.name, topic);
       for (let p = 0; p < t.partitions; p++) this.#addPartition(topic);
     });
-    this.coordinatorNode = this.#random.int(1, options.brokers);
-    this.coordinator = new TransactionCoordinator({
-      now: this.#now,
-      later: this.#later,
-      newProducerId: () => this.#nextProducerId++,
+    this.#coordinators = new CoordinatorRequests(this, {
+      plan: options.plan,
+      random: options.random,
+      trace: options.trace,
       writeMarker: (key, producerId, epoch, commit, v2) => this.#writeMarker(key, producerId, epoch, commit, v2),
-      completeOffsets: (group, producerId, commit) => this.#completeOffsets(group, producerId, commit),
-      markerDelayMs: () => this.#random.int(...this.#plan.markerDelayMs),
-      trace: (text) => this.#trace.event("coord", text),
-      modelError: (text) => this.modelErrors.push(text),
     });
+    this.coordinator = this.#coordinators.coordinator;
   }
 
   #addPartition(topic: ModelTopic): void {
@@ -198,6 +181,11 @@ export class ModelCluster {
     return [...this.topics.values()].flatMap((t) => t.partitions.map((p) => p.log));
   }
 
+  /** The offsets transactions committed for groups, in commit order. */
+  get committedOffsets(): CommittedOffset[] {
+    return this.#coordinators.committedOffsets;
+  }
+
   /** Partition counts by topic, now. */
   partitionCounts(): Map<string, number> {
     return new Map([...this.topics.values()].map((t) => [t.name, t.partitions.length]));
@@ -230,7 +218,7 @@ export class ModelCluster {
           if (p.leader === id) this.moveLeader(topic.name, index);
         });
       }
-      if (this.coordinatorNode === id) this.moveCoordinator(0);
+      if (this.#coordinators.node === id) this.moveCoordinator(0);
     });
   }
 
@@ -244,11 +232,7 @@ export class ModelCluster {
 
   /** Moves the coordinators to another live broker, which loads for `loadMs`. */
   moveCoordinator(loadMs: number): void {
-    const candidates = this.brokers.filter((b) => b.up && b.id !== this.coordinatorNode);
-    if (candidates.length === 0) return;
-    this.coordinatorNode = this.#random.pick(candidates).id;
-    this.#coordinatorLoadingUntil = this.#now() + loadMs;
-    this.#trace.event("fault", `coordinator moves to ${this.coordinatorNode} (loading ${loadMs} ms)`);
+    this.#coordinators.move(loadMs);
   }
 
   /**
@@ -292,48 +276,6 @@ export class ModelCluster {
         return respond((w) => wire.writeApiVersions(w, this.versions, this.transactionVersion));
       case wire.API.Metadata:
         return respond((w) => this.#metadata(w, wire.readMetadata(r).topics));
-      case wire.API.FindCoordinator: {
-        const request = wire.readFindCoordinator(r);
-        return respond((w) => wire.writeFindCoordinator(w, request.keys.map((key) => this.#findCoordinator(key))));
-      }
-      case wire.API.InitProducerId:
-        return respond((w) => this.#initProducerId(w, brokerId, wire.readInitProducerId(r)));
-      case wire.API.AddPartitionsToTxn: {
-        const request = wire.readAddPartitions(r);
-        const keys = request.topics.flatMap((t) => t.partitions.map((p) => `${t.name}\u0000${p}`));
-        const error = this.#coordinatorCheck(brokerId) ??
-          this.coordinator.addPartitions(request.transactionalId, request.producerId, request.producerEpoch, keys);
-        this.#trace.event("broker", `${brokerId} AddPartitionsToTxn [${keys.map((k) => k.replace("\u0000", "-")).join(",")}] -> ${error}`);
-        return respond((w) => wire.writeAddPartitions(w, request.topics, error));
-      }
-      case wire.API.AddOffsetsToTxn: {
-        const request = wire.readAddOffsets(r);
-        const error = this.#coordinatorCheck(brokerId) ??
-          this.coordinator.addOffsets(request.transactionalId, request.producerId, request.producerEpoch, request.groupId);
-        this.#trace.event("broker", `${brokerId} AddOffsetsToTxn ${request.groupId} -> ${error}`);
-        return respond((w) => wire.writeErrorOnly(w, error));
-      }
-      case wire.API.TxnOffsetCommit: {
-        const request = wire.readTxnOffsetCommit(r);
-        const error = this.#txnOffsetCommit(brokerId, request);
-        return respond((w) => wire.writeTxnOffsetCommit(w, request, error));
-      }
-      case wire.API.EndTxn: {
-        const request = wire.readEndTxn(r);
-        const v2 = header.apiVersion >= 5;
-        const check = this.#coordinatorCheck(brokerId);
-        const result = check !== undefined
-          ? { errorCode: check, producerId: -1n, epoch: -1 }
-          : this.coordinator.endTxn(request.transactionalId, request.producerId, request.producerEpoch, request.committed, v2);
-        this.#trace.event(
-          "broker",
-          `${brokerId} EndTxn(${
-            request.committed ? "commit" : "abort"
-          }) pid ${request.producerId} epoch ${request.producerEpoch} -> ${result.errorCode}` +
-            (v2 ? ` next epoch ${result.epoch}` : ""),
-        );
-        return respond((w) => wire.writeEndTxn(w, header.apiVersion, result.errorCode, result.producerId, result.epoch));
-      }
       case wire.API.Produce: {
         const request = wire.readProduce(r);
         const results = request.topics.map((t) => ({
@@ -343,9 +285,13 @@ export class ModelCluster {
         if (request.acks === 0) return undefined;
         return respond((w) => wire.writeProduce(w, results));
       }
-      default:
+      default: {
+        // The rest are the coordinators' (InitProducerId as well, for an idempotent producer).
+        const body = this.#coordinators.handle(brokerId, header, r);
+        if (body !== undefined) return respond(body);
         this.protocolViolations.push(`unexpected api key ${header.apiKey}`);
         return undefined;
+      }
     }
   }
 
@@ -370,84 +316,6 @@ export class ModelCluster {
       };
     });
     wire.writeMetadata(w, live, live[0]?.id ?? -1, topics);
-  }
-
-  #findCoordinator(key: string): { key: string; nodeId: number; host: string; port: number; errorCode: number } {
-    const node = this.brokers[this.coordinatorNode - 1];
-    if (!node.up || (this.chaos && this.#random.chance(this.#plan.coordinatorError / 2))) {
-      return { key, nodeId: -1, host: "", port: -1, errorCode: COORDINATOR_NOT_AVAILABLE };
-    }
-    return { key, nodeId: node.id, host: node.host, port: node.port, errorCode: 0 };
-  }
-
-  /** NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS (real or injected), or undefined when the broker may answer. */
-  #coordinatorCheck(brokerId: number): number | undefined {
-    if (brokerId !== this.coordinatorNode) return ERR.NOT_COORDINATOR;
-    if (this.#now() < this.#coordinatorLoadingUntil) return ERR.COORDINATOR_LOAD_IN_PROGRESS;
-    if (this.chaos && this.#random.chance(this.#plan.coordinatorError)) {
-      return this.#random.pick([ERR.NOT_COORDINATOR, ERR.COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE]);
-    }
-    return undefined;
-  }
-
-  #initProducerId(
-    w: Writer,
-    brokerId: number,
-    request: ReturnType<typeof wire.readInitProducerId>,
-  ): void {
-    if (request.transactionalId === null) {
-      // An idempotent producer: any broker hands out a fresh id (the ProducerIdManager).
-      const producerId = this.#nextProducerId++;
-      this.#trace.event("broker", `${brokerId} InitProducerId(idempotent) -> pid ${producerId}`);
-      return wire.writeInitProducerId(w, 0, producerId, 0);
-    }
-    const check = this.#coordinatorCheck(brokerId);
-    const result = check !== undefined
-      ? { errorCode: check, producerId: -1n, epoch: -1 }
-      : this.coordinator.initProducerId(request.transactionalId, request.transactionTimeoutMs, request.producerId, request.producerEpoch);
-    this.#trace.event(
-      "broker",
-      `${brokerId} InitProducerId(${request.transactionalId}, ${request.producerId}/${request.producerEpoch}) -> ${result.errorCode} pid ${result.producerId} epoch ${result.epoch}`,
-    );
-    wire.writeInitProducerId(w, result.errorCode, result.producerId, result.epoch);
-  }
-
-  #txnOffsetCommit(brokerId: number, request: wire.TxnOffsetCommitIn): number {
-    const check = this.#coordinatorCheck(brokerId);
-    if (check !== undefined) return check;
-    const txn = this.coordinator.transactions.get(request.transactionalId);
-    if (txn === undefined || txn.producerId !== request.producerId) return ERR.INVALID_PRODUCER_ID_MAPPING;
-    if (request.producerEpoch < txn.epoch) return ERR.INVALID_PRODUCER_EPOCH;
-    if (this.transactionVersion >= 2) {
-      const error = this.coordinator.addOffsets(request.transactionalId, request.producerId, request.producerEpoch, request.groupId);
-      if (error !== ERR.NONE) return error === ERR.PRODUCER_FENCED ? ERR.INVALID_PRODUCER_EPOCH : error;
-    } else if (!this.coordinator.hasGroup(request.transactionalId, request.groupId)) {
-      this.protocolViolations.push(`TxnOffsetCommit for group ${request.groupId} before AddOffsetsToTxn added it`);
-      return ERR.INVALID_TXN_STATE;
-    }
-    const key = `${request.groupId}\u0000${request.producerId}`;
-    const staged = this.#pendingOffsets.get(key) ?? [];
-    for (const t of request.topics) {
-      for (const p of t.partitions) {
-        staged.push({
-          group: request.groupId,
-          topic: t.name,
-          partition: p.index,
-          offset: Number(p.offset),
-          producerId: request.producerId,
-        });
-      }
-    }
-    this.#pendingOffsets.set(key, staged);
-    this.#trace.event("broker", `${brokerId} TxnOffsetCommit ${request.groupId} staged ${staged.length}`);
-    return ERR.NONE;
-  }
-
-  #completeOffsets(group: string, producerId: bigint, commit: boolean): void {
-    const key = `${group}\u0000${producerId}`;
-    const staged = this.#pendingOffsets.get(key) ?? [];
-    this.#pendingOffsets.delete(key);
-    if (commit) this.committedOffsets.push(...staged);
   }
 
   #writeMarker(key: string, producerId: bigint, epoch: number, commit: boolean, v2: boolean): number {
