@@ -113,6 +113,20 @@ function classify(error: KafkaError, state: ConnectionState, tls: boolean): [Con
 }
 
 /**
+ * How errors name a node: `node 1 (host:port)`, or `node 1` when its address is not known,
+ * so a user sees which address failed.
+ *
+ * @example
+ * ```ts
+ * import { describeNode } from "./connection_failure.ts";
+ * console.log(describeNode(1, "10.0.0.7:9092")); // node 1 (10.0.0.7:9092)
+ * ```
+ */
+export function describeNode(nodeId: number, address: string | undefined): string {
+  return address === undefined ? `node ${nodeId}` : `node ${nodeId} (${address})`;
+}
+
+/**
  * One line for a failure: the address, then what happened there.
  *
  * @example

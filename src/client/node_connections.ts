@@ -15,7 +15,7 @@ import type { Selectable } from "../net/selector.ts";
 import type { ResolvedClientConfig } from "./client_config.ts";
 import type { ClientResponse } from "./client_request.ts";
 import type { ClusterConnectionStates, ConnectionState } from "./cluster_connection_states.ts";
-import { classifyConnectionFailure, type ConnectionFailure } from "./connection_failure.ts";
+import { classifyConnectionFailure, type ConnectionFailure, describeNode } from "./connection_failure.ts";
 import type { ConnectionSetup } from "./connection_setup.ts";
 import type { InFlightRequests } from "./in_flight_requests.ts";
 import type { BrokerNode, Metadata } from "./metadata.ts";
@@ -105,8 +105,7 @@ export class NodeConnections {
 
   /** `node 1 (host:port)`, as errors name a node, so a user sees which address failed. */
   describe(nodeId: number): string {
-    const address = this.nodeAddress(nodeId);
-    return address === undefined ? `node ${nodeId}` : `node ${nodeId} (${address})`;
+    return describeNode(nodeId, this.nodeAddress(nodeId));
   }
 
   /** Why the node's connection last closed or failed, if it did. */

@@ -8,7 +8,7 @@
  * @module
  */
 import type { NetworkClient } from "../client/network_client.ts";
-import { describeConnectionFailure } from "../client/connection_failure.ts";
+import { describeConnectionFailure, describeNode } from "../client/connection_failure.ts";
 import { type KafkaError, TimeoutError } from "../errors.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 import type { ProducerMetadata } from "./producer_metadata.ts";
@@ -111,10 +111,7 @@ export class BatchExpiry {
   /** What the expiring batch's last attempt met, for its TimeoutError: the text, and the error as its cause. */
   #lastAttempt(batch: ProducerBatch, inFlight: boolean): { text: string; cause: KafkaError | undefined } {
     const client = this.#parts.client;
-    const node = (id: number) => {
-      const address = client.nodeAddress(id);
-      return address === undefined ? `node ${id}` : `node ${id} (${address})`;
-    };
+    const node = (id: number) => describeNode(id, client.nodeAddress(id));
     const previous = batch.lastError;
     // Errors from the network client name the node already ("node 1 (host:port)", "node 1 at host:port"); a broker's error code does not.
     const named = previous !== undefined && new RegExp(`node ${batch.lastNodeId} [(a]`).test(previous.message);

@@ -24,7 +24,7 @@ export const BOUND_SLACK_MS = 20;
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown; stuck?: boolean };
 
 /** An error as the history and the trace write it. */
-export function describe(error: unknown): string {
+export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
 }
 
@@ -112,7 +112,7 @@ export class ObservedProducer {
     ).then((outcome) => {
       entry.settledMs = this.#ctx.elapsed();
       entry.ok = outcome.ok;
-      if (!outcome.ok) entry.error = describe(outcome.error);
+      if (!outcome.ok) entry.error = describeError(outcome.error);
       this.#ctx.trace.event("app", `#${entry.instance} ${kind} ${outcome.ok ? "ok" : `failed: ${entry.error}`}`);
       return outcome;
     });
@@ -182,7 +182,7 @@ export class ObservedProducer {
     };
     const failed = (error: unknown) => {
       entry.settledMs = this.#ctx.elapsed();
-      entry.error = describe(error);
+      entry.error = describeError(error);
     };
     const record = { topic, key: how.key ?? null, value, partition: how.partition };
     let result: Promise<void>;
@@ -203,7 +203,7 @@ export class ObservedProducer {
       }
     } catch (error) {
       entry.settledMs = this.#ctx.elapsed();
-      entry.error = `send() threw: ${describe(error)}`;
+      entry.error = `send() threw: ${describeError(error)}`;
       result = Promise.resolve();
     }
     this.#pending.add(result);

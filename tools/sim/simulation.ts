@@ -19,6 +19,7 @@ import { Random } from "./random.ts";
 import { SimTransport } from "./sim_transport.ts";
 import { Trace } from "./trace.ts";
 import { realNow, VirtualTime } from "./virtual_time.ts";
+import { describeError } from "./observed_producer.ts";
 import { planWorkload, runWorkload } from "./workload.ts";
 
 /** The outcome of one seed. */
@@ -184,10 +185,6 @@ async function runSeedNow(seed: number, options: { trace?: boolean }): Promise<S
     trace: options.trace ? trace.lines : undefined,
     history,
   };
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
 }
 
 function applyFault(fault: ScheduledFault, cluster: ModelCluster, network: SimTransport): void {

@@ -13,7 +13,7 @@ import { ProducerFencedError, TimeoutError, TransactionAbortedError, Transaction
 import type { KafkaProducer } from "../../src/producer/kafka_producer.ts";
 import type { ProducerConfig } from "../../src/producer/producer_config.ts";
 import type { History, TxnEntry } from "./history.ts";
-import { describe, ObservedProducer } from "./observed_producer.ts";
+import { describeError, ObservedProducer } from "./observed_producer.ts";
 import type { Random } from "./random.ts";
 import type { Trace } from "./trace.ts";
 
@@ -284,7 +284,7 @@ class Workload {
       observed.producer.beginTransaction();
       ctx.trace.event("app", `#${observed.instance} begin txn ${txn.index}`);
     } catch (error) {
-      ctx.trace.event("app", `#${observed.instance} beginTransaction threw: ${describe(error)}`);
+      ctx.trace.event("app", `#${observed.instance} beginTransaction threw: ${describeError(error)}`);
       txn.outcome = "unknown";
       return isFatal(error) ? (await observed.close(0), false) : this.#recover(txn);
     }
@@ -348,7 +348,7 @@ class Workload {
       return false;
     }
     if (!(outcome.error instanceof TransactionAbortedError) && !(outcome.error instanceof TimeoutError)) {
-      ctx.trace.event("app", `commit failed with an unexpected error: ${describe(outcome.error)}`);
+      ctx.trace.event("app", `commit failed with an unexpected error: ${describeError(outcome.error)}`);
     }
     return this.#recover(txn);
   }
