@@ -229,6 +229,7 @@ export class BatchDrain {
         policy.prepare(first);
         batches.push(first);
         state.lastBatchBytes = first.uncompressedSizeInBytes;
+        state.lastBatchRecords = first.recordCount;
         size += bytes.length;
         this.#drainIndex.set(nodeId, index + 1);
       }

@@ -27,7 +27,7 @@ import { RecordAccumulator } from "./record_accumulator.ts";
 import { RecordAppender } from "./record_appender.ts";
 import { Sender } from "./sender.ts";
 import { PendingSends, type TrackedSend, withResolvers } from "./pending_sends.ts";
-import { CallbackSettler, type SendCallback } from "./send_callback.ts";
+import { CallbackSettler, type RecordOutcome, type SendCallback } from "./send_callback.ts";
 import { ProducerInterceptors, resolveInterceptors } from "./producer_interceptor.ts";
 import { LazySendObserver } from "./lazy_send_observer.ts";
 import type { ProducerMetricsSnapshot } from "./producer_metrics.ts";
@@ -125,6 +125,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       compression,
       metrics,
       onBatchReady: () => this.#sender.wakeup(),
+      reportCallbackFailure: this.#reportCallbackFailure,
     });
     const sequences = settings.enableIdempotence ? new SequenceTracker() : undefined;
     const transactions = this.#transactions = settings.transactionalId === undefined ? undefined : new TransactionManager(
@@ -206,7 +207,11 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
   send(record: ProducerRecord<K, V>, callback: SendCallback): void;
   send(record: ProducerRecord<K, V>, callback?: SendCallback): Promise<RecordMetadata> | void {
-    if (callback !== undefined) return this.#sendThrough(record, new CallbackSettler(callback, this.#reportCallbackFailure));
+    if (callback !== undefined) {
+      // With no interceptor to wrap it, the callback rides in its batch as it is (see send_callback.ts's RecordOutcome).
+      if (this.#interceptors === undefined) return this.#doSend(record, callback);
+      return this.#sendThrough(record, new CallbackSettler(callback, this.#reportCallbackFailure));
+    }
     const own = withResolvers<RecordMetadata>();
     this.#sendThrough(record, own);
     return own.promise;
@@ -242,8 +247,13 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
 
   // Java's doSend: the send itself, on the record the interceptors returned, settled through `outer` (the
   // interceptors' settler, else `own`, the caller's promise or callback, which flush and close wait for); with a
-  // profile, of a send with its own settings.
-  #doSend(record: ProducerRecord<K, V>, own: TrackedSend, profile?: SendProfile, outer: RecordSettler = own): void {
+  // profile, of a send with its own settings. A bare callback as `own` gets a settler once an observer wraps it or it waits.
+  #doSend(
+    record: ProducerRecord<K, V>,
+    own: TrackedSend | SendCallback,
+    profile?: SendProfile,
+    outer: RecordOutcome = own,
+  ): void {
     if (this.#closing !== undefined) return this.#appender.failUnsent(new ClosedError("Cannot send after the producer is closed."), outer);
     const fatal = this.#sender.fatalError ?? this.#startFailure;
     if (fatal !== undefined) return this.#appender.failUnsent(fatal, outer);
@@ -267,35 +277,39 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const info = this.#metadata.usableTopic(record.topic);
     // An explicit partition beyond the known ones may be new: the metadata is asked again, as in Java.
     const partitions = record.partition === undefined || record.partition === null ? 1 : record.partition + 1;
+    if (typeof own === "function" && tracing.observing) outer = own = new CallbackSettler(own, this.#reportCallbackFailure);
     let settler = outer;
     // OpenTelemetry: the record's span, its trace context in a copy of the record; the send settles through it.
-    const observed = tracing.observe(record, outer);
+    const observed = typeof outer === "function" ? undefined : tracing.observe(record, outer);
     if (observed !== undefined) [record, settler] = [observed.record, observed];
     if (info !== undefined && info.partitions.length >= partitions) {
       this.#metadata.touch(record.topic, now);
-      // A record not in a batch yet (it waits for memory): flush and close wait for it too.
-      if (this.#appender.serializeAndAppend(record, info.partitions.length, now, deadline, transaction, settler, profile)) {
-        this.#pending.add(own);
-      }
+      const waiting = this.#appender.serializeAndAppend(record, info.partitions.length, now, deadline, transaction, settler, profile);
+      // A record not in a batch yet (it waits for memory): flush and close wait for it too, a bare callback as the
+      // settler it waits as.
+      if (waiting !== undefined) this.#pending.add(typeof own === "function" ? waiting as CallbackSettler : own);
       return;
     }
     // Checked only here: a topic the metadata knows has a legal name.
     const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ??
       earlyProblem(record, this.#serializers);
     if (illegal !== undefined) return this.#appender.failUnsent(illegal, settler);
+    // The wait holds settler objects: a bare callback (then `outer` and `settler` too) gets one.
+    if (typeof own === "function") settler = outer = own = new CallbackSettler(own, this.#reportCallbackFailure);
+    const waitingOuter = outer as RecordSettler;
     const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, now, partitions);
     // The Sender may be idle in a long poll: the metadata request must go now.
     this.#sender.wakeup();
     // Sent before the observer loaded: observed once the wait ends (the metadata held the topic back until it did).
     const unobserved = tracing.loading;
     topicKnown.then((topic) => {
-      if (unobserved) [record, settler] = this.#observeLate(record, outer, now);
+      if (unobserved) [record, settler] = this.#observeLate(record, waitingOuter, now);
       if (this.#closing !== undefined && this.#closing.forced) {
         return this.#appender.failUnsent(new ClosedError("the producer was closed while the record waited for metadata"), settler);
       }
       this.#appender.serializeAndAppend(record, topic.partitions.length, this.#clock.now(), deadline, transaction, settler, profile);
     }, (error) => {
-      if (unobserved) [record, settler] = this.#observeLate(record, outer, now);
+      if (unobserved) [record, settler] = this.#observeLate(record, waitingOuter, now);
       this.#appender.failUnsent(error, settler, transaction);
     });
     this.#pending.add(own);

@@ -61,6 +61,11 @@ export class LazySendObserver implements SendObserver {
     this.#holdUntil(this.#loading);
   }
 
+  /** Whether the observer has loaded: {@link observe} may wrap a send's settler. */
+  get observing(): boolean {
+    return this.#observer !== undefined;
+  }
+
   /** Whether the observer is loading: a send made now is observed once its wait ends. */
   get loading(): boolean {
     return this.#loading !== undefined;

@@ -23,14 +23,8 @@ import type { GroupMetadata, TransactionOffset } from "./transaction_types.ts";
 import { MockTransaction } from "./mock_transaction.ts";
 import type { RecordSettler } from "./producer_batch.ts";
 import { withResolvers } from "./pending_sends.ts";
-import { CallbackSettler, type SendCallback } from "./send_callback.ts";
+import { CallbackSettler, rethrowLater, type SendCallback } from "./send_callback.ts";
 
-// Every option of MockProducerOptions, once (the type makes the list complete); unknown ones are refused against it.
-// A test's callback that throws (a failed assertion) must fail the test, not vanish into a log.
-const throwLater = (thrown: unknown): void =>
-  queueMicrotask(() => {
-    throw thrown;
-  });
 // The mock settles sends in send order without a lane, so its serializers must answer at once.
 const NO_WAIT = { signal: new AbortController().signal };
 
@@ -43,6 +37,7 @@ function synchronousBytes(bytes: Uint8Array | null | Promise<Uint8Array | null>,
   );
 }
 
+// Every option of MockProducerOptions, once (the type makes the list complete); unknown ones are refused against it.
 const OPTION_KEYS: Readonly<Record<keyof MockProducerOptions, true>> = {
   autoComplete: true,
   partitions: true,
@@ -202,7 +197,7 @@ export class MockProducer<K = RecordData, V = RecordData> implements Producer<K,
    */
   send(record: ProducerRecord<K, V>, callback: SendCallback): void;
   send(record: ProducerRecord<K, V>, callback?: SendCallback): Promise<RecordMetadata> | void {
-    if (callback !== undefined) return this.#send(record, new CallbackSettler(callback, throwLater));
+    if (callback !== undefined) return this.#send(record, new CallbackSettler(callback, rethrowLater));
     const settler = withResolvers<RecordMetadata>();
     this.#send(record, settler);
     return settler.promise;

@@ -78,6 +78,8 @@ export class PartitionState {
 
   /** The uncompressed size of the last batch drained from here, -1 before the first (sizes new batches while memory is short). */
   lastBatchBytes = -1;
+  /** The records of the last batch drained from here, 0 before the first (sizes a new batch's arrays). */
+  lastBatchRecords = 0;
 
   /** Whether batches of an epoch older than `epoch` (of `producerId`) may still be in flight here. */
   hasStaleInFlight(producerId: bigint, epoch: number): boolean {

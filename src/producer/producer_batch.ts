@@ -12,6 +12,7 @@ import type { CompressionCodec } from "../compression/mod.ts";
 import type { RecordMetadata } from "./producer_record.ts";
 import type { PartitionState } from "./partition_state.ts";
 import type { DetailedRecordMetadata, SendProfile } from "./send_profile.ts";
+import { type CallbackFailureReport, callSafely, type RecordOutcome, rethrowLater } from "./send_callback.ts";
 
 /**
  * Resolves or rejects one `send()`; the batch names the node it was last sent to (-1 before
@@ -21,6 +22,9 @@ export interface RecordSettler {
   resolve(metadata: RecordMetadata, nodeId?: number): void;
   reject(error: Error, nodeId?: number): void;
 }
+
+// A partition whose batches held more records than this grows past it as an array does.
+const MAX_PRESIZED_RECORDS = 4096;
 
 /** How a batch ended. */
 export type FinalState = "succeeded" | "failed" | "aborted";
@@ -87,8 +91,14 @@ export class ProducerBatch {
   #appendsClosed = false;
   readonly #writeLimit: number;
   readonly #builder: RecordBatchBuilder;
-  readonly #settlers: RecordSettler[] = [];
-  readonly #timestamps: number[] = [];
+  // Sized for as many records as the partition's last batch held: grown by push, an array
+  // allocates and drops some eight ever larger copies of itself on the way to 600 records.
+  readonly #settlers: RecordOutcome[];
+  #recordCount = 0;
+  readonly #report: CallbackFailureReport;
+  // The records' timestamps as runs: [first record, timestamp, first record, timestamp, ...]. Records
+  // sent in the same millisecond share one, so a batch holds a few runs rather than a number per record.
+  readonly #timestampRuns: number[] = [];
   // The batch's size before compression, once closed.
   #uncompressedSize = 0;
 
@@ -98,8 +108,16 @@ export class ProducerBatch {
    * @param writeLimit The bytes the batch may fill (`batchSize`, or more for one large record).
    * @param now The creation time.
    * @param profile The per-send settings of its records, if they have their own.
+   * @param report Where the exception of a record's bare callback goes (the producer's logger).
    */
-  constructor(state: PartitionState, buffer: Uint8Array, writeLimit: number, now: number, profile?: SendProfile) {
+  constructor(
+    state: PartitionState,
+    buffer: Uint8Array,
+    writeLimit: number,
+    now: number,
+    profile?: SendProfile,
+    report: CallbackFailureReport = rethrowLater,
+  ) {
     this.state = state;
     this.profile = profile;
     this.topic = state.topic;
@@ -109,6 +127,8 @@ export class ProducerBatch {
     this.lastAttemptMs = now;
     this.#builder = new RecordBatchBuilder(buffer, writeLimit);
     this.#writeLimit = writeLimit;
+    this.#report = report;
+    this.#settlers = state.lastBatchRecords > 0 ? new Array(Math.min(state.lastBatchRecords, MAX_PRESIZED_RECORDS)) : [];
     this.settled = new Promise((resolve) => this.#markSettled = resolve);
   }
 
@@ -119,7 +139,7 @@ export class ProducerBatch {
 
   /** Records in the batch. */
   get recordCount(): number {
-    return this.#settlers.length;
+    return this.#recordCount;
   }
 
   /** Bytes the batch holds (its final size once closed). */
@@ -146,7 +166,7 @@ export class ProducerBatch {
     key: Uint8Array | null,
     value: Uint8Array | null,
     headers: readonly RecordHeader[],
-    settler: RecordSettler,
+    settler: RecordOutcome,
   ): boolean {
     if (this.bytes !== undefined || this.#appendsClosed) return false;
     const sizeBefore = this.#builder.sizeInBytes;
@@ -156,8 +176,9 @@ export class ProducerBatch {
     }
     const recordSize = this.#builder.sizeInBytes - sizeBefore;
     if (recordSize > this.maxRecordSize) this.maxRecordSize = recordSize;
-    this.#settlers.push(settler);
-    this.#timestamps.push(timestamp);
+    const runs = this.#timestampRuns;
+    if (runs.length === 0 || runs[runs.length - 1] !== timestamp) runs.push(this.#recordCount, timestamp);
+    this.#settlers[this.#recordCount++] = settler;
     return true;
   }
 
@@ -209,22 +230,25 @@ export class ProducerBatch {
     this.finalState = "succeeded";
     this.#markSettled();
     const detailed = this.profile !== undefined;
-    for (let i = 0; i < this.#settlers.length; i++) {
-      const offset = baseOffset < 0 ? -1 : baseOffset + i;
-      const timestamp = logAppendTimeMs >= 0 ? logAppendTimeMs : this.#timestamps[i];
-      if (!detailed) this.#settlers[i].resolve({ topic: this.topic, partition: this.partition, offset, timestamp }, this.lastNodeId);
-      else {
-        const metadata: DetailedRecordMetadata = {
-          topic: this.topic,
-          partition: this.partition,
-          offset,
-          timestamp,
-          logAppendTime: logAppendTimeMs,
-          logStartOffset,
-        };
-        this.#settlers[i].resolve(metadata, this.lastNodeId);
+    const settlers = this.#settlers;
+    const runs = this.#timestampRuns;
+    let run = 0;
+    let nextRunStart = runs.length > 2 ? runs[2] : Infinity;
+    for (let i = 0; i < this.#recordCount; i++) {
+      if (i === nextRunStart) {
+        run += 2;
+        nextRunStart = run + 2 < runs.length ? runs[run + 2] : Infinity;
       }
+      const offset = baseOffset < 0 ? -1 : baseOffset + i;
+      const timestamp = logAppendTimeMs >= 0 ? logAppendTimeMs : runs[run + 1];
+      const metadata: RecordMetadata | DetailedRecordMetadata = detailed
+        ? { topic: this.topic, partition: this.partition, offset, timestamp, logAppendTime: logAppendTimeMs, logStartOffset }
+        : { topic: this.topic, partition: this.partition, offset, timestamp };
+      const settler = settlers[i];
+      if (typeof settler === "function") callSafely(settler, null, metadata, this.#report);
+      else settler.resolve(metadata, this.lastNodeId);
     }
+    this.#releaseSettlers();
     return true;
   }
 
@@ -236,17 +260,37 @@ export class ProducerBatch {
     if (this.finalState !== undefined) return false;
     this.finalState = state;
     this.#markSettled();
-    for (let i = 0; i < this.#settlers.length; i++) this.#settlers[i].reject(recordErrors?.(i) ?? error, this.lastNodeId);
+    for (let i = 0; i < this.#recordCount; i++) {
+      const settler = this.#settlers[i];
+      const recordError = recordErrors?.(i) ?? error;
+      if (typeof settler === "function") callSafely(settler, recordError, null, this.#report);
+      else settler.reject(recordError, this.lastNodeId);
+    }
+    this.#releaseSettlers();
     return true;
   }
 
   /**
-   * The records' settlers, for moving them into smaller batches when the broker
+   * The records' settlers (or bare callbacks), for moving them into smaller batches when the broker
    * rejected this one as too large; the batch is then done without settling anyone.
    */
-  takeSettlersForSplit(): { settlers: RecordSettler[]; timestamps: number[] } {
+  takeSettlersForSplit(): RecordOutcome[] {
     this.finalState = "aborted";
     this.#markSettled();
-    return { settlers: this.#settlers.splice(0), timestamps: this.#timestamps.splice(0) };
+    const settlers = this.#settlers.slice(0, this.#recordCount);
+    this.#recordCount = 0;
+    this.#timestampRuns.length = 0;
+    this.#releaseSettlers();
+    return settlers;
+  }
+
+  /**
+   * Drops the settled records' callbacks at once. A batch that lived through two young-generation
+   * collections sits in the old generation, where the young collector counts every pointer it
+   * holds as live: kept, they would carry each callback (and what it holds) into the old
+   * generation too, long after the batch itself is garbage.
+   */
+  #releaseSettlers(): void {
+    this.#settlers.length = 0;
   }
 }

@@ -22,6 +22,7 @@ import { BuiltInPartitioner } from "./built_in_partitioner.ts";
 import { BatchDrain, type DrainPolicy, type ReadyCheckResult } from "./batch_drain.ts";
 import type { RecordSettler } from "./producer_batch.ts";
 import { ProducerBatch } from "./producer_batch.ts";
+import { type CallbackFailureReport, CallbackSettler, type RecordOutcome, rethrowLater } from "./send_callback.ts";
 import type { PartitionState } from "./partition_state.ts";
 import { PartitionRegistry } from "./partition_state.ts";
 import type { ProducerMetrics } from "./producer_metrics.ts";
@@ -57,6 +58,8 @@ export interface AccumulatorParts {
   random?: () => number;
   /** Called when a batch fills up or a new one is created, so the Sender wakes. */
   onBatchReady?: () => void;
+  /** Where the exception of a send's callback goes (default: thrown on a microtask). */
+  reportCallbackFailure?: CallbackFailureReport;
 }
 
 /** One record to append: the partition is -1 for the built-in sticky partitioner to choose. */
@@ -67,7 +70,12 @@ export interface AppendRequest {
   key: Uint8Array | null;
   value: Uint8Array | null;
   headers: readonly RecordHeader[];
-  settler: RecordSettler;
+  /**
+   * How the send settles. A bare callback that must wait for memory is replaced here by
+   * the settler it waits as (see {@link RecordAccumulator.settlerFor}), so the caller
+   * learns what to follow.
+   */
+  settler: RecordOutcome;
   /** Per-send settings (acks, compression, timeout), when the record has its own: it shares batches only with records of the same. */
   profile?: SendProfile;
   /** Throws if the record may no longer be appended when its turn comes after a wait for memory (its transaction ended). */
@@ -115,6 +123,7 @@ export class RecordAccumulator {
   readonly #drain: BatchDrain;
   readonly #onBatchReady: () => void;
   readonly #random: () => number;
+  readonly #report: CallbackFailureReport;
 
   /**
    * @param config Batching settings.
@@ -127,6 +136,7 @@ export class RecordAccumulator {
     this.#config = config;
     this.#compression = parts.compression ?? new BatchCompression("none");
     this.#onBatchReady = parts.onBatchReady ?? (() => {});
+    this.#report = parts.reportCallbackFailure ?? rethrowLater;
     this.#pool = new BufferPool(config.bufferMemory, config.batchSize, clock);
     this.#blocked = new BlockedAppends({
       pool: this.#pool,
@@ -176,9 +186,22 @@ export class RecordAccumulator {
     deadline: number = nowMs + this.#config.maxBlockMs,
   ): Promise<number> | undefined {
     const sticky = record.partition < 0;
-    if (!this.#blocked.isEmpty) return this.#blocked.add(record, cluster, now, nowMs, deadline, sticky, 0);
-    const needed = this.#appendNow(record, cluster(), nowMs, undefined);
-    return needed === APPENDED ? undefined : this.#blocked.add(record, cluster, now, nowMs, deadline, sticky, needed);
+    // Behind appends that wait, a record waits its turn (needing nothing yet: 0).
+    let needed = 0;
+    if (this.#blocked.isEmpty) {
+      needed = this.#appendNow(record, cluster(), nowMs, undefined);
+      if (needed === APPENDED) return undefined;
+    }
+    record.settler = this.settlerFor(record.settler);
+    return this.#blocked.add(record, cluster, now, nowMs, deadline, sticky, needed);
+  }
+
+  /**
+   * The settler a send waits as: a bare callback (see send_callback.ts's RecordOutcome)
+   * becomes a {@link CallbackSettler}, which flush and close can follow; a settler stays.
+   */
+  settlerFor(outcome: RecordOutcome): RecordSettler {
+    return typeof outcome === "function" ? new CallbackSettler(outcome, this.#report) : outcome;
   }
 
   /**
@@ -218,7 +241,7 @@ export class RecordAccumulator {
     const given = buffer !== undefined && buffer.length >= needed;
     const fresh = given ? buffer : this.#pool.tryAllocate(needed);
     if (fresh === undefined) return needed;
-    const batch = new ProducerBatch(state, fresh, needed, now, record.profile);
+    const batch = new ProducerBatch(state, fresh, needed, now, record.profile, this.#report);
     batch.tryAppend(record.timestamp, record.key, record.value, record.headers, record.settler);
     deque.push(batch);
     this.#incomplete.add(batch);
@@ -328,7 +351,7 @@ export class RecordAccumulator {
       batch.bytes!,
       codec ? (id, data) => id === codec.id ? codec.decompress(data) : own(id, data) : own,
     );
-    const { settlers } = batch.takeSettlersForSplit();
+    const settlers = batch.takeSettlersForSplit();
     const target = Math.min(this.#config.batchSize, Math.floor(batch.uncompressedSizeInBytes / 2));
     const parts: ProducerBatch[] = [];
     let index = 0;
@@ -342,7 +365,7 @@ export class RecordAccumulator {
           !last.tryAppend(record.timestamp, record.key, record.value, record.headers, settler)
         ) {
           const size = Math.max(target, RECORD_BATCH_OVERHEAD + recordSizeUpperBound(record.key, record.value, record.headers));
-          last = new ProducerBatch(batch.state, new Uint8Array(size), size, batch.createdMs, batch.profile);
+          last = new ProducerBatch(batch.state, new Uint8Array(size), size, batch.createdMs, batch.profile, this.#report);
           // Splitting frees more than it takes, so its buffers come from outside the pool.
           last.pooled = false;
           last.attempts = batch.attempts;

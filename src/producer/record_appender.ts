@@ -14,6 +14,7 @@ import { ClosedError, ConfigError, KafkaError, SerializationError, TransactionSt
 import { NO_HEADERS, type RecordHeader } from "../protocol/record_batch.ts";
 import { choosePartition } from "./partitioner.ts";
 import type { RecordSettler } from "./producer_batch.ts";
+import type { RecordOutcome } from "./send_callback.ts";
 import type { AsyncSerializer, ResolvedProducerConfig } from "./producer_config.ts";
 import type { ProducerMetadata } from "./producer_metadata.ts";
 import type { ProducerMetrics } from "./producer_metrics.ts";
@@ -47,8 +48,8 @@ export interface RecordAppenderParts<K, V> {
  * @example
  * ```ts ignore
  * const appender = new RecordAppender(producerParts);
- * // The topic has 6 partitions; true: the record waits (in the lane or for memory), so flush must wait for it too.
- * const waits = appender.serializeAndAppend(record, 6, now, now + maxBlockMs, undefined, settler, undefined);
+ * // The topic has 6 partitions; a settler back: the record waits (in the lane or for memory), so flush must wait for it too.
+ * const waiting = appender.serializeAndAppend(record, 6, now, now + maxBlockMs, undefined, settler, undefined);
  * ```
  */
 export class RecordAppender<K, V> {
@@ -94,8 +95,9 @@ export class RecordAppender<K, V> {
    * Serializes the record, then appends it; `settler` settles the send. A serializer that
    * returns a promise (a Schema Registry's first answer for a subject) puts the send in the
    * lane, behind every send still serializing, so records reach their batches in send
-   * order. Returns whether the record is not in a batch yet (it waits in the lane or for
-   * memory), so flush and close wait for it.
+   * order. Returns the settler of a record that is not in a batch yet (it waits in the lane
+   * or for memory), for flush and close to wait for: `settler`, or the one a bare callback
+   * waits as (RecordAccumulator.settlerFor); undefined once the record is in a batch or failed.
    */
   serializeAndAppend(
     record: ProducerRecord<K, V>,
@@ -103,9 +105,9 @@ export class RecordAppender<K, V> {
     now: number,
     deadline: number,
     transaction: number | undefined,
-    settler: RecordSettler,
+    settler: RecordOutcome,
     profile: SendProfile | undefined,
-  ): boolean {
+  ): RecordSettler | undefined {
     let key: Bytes | Promise<Bytes>;
     let value: Bytes | Promise<Bytes>;
     const context = this.#serializerContext.prepare(deadline);
@@ -115,22 +117,24 @@ export class RecordAppender<K, V> {
       value = serialize(this.#serializers.value, record.value as V, record.topic, "value", context);
     } catch (error) {
       this.failUnsent(error, settler, transaction);
-      return false;
+      return undefined;
     }
     const controller = context.controller();
     if (!this.#lane.busy && !(key instanceof Promise) && !(value instanceof Promise)) {
       return this.#append(record, key, value, partitionCount, now, deadline, transaction, settler, profile);
     }
+    const waiting = this.#accumulator.settlerFor(settler);
     this.#lane.push(key, value, controller, deadline, `serializing a record for topic ${record.topic}`, (keyBytes, valueBytes) => {
       const count = this.#metadata.usableTopic(record.topic)?.partitions.length ?? partitionCount;
-      this.#append(record, keyBytes, valueBytes, count, this.#clock.now(), deadline, transaction, settler, profile);
-    }, (error) => this.failUnsent(error, settler, transaction));
-    return true;
+      this.#append(record, keyBytes, valueBytes, count, this.#clock.now(), deadline, transaction, waiting, profile);
+    }, (error) => this.failUnsent(error, waiting, transaction));
+    return waiting;
   }
 
   /**
    * Checks the serialized record, chooses its partition and appends it to the accumulator;
-   * `settler` settles the send. Returns whether the record waits for buffer memory.
+   * `settler` settles the send. Returns the settler of a record that waits for buffer
+   * memory (see serializeAndAppend), undefined when it is in a batch or failed.
    */
   #append(
     record: ProducerRecord<K, V>,
@@ -140,9 +144,9 @@ export class RecordAppender<K, V> {
     now: number,
     deadline: number,
     transaction: number | undefined,
-    settler: RecordSettler,
+    settler: RecordOutcome,
     profile: SendProfile | undefined,
-  ): boolean {
+  ): RecordSettler | undefined {
     const transactions = this.#transactions;
     let headers: readonly RecordHeader[];
     let partition: number;
@@ -154,7 +158,7 @@ export class RecordAppender<K, V> {
       partition = choosePartition(record, key, value, partitionCount, this.#config, this.#metadata.cluster);
     } catch (error) {
       this.failUnsent(error, settler, transaction);
-      return false;
+      return undefined;
     }
     // One request object serves every send: the accumulator keeps none (it copies one that must wait for memory).
     const request = this.#appendRequest;
@@ -174,18 +178,20 @@ export class RecordAppender<K, V> {
     } catch (error) {
       // send() reports every failure through its promise, never by throwing.
       this.failUnsent(error, settler, transaction);
-      return false;
+      return undefined;
     }
     // The partition is known once the record is in a batch (the sticky partitioner chooses there).
     if (appended === undefined) {
       this.#transactions?.addPartition(record.topic, request.partition);
-      return false;
+      return undefined;
     }
+    // The settler the record waits as, which the accumulator put in the request (a bare callback got one).
+    const waiting = this.#accumulator.settlerFor(request.settler);
     appended.then(
       (chosen) => this.#transactions?.addPartition(record.topic, chosen),
-      (error) => this.failUnsent(error, settler, transaction),
+      (error) => this.failUnsent(error, waiting, transaction),
     );
-    return true;
+    return waiting;
   }
 
   /**
@@ -193,10 +199,11 @@ export class RecordAppender<K, V> {
    * Java's `errors` sensor does. With the `transaction` the send belonged to, a failure of
    * the cluster's fails that transaction too (see #failTransactionalSend).
    */
-  failUnsent(error: unknown, settler: RecordSettler, transaction?: number): void {
+  failUnsent(error: unknown, settler: RecordOutcome, transaction?: number): void {
     this.#failTransactionalSend(error, transaction);
     this.#metrics.recordErrors(1, this.#clock.now());
-    settler.reject(error as Error);
+    // A bare callback is called through a settler: rare enough to allocate for.
+    this.#accumulator.settlerFor(settler).reject(error as Error);
   }
 
   /**

@@ -2,11 +2,14 @@
  * The callback form of `send()`, as the Java client's `send(record, callback)`: the
  * record's outcome goes to a function instead of a promise. A promise per record, its
  * resolving functions and the caller's reaction to it were about half of what a send
- * allocated; a callback send costs one small settler object.
+ * allocated. A callback send that goes straight into a batch allocates nothing for its
+ * outcome: the batch holds the callback itself; one that waits, or that an interceptor or
+ * the tracing wraps, costs one small settler object.
  *
  * @module
  */
 import type { RecordMetadata } from "./producer_record.ts";
+import type { RecordSettler } from "./producer_batch.ts";
 
 /**
  * Hears how one `send(record, callback)` ended: `(null, metadata)` once the broker
@@ -27,6 +30,55 @@ export type SendCallback<M extends RecordMetadata = RecordMetadata> = (error: Er
 
 /** What a callback that threw is told to (the producer's logger); a callback never breaks the producer. */
 export type CallbackFailureReport = (thrown: unknown) => void;
+
+/**
+ * How a record's send settles: a settler object, or the bare callback of a callback send
+ * that nothing wraps (no interceptor, no tracing), which rides in its batch as it is, so
+ * such a send allocates no settler of its own. A send that must wait (for metadata, a
+ * serializer or memory) gets a {@link CallbackSettler} first, for flush and close to follow.
+ */
+export type RecordOutcome = RecordSettler | SendCallback;
+
+/**
+ * Calls a send's callback, handing what it throws to `report`.
+ *
+ * @example
+ * ```ts
+ * import { callSafely } from "./send_callback.ts";
+ * callSafely(() => { throw new Error("oops"); }, null, null, (thrown) => console.log(`reported: ${thrown}`));
+ * ```
+ */
+export function callSafely<M extends RecordMetadata>(
+  callback: SendCallback<M>,
+  error: Error | null,
+  metadata: M | null,
+  report: CallbackFailureReport,
+): void {
+  try {
+    callback(error, metadata);
+  } catch (thrown) {
+    report(thrown);
+  }
+}
+
+/**
+ * Where a callback's exception goes when no logger should swallow it: the mock producer's
+ * (a failed assertion in a test's callback must fail the test) and a batch or accumulator
+ * made alone, in tests.
+ *
+ * @example
+ * ```ts
+ * import { CallbackSettler, rethrowLater } from "./send_callback.ts";
+ * // A callback that throws here makes an uncaught error on the next microtask, as a test runner wants.
+ * const settler = new CallbackSettler((error) => console.log(error?.message), rethrowLater);
+ * settler.reject(new Error("not delivered")); // prints not delivered
+ * ```
+ */
+export const rethrowLater: CallbackFailureReport = (thrown) => {
+  queueMicrotask(() => {
+    throw thrown;
+  });
+};
 
 /**
  * Settles one callback send: calls its callback once, catching what it throws, then
@@ -73,11 +125,7 @@ export class CallbackSettler<M extends RecordMetadata = RecordMetadata> {
     const callback = this.#callback;
     if (callback === undefined) return;
     this.#callback = undefined;
-    try {
-      callback(error, metadata);
-    } catch (thrown) {
-      this.#report(thrown);
-    }
+    callSafely(callback, error, metadata, this.#report);
     this.onSettled?.();
   }
 }

@@ -17,6 +17,8 @@ import type { Logger } from "../../src/logger.ts";
 import { initCrc32c } from "../../src/protocol/crc32c.ts";
 import { FakeBroker } from "../support/fake_broker.ts";
 import { within } from "../support/helpers.ts";
+import { installOpenTelemetry } from "../support/otel.ts";
+import { INSTRUMENTATION_SCOPE } from "../../src/telemetry/semantic_conventions.ts";
 
 await initCrc32c();
 
@@ -86,37 +88,41 @@ test("send(record, callback): a record refused before it is buffered calls back 
   assert.ok(late.calls[0].error instanceof ClosedError, `got ${late.calls[0].error}`);
 });
 
-test("send(record, callback): a callback that throws is logged; the batch's other callbacks and flush() go on", async () => {
-  const broker = new FakeBroker({ [TOPIC]: 1 });
-  broker.holdProduce = true;
-  const logger = errorLogger();
-  const producer = producerOn(broker, { logger, lingerMs: 50 });
-  try {
-    const first = new Heard();
-    const third = new Heard();
-    producer.send({ topic: TOPIC, partition: 0, value: "a" }, first.callback);
-    producer.send({ topic: TOPIC, partition: 0, value: "b" }, () => {
-      throw new Error("the application's bug");
-    });
-    producer.send({ topic: TOPIC, partition: 0, value: "c" }, third.callback);
-    const flushed = producer.flush();
-    await within(
-      (async () => {
-        while (broker.heldProduce === 0) await new Promise((resolve) => setTimeout(resolve, 1));
-      })(),
-      5000,
-      "the batch reached the broker",
-    );
-    broker.releaseProduce();
-    await within(flushed, 5000, "flush()");
-    assert.equal(first.calls[0]?.metadata?.offset, 0);
-    assert.equal(third.calls[0]?.metadata?.offset, 2, "the callback after the one that threw still ran");
-    assert.equal(logger.errors.length, 1);
-    assert.match(logger.errors[0], /callback threw.*the application's bug/);
-  } finally {
-    await producer.close({ timeoutMs: 0 });
-  }
-});
+// Sent before the topic's metadata is known, the callbacks wait in settler objects; sent after, they ride in the batch bare.
+for (const topicKnown of [false, true]) {
+  test(`send(record, callback): a callback that throws is logged; the batch's other callbacks and flush() go on (topic ${topicKnown ? "known: bare callbacks" : "unknown: settlers"})`, async () => {
+    const broker = new FakeBroker({ [TOPIC]: 1 });
+    broker.holdProduce = true;
+    const logger = errorLogger();
+    const producer = producerOn(broker, { logger, lingerMs: 50 });
+    try {
+      if (topicKnown) await producer.partitionsFor(TOPIC);
+      const first = new Heard();
+      const third = new Heard();
+      producer.send({ topic: TOPIC, partition: 0, value: "a" }, first.callback);
+      producer.send({ topic: TOPIC, partition: 0, value: "b" }, () => {
+        throw new Error("the application's bug");
+      });
+      producer.send({ topic: TOPIC, partition: 0, value: "c" }, third.callback);
+      const flushed = producer.flush();
+      await within(
+        (async () => {
+          while (broker.heldProduce === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+        })(),
+        5000,
+        "the batch reached the broker",
+      );
+      broker.releaseProduce();
+      await within(flushed, 5000, "flush()");
+      assert.equal(first.calls[0]?.metadata?.offset, 0);
+      assert.equal(third.calls[0]?.metadata?.offset, 2, "the callback after the one that threw still ran");
+      assert.equal(logger.errors.length, 1);
+      assert.match(logger.errors[0], /callback threw.*the application's bug/);
+    } finally {
+      await producer.close({ timeoutMs: 0 });
+    }
+  });
+}
 
 test("send(record, callback): flush waits for a callback send that waits for metadata, and for one that waits for memory", async () => {
   const broker = new FakeBroker({ [TOPIC]: 1 });
@@ -143,6 +149,38 @@ test("send(record, callback): flush waits for a callback send that waits for met
       assert.equal(heard.calls.length, 1, `${name} called back before flush() resolved`);
       assert.equal(heard.calls[0].error, null, `${name}: ${heard.calls[0].error}`);
     }
+  } finally {
+    await producer.close({ timeoutMs: 0 });
+  }
+});
+
+test("send(record, callback): flush waits for a callback send whose serializer answers later (it waits in the lane)", async () => {
+  const broker = new FakeBroker({ [TOPIC]: 1 });
+  let answer!: () => void;
+  const answered = new Promise<void>((resolve) => answer = resolve);
+  const producer = new KafkaProducer<unknown, string>({
+    bootstrapServers: "b1:9092",
+    transport: broker,
+    enableIdempotence: false,
+    acks: 1,
+    lingerMs: 0,
+    valueSerializer: async (value) => {
+      await answered;
+      return new TextEncoder().encode(value);
+    },
+  });
+  try {
+    await producer.partitionsFor(TOPIC);
+    const heard = new Heard();
+    producer.send({ topic: TOPIC, value: "v" }, heard.callback);
+    let flushed = false;
+    const flush = producer.flush().then(() => flushed = true);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(flushed, false, "flush() waits for the serializer's answer");
+    answer();
+    await within(flush, 5000, "flush()");
+    assert.equal(heard.calls.length, 1, "called back before flush() resolved");
+    assert.equal(heard.calls[0].metadata?.offset, 0);
   } finally {
     await producer.close({ timeoutMs: 0 });
   }
@@ -180,6 +218,28 @@ test("send(record, callback) with interceptors: onAcknowledgement runs before th
     assert.deepEqual(order, ["interceptor -1 SerializationError", "callback SerializationError"], "refused: both before send() returns");
   } finally {
     await producer.close({ timeoutMs: 0 });
+  }
+});
+
+test("send(record, callback) under tracing: a callback send is traced whether it waits or goes straight into its batch", async () => {
+  const otel = installOpenTelemetry();
+  const broker = new FakeBroker({ [TOPIC]: 1 });
+  const producer = producerOn(broker);
+  try {
+    await producer.partitionsFor(TOPIC);
+    const first = new Heard();
+    const second = new Heard();
+    // The first send loads the observer (and waits for it); the second finds it loaded and the topic known.
+    producer.send({ topic: TOPIC, key: "first", value: "v" }, first.callback);
+    await within(producer.flush(), 5000, "the first flush()");
+    producer.send({ topic: TOPIC, key: "second", value: "v" }, second.callback);
+    await within(producer.flush(), 5000, "the second flush()");
+    assert.deepEqual([first.calls[0]?.metadata?.offset, second.calls[0]?.metadata?.offset], [0, 1]);
+    const keys = otel.spans(INSTRUMENTATION_SCOPE).map((span) => span.attributes["messaging.kafka.message.key"]);
+    assert.deepEqual(keys, ["first", "second"]);
+  } finally {
+    await producer.close({ timeoutMs: 0 });
+    await otel.uninstall();
   }
 });
 
