@@ -277,12 +277,16 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const info = this.#metadata.usableTopic(record.topic);
     // An explicit partition beyond the known ones may be new: the metadata is asked again, as in Java.
     const partitions = record.partition === undefined || record.partition === null ? 1 : record.partition + 1;
-    if (typeof own === "function" && tracing.observing) outer = own = new CallbackSettler(own, this.#reportCallbackFailure);
+    const known = info !== undefined && info.partitions.length >= partitions;
+    // A bare callback rides in its batch only if it goes straight there and no observer wraps it; else it gets a settler here.
+    if (typeof own === "function" && (!known || tracing.observing)) {
+      outer = own = new CallbackSettler(own, this.#reportCallbackFailure);
+    }
     let settler = outer;
     // OpenTelemetry: the record's span, its trace context in a copy of the record; the send settles through it.
     const observed = typeof outer === "function" ? undefined : tracing.observe(record, outer);
     if (observed !== undefined) [record, settler] = [observed.record, observed];
-    if (info !== undefined && info.partitions.length >= partitions) {
+    if (known) {
       this.#metadata.touch(record.topic, now);
       const waiting = this.#appender.serializeAndAppend(record, info.partitions.length, now, deadline, transaction, settler, profile);
       // A record not in a batch yet (it waits for memory): flush and close wait for it too, a bare callback as the
@@ -294,9 +298,9 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
     const illegal = (info === undefined ? topicProblem(record.topic, "record.topic") : undefined) ??
       earlyProblem(record, this.#serializers);
     if (illegal !== undefined) return this.#appender.failUnsent(illegal, settler);
-    // The wait holds settler objects: a bare callback (then `outer` and `settler` too) gets one.
-    if (typeof own === "function") settler = outer = own = new CallbackSettler(own, this.#reportCallbackFailure);
+    // A bare callback got its settler above: the wait holds settler objects only.
     const waitingOuter = outer as RecordSettler;
+    const tracked = own as TrackedSend;
     const topicKnown = this.#metadata.waitForTopic(record.topic, this.#config.maxBlockMs, now, partitions);
     // The Sender may be idle in a long poll: the metadata request must go now.
     this.#sender.wakeup();
@@ -312,7 +316,7 @@ export class KafkaProducer<K = string | Uint8Array | null, V = string | Uint8Arr
       if (unobserved) [record, settler] = this.#observeLate(record, waitingOuter, now);
       this.#appender.failUnsent(error, settler, transaction);
     });
-    this.#pending.add(own);
+    this.#pending.add(tracked);
   }
 
   /**

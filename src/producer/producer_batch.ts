@@ -12,7 +12,7 @@ import type { CompressionCodec } from "../compression/mod.ts";
 import type { RecordMetadata } from "./producer_record.ts";
 import type { PartitionState } from "./partition_state.ts";
 import type { DetailedRecordMetadata, SendProfile } from "./send_profile.ts";
-import { type CallbackFailureReport, callSafely, type RecordOutcome, rethrowLater } from "./send_callback.ts";
+import { type CallbackFailureReport, type RecordOutcome, rethrowLater, settleOutcome } from "./send_callback.ts";
 
 /**
  * Resolves or rejects one `send()`; the batch names the node it was last sent to (-1 before
@@ -244,9 +244,7 @@ export class ProducerBatch {
       const metadata: RecordMetadata | DetailedRecordMetadata = detailed
         ? { topic: this.topic, partition: this.partition, offset, timestamp, logAppendTime: logAppendTimeMs, logStartOffset }
         : { topic: this.topic, partition: this.partition, offset, timestamp };
-      const settler = settlers[i];
-      if (typeof settler === "function") callSafely(settler, null, metadata, this.#report);
-      else settler.resolve(metadata, this.lastNodeId);
+      settleOutcome(settlers[i], null, metadata, this.#report, this.lastNodeId);
     }
     this.#releaseSettlers();
     return true;
@@ -261,10 +259,7 @@ export class ProducerBatch {
     this.finalState = state;
     this.#markSettled();
     for (let i = 0; i < this.#recordCount; i++) {
-      const settler = this.#settlers[i];
-      const recordError = recordErrors?.(i) ?? error;
-      if (typeof settler === "function") callSafely(settler, recordError, null, this.#report);
-      else settler.reject(recordError, this.lastNodeId);
+      settleOutcome(this.#settlers[i], recordErrors?.(i) ?? error, null, this.#report, this.lastNodeId);
     }
     this.#releaseSettlers();
     return true;
@@ -279,7 +274,6 @@ export class ProducerBatch {
     this.#markSettled();
     const settlers = this.#settlers.slice(0, this.#recordCount);
     this.#recordCount = 0;
-    this.#timestampRuns.length = 0;
     this.#releaseSettlers();
     return settlers;
   }

@@ -62,6 +62,28 @@ export function callSafely<M extends RecordMetadata>(
 }
 
 /**
+ * Settles one record's send, whichever form it has: a bare callback is called (what it
+ * throws goes to `report`), a settler is told, with the node the batch went to.
+ *
+ * @example
+ * ```ts
+ * import { settleOutcome } from "./send_callback.ts";
+ * settleOutcome((error, metadata) => console.log(metadata?.offset), null, { topic: "t", partition: 0, offset: 7, timestamp: 0 }, console.error, 1); // 7
+ * ```
+ */
+export function settleOutcome(
+  outcome: RecordOutcome,
+  error: Error | null,
+  metadata: RecordMetadata | null,
+  report: CallbackFailureReport,
+  nodeId: number,
+): void {
+  if (typeof outcome === "function") callSafely(outcome, error, metadata, report);
+  else if (error === null) outcome.resolve(metadata!, nodeId);
+  else outcome.reject(error, nodeId);
+}
+
+/**
  * Where a callback's exception goes when no logger should swallow it: the mock producer's
  * (a failed assertion in a test's callback must fail the test) and a batch or accumulator
  * made alone, in tests.
